@@ -3,3 +3,8 @@ module github.com/postkit/postkit
 go 1.26.0
 
 require golang.org/x/text v0.44.0
+
+require (
+	github.com/stretchr/testify v1.12.1
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+)
