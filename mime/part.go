@@ -1,0 +1,137 @@
+package mime
+
+import (
+	"io"
+	"strings"
+)
+
+// A PartKind says what a Part holds.
+type PartKind int
+
+// The kinds of Part.
+const (
+	// Leaf: a body of its own, read with Body or RawBody.
+	Leaf PartKind = iota
+	// Multipart: a multipart/* entity; its parts follow it.
+	Multipart
+	// Encapsulated: a message/rfc822 or message/global entity; the
+	// encapsulated message follows it as the next Part.
+	Encapsulated
+)
+
+// A Part is one entity of a message as a Reader hands it out.
+type Part struct {
+	// Header is the entity's header. For the top-level message and for an
+	// encapsulated message it is the message header.
+	Header Header
+
+	// Path is the IMAP part number (RFC 3501 6.4.5): "1.2" is the second
+	// part of the first part. A message that is not multipart has its body
+	// at "1" ("2.1" for one encapsulated at "2"); a multipart message, or
+	// one encapsulated at "2", has the path of the message ("" or "2").
+	Path string
+
+	// Depth counts the multipart and message entities this one is inside.
+	Depth int
+
+	// Kind says whether the part is a leaf, a multipart, or a
+	// message/rfc822 wrapper.
+	Kind PartKind
+
+	// Message reports that Header is a message header: the top-level
+	// message or an encapsulated one.
+	Message bool
+
+	// MediaType is the lower-case "type/subtype", defaulted as RFC 2045 5.2
+	// and RFC 2046 5.1.5 say when absent or invalid.
+	MediaType string
+
+	// Params holds the Content-Type parameters, names in lower case,
+	// RFC 2231 continuations joined and decoded.
+	Params map[string]string
+
+	// Defects lists what was wrong in this entity and was recovered from.
+	// Defects found while reading the body are added once it has been read.
+	Defects []Defect
+
+	body    *bodyReader
+	decoder io.Reader
+}
+
+// RawBody returns the body as it is on the wire, transfer encoding not
+// undone. It is valid until the Reader's next call of Next. For a
+// Multipart or Encapsulated part it is empty.
+func (p *Part) RawBody() io.Reader {
+	if p.body == nil {
+		return strings.NewReader("")
+	}
+	return p.body
+}
+
+// Body returns the body with its Content-Transfer-Encoding undone. It is
+// valid until the Reader's next call of Next. Defects in the encoding are
+// added to Defects as they are met.
+func (p *Part) Body() io.Reader {
+	if p.body == nil {
+		return strings.NewReader("")
+	}
+	if p.decoder == nil {
+		p.decoder = newTransferDecoder(p, p.TransferEncoding(), p.body)
+	}
+	return p.decoder
+}
+
+// TransferEncoding returns the lower-case Content-Transfer-Encoding, or
+// "7bit" when absent (RFC 2045 6.1).
+func (p *Part) TransferEncoding() string {
+	v := strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")))
+	if v == "" {
+		return "7bit"
+	}
+	return v
+}
+
+// Charset returns the lower-case charset parameter, or "".
+func (p *Part) Charset() string {
+	return strings.ToLower(strings.TrimSpace(p.Params["charset"]))
+}
+
+// Disposition returns the lower-case Content-Disposition type ("inline",
+// "attachment", ...), or "" when there is none.
+func (p *Part) Disposition() string {
+	d, _ := parseDisposition(p.Header.Get("Content-Disposition"))
+	return d
+}
+
+// Filename returns the Content-Disposition filename, else the Content-Type
+// name parameter, decoded to UTF-8, or "".
+func (p *Part) Filename() string {
+	if p.Header.Has("Content-Disposition") {
+		_, params := parseDisposition(p.Header.Get("Content-Disposition"))
+		if f, ok := params["filename"]; ok {
+			return f
+		}
+	}
+	if n, ok := p.Params["name"]; ok {
+		return n
+	}
+	return ""
+}
+
+// Size returns the number of raw body octets read so far; once the body
+// has been read (or the Reader has moved past it), its full size.
+func (p *Part) Size() int64 {
+	if p.body == nil {
+		return 0
+	}
+	return p.body.size
+}
+
+// Lines returns the number of raw body lines read so far; once the body has
+// been read, its line count (RFC 3501 body-fld-lines).
+func (p *Part) Lines() int {
+	if p.body == nil {
+		return 0
+	}
+	return p.body.lines
+}

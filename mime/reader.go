@@ -1,0 +1,291 @@
+package mime
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// A Reader reads the entities of one message, depth first, as a stream:
+// the message itself, then each part in order, descending into multipart
+// entities and encapsulated messages. Bodies are read from the underlying
+// reader as the caller reads them and are never held in memory.
+//
+// Broken structure is recovered from as a mail client would: a missing
+// close delimiter ends a part at its parent's next delimiter or at the end
+// of input, a header without its empty line ends at the first line that is
+// not a field, and so on; each such repair is recorded as a Defect on the
+// Part. Next returns an error only for a read error or a Limits bound.
+type Reader struct {
+	// Limits bounds what the Reader accepts. Set it before the first call
+	// of Next.
+	Limits Limits
+
+	s       *scanner
+	started bool
+	stack   []*frame
+	cur     *Part
+	parts   int
+	err     error
+}
+
+// A frame is an open container: a multipart or an encapsulated message.
+type frame struct {
+	part     *Part
+	bound    int // index of the multipart's boundary in scanner.bounds
+	children int
+	digest   bool // multipart/digest: parts default to message/rfc822
+}
+
+// NewReader returns a Reader for the message in r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{s: newScanner(r)}
+}
+
+// Next returns the next entity. The previous Part's body is skipped if it
+// was not read to its end, and becomes invalid. At the end of the message
+// Next returns io.EOF.
+func (r *Reader) Next() (*Part, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	p, err := r.next()
+	if err != nil {
+		r.err = err
+		r.cur = nil
+		return nil, err
+	}
+	r.cur = p
+	return p, nil
+}
+
+func (r *Reader) next() (*Part, error) {
+	if !r.started {
+		r.started = true
+		return r.readPart("", 0, true, "text/plain")
+	}
+	if c := r.cur; c != nil && c.body != nil {
+		if err := c.body.drain(); err != nil {
+			return nil, err
+		}
+		r.finishBody(c)
+	}
+	for len(r.stack) > 0 {
+		top := r.stack[len(r.stack)-1]
+		if top.part.Kind == Encapsulated {
+			if top.children == 0 {
+				top.children++
+				return r.readPart(top.part.Path, len(r.stack), true, "text/plain")
+			}
+			r.pop()
+			continue
+		}
+		// A multipart: find its next delimiter, skipping the preamble, the
+		// rest of the previous part, or the epilogue of a nested multipart.
+		var preamble []byte
+		if r.s.hit < 0 && !r.s.eof {
+			skip := bodyReader{s: r.s}
+			if top.children == 0 {
+				// Keep the preamble: if no delimiter follows, it is the
+				// text a person would see.
+				var err error
+				if preamble, err = readAtMost(&skip, maxRetainedPreamble); err != nil {
+					return nil, err
+				}
+			}
+			if err := skip.drain(); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case r.s.hit == top.bound && !r.s.hitClose:
+			r.s.hit = -1
+			r.skipRepeatedDelimiters(top.bound)
+			top.children++
+			def := "text/plain"
+			if top.digest {
+				def = "message/rfc822"
+			}
+			path := strconv.Itoa(top.children)
+			if top.part.Path != "" {
+				path = top.part.Path + "." + path
+			}
+			return r.readPart(path, len(r.stack), false, def)
+		case r.s.hit == top.bound && top.children > 0: // the close delimiter
+			r.s.hit = -1
+			r.pop()
+		case top.children == 0:
+			if r.s.hit == top.bound {
+				r.s.hit = -1 // a close delimiter with no part before it
+			}
+			// No delimiter at all: the body is one text, handed out as a
+			// leaf standing in for the parts (as mail clients show it).
+			top.part.Defects = append(top.part.Defects, Defect{Kind: DefectStartBoundaryNotFound})
+			r.pop()
+			return r.standIn(top.part, preamble), nil
+		default: // an enclosing multipart's delimiter, or the end of input
+			top.part.Defects = append(top.part.Defects, Defect{Kind: DefectCloseBoundaryNotFound})
+			r.pop()
+		}
+	}
+	if r.s.err != nil {
+		return nil, r.s.err
+	}
+	return nil, io.EOF
+}
+
+// maxRetainedPreamble bounds the preamble kept in case a multipart turns
+// out to have no delimiter line.
+const maxRetainedPreamble = 1 << 20
+
+// readAtMost reads up to max bytes of r.
+func readAtMost(r io.Reader, max int) ([]byte, error) {
+	var buf []byte
+	chunk := make([]byte, 4096)
+	for len(buf) < max {
+		n, err := r.Read(chunk[:min(len(chunk), max-len(buf))])
+		buf = append(buf, chunk[:n]...)
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// standIn returns the leaf that stands in for the parts of multipart m
+// whose body has no delimiter line: same header, the body as its content.
+func (r *Reader) standIn(m *Part, body []byte) *Part {
+	p := &Part{Header: m.Header, Path: m.Path, Depth: m.Depth, Message: m.Message,
+		MediaType: m.MediaType, Params: m.Params, Kind: Leaf}
+	if p.Message {
+		p.Path = leafPath(m.Path)
+	}
+	s := newScanner(bytes.NewReader(body))
+	p.body = &bodyReader{s: s}
+	return p
+}
+
+func leafPath(messagePath string) string {
+	if messagePath == "" {
+		return "1"
+	}
+	return messagePath + ".1"
+}
+
+// skipRepeatedDelimiters consumes delimiter lines of the same boundary that
+// directly follow one: they enclose no part a person could see, and CPython
+// reads them the same way.
+func (r *Reader) skipRepeatedDelimiters(bound int) {
+	for {
+		_, _, delim, eof := r.s.nextPiece()
+		switch {
+		case eof:
+			return
+		case delim:
+			if r.s.hit != bound || r.s.hitClose {
+				return
+			}
+			r.s.hit = -1
+		default:
+			r.s.unread()
+			return
+		}
+	}
+}
+
+func (r *Reader) pop() {
+	top := r.stack[len(r.stack)-1]
+	r.stack = r.stack[:len(r.stack)-1]
+	if top.part.Kind == Multipart {
+		r.s.bounds = r.s.bounds[:top.bound]
+	}
+}
+
+// finishBody records what reading a body found.
+func (r *Reader) finishBody(p *Part) {
+	if d, ok := p.decoder.(interface{ Defects() []Defect }); ok {
+		p.Defects = append(p.Defects, d.Defects()...)
+	}
+}
+
+// readPart reads an entity's header and classifies it. message says the
+// header is a message header; def is the default media type.
+func (r *Reader) readPart(path string, depth int, message bool, def string) (*Part, error) {
+	r.parts++
+	if max := r.Limits.maxParts(); r.parts > max {
+		return nil, &LimitError{Limit: "parts", Max: max}
+	}
+	hr, err := readHeader(r.s, &r.Limits, depth == 0)
+	if err != nil {
+		return nil, err
+	}
+	p := &Part{Header: hr.header, Depth: depth, Message: message, Defects: hr.defects}
+	p.MediaType, p.Params = def, map[string]string{}
+	if v := p.Header.Get("Content-Type"); v != "" {
+		if t, params, ok := parseContentType(v); ok {
+			p.MediaType, p.Params = t, params
+		} else {
+			p.Defects = append(p.Defects, Defect{Kind: DefectInvalidMediaType, Detail: clip([]byte(v))})
+			// RFC 2045 5.2: an invalid Content-Type means text/plain.
+			p.MediaType = "text/plain"
+			if params != nil {
+				p.Params = params
+			}
+		}
+	}
+	p.Path = path
+	if message && !strings.HasPrefix(p.MediaType, "multipart/") {
+		// The body of a message that is not multipart is its part 1.
+		p.Path = leafPath(path)
+	}
+	switch {
+	case strings.HasPrefix(p.MediaType, "multipart/"):
+		b := p.Params["boundary"]
+		if b == "" {
+			p.Defects = append(p.Defects, Defect{Kind: DefectNoBoundary})
+			break
+		}
+		if depth >= r.Limits.maxDepth() {
+			return nil, &LimitError{Limit: "depth", Max: r.Limits.maxDepth()}
+		}
+		r.checkIdentityEncoding(p)
+		p.Kind = Multipart
+		r.s.bounds = append(r.s.bounds, []byte("--"+b))
+		r.stack = append(r.stack, &frame{part: p, bound: len(r.s.bounds) - 1, digest: p.MediaType == "multipart/digest"})
+		return p, nil
+	case (p.MediaType == "message/rfc822" || p.MediaType == "message/global") && isIdentityEncoding(p.TransferEncoding()):
+		if depth >= r.Limits.maxDepth() {
+			return nil, &LimitError{Limit: "depth", Max: r.Limits.maxDepth()}
+		}
+		p.Kind = Encapsulated
+		if !hr.bodyFollows {
+			break // nothing to encapsulate: a leaf with an empty body
+		}
+		r.stack = append(r.stack, &frame{part: p})
+		return p, nil
+	}
+	p.Kind = Leaf
+	if message {
+		p.Path = leafPath(path)
+	}
+	p.body = &bodyReader{s: r.s, done: !hr.bodyFollows}
+	return p, nil
+}
+
+func (r *Reader) checkIdentityEncoding(p *Part) {
+	if !isIdentityEncoding(p.TransferEncoding()) {
+		p.Defects = append(p.Defects, Defect{Kind: DefectMultipartTransferEncoded, Detail: p.TransferEncoding()})
+	}
+}
+
+func isIdentityEncoding(cte string) bool {
+	switch cte {
+	case "7bit", "8bit", "binary":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,198 @@
+package mime
+
+import (
+	"bytes"
+	"io"
+)
+
+// A scanner reads one MIME stream as a sequence of lines, recognising the
+// delimiter lines of every enclosing multipart boundary (RFC 2046 5.1.1).
+// Checking all enclosing boundaries, not just the innermost one, lets a part
+// whose own close delimiter is missing end where its parent's next part
+// starts.
+type scanner struct {
+	lr     *lineReader
+	bounds [][]byte // "--" + boundary of each open multipart, outermost first
+
+	atLineStart bool // the next piece starts a line
+	pieceStart  bool // the piece last returned started a line
+	eof         bool // the input has ended (or failed; see err)
+	err         error
+
+	hit      int  // index in bounds of the delimiter line last read, or -1
+	hitClose bool // that delimiter was a close delimiter
+}
+
+func newScanner(r io.Reader) *scanner {
+	return &scanner{lr: newLineReader(r), atLineStart: true, hit: -1}
+}
+
+// delimiter reports whether line (without its terminator) is a delimiter of
+// an open boundary: "--" boundary, optionally "--", then only linear white
+// space (transport padding, RFC 2046 5.1.1). The outermost match wins, as
+// in CPython: a nested multipart that reuses its parent's boundary (which RFC
+// 2046 forbids) ends at the parent's delimiter.
+func (s *scanner) delimiter(line []byte) (idx int, isClose, ok bool) {
+	if len(line) < 3 || line[0] != '-' || line[1] != '-' {
+		return -1, false, false
+	}
+	for i := range s.bounds {
+		b := s.bounds[i]
+		if !bytes.HasPrefix(line, b) {
+			continue
+		}
+		tail := line[len(b):]
+		c := false
+		if len(tail) >= 2 && tail[0] == '-' && tail[1] == '-' {
+			tail, c = tail[2:], true
+		}
+		if onlyLWSP(tail) {
+			return i, c, true
+		}
+	}
+	return -1, false, false
+}
+
+func onlyLWSP(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// nextPiece reads the next piece of input. At a line start that is a
+// delimiter of an open boundary it records the hit and returns delim true.
+// At the end of input it returns eof true.
+func (s *scanner) nextPiece() (piece []byte, eolLen int, delim, eof bool) {
+	if s.eof || s.hit >= 0 {
+		return nil, 0, false, true
+	}
+	piece, eolLen, err := s.lr.next()
+	if err != nil {
+		s.eof = true
+		if err != io.EOF {
+			s.err = err
+		}
+		return nil, 0, false, true
+	}
+	lineStart := s.atLineStart
+	s.pieceStart = lineStart
+	s.atLineStart = eolLen > 0
+	if lineStart && len(s.bounds) > 0 {
+		if i, c, ok := s.delimiter(piece[:len(piece)-eolLen]); ok {
+			s.hit, s.hitClose = i, c
+			s.atLineStart = true
+			return nil, 0, true, false
+		}
+	}
+	return piece, eolLen, false, false
+}
+
+var (
+	eolCRLF = []byte("\r\n")
+	eolLF   = []byte("\n")
+	eolCR   = []byte("\r")
+)
+
+func eolBytes(piece []byte, eolLen int) []byte {
+	switch {
+	case eolLen == 2:
+		return eolCRLF
+	case eolLen == 1 && piece[len(piece)-1] == '\n':
+		return eolLF
+	case eolLen == 1:
+		return eolCR
+	}
+	return nil
+}
+
+// A bodyReader reads the raw bytes of one body from a scanner: up to the
+// next delimiter line of an open boundary, without the line break before
+// it (which belongs to the delimiter, RFC 2046 5.1.1), or to the end of
+// input. It counts the octets and lines it hands out.
+type bodyReader struct {
+	s      *scanner
+	eol    []byte // line break withheld until the next line shows it is not before a delimiter
+	cur    []byte // unread rest of the current piece
+	curEOL []byte // line break to hand out before cur
+	done   bool
+	size   int64
+	lines  int
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(b.curEOL) > 0 {
+			c := copy(p[n:], b.curEOL)
+			b.curEOL = b.curEOL[c:]
+			n += c
+			continue
+		}
+		if len(b.cur) > 0 {
+			c := copy(p[n:], b.cur)
+			b.cur = b.cur[c:]
+			n += c
+			continue
+		}
+		if b.done {
+			break
+		}
+		piece, eolLen, delim, eof := b.s.nextPiece()
+		switch {
+		case delim:
+			b.done = true
+			b.eol = nil
+			continue
+		case eof:
+			// At the end of input the withheld line break is the body's.
+			b.done = true
+			b.curEOL, b.eol = b.eol, nil
+			if b.curEOL != nil {
+				b.lines++
+			}
+			continue
+		}
+		if len(b.s.bounds) == 0 {
+			// No delimiter can follow: nothing to withhold.
+			b.cur = piece
+			if eolLen > 0 {
+				b.lines++
+			}
+			continue
+		}
+		b.curEOL = b.eol
+		if b.curEOL != nil {
+			b.lines++
+		}
+		b.eol = eolBytes(piece, eolLen)
+		b.cur = piece[:len(piece)-eolLen]
+	}
+	b.size += int64(n)
+	if n == 0 && b.done {
+		if b.s.err != nil {
+			return 0, b.s.err
+		}
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// drain reads the rest of the body and throws it away.
+func (b *bodyReader) drain() error {
+	for !b.done {
+		if _, _, delim, eof := b.s.nextPiece(); delim || eof {
+			b.done = true
+		}
+	}
+	b.cur, b.curEOL, b.eol = nil, nil, nil
+	return b.s.err
+}
+
+// unread pushes back the piece nextPiece returned last, which started a line.
+func (s *scanner) unread() {
+	s.lr.unread()
+	s.atLineStart = true
+}
