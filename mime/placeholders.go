@@ -2,9 +2,9 @@ package mime
 
 import (
 	"encoding/base64"
+	"io"
 	stdmime "mime"
 	"mime/quotedprintable"
-	"io"
 	"strings"
 )
 
