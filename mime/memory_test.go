@@ -16,7 +16,7 @@ import (
 type bigMessage struct {
 	pending []byte
 	store   []byte // pending's backing array, reused
-	left    int // attachment lines still to produce in the current part
+	left    int    // attachment lines still to produce in the current part
 	parts   int
 	done    bool
 	line    [57]byte
