@@ -69,13 +69,12 @@ func validBoundary(b string) error {
 	return nil
 }
 
-// CreatePart writes a delimiter and the part's header, and returns the
-// writer for the part's body, valid until the next CreatePart or Close.
-// The body must not contain a line that is the delimiter; with the random
-// boundary that cannot happen for encoded content.
-func (mw *MultipartWriter) CreatePart(h Header) (io.Writer, error) {
+// CreateRawPart writes a delimiter and returns the writer for the part,
+// valid until the next part or Close. The caller writes the part's header
+// block, the empty line that ends it, and its body.
+func (mw *MultipartWriter) CreateRawPart() (io.Writer, error) {
 	if mw.closed {
-		return nil, errors.New("mime: CreatePart after Close")
+		return nil, errors.New("mime: CreateRawPart after Close")
 	}
 	lead := "\r\n--"
 	if mw.parts == 0 {
@@ -85,10 +84,22 @@ func (mw *MultipartWriter) CreatePart(h Header) (io.Writer, error) {
 	if _, err := io.WriteString(mw.w, lead+mw.boundary+"\r\n"); err != nil {
 		return nil, err
 	}
-	if _, err := h.WriteTo(mw.w); err != nil {
+	return mw.w, nil
+}
+
+// CreatePart writes a delimiter and the part's header, and returns the
+// writer for the part's body, valid until the next CreatePart or Close.
+// The body must not contain a line that is the delimiter; with the random
+// boundary that cannot happen for encoded content.
+func (mw *MultipartWriter) CreatePart(h Header) (io.Writer, error) {
+	w, err := mw.CreateRawPart()
+	if err != nil {
 		return nil, err
 	}
-	return mw.w, nil
+	if _, err := h.WriteTo(w); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // Close writes the close delimiter. It does not close the underlying

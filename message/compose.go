@@ -1,0 +1,290 @@
+package message
+
+import (
+	"errors"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	stdmime "mime"
+
+	"github.com/postkit/postkit/mime"
+)
+
+// An Attachment is a file carried by a composed message.
+type Attachment struct {
+	// Filename is the name shown to the recipient. Non-ASCII names are
+	// written with RFC 2231 (filename*=utf-8''...).
+	Filename string
+	// ContentType is the media type, with parameters if any; when empty it
+	// is guessed from the Filename's extension, else
+	// application/octet-stream.
+	ContentType string
+	// ContentID, for an inline part, is the id an HTML body refers to as
+	// "cid:ID" (without angle brackets).
+	ContentID string
+	// Body is read once, while the message is written.
+	Body io.Reader
+}
+
+// A Builder composes a message. Set the header fields (From, To, Subject,
+// ...) on Header with its setters, the bodies and the files, and call
+// WriteTo. The structure follows from what is set:
+//
+//	Text only                  text/plain
+//	HTML only                  text/html
+//	Text and HTML              multipart/alternative
+//	HTML and Inline files      multipart/related (HTML first)
+//	any of the above and Attachments   multipart/mixed, the body first
+//
+// Text is written as UTF-8 with CRLF line breaks, as 7bit when it is ASCII
+// with short lines, 8bit when Allow8Bit is set, and quoted-printable
+// otherwise; files are written in base64. The output is 7-bit clean unless
+// Allow8Bit is set, and no line exceeds 998 octets.
+type Builder struct {
+	Header      Header
+	Text        string
+	HTML        string
+	Inline      []Attachment // shown inside the HTML body (multipart/related)
+	Attachments []Attachment
+	// Allow8Bit lets text bodies go out as 8bit (RFC 6152 8BITMIME).
+	Allow8Bit bool
+	// Now, if set, gives the Date written when Header has none.
+	Now func() time.Time
+}
+
+// ErrNoBody is returned by WriteTo when the Builder has no body and no
+// files.
+var ErrNoBody = errors.New("message: nothing to compose")
+
+// WriteTo writes the message. A Date and a Message-Id are added to the
+// header when it has none (the Message-Id's domain is taken from the first
+// From address), and MIME-Version is set.
+func (b *Builder) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	err := b.write(cw)
+	return cw.n, err
+}
+
+func (b *Builder) write(w io.Writer) error {
+	body := b.bodyEntity()
+	if body == nil && len(b.Attachments) == 0 {
+		return ErrNoBody
+	}
+	h := Header{b.Header.Clone()}
+	if !h.Has("Date") {
+		now := time.Now
+		if b.Now != nil {
+			now = b.Now
+		}
+		h.SetDate(now())
+	}
+	if !h.Has("Message-Id") {
+		domain := "localhost"
+		if from, _ := h.From(); len(from) > 0 {
+			if mb := Mailboxes(from); len(mb) > 0 {
+				if at := strings.LastIndexByte(mb[0].Addr, '@'); at >= 0 {
+					domain = mb[0].Addr[at+1:]
+				}
+			}
+		}
+		h.SetMessageID(GenerateMessageID(domain))
+	}
+	h.Set("MIME-Version", "1.0")
+	root := body
+	if len(b.Attachments) > 0 {
+		parts := []*entity{}
+		if body != nil {
+			parts = append(parts, body)
+		}
+		for _, a := range b.Attachments {
+			parts = append(parts, fileEntity(a, "attachment"))
+		}
+		root = &entity{mediaType: "multipart/mixed", parts: parts}
+	}
+	return root.write(w, &h.Header, b.Allow8Bit)
+}
+
+// bodyEntity is the text, HTML and inline files, or nil.
+func (b *Builder) bodyEntity() *entity {
+	var text, html *entity
+	if b.Text != "" {
+		text = textEntity("text/plain", b.Text)
+	}
+	if b.HTML != "" {
+		html = textEntity("text/html", b.HTML)
+		if len(b.Inline) > 0 {
+			parts := []*entity{html}
+			for _, a := range b.Inline {
+				parts = append(parts, fileEntity(a, "inline"))
+			}
+			html = &entity{mediaType: "multipart/related", params: map[string]string{"type": "text/html"}, parts: parts}
+		}
+	}
+	switch {
+	case text != nil && html != nil:
+		return &entity{mediaType: "multipart/alternative", parts: []*entity{text, html}}
+	case html != nil:
+		return html
+	}
+	return text
+}
+
+// An entity is one node of the message being composed.
+type entity struct {
+	mediaType string
+	params    map[string]string
+	header    mime.Header // fields besides Content-Type and Content-Transfer-Encoding
+	text      string      // for text parts
+	isText    bool
+	file      io.Reader // for file parts
+	parts     []*entity
+}
+
+func textEntity(mediaType, s string) *entity {
+	return &entity{mediaType: mediaType, text: normalizeLineBreaks(s), isText: true}
+}
+
+func fileEntity(a Attachment, disposition string) *entity {
+	ct := a.ContentType
+	if ct == "" {
+		ct = stdmime.TypeByExtension(strings.ToLower(path.Ext(a.Filename)))
+	}
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt, params = "application/octet-stream", nil
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	e := &entity{mediaType: mt, params: params, file: a.Body}
+	if e.file == nil {
+		e.file = strings.NewReader("")
+	}
+	dparams := map[string]string{}
+	if a.Filename != "" {
+		params["name"] = a.Filename
+		dparams["filename"] = a.Filename
+	}
+	e.header.Add("Content-Disposition", mime.FormatMediaType(disposition, dparams))
+	if a.ContentID != "" {
+		e.header.Add("Content-Id", FormatMessageID(a.ContentID))
+	}
+	return e
+}
+
+// normalizeLineBreaks turns CRLF, LF and bare CR into CRLF.
+func normalizeLineBreaks(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/32)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i++
+			}
+			b.WriteString("\r\n")
+		case '\n':
+			b.WriteString("\r\n")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// write writes the entity with h holding its other header fields (for the
+// root, the message header).
+func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
+	hdr := h.Clone()
+	for _, f := range e.header.Fields() {
+		hdr.Add(f.Key, f.Value)
+	}
+	params := e.params
+	var cte string
+	switch {
+	case e.parts != nil:
+		params = copyParams(params)
+		mw := mime.NewMultipartWriter(w)
+		params["boundary"] = mw.Boundary()
+		hdr.Set("Content-Type", mime.FormatMediaType(e.mediaType, params))
+		if _, err := hdr.WriteTo(w); err != nil {
+			return err
+		}
+		for _, p := range e.parts {
+			pw, err := mw.CreateRawPart()
+			if err != nil {
+				return err
+			}
+			if err := p.write(pw, &mime.Header{}, allow8bit); err != nil {
+				return err
+			}
+		}
+		return mw.Close()
+	case e.isText:
+		params = copyParams(params)
+		params["charset"] = "utf-8"
+		if isASCII(e.text) {
+			params["charset"] = "us-ascii"
+		}
+		cte = mime.ChooseTransferEncoding([]byte(e.text), allow8bit)
+		if cte == "base64" {
+			cte = "quoted-printable" // text stays readable
+		}
+	default:
+		cte = "base64"
+	}
+	hdr.Set("Content-Type", mime.FormatMediaType(e.mediaType, params))
+	hdr.Set("Content-Transfer-Encoding", cte)
+	if _, err := hdr.WriteTo(w); err != nil {
+		return err
+	}
+	enc, err := mime.NewEncoder(cte, w)
+	if err != nil {
+		return err
+	}
+	if e.isText {
+		_, err = io.Copy(enc, strings.NewReader(e.text))
+	} else {
+		_, err = io.Copy(enc, e.file)
+	}
+	if err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+func copyParams(p map[string]string) map[string]string {
+	out := make(map[string]string, len(p)+2)
+	for k, v := range p {
+		out[k] = v
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

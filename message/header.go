@@ -1,0 +1,112 @@
+package message
+
+import (
+	"strings"
+	"time"
+
+	"github.com/postkit/postkit/mime"
+)
+
+// A Header is a message header with typed access to the fields RFC 5322
+// defines. It embeds mime.Header, so raw access (Get, Add, Set, Fields,
+// WriteTo) is there too.
+type Header struct {
+	mime.Header
+}
+
+// AddressList parses the address list in the first field named key (From,
+// To, Cc, Bcc, Reply-To, Sender, ...). Groups are kept as group entries;
+// use Mailboxes to flatten them. On malformed input it returns the entries
+// it could recover and an error. An absent field gives nil, nil.
+func (h *Header) AddressList(key string) ([]Address, error) {
+	v := h.Get(key)
+	if v == "" {
+		return nil, nil
+	}
+	return ParseAddressList(v)
+}
+
+// From returns the From addresses (RFC 5322 3.6.2).
+func (h *Header) From() ([]Address, error) { return h.AddressList("From") }
+
+// Sender returns the Sender addresses (RFC 5322 3.6.2).
+func (h *Header) Sender() ([]Address, error) { return h.AddressList("Sender") }
+
+// ReplyTo returns the Reply-To addresses (RFC 5322 3.6.2).
+func (h *Header) ReplyTo() ([]Address, error) { return h.AddressList("Reply-To") }
+
+// To returns the To addresses (RFC 5322 3.6.3).
+func (h *Header) To() ([]Address, error) { return h.AddressList("To") }
+
+// Cc returns the Cc addresses (RFC 5322 3.6.3).
+func (h *Header) Cc() ([]Address, error) { return h.AddressList("Cc") }
+
+// Bcc returns the Bcc addresses (RFC 5322 3.6.3).
+func (h *Header) Bcc() ([]Address, error) { return h.AddressList("Bcc") }
+
+// SetAddressList sets the field named key to the formatted list, display
+// names RFC 2047-encoded where they are not ASCII. An empty list removes
+// the field.
+func (h *Header) SetAddressList(key string, list []Address) {
+	if len(list) == 0 {
+		h.Del(key)
+		return
+	}
+	h.Set(key, FormatAddressList(list))
+}
+
+// Subject returns the Subject with encoded words decoded (RFC 2047) and
+// raw 8-bit text read as UTF-8 (RFC 6532).
+func (h *Header) Subject() string { return h.Text("Subject") }
+
+// SetSubject sets the Subject, encoding it (RFC 2047) where it is not
+// printable ASCII.
+func (h *Header) SetSubject(s string) { h.Set("Subject", mime.EncodeHeader(s)) }
+
+// Date returns the origination date (RFC 5322 3.6.1). A date written with
+// the unknown zone "-0000" comes back in a zone named "-0000" at offset
+// zero. It returns an error when the field is absent or unparseable.
+func (h *Header) Date() (time.Time, error) {
+	return ParseDate(h.Get("Date"))
+}
+
+// SetDate sets the Date field.
+func (h *Header) SetDate(t time.Time) { h.Set("Date", FormatDate(t)) }
+
+// MessageID returns the Message-ID without angle brackets (RFC 5322
+// 3.6.4), or "" when there is none or it is unparseable.
+func (h *Header) MessageID() string {
+	id, err := ParseMessageID(h.Get("Message-Id"))
+	if err != nil {
+		return ""
+	}
+	return id
+}
+
+// SetMessageID sets the Message-ID; id is given without angle brackets.
+func (h *Header) SetMessageID(id string) { h.Set("Message-Id", FormatMessageID(id)) }
+
+// References returns the ids of the References field, without angle
+// brackets.
+func (h *Header) References() []string { return ParseMessageIDList(h.Get("References")) }
+
+// InReplyTo returns the ids of the In-Reply-To field, without angle
+// brackets.
+func (h *Header) InReplyTo() []string { return ParseMessageIDList(h.Get("In-Reply-To")) }
+
+// SetMessageIDList sets a field such as References or In-Reply-To to the
+// given ids; an empty list removes it.
+func (h *Header) SetMessageIDList(key string, ids []string) {
+	if len(ids) == 0 {
+		h.Del(key)
+		return
+	}
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(FormatMessageID(id))
+	}
+	h.Set(key, b.String())
+}
