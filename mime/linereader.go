@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // lineBufferSize is the lineReader's buffer. Lines longer than this come in
@@ -22,8 +23,26 @@ type lineReader struct {
 	last       int   // length of the piece next returned last, for unread
 }
 
+// lineBuffers recycles lineReader buffers: a Reader returns its buffer when
+// it reaches the end of its message.
+var lineBuffers = sync.Pool{New: func() any { return new([lineBufferSize]byte) }}
+
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{r: r, buf: make([]byte, lineBufferSize)}
+	return &lineReader{r: r, buf: lineBuffers.Get().(*[lineBufferSize]byte)[:]}
+}
+
+// release gives the buffer back for reuse. The lineReader reads nothing
+// after it.
+func (l *lineReader) release() {
+	if l.buf == nil {
+		return
+	}
+	lineBuffers.Put((*[lineBufferSize]byte)(l.buf))
+	l.buf = nil
+	l.start, l.end = 0, 0
+	if l.err == nil {
+		l.err = io.EOF
+	}
 }
 
 // next returns the next piece of input and the length of its line

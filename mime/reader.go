@@ -54,6 +54,7 @@ func (r *Reader) Next() (*Part, error) {
 	if err != nil {
 		r.err = err
 		r.cur = nil
+		r.s.lr.release()
 		return nil, err
 	}
 	r.cur = p
@@ -89,10 +90,7 @@ func (r *Reader) next() (*Part, error) {
 			if top.children == 0 {
 				// Keep the preamble: if no delimiter follows, it is the
 				// text a person would see.
-				var err error
-				if preamble, err = readAtMost(&skip, maxRetainedPreamble); err != nil {
-					return nil, err
-				}
+				preamble = skip.collect(maxRetainedPreamble)
 			}
 			if err := skip.drain(); err != nil {
 				return nil, err
@@ -138,23 +136,6 @@ func (r *Reader) next() (*Part, error) {
 // maxRetainedPreamble bounds the preamble kept in case a multipart turns
 // out to have no delimiter line.
 const maxRetainedPreamble = 1 << 20
-
-// readAtMost reads up to max bytes of r.
-func readAtMost(r io.Reader, max int) ([]byte, error) {
-	var buf []byte
-	chunk := make([]byte, 4096)
-	for len(buf) < max {
-		n, err := r.Read(chunk[:min(len(chunk), max-len(buf))])
-		buf = append(buf, chunk[:n]...)
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
-}
 
 // standIn returns the leaf that stands in for the parts of multipart m
 // whose body has no delimiter line: same header, the body as its content.

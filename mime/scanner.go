@@ -180,6 +180,30 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// collect reads up to max bytes of the body and returns them; the rest, if
+// any, stays unread.
+func (b *bodyReader) collect(max int) []byte {
+	var out []byte
+	for len(out) < max {
+		if len(b.curEOL) == 0 && len(b.cur) == 0 {
+			if b.done {
+				break
+			}
+			var one [1]byte
+			n, _ := b.Read(one[:])
+			out = append(out, one[:n]...)
+			continue
+		}
+		n := min(len(b.curEOL), max-len(out))
+		out = append(out, b.curEOL[:n]...)
+		b.curEOL = b.curEOL[n:]
+		n = min(len(b.cur), max-len(out))
+		out = append(out, b.cur[:n]...)
+		b.cur = b.cur[n:]
+	}
+	return out
+}
+
 // drain reads the rest of the body and throws it away.
 func (b *bodyReader) drain() error {
 	for !b.done {
