@@ -21,6 +21,7 @@ type lineReader struct {
 	err        error // sticky read error, io.EOF included
 	off        int64 // stream offset of buf[start]
 	last       int   // length of the piece next returned last, for unread
+	scanned    int   // bytes after start known to hold no line end
 }
 
 // lineBuffers recycles lineReader buffers: a Reader returns its buffer when
@@ -54,9 +55,12 @@ func (l *lineReader) release() {
 func (l *lineReader) next() (piece []byte, eolLen int, err error) {
 	for {
 		data := l.buf[l.start:l.end]
-		if n, e := lineEnd(data, l.err != nil); n > 0 {
-			return l.take(n), e, nil
+		if n, e := lineEnd(data[l.scanned:], l.err != nil); n > 0 {
+			return l.take(l.scanned + n), e, nil
 		}
+		// No line end in data (but perhaps a final CR): do not scan these
+		// bytes again when more arrive.
+		l.scanned = max(len(data)-1, 0)
 		if l.err != nil {
 			if len(data) > 0 {
 				return l.take(len(data)), 0, nil
@@ -106,6 +110,7 @@ func lineEnd(data []byte, atEOF bool) (n, eolLen int) {
 func (l *lineReader) take(n int) []byte {
 	p := l.buf[l.start : l.start+n]
 	l.start += n
+	l.scanned = 0
 	l.off += int64(n)
 	l.last = n
 	return p
@@ -116,6 +121,7 @@ func (l *lineReader) take(n int) []byte {
 func (l *lineReader) unread() {
 	l.start -= l.last
 	l.off -= int64(l.last)
+	l.scanned = 0
 	l.last = 0
 }
 

@@ -2,11 +2,13 @@ package mime
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 )
 
@@ -58,7 +60,25 @@ func FuzzReader(f *testing.F) {
 		if err == nil && raw > int64(len(data)) {
 			t.Fatalf("bodies hold %d bytes of %d input", raw, len(data))
 		}
+		// However the input arrives, the result is the same.
+		if a, b := fingerprint(bytes.NewReader(data)), fingerprint(iotest.OneByteReader(bytes.NewReader(data))); a != b {
+			t.Fatalf("chunking changes the result:\n%.300s\n%.300s", a, b)
+		}
 	})
+}
+
+// fingerprint describes every entity of a message and its raw body.
+func fingerprint(in io.Reader) string {
+	r := NewReader(in)
+	r.Limits = Limits{MaxHeaderBytes: 64 << 10, MaxParts: 500, MaxDepth: 20}
+	var b strings.Builder
+	err := r.Walk(func(p *Part) error {
+		body, err := io.ReadAll(p.RawBody())
+		fmt.Fprintf(&b, "%s %d %s %q %d %d %v\n", p.Path, p.Kind, p.MediaType, body, p.Size(), p.Lines(), p.Defects)
+		return err
+	})
+	fmt.Fprintf(&b, "err %v", err)
+	return b.String()
 }
 
 func isLimit(err error) bool {

@@ -140,6 +140,18 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		if b.done {
 			break
 		}
+		if len(b.s.bounds) > 0 {
+			if chunk, eolLen, lines, ok := b.s.bulk(); ok {
+				b.curEOL = b.eol
+				b.eol = eolBytes(chunk, eolLen)
+				b.cur = chunk[:len(chunk)-eolLen]
+				b.lines += lines - 1
+				if b.curEOL != nil {
+					b.lines++
+				}
+				continue
+			}
+		}
 		piece, eolLen, delim, eof := b.s.nextPiece()
 		switch {
 		case delim:
@@ -207,6 +219,11 @@ func (b *bodyReader) collect(max int) []byte {
 // drain reads the rest of the body and throws it away.
 func (b *bodyReader) drain() error {
 	for !b.done {
+		if len(b.s.bounds) > 0 {
+			if _, _, _, ok := b.s.bulk(); ok {
+				continue
+			}
+		}
 		if _, _, delim, eof := b.s.nextPiece(); delim || eof {
 			b.done = true
 		}
@@ -214,6 +231,62 @@ func (b *bodyReader) drain() error {
 	b.cur, b.curEOL, b.eol = nil, nil, nil
 	return b.s.err
 }
+
+// bulk returns, at a line start, a run of whole buffered lines none of which
+// starts with '-', so none can be a delimiter: body bytes that can be
+// handed out without looking at each line. It returns ok false when the
+// next line starts with '-' or no whole line is buffered; then nextPiece
+// must be used.
+func (s *scanner) bulk() (chunk []byte, eolLen, lines int, ok bool) {
+	if !s.atLineStart || s.hit >= 0 || s.eof {
+		return nil, 0, 0, false
+	}
+	l := s.lr
+	if l.start == l.end {
+		if l.err != nil || l.buf == nil {
+			return nil, 0, 0, false
+		}
+		l.fill()
+	}
+	data := l.buf[l.start:l.end]
+	if len(data) == 0 || data[0] == '-' {
+		return nil, 0, 0, false
+	}
+	if l.err == nil && data[len(data)-1] == '\r' {
+		data = data[:len(data)-1] // maybe half a CRLF
+	}
+	n := -1
+	if k := bytes.Index(data, lfDash); k >= 0 {
+		n = k + 1
+	}
+	if k := bytes.Index(data, crDash); k >= 0 && (n < 0 || k+1 < n) {
+		n = k + 1
+	}
+	if n < 0 {
+		n = max(bytes.LastIndexByte(data, '\n'), bytes.LastIndexByte(data, '\r')) + 1
+		if n == 0 {
+			return nil, 0, 0, false
+		}
+	}
+	chunk = data[:n]
+	eolLen = 1
+	if n >= 2 && chunk[n-2] == '\r' && chunk[n-1] == '\n' {
+		eolLen = 2
+	}
+	lines = bytes.Count(chunk, eolLF)
+	if cr := bytes.Count(chunk, eolCR); cr > 0 {
+		lines += cr - bytes.Count(chunk, eolCRLF)
+	}
+	l.take(n)
+	l.last = 0
+	s.pieceStart = true
+	return chunk, eolLen, lines, true
+}
+
+var (
+	lfDash = []byte("\n-")
+	crDash = []byte("\r-")
+)
 
 // unread pushes back the piece nextPiece returned last, which started a line.
 func (s *scanner) unread() {
