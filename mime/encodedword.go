@@ -1,12 +1,530 @@
 package mime
 
+import (
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+)
+
+// maxEncodedWord is the longest encoded word RFC 2047 2. allows.
+const maxEncodedWord = 75
+
+// maxWordCharset bounds the charset (and language) part of an encoded word
+// the decoder accepts; real ones are under 30 characters.
+const maxWordCharset = 75
+
 // DecodeHeader decodes the RFC 2047 encoded words in an unstructured header
-// value and returns the text. Raw 8-bit bytes are read as UTF-8 (RFC 6532),
-// invalid sequences replaced by U+FFFD. An encoded word in an unknown charset
-// is kept as it is, and the first such problem is returned as the error
-// alongside the best-effort text.
+// value (or an unquoted display name) and returns the text. The value should
+// already be unfolded.
 //
-// (Placeholder: the full decoder replaces this.)
+// It is tolerant of what mailers produce:
+//
+//   - White space between adjacent encoded words is dropped (RFC 2047 6.2),
+//     and the octets of adjacent words in the same charset are decoded
+//     together, so a multibyte character split between two words survives.
+//   - An encoded word is decoded even where it touches other text, as in
+//     "Re:=?utf-8?q?x?=", as CPython and Thunderbird do.
+//   - The charset may carry an RFC 2231 5. language tag ("utf-8*en"), which
+//     is ignored; encoding letters may be lower case; Q text may contain
+//     spaces, "?" and stray "="; B text may lack padding or have stray
+//     characters, which are skipped.
+//   - Raw 8-bit bytes outside encoded words are read as UTF-8 (RFC 6532).
+//
+// The result is always valid UTF-8: invalid sequences become U+FFFD. An
+// encoded word in an unknown charset is kept as it is, and the first such
+// word's *UnknownCharsetError is returned alongside the text. Work is linear
+// in len(s).
 func DecodeHeader(s string) (string, error) {
-	return s, nil
+	if !strings.Contains(s, "=?") {
+		if utf8.ValidString(s) {
+			return s, nil
+		}
+		var sb strings.Builder
+		sb.Grow(len(s) + 8)
+		appendValidUTF8(&sb, s)
+		return sb.String(), nil
+	}
+
+	var d wordDecoder
+	d.buf = make([]byte, 0, len(s)) // decoded octets are never more than s
+	d.sb.Grow(len(s))
+	sc := wordScanner{s: s, endFrom: len(s) + 1, eqFrom: len(s) + 1}
+	var err error
+	text := 0          // start of s not yet written
+	afterWord := false // s[text:] follows a decoded encoded word
+	for j := 0; ; {
+		k := strings.Index(s[j:], "=?")
+		if k < 0 {
+			break
+		}
+		k += j
+		w, end, ok := sc.parse(k)
+		if !ok {
+			j = k + 1
+			continue
+		}
+		between := s[text:k]
+		enc, known := lookupCharset(w.charset)
+		switch {
+		case !known:
+			d.flush()
+			appendValidUTF8(&d.sb, between)
+			appendValidUTF8(&d.sb, s[k:end])
+			if err == nil {
+				err = &UnknownCharsetError{Charset: w.charset}
+			}
+			afterWord = false
+		case afterWord && isLWSP(between):
+			// RFC 2047 6.2: the white space between two encoded words
+			// is not displayed.
+			if enc != d.enc {
+				d.flush()
+			}
+			d.enc = enc
+			d.buf = w.appendDecoded(d.buf)
+			afterWord = true
+		default:
+			d.flush()
+			appendValidUTF8(&d.sb, between)
+			d.enc = enc
+			d.buf = w.appendDecoded(d.buf)
+			afterWord = true
+		}
+		text, j = end, end
+	}
+	d.flush()
+	appendValidUTF8(&d.sb, s[text:])
+	return d.sb.String(), err
+}
+
+// wordDecoder holds DecodeHeader's output and the octets of a run of
+// adjacent encoded words in one charset, which are converted together.
+type wordDecoder struct {
+	sb  strings.Builder
+	buf []byte
+	enc encoding.Encoding
+}
+
+// flush converts and writes the pending octets.
+func (d *wordDecoder) flush() {
+	if d.enc != nil {
+		appendDecoded(&d.sb, d.enc, d.buf)
+	}
+	d.buf, d.enc = d.buf[:0], nil
+}
+
+// isLWSP reports whether s is nothing but linear white space.
+func isLWSP(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// An encodedWord is the parts of one RFC 2047 encoded word.
+type encodedWord struct {
+	charset string // without any RFC 2231 language tag
+	b       bool   // B encoding, else Q
+	text    string // encoded-text
+}
+
+// wordScanner finds encoded words in s. It remembers its searches for the
+// "?=" that ends an encoded word and for a "=?" inside one, so that
+// scanning a string full of "=?" stays linear.
+type wordScanner struct {
+	s              string
+	endFrom, endAt int // the first "?=" at or after endFrom is at endAt (-1: none)
+	eqFrom, eqAt   int // the same for "=?"
+}
+
+// index returns the first pat in sc.s at or after from, using and updating
+// the remembered search in cFrom, cAt.
+func (sc *wordScanner) index(from int, pat string, cFrom, cAt *int) int {
+	if from < *cFrom || (*cAt >= 0 && from > *cAt) {
+		*cFrom = from
+		*cAt = strings.Index(sc.s[from:], pat)
+		if *cAt >= 0 {
+			*cAt += from
+		}
+	}
+	return *cAt
+}
+
+// parse reads the encoded word that starts at s[k:] ("=?"), returning it and
+// the index after it. RFC 2047 2.:
+//
+//	encoded-word = "=?" charset "?" encoding "?" encoded-text "?="
+//
+// The encoded text runs to the first "?=" and may not contain "=?" (which
+// no correct Q or B text has); unlike RFC 2047, it may contain white space
+// and "?".
+func (sc *wordScanner) parse(k int) (w encodedWord, end int, ok bool) {
+	s := sc.s
+	p := k + 2
+	q := p
+	for ; q < len(s) && s[q] != '?'; q++ {
+		if c := s[q]; c <= ' ' || c >= 0x7f || q-p >= maxWordCharset {
+			return w, 0, false
+		}
+	}
+	if q+2 >= len(s) || s[q+2] != '?' {
+		return w, 0, false
+	}
+	switch s[q+1] {
+	case 'B', 'b':
+		w.b = true
+	case 'Q', 'q':
+	default:
+		return w, 0, false
+	}
+	w.charset = s[p:q]
+	// RFC 2231 5.: charset "*" language.
+	if star := strings.IndexByte(w.charset, '*'); star >= 0 {
+		w.charset = w.charset[:star]
+	}
+	if w.charset == "" {
+		return w, 0, false
+	}
+	ts := q + 3
+	e := sc.index(ts, "?=", &sc.endFrom, &sc.endAt)
+	if e < 0 {
+		return w, 0, false
+	}
+	if eq := sc.index(ts, "=?", &sc.eqFrom, &sc.eqAt); eq >= 0 && eq+2 <= e {
+		return w, 0, false
+	}
+	w.text = s[ts:e]
+	return w, e + 2, true
+}
+
+// appendDecoded appends the octets of the word's encoded text to b.
+func (w *encodedWord) appendDecoded(b []byte) []byte {
+	if w.b {
+		return appendBase64(b, w.text)
+	}
+	return appendQ(b, w.text)
+}
+
+// appendQ appends the octets of Q-encoded text (RFC 2047 4.2) to b. An "="
+// not followed by two hex digits stands for itself; CR and LF (folding
+// left inside a word) are dropped.
+func appendQ(b []byte, t string) []byte {
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; c {
+		case '_':
+			b = append(b, ' ')
+		case '=':
+			if i+2 < len(t) {
+				hi, ok1 := unhex(t[i+1])
+				lo, ok2 := unhex(t[i+2])
+				if ok1 && ok2 {
+					b = append(b, hi<<4|lo)
+					i += 2
+					continue
+				}
+			}
+			b = append(b, c)
+		case '\r', '\n':
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// appendBase64 appends the octets of B-encoded text (RFC 2047 4.1) to b.
+// Characters outside the base64 alphabet are skipped; "=" ends a quantum,
+// so missing padding and words glued together both decode; leftover bits
+// are dropped.
+func appendBase64(b []byte, t string) []byte {
+	var acc uint32
+	n := uint(0)
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c == '=' {
+			acc, n = 0, 0
+			continue
+		}
+		v := base64Value(c)
+		if v < 0 {
+			continue
+		}
+		acc = acc<<6 | uint32(v)
+		n += 6
+		if n >= 8 {
+			n -= 8
+			b = append(b, byte(acc>>n))
+			acc &= 1<<n - 1
+		}
+	}
+	return b
+}
+
+// maxPlainWord is the longest run of printable ASCII without white space
+// that EncodeHeader leaves as it is: with the space before it, it fits the
+// 78-character line of RFC 5322 2.1.1. Longer runs are encoded so that the
+// field can be folded.
+const maxPlainWord = 77
+
+// EncodeHeader encodes s for an unstructured header field such as Subject,
+// using RFC 2047 encoded words in UTF-8.
+//
+// It returns s unchanged when s is printable ASCII (with spaces and tabs)
+// that contains no "=?" and no word longer than 77 characters. Otherwise it
+// encodes only the words that need it: non-ASCII or control characters,
+// "=?", or too long to fold. Adjacent such words are encoded together with
+// the white space between them; each run is written in Q or B encoding,
+// whichever is shorter, as encoded words of at most 75 characters (RFC 2047
+// 2.) split at character boundaries and separated by single spaces. Other
+// words and the white space around them are kept as they are.
+//
+// Nothing is normalised: for valid UTF-8 s, DecodeHeader(EncodeHeader(s))
+// is s, and stays s when the result is folded at its spaces and unfolded
+// again. Invalid UTF-8 is encoded as U+FFFD.
+func EncodeHeader(s string) string {
+	return encodeWords(s, false)
+}
+
+// EncodePhrase encodes s, a display name, for a phrase in a structured
+// field such as From (RFC 2047 5.(3)). It returns s unchanged when s is
+// printable ASCII (with spaces and tabs) and contains no "=?"; the caller
+// quotes such a name as it needs. Otherwise the result is a sequence of
+// RFC 5322 atoms and encoded words, to be written as it is, unquoted: words
+// that are not all atext are encoded too, and Q encoding keeps to the
+// restricted characters that section allows.
+func EncodePhrase(s string) string {
+	if isPlainASCII(s) && !strings.Contains(s, "=?") {
+		return s
+	}
+	return encodeWords(s, true)
+}
+
+// isPlainASCII reports whether s is printable ASCII, spaces and tabs.
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// needsEncoding reports whether a word (no spaces or tabs) must be encoded.
+func needsEncoding(w string, phrase bool) bool {
+	if len(w) > maxPlainWord || strings.Contains(w, "=?") {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c <= ' ' || c >= 0x7f || phrase && !isAtext(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAtext reports whether c is an RFC 5322 3.2.3 atext character.
+func isAtext(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
+}
+
+// encodeWords implements EncodeHeader and EncodePhrase.
+func encodeWords(s string, phrase bool) string {
+	isWSP := func(c byte) bool { return c == ' ' || c == '\t' }
+	// The words that need encoding, first; nil means s is fine as it is.
+	need := false
+	for i := 0; i < len(s); {
+		for i < len(s) && isWSP(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && !isWSP(s[j]) {
+			j++
+		}
+		if j > i && needsEncoding(s[i:j], phrase) {
+			need = true
+			break
+		}
+		i = j
+	}
+	if !need {
+		return s
+	}
+
+	var sb strings.Builder
+	sb.Grow(len(s) * 3)
+	run, runEnd := -1, -1 // the words being gathered for encoding
+	for i := 0; i < len(s); {
+		ws := i
+		for i < len(s) && isWSP(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && !isWSP(s[j]) {
+			j++
+		}
+		switch {
+		case j == i: // trailing white space
+			if run >= 0 {
+				writeEncodedRun(&sb, s[run:runEnd], phrase)
+				run = -1
+			}
+			sb.WriteString(s[ws:])
+		case needsEncoding(s[i:j], phrase):
+			if run < 0 {
+				sb.WriteString(s[ws:i])
+				run = i
+			}
+			runEnd = j
+		default:
+			if run >= 0 {
+				writeEncodedRun(&sb, s[run:runEnd], phrase)
+				run = -1
+			}
+			sb.WriteString(s[ws:j])
+		}
+		i = j
+	}
+	if run >= 0 {
+		writeEncodedRun(&sb, s[run:runEnd], phrase)
+	}
+	return sb.String()
+}
+
+// qSafe reports whether the Q encoding writes c as itself: RFC 2047 4.2.(3)
+// in unstructured text, and the restricted set of 5.(3) in a phrase.
+func qSafe(c byte, phrase bool) bool {
+	if phrase {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			return true
+		}
+		return c == '!' || c == '*' || c == '+' || c == '-' || c == '/'
+	}
+	return c > ' ' && c < 0x7f && c != '=' && c != '?' && c != '_'
+}
+
+// qLen is the length of c in Q encoding.
+func qLen(c byte, phrase bool) int {
+	if c == ' ' || qSafe(c, phrase) {
+		return 1
+	}
+	return 3
+}
+
+const (
+	wordPrefixB = "=?UTF-8?B?"
+	wordPrefixQ = "=?UTF-8?Q?"
+	// maxWordText is the encoded text that fits one encoded word.
+	maxWordText = maxEncodedWord - len(wordPrefixQ) - len("?=")
+)
+
+// writeEncodedRun writes t as UTF-8 encoded words separated by single
+// spaces, in Q or B encoding, whichever is shorter.
+func writeEncodedRun(sb *strings.Builder, t string, phrase bool) {
+	if !utf8.ValidString(t) {
+		t = strings.ToValidUTF8(t, "\uFFFD")
+	}
+	qTotal := 0
+	for i := 0; i < len(t); i++ {
+		qTotal += qLen(t[i], phrase)
+	}
+	useB := (len(t)+2)/3*4 < qTotal
+
+	const hexDigits = "0123456789ABCDEF"
+	first := true
+	for len(t) > 0 {
+		// Take whole characters while they fit.
+		n, size := 0, 0
+		for n < len(t) {
+			_, rl := utf8.DecodeRuneInString(t[n:])
+			var l int
+			if useB {
+				l = (n + rl + 2) / 3 * 4
+			} else {
+				l = size
+				for k := n; k < n+rl; k++ {
+					l += qLen(t[k], phrase)
+				}
+			}
+			if l > maxWordText {
+				break
+			}
+			n += rl
+			size = l
+		}
+		if n == 0 { // cannot happen: a character encodes to at most 12
+			_, n = utf8.DecodeRuneInString(t)
+		}
+		if !first {
+			sb.WriteByte(' ')
+		}
+		first = false
+		if useB {
+			sb.WriteString(wordPrefixB)
+			writeBase64(sb, t[:n])
+		} else {
+			sb.WriteString(wordPrefixQ)
+			for k := 0; k < n; k++ {
+				switch c := t[k]; {
+				case c == ' ':
+					sb.WriteByte('_')
+				case qSafe(c, phrase):
+					sb.WriteByte(c)
+				default:
+					sb.WriteByte('=')
+					sb.WriteByte(hexDigits[c>>4])
+					sb.WriteByte(hexDigits[c&15])
+				}
+			}
+		}
+		sb.WriteString("?=")
+		t = t[n:]
+	}
+}
+
+// writeBase64 writes b in standard padded base64 (RFC 2045 6.8).
+func writeBase64(sb *strings.Builder, b string) {
+	for len(b) >= 3 {
+		v := uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+		sb.WriteByte(base64Alphabet[v>>18&63])
+		sb.WriteByte(base64Alphabet[v>>12&63])
+		sb.WriteByte(base64Alphabet[v>>6&63])
+		sb.WriteByte(base64Alphabet[v&63])
+		b = b[3:]
+	}
+	switch len(b) {
+	case 1:
+		v := uint32(b[0]) << 16
+		sb.WriteByte(base64Alphabet[v>>18&63])
+		sb.WriteByte(base64Alphabet[v>>12&63])
+		sb.WriteString("==")
+	case 2:
+		v := uint32(b[0])<<16 | uint32(b[1])<<8
+		sb.WriteByte(base64Alphabet[v>>18&63])
+		sb.WriteByte(base64Alphabet[v>>12&63])
+		sb.WriteByte(base64Alphabet[v>>6&63])
+		sb.WriteByte('=')
+	}
 }
