@@ -134,9 +134,7 @@ func BenchmarkParseDisposition(b *testing.B) {
 
 // The corpus of testdata/messages and CPython's results for it.
 
-const corpusDir = "../testdata/messages"
-
-type expectedMessage struct {
+type refHeaders struct {
 	File        string
 	ContentType *string `json:"content_type"`
 	Parts       []struct {
@@ -148,7 +146,7 @@ type expectedMessage struct {
 	}
 }
 
-func readExpected(t *testing.T) []expectedMessage {
+func readExpected(t *testing.T) []refHeaders {
 	t.Helper()
 	f, err := os.Open(filepath.Join(corpusDir, "expected.jsonl"))
 	if os.IsNotExist(err) {
@@ -156,11 +154,11 @@ func readExpected(t *testing.T) []expectedMessage {
 	}
 	require.NoError(t, err)
 	defer f.Close()
-	var out []expectedMessage
+	var out []refHeaders
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
-		var e expectedMessage
+		var e refHeaders
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
 		out = append(out, e)
 	}

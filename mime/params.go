@@ -550,28 +550,20 @@ func appendPercentDecoded(b []byte, s string) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '%' {
-			if i+2 < len(s) && unhex(s[i+1]) >= 0 && unhex(s[i+2]) >= 0 {
-				b = append(b, byte(unhex(s[i+1])<<4|unhex(s[i+2])))
-				i += 2
-				continue
+			if i+2 < len(s) {
+				hi, ok1 := unhex(s[i+1])
+				lo, ok2 := unhex(s[i+2])
+				if ok1 && ok2 {
+					b = append(b, hi<<4|lo)
+					i += 2
+					continue
+				}
 			}
 			bad = true
 		}
 		b = append(b, c)
 	}
 	return b, bad
-}
-
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
 }
 
 // validUTF8 returns v with invalid UTF-8 replaced by U+FFFD, recording a

@@ -99,23 +99,25 @@ func (p *Part) Charset() string {
 // Disposition returns the lower-case Content-Disposition type ("inline",
 // "attachment", ...), or "" when there is none.
 func (p *Part) Disposition() string {
-	d, _ := parseDisposition(p.Header.Get("Content-Disposition"))
-	return d
+	v := p.Header.Get("Content-Disposition")
+	if v == "" {
+		return ""
+	}
+	d, _ := ParseContentDisposition(v)
+	return d.Type
 }
 
 // Filename returns the Content-Disposition filename, else the Content-Type
-// name parameter, decoded to UTF-8, or "".
+// name parameter, decoded to UTF-8 (RFC 2231, and RFC 2047 as mailers
+// misuse it), or "".
 func (p *Part) Filename() string {
-	if p.Header.Has("Content-Disposition") {
-		_, params := parseDisposition(p.Header.Get("Content-Disposition"))
-		if f, ok := params["filename"]; ok {
+	if v := p.Header.Get("Content-Disposition"); v != "" {
+		d, _ := ParseContentDisposition(v)
+		if f := strings.TrimSpace(d.Params["filename"]); f != "" {
 			return f
 		}
 	}
-	if n, ok := p.Params["name"]; ok {
-		return n
-	}
-	return ""
+	return strings.TrimSpace(p.Params["name"])
 }
 
 // Size returns the number of raw body octets read so far; once the body

@@ -207,16 +207,14 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 	p := &Part{Header: hr.header, Depth: depth, Message: message, Defects: hr.defects}
 	p.MediaType, p.Params = def, map[string]string{}
 	if v := p.Header.Get("Content-Type"); v != "" {
-		if t, params, ok := parseContentType(v); ok {
-			p.MediaType, p.Params = t, params
-		} else {
-			p.Defects = append(p.Defects, Defect{Kind: DefectInvalidMediaType, Detail: clip([]byte(v))})
-			// RFC 2045 5.2: an invalid Content-Type means text/plain.
-			p.MediaType = "text/plain"
-			if params != nil {
-				p.Params = params
-			}
+		// An invalid Content-Type means text/plain (RFC 2045 5.2); what
+		// could be read of the parameters is kept.
+		ct, _ := ParseContentType(v)
+		p.MediaType = ct.Type
+		if ct.Params != nil {
+			p.Params = ct.Params
 		}
+		p.Defects = append(p.Defects, ct.Defects...)
 	}
 	p.Path = path
 	if message && !strings.HasPrefix(p.MediaType, "multipart/") {
