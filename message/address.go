@@ -86,14 +86,20 @@ func ParseAddress(s string) (Address, error) {
 // or domain, periods in display names):
 //
 //   - encoded words (RFC 2047) in the display name, also inside a
-//     quoted-string, as many mailers write them;
+//     quoted-string and with specials in their text, as many mailers
+//     write them;
 //   - a missing comma between two entries, a missing ">" or ";", a ";"
 //     outside a group; junk after an entry is skipped;
 //   - a display name that is itself an address, "a@b <c@d>", which gives
 //     Name "a@b" and Addr "c@d";
+//   - a display name without angle brackets, "Joe Bloggs joe@example.com":
+//     words separated by white space cannot form a local part, so all but
+//     the last are the name;
 //   - a mailbox without "@domain" ("postmaster", "<moderator>"), whose Addr
-//     is the local part alone, and "Name <>", whose Addr is empty; both
-//     are reported as errors.
+//     is the local part alone; "Name <>", whose Addr is empty; and a phrase
+//     with encoded words but no address, which gives a Name and an empty
+//     Addr, since encoded words cannot be part of an addr-spec (RFC 2047
+//     5.). All are reported as errors.
 //
 // A comment after a bare addr-spec, "joe@example.com (Joe)", is not taken as
 // the display name: RFC 5322 3.4 leaves the meaning of comments unspecified
@@ -105,7 +111,8 @@ func ParseAddress(s string) (Address, error) {
 //
 // The work is linear in the length of the input.
 func ParseAddressList(s string) ([]Address, error) {
-	p := addrParser{s: s}
+	var toks [8]addrTok
+	p := addrParser{s: s, toks: toks[:0]}
 	list := p.parseList()
 	if p.err != nil {
 		return list, p.err
@@ -135,23 +142,6 @@ func Mailboxes(list []Address) []Address {
 	return out
 }
 
-// Token kinds of a phrase or local part.
-const (
-	addrTokAtom   = iota // run of atext (and UTF-8) bytes
-	addrTokQuoted        // quoted-string; start/end delimit the content
-	addrTokDot           // "."
-)
-
-// addrTok is one word or dot of a phrase or local part, by position in the
-// input.
-type addrTok struct {
-	kind       uint8
-	space      bool // CFWS came before this token
-	escaped    bool // quoted content holds a quoted-pair, CR or LF
-	ew         bool // an atom that is an RFC 2047 encoded word
-	start, end int
-}
-
 // addrParser parses an address list in a single forward pass; it never
 // backtracks by more than the white space after an addr-spec.
 type addrParser struct {
@@ -178,218 +168,6 @@ func (p *addrParser) peek() byte {
 		return p.s[p.i]
 	}
 	return 0
-}
-
-// addrAtext reports whether c may appear in an atom: RFC 5322 3.2.3 atext,
-// every byte of UTF-8 (RFC 6532 3.2; invalid bytes are kept and replaced
-// later) and, leniently, a backslash, which has no other meaning outside
-// quoted-strings and comments.
-func addrAtext(c byte) bool {
-	return addrAtextTable[c]
-}
-
-var addrAtextTable = func() (t [256]bool) {
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for _, c := range "!#$%&'*+-/=?^_`{|}~\\" {
-		t[c] = true
-	}
-	for c := 0x80; c < 0x100; c++ {
-		t[c] = true
-	}
-	return t
-}()
-
-// addrCtl reports whether c is a control character other than white space
-// (RFC 5322 4.1 obs-NO-WS-CTL, plus NUL).
-func addrCtl(c byte) bool {
-	return (c < 0x20 && c != ' ' && c != '\t' && c != '\r' && c != '\n') || c == 0x7f
-}
-
-// skipCFWS skips white space, line breaks and comments (RFC 5322 3.2.2 CFWS,
-// 4.2 obs-FWS) and reports whether it skipped anything. Comments nest; the
-// nesting depth is counted, not recursed into, so any depth costs the same.
-func (p *addrParser) skipCFWS() bool {
-	start := p.i
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case ' ', '\t', '\r', '\n':
-			p.i++
-		case '(':
-			p.skipComment()
-		default:
-			return p.i > start
-		}
-	}
-	return p.i > start
-}
-
-// skipComment skips one comment, starting at its "(".
-func (p *addrParser) skipComment() {
-	depth := 0
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case '\\':
-			p.i++ // quoted-pair: the next byte is literal
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				p.i++
-				return
-			}
-		}
-		p.i++
-	}
-	p.i = len(p.s)
-	p.fail("unclosed comment")
-}
-
-// quoted scans a quoted-string starting at its DQUOTE and returns its token.
-func (p *addrParser) quoted() addrTok {
-	t := addrTok{kind: addrTokQuoted}
-	p.i++
-	t.start = p.i
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case '"':
-			t.end = p.i
-			p.i++
-			return t
-		case '\\':
-			t.escaped = true
-			p.i++
-		case '\r', '\n':
-			t.escaped = true
-		}
-		p.i++
-	}
-	p.i = len(p.s)
-	t.end = p.i
-	p.fail("unclosed quoted-string")
-	return t
-}
-
-// collectPhrase reads words (atoms and quoted-strings) and dots into p.toks
-// until a special character or the end: RFC 5322 3.2.5 phrase with 4.1
-// obs-phrase, and 4.4 obs-local-part, which share this shape.
-func (p *addrParser) collectPhrase() {
-	p.toks = p.toks[:0]
-	for {
-		space := p.skipCFWS()
-		if p.i >= len(p.s) {
-			return
-		}
-		c := p.s[p.i]
-		var t addrTok
-		switch {
-		case c == '"':
-			t = p.quoted()
-		case c == '.':
-			t = addrTok{kind: addrTokDot, start: p.i, end: p.i + 1}
-			p.i++
-		case c == '=' && p.i+1 < len(p.s) && p.s[p.i+1] == '?' && addrEncodedWordEnd(p.s, p.i) > 0:
-			// An encoded word is one token even when its text holds
-			// specials, as senders write "=?utf-8?q?a:_b?=" in phrases.
-			t = addrTok{kind: addrTokAtom, ew: true, start: p.i}
-			p.i = addrEncodedWordEnd(p.s, p.i)
-			t.end = p.i
-		case addrAtext(c):
-			t = addrTok{kind: addrTokAtom, start: p.i}
-			for p.i < len(p.s) && addrAtext(p.s[p.i]) {
-				p.i++
-			}
-			t.end = p.i
-		case addrCtl(c):
-			p.failf("control character %#02x", c)
-			p.i++
-			continue
-		default:
-			return
-		}
-		t.space = space && len(p.toks) > 0
-		p.toks = append(p.toks, t)
-	}
-}
-
-// addrEncodedWordEnd returns the end of the RFC 2047 encoded word
-// "=?charset?e?text?=" at s[i:], or 0. The text may hold any visible
-// character but "?"; the scan stops at the fourth "?" or at white space, so
-// scans of failed candidates never overlap by more than a word.
-func addrEncodedWordEnd(s string, i int) int {
-	j := i + 2
-	for j < len(s) && s[j] != '?' && addrAtext(s[j]) {
-		j++
-	}
-	if j == i+2 || j+3 >= len(s) || s[j] != '?' || s[j+2] != '?' {
-		return 0
-	}
-	switch s[j+1] {
-	case 'b', 'B', 'q', 'Q':
-	default:
-		return 0
-	}
-	for j += 3; j < len(s) && s[j] > ' ' && s[j] != 0x7f && s[j] != '?'; j++ {
-	}
-	if j+1 < len(s) && s[j] == '?' && s[j+1] == '=' {
-		return j + 2
-	}
-	return 0
-}
-
-// tokText appends the text of t: the atom, the dot, or the content of a
-// quoted-string with quoted-pairs undone and CR and LF removed (they can
-// only be folding, RFC 5322 3.2.4).
-func (p *addrParser) tokText(b *strings.Builder, t addrTok) {
-	if !t.escaped {
-		b.WriteString(p.s[t.start:t.end])
-		return
-	}
-	for i := t.start; i < t.end; i++ {
-		c := p.s[i]
-		if c == '\\' && i+1 < t.end {
-			i++
-			c = p.s[i]
-		}
-		if c == '\r' || c == '\n' {
-			continue
-		}
-		b.WriteByte(c)
-	}
-}
-
-// rawSpan returns the input text of p.toks when it reads exactly as the
-// tokens should be joined (atoms and dots only, with nothing or a single
-// space between them as sep allows), so that no copy is needed.
-func (p *addrParser) rawSpan(toks []addrTok, spaces bool) (string, bool) {
-	if len(toks) == 0 {
-		return "", true
-	}
-	for k, t := range toks {
-		if t.kind == addrTokQuoted {
-			return "", false
-		}
-		if k == 0 {
-			continue
-		}
-		prev := toks[k-1]
-		gap := t.start - prev.end
-		switch {
-		case gap == 0:
-		case gap == 1 && t.space && spaces && p.s[prev.end] == ' ':
-		default:
-			return "", false
-		}
-	}
-	return p.s[toks[0].start:toks[len(toks)-1].end], true
 }
 
 // phraseText returns the display name that toks spell: words joined by a
@@ -466,6 +244,9 @@ func (p *addrParser) checkLocal(toks []addrTok) {
 // obs-addr-list).
 func (p *addrParser) parseList() []Address {
 	var out []Address
+	if n := strings.Count(p.s, "@"); n > 0 {
+		out = make([]Address, 0, min(n, 16))
+	}
 	for {
 		p.skipCFWS()
 		if p.i >= len(p.s) {
@@ -551,15 +332,9 @@ func (p *addrParser) parseAddress(top bool) (a Address, ok bool) {
 			}
 		}
 		// Words and no "@": a local part alone, as in "postmaster" or
-		// "undisclosed-recipients" without its colon. It stays quoted
-		// if it looks like an encoded word, so that it reads back as an
-		// address.
+		// "undisclosed-recipients" without its colon.
 		p.fail("missing @domain")
-		v := p.localText(p.toks)
-		if strings.Contains(v, "=?") {
-			return Address{Addr: addrQuote(v)}, true
-		}
-		return Address{Addr: addrQuoteLocal(v)}, true
+		return Address{Addr: addrLocalOnly(p.localText(p.toks))}, true
 	}
 
 	// Nothing usable: skip one piece of junk.
@@ -630,7 +405,7 @@ func (p *addrParser) parseAddrSpecRest(bare bool) (Address, bool) {
 	switch {
 	case !found:
 		p.fail("missing domain")
-		addr = addrQuoteLocal(local)
+		addr = addrLocalOnly(local)
 	case contiguous && p.s[at+1:p.i] == dom && addrIsDotAtom(local) && utf8.ValidString(dom):
 		addr = p.s[toks[0].start:p.i] // the common case: no copy
 	default:
@@ -648,33 +423,27 @@ func (p *addrParser) parseAngleAddr() string {
 	if c := p.peek(); c == '@' || c == ',' {
 		p.skipRoute()
 	}
-	var addr string
-	for {
+	p.collectPhrase()
+	for p.peek() == ':' {
+		// A route without its leading "@", or a URL scheme.
+		p.fail("unexpected ':' in angle-addr")
+		p.i++
 		p.collectPhrase()
-		c := p.peek()
-		if c == ':' {
-			// A route without its leading "@", or a URL scheme.
-			p.fail("unexpected ':' in angle-addr")
-			p.i++
-			continue
-		}
-		switch {
-		case c == '@' && len(p.toks) > 0:
-			a, _ := p.parseAddrSpecRest(false)
-			addr = a.Addr
-		case c == '@':
-			p.fail("missing local part")
-			p.i++
-			p.parseDomain()
-		case len(p.toks) > 0:
-			p.fail("missing @domain")
-			addr = addrQuoteLocal(p.localText(p.toks))
-		default:
-			if c == '>' {
-				p.fail("empty address")
-			}
-		}
-		break
+	}
+	var addr string
+	switch c := p.peek(); {
+	case c == '@' && len(p.toks) > 0:
+		a, _ := p.parseAddrSpecRest(false)
+		addr = a.Addr
+	case c == '@':
+		p.fail("missing local part")
+		p.i++
+		p.parseDomain()
+	case len(p.toks) > 0:
+		p.fail("missing @domain")
+		addr = addrLocalOnly(p.localText(p.toks))
+	case c == '>':
+		p.fail("empty address")
 	}
 	p.skipCFWS()
 	if p.peek() == '>' {
@@ -852,116 +621,4 @@ func (p *addrParser) parseGroupList() []Address {
 		}
 		p.afterEntry(true)
 	}
-}
-
-// addrQuoteLocal returns the local part value in canonical form: as it is
-// when it is a dot-atom-text (RFC 5322 3.2.3, with UTF-8 per RFC 6532),
-// else as a quoted-string.
-func addrQuoteLocal(v string) string {
-	if addrIsDotAtom(v) {
-		return v
-	}
-	return addrQuote(v)
-}
-
-// addrQuote returns v as a quoted-string (RFC 5322 3.2.4).
-func addrQuote(v string) string {
-	var b strings.Builder
-	b.Grow(len(v) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == '"' || c == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(c)
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// addrIsDotAtom reports whether v is a dot-atom-text: atoms of atext or
-// UTF-8 separated by single dots. The lenient backslash of addrAtext is not
-// allowed here.
-func addrIsDotAtom(v string) bool {
-	if v == "" || v[0] == '.' || v[len(v)-1] == '.' {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '.':
-			if v[i-1] == '.' {
-				return false
-			}
-		case c == '\\' || !addrAtext(c):
-			return false
-		}
-	}
-	return true
-}
-
-// addrValidUTF8 returns s with each maximal ill-formed subsequence replaced
-// by U+FFFD, as CPython and the WHATWG encoding standard do (so a lone
-// Latin-1 byte becomes one U+FFFD, a truncated sequence one U+FFFD).
-func addrValidUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r != utf8.RuneError || n > 1 {
-			b.WriteString(s[i : i+n])
-			i += n
-			continue
-		}
-		b.WriteRune(utf8.RuneError)
-		i += addrBadPrefix(s[i:])
-	}
-	return b.String()
-}
-
-// addrBadPrefix returns the length of the maximal prefix of s (which starts
-// with an invalid sequence) that could begin a valid UTF-8 sequence, at
-// least 1.
-func addrBadPrefix(s string) int {
-	c := s[0]
-	var need int
-	lo, hi := byte(0x80), byte(0xBF)
-	switch {
-	case c >= 0xC2 && c <= 0xDF:
-		need = 1
-	case c == 0xE0:
-		need, lo = 2, 0xA0
-	case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
-		need = 2
-	case c == 0xED:
-		need, hi = 2, 0x9F
-	case c == 0xF0:
-		need, lo = 3, 0x90
-	case c >= 0xF1 && c <= 0xF3:
-		need = 3
-	case c == 0xF4:
-		need, hi = 3, 0x8F
-	default:
-		return 1
-	}
-	n := 1
-	for k := 0; k < need && n < len(s); k++ {
-		d := s[n]
-		if d < lo || d > hi {
-			break
-		}
-		lo, hi = 0x80, 0xBF
-		n++
-	}
-	return n
 }

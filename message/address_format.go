@@ -257,3 +257,61 @@ func addrEncodeWordsB(s string) string {
 	}
 	return b.String()
 }
+
+// addrQuoteLocal returns the local part value in canonical form: as it is
+// when it is a dot-atom-text (RFC 5322 3.2.3, with UTF-8 per RFC 6532),
+// else as a quoted-string.
+func addrQuoteLocal(v string) string {
+	if addrIsDotAtom(v) {
+		return v
+	}
+	return addrQuote(v)
+}
+
+// addrLocalOnly returns the Addr of a mailbox that has a local part and no
+// domain: addrQuoteLocal's form, but quoted when it holds "=?", so that
+// when written alone it cannot read back as an encoded word, which would
+// be a display name.
+func addrLocalOnly(v string) string {
+	if strings.Contains(v, "=?") {
+		return addrQuote(v)
+	}
+	return addrQuoteLocal(v)
+}
+
+// addrQuote returns v as a quoted-string (RFC 5322 3.2.4).
+func addrQuote(v string) string {
+	var b strings.Builder
+	b.Grow(len(v) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// addrIsDotAtom reports whether v is a dot-atom-text: atoms of atext or
+// UTF-8 separated by single dots. The lenient backslash of addrAtext is not
+// allowed here.
+func addrIsDotAtom(v string) bool {
+	if v == "" || v[0] == '.' || v[len(v)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '.':
+			if v[i-1] == '.' {
+				return false
+			}
+		case c == '\\' || !addrAtext(c):
+			return false
+		}
+	}
+	return true
+}

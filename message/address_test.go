@@ -451,12 +451,13 @@ func FuzzParseAddressList(f *testing.F) {
 	for _, s := range []string{
 		"=?utf-8?q?J=C3=B6rg?= <j@x>", `"=?utf-8?B?SsO8cmdlbg==?= Mueller" <jm@x>`,
 		"a@b, (c", "g: <a@b>, c d e;", "\xff\xfe <a@\xff>", `"\` + "\x00" + `" <a@b>`,
+		`<"=?a?q?b?=">`, `"=?a?q?b?="@`, "=?a?q?b?= x@y", "0@[@]",
 	} {
 		f.Add(s)
 	}
 	decoder := haveDecoder()
 	f.Fuzz(func(t *testing.T, s string) {
-		list, _ := ParseAddressList(s)
+		list, err := ParseAddressList(s)
 		for _, a := range list {
 			checkAddrUTF8(t, a)
 		}
@@ -467,11 +468,13 @@ func FuzzParseAddressList(f *testing.F) {
 				continue
 			}
 			out := formatAddressList(list, utf8Out)
-			again, err := ParseAddressList(out)
+			again, err2 := ParseAddressList(out)
 			if !assert.Equal(t, list, again, "format(utf8=%v) = %q", utf8Out, out) {
 				return
 			}
-			_ = err
+			if err == nil && err2 != nil {
+				t.Fatalf("valid %q formatted as invalid %q: %v", s, out, err2)
+			}
 		}
 	})
 }

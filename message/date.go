@@ -69,33 +69,15 @@ type dateScanner struct {
 	i int
 }
 
-// skip skips white space, commas are not skipped, and comments (RFC 5322
-// 3.2.2 CFWS), counting the nesting of comments rather than recursing.
+// skip skips white space and comments (RFC 5322 3.2.2 CFWS) as addresses
+// do.
 func (d *dateScanner) skip() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case ' ', '\t', '\r', '\n':
-			d.i++
-		case '(':
-			depth := 0
-			for ; d.i < len(d.s); d.i++ {
-				c := d.s[d.i]
-				if c == '\\' {
-					d.i++
-				} else if c == '(' {
-					depth++
-				} else if c == ')' {
-					depth--
-					if depth == 0 {
-						d.i++
-						break
-					}
-				}
-			}
-		default:
-			return
-		}
+	if d.i < len(d.s) && d.s[d.i] > ' ' && d.s[d.i] != '(' {
+		return
 	}
+	a := addrParser{s: d.s, i: d.i}
+	a.skipCFWS()
+	d.i = a.i
 }
 
 func (d *dateScanner) peek() byte {

@@ -106,8 +106,12 @@ func ParseMessageIDList(s string) []string {
 
 // FormatMessageID returns id in angle brackets, as a msg-id is written
 // (RFC 5322 3.6.4). Brackets already around id are not doubled; white
-// space around it is removed.
+// space around it is removed, and CR and LF are dropped so that the result
+// is always one header line.
 func FormatMessageID(id string) string {
+	if strings.ContainsAny(id, "\r\n") {
+		id = strings.NewReplacer("\r", "", "\n", "").Replace(id)
+	}
 	id = strings.TrimSpace(id)
 	if len(id) >= 2 && id[0] == '<' && id[len(id)-1] == '>' {
 		return id

@@ -100,6 +100,7 @@ func TestParseMessageIDListHostile(t *testing.T) {
 func TestFormatMessageID(t *testing.T) {
 	assert.Equal(t, "<a@b>", FormatMessageID("a@b"))
 	assert.Equal(t, "<a@b>", FormatMessageID(" <a@b> "))
+	assert.Equal(t, "<a@bX-Evil: 1>", FormatMessageID("a@b\r\nX-Evil: 1"))
 }
 
 func TestGenerateMessageID(t *testing.T) {
