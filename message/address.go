@@ -250,6 +250,9 @@ func (p *addrParser) parseList() []Address {
 	for {
 		p.skipCFWS()
 		if p.i >= len(p.s) {
+			if len(out) == 0 {
+				return nil
+			}
 			return out
 		}
 		switch p.s[p.i] {
