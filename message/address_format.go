@@ -1,9 +1,10 @@
 package message
 
 import (
-	"encoding/base64"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/postkit/postkit/mime"
 )
 
 // String returns the address formatted for a header field, in 7-bit form:
@@ -215,48 +216,7 @@ func addrPhraseForm(name string, utf8OK bool) int {
 }
 
 // encodePhrase encodes a display name as RFC 2047 encoded words.
-//
-// TODO: switch to mime.EncodePhrase once it exists; this fallback always
-// uses B encoding of UTF-8.
-var encodePhrase = func(s string) string {
-	return addrEncodeWordsB(s)
-}
-
-// addrEncodeWordsB encodes s as "=?UTF-8?B?...?=" words of at most 75
-// characters (RFC 2047 2.), split between runes (RFC 2047 5. (3)), and
-// separated by a space, which decoders drop between encoded words (RFC 2047
-// 6.2).
-func addrEncodeWordsB(s string) string {
-	const (
-		prefix  = "=?UTF-8?B?"
-		suffix  = "?="
-		maxText = (75 - len(prefix) - len(suffix)) / 4 * 3 // 45 bytes per word
-	)
-	s = addrValidUTF8(s)
-	var b strings.Builder
-	b.Grow(len(s)*4/3 + (len(s)/maxText+1)*(len(prefix)+len(suffix)+1))
-	for len(s) > 0 {
-		n := 0
-		for n < len(s) {
-			_, size := utf8.DecodeRuneInString(s[n:])
-			if n+size > maxText {
-				break
-			}
-			n += size
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(prefix)
-		var enc [60]byte // base64 of maxText bytes
-		m := base64.StdEncoding.EncodedLen(n)
-		base64.StdEncoding.Encode(enc[:m], []byte(s[:n]))
-		b.Write(enc[:m])
-		b.WriteString(suffix)
-		s = s[n:]
-	}
-	return b.String()
-}
+var encodePhrase = mime.EncodePhrase
 
 // addrQuoteLocal returns the local part value in canonical form: as it is
 // when it is a dot-atom-text (RFC 5322 3.2.3, with UTF-8 per RFC 6532),

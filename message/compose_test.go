@@ -1,0 +1,205 @@
+package message
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/mime"
+)
+
+// leafView is what a round-trip test compares of a part read back.
+type leafView struct {
+	Type, Charset, Filename, Disposition, ContentID string
+	Body                                            string
+}
+
+type readBack struct {
+	Subject string
+	From    []Address
+	To      []Address
+	Types   []string // media type of every entity, depth first
+	Leaves  []leafView
+}
+
+func readBackMessage(t *testing.T, raw []byte) readBack {
+	t.Helper()
+	m, err := Read(bytes.NewReader(raw))
+	require.NoError(t, err)
+	var rb readBack
+	rb.Subject = m.Header.Subject()
+	rb.From, err = m.Header.From()
+	require.NoError(t, err)
+	rb.To, err = m.Header.To()
+	require.NoError(t, err)
+	require.NoError(t, m.Walk(func(p *mime.Part) error {
+		rb.Types = append(rb.Types, p.MediaType)
+		assert.Empty(t, p.Defects, "defects in %s", p.Path)
+		if p.Kind != mime.Leaf {
+			return nil
+		}
+		body, err := io.ReadAll(p.Body())
+		require.NoError(t, err)
+		cid, _ := ParseMessageID(p.Header.Get("Content-Id"))
+		rb.Leaves = append(rb.Leaves, leafView{Type: p.MediaType, Charset: p.Charset(),
+			Filename: p.Filename(), Disposition: p.Disposition(), ContentID: cid, Body: string(body)})
+		return nil
+	}))
+	return rb
+}
+
+// checkWireForm checks RFC 5322 2.1.1 and 7-bit cleanliness.
+func checkWireForm(t *testing.T, raw []byte, allow8bit bool) {
+	t.Helper()
+	for i, line := range bytes.Split(raw, []byte("\r\n")) {
+		assert.LessOrEqual(t, len(line), 998, "line %d too long", i)
+		assert.NotContains(t, string(line), "\r", "bare CR in line %d", i)
+		assert.NotContains(t, string(line), "\n", "bare LF in line %d", i)
+		if !allow8bit {
+			for _, c := range line {
+				if c >= 0x80 || c == 0 {
+					t.Fatalf("line %d is not 7-bit clean: %.80q", i, line)
+				}
+			}
+		}
+	}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func TestBuilderRoundTrip(t *testing.T) {
+	png := randomBytes(3000)
+	pdf := randomBytes(100000)
+	longLine := strings.Repeat("long line without any break ", 60) // > 998 octets
+	names := []struct {
+		name, subject, fromName, filename string
+	}{
+		{"ascii", "Quarterly report", "Bob Smith", "report.pdf"},
+		{"utf-8", "Grüße aus Köln — 東京 🎉", "Zoë Ångström", "résumé 履歴書.pdf"},
+		{"specials", "Re: [list] \"quoted\" =?not-a-word?=", "Smith, Bob (Jr.)", "a;b=c \"d\".pdf"},
+	}
+	shapes := []struct {
+		name  string
+		build func(b *Builder)
+		types []string
+	}{
+		{"text", func(b *Builder) { b.Text = "Hello,\nworld.\n" }, []string{"text/plain"}},
+		{"html", func(b *Builder) { b.HTML = "<p>Hello</p>" }, []string{"text/html"}},
+		{"alternative", func(b *Builder) { b.Text = "Hi ünïcode"; b.HTML = "<p>Hi ünïcode</p>" },
+			[]string{"multipart/alternative", "text/plain", "text/html"}},
+		{"related", func(b *Builder) {
+			b.HTML = `<img src="cid:logo@x">`
+			b.Inline = []Attachment{{Filename: "logo.png", ContentID: "logo@x", Body: bytes.NewReader(png)}}
+		}, []string{"multipart/related", "text/html", "image/png"}},
+		{"mixed", func(b *Builder) {
+			b.Text = longLine
+			b.Attachments = []Attachment{{Filename: "FILENAME", Body: bytes.NewReader(pdf)}}
+		}, []string{"multipart/mixed", "text/plain", "application/pdf"}},
+		{"everything", func(b *Builder) {
+			b.Text = "plain"
+			b.HTML = `<img src="cid:logo@x">`
+			b.Inline = []Attachment{{Filename: "logo.png", ContentID: "logo@x", Body: bytes.NewReader(png)}}
+			b.Attachments = []Attachment{
+				{Filename: "FILENAME", Body: bytes.NewReader(pdf)},
+				{Filename: "notes.txt", ContentType: "text/plain; charset=utf-8", Body: strings.NewReader("naïve notes\r\n")},
+			}
+		}, []string{"multipart/mixed", "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png", "application/pdf", "text/plain"}},
+	}
+	for _, nm := range names {
+		for _, sh := range shapes {
+			for _, allow8 := range []bool{false, true} {
+				t.Run(nm.name+"/"+sh.name, func(t *testing.T) {
+					var b Builder
+					b.Allow8Bit = allow8
+					b.Now = func() time.Time { return time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC) }
+					from := []Address{{Name: nm.fromName, Addr: "bob@example.com"}}
+					to := []Address{{Name: "Undisclosed", Group: true}}
+					b.Header.SetAddressList("From", from)
+					b.Header.SetAddressList("To", to)
+					b.Header.SetSubject(nm.subject)
+					sh.build(&b)
+					for i := range b.Attachments {
+						if b.Attachments[i].Filename == "FILENAME" {
+							b.Attachments[i].Filename = nm.filename
+						}
+					}
+					var out bytes.Buffer
+					_, err := b.WriteTo(&out)
+					require.NoError(t, err)
+					raw := out.Bytes()
+					checkWireForm(t, raw, allow8)
+
+					rb := readBackMessage(t, raw)
+					assert.Equal(t, nm.subject, rb.Subject)
+					assert.Equal(t, from, rb.From)
+					assert.Equal(t, to, rb.To)
+					assert.Equal(t, sh.types, rb.Types)
+					for _, l := range rb.Leaves {
+						switch {
+						case l.Type == "application/pdf":
+							assert.Equal(t, string(pdf), l.Body)
+							assert.Equal(t, nm.filename, l.Filename)
+							assert.Equal(t, "attachment", l.Disposition)
+						case l.Type == "image/png":
+							assert.Equal(t, string(png), l.Body)
+							assert.Equal(t, "logo@x", l.ContentID)
+							assert.Equal(t, "inline", l.Disposition)
+						case l.Filename == "notes.txt":
+							assert.Equal(t, "naïve notes\r\n", l.Body)
+						case l.Type == "text/plain" && sh.name == "mixed":
+							assert.Equal(t, longLine, l.Body)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestBuilderTextEncoding(t *testing.T) {
+	tests := []struct {
+		text      string
+		allow8bit bool
+		cte       string
+		charset   string
+	}{
+		{"plain ascii\n", false, "7bit", "us-ascii"},
+		{"ünïcode\n", false, "quoted-printable", "utf-8"},
+		{"ünïcode\n", true, "8bit", "utf-8"},
+		{strings.Repeat("x", 1200), false, "quoted-printable", "us-ascii"},
+	}
+	for _, tc := range tests {
+		var b Builder
+		b.Text = tc.text
+		b.Allow8Bit = tc.allow8bit
+		var out bytes.Buffer
+		_, err := b.WriteTo(&out)
+		require.NoError(t, err)
+		m, err := Read(&out)
+		require.NoError(t, err)
+		assert.Equal(t, tc.cte, m.Root().TransferEncoding(), tc.text)
+		assert.Equal(t, tc.charset, m.Root().Charset())
+		body, err := io.ReadAll(m.Root().Body())
+		require.NoError(t, err)
+		assert.Equal(t, strings.ReplaceAll(tc.text, "\n", "\r\n"), string(body))
+		assert.NotEmpty(t, m.Header.MessageID())
+		_, err = m.Header.Date()
+		assert.NoError(t, err)
+	}
+}
+
+func TestBuilderNoBody(t *testing.T) {
+	var b Builder
+	_, err := b.WriteTo(io.Discard)
+	assert.ErrorIs(t, err, ErrNoBody)
+}
