@@ -170,7 +170,7 @@ func fileEntity(a Attachment, disposition string) *entity {
 		params["name"] = a.Filename
 		dparams["filename"] = a.Filename
 	}
-	e.header.Add("Content-Disposition", mime.FormatMediaType(disposition, dparams))
+	e.header.Add("Content-Disposition", mime.FormatDisposition(disposition, dparams))
 	if a.ContentID != "" {
 		e.header.Add("Content-Id", FormatMessageID(a.ContentID))
 	}

@@ -7,7 +7,8 @@ import (
 	"io"
 )
 
-// The base64 alphabet of RFC 2045 6.8, Table 1.
+// The base64 alphabet of RFC 2045 6.8, Table 1, which UTF-7 (RFC 2152) and
+// the B encoding (RFC 2047 4.1) use too.
 const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 // Classes in base64Decode beyond the 6-bit values 0-63. Every class has one

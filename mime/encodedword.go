@@ -68,9 +68,15 @@ func DecodeHeader(s string) (string, error) {
 		enc, known := lookupCharset(w.charset)
 		switch {
 		case !known:
+			// A word in an unknown charset is kept as it is, unless its
+			// octets are ASCII, which every charset mailers use agrees on.
 			d.flush()
 			appendValidUTF8(&d.sb, between)
-			appendValidUTF8(&d.sb, s[k:end])
+			if dec := w.appendDecoded(nil); isASCII(dec) {
+				d.sb.Write(dec)
+			} else {
+				appendValidUTF8(&d.sb, s[k:end])
+			}
 			if err == nil {
 				err = &UnknownCharsetError{Charset: w.charset}
 			}

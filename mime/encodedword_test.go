@@ -115,9 +115,13 @@ func TestDecodeHeader(t *testing.T) {
 
 func TestDecodeHeaderUnknownCharset(t *testing.T) {
 	tests := []struct{ in, want, charset string }{
-		{"Hi =?x-unknown?q?abc?= there", "Hi =?x-unknown?q?abc?= there", "x-unknown"},
-		{"=?x-foo?q?a?= =?utf-8?q?b?=", "=?x-foo?q?a?= b", "x-foo"},
-		{"=?utf-8?q?a?= =?x-foo*en?q?b?= =?x-bar?q?c?=", "a =?x-foo*en?q?b?= =?x-bar?q?c?=", "x-foo"},
+		// Octets that are ASCII read the same in any charset: shown decoded.
+		{"Hi =?x-unknown?q?abc?= there", "Hi abc there", "x-unknown"},
+		{"=?x-foo?q?a?= =?utf-8?q?b?=", "a b", "x-foo"},
+		{"=?utf-8?q?a?= =?x-foo*en?q?b?= =?x-bar?q?c?=", "a b c", "x-foo"},
+		// Others are kept as they are.
+		{"Hi =?x-unknown?q?caf=E9?= there", "Hi =?x-unknown?q?caf=E9?= there", "x-unknown"},
+		{"=?x-foo?b?w6k=?=", "=?x-foo?b?w6k=?=", "x-foo"},
 		{"=?x-\xff?q?a?=", "=?x-\uFFFD?q?a?=", ""}, // 8-bit charset names are not encoded words
 	}
 	for _, tt := range tests {

@@ -55,14 +55,14 @@ type Part struct {
 	Defects []Defect
 
 	body    *bodyReader
-	decoder io.Reader
+	decoder *Decoder
 }
 
 // RawBody returns the body as it is on the wire, transfer encoding not
 // undone. It is valid until the Reader's next call of Next. For a
 // Multipart or Encapsulated part it is empty.
 func (p *Part) RawBody() io.Reader {
-	if p.body == nil {
+	if p.body == nil || p.Kind != Leaf {
 		return strings.NewReader("")
 	}
 	return p.body
@@ -72,11 +72,11 @@ func (p *Part) RawBody() io.Reader {
 // valid until the Reader's next call of Next. Defects in the encoding are
 // added to Defects as they are met.
 func (p *Part) Body() io.Reader {
-	if p.body == nil {
+	if p.body == nil || p.Kind != Leaf {
 		return strings.NewReader("")
 	}
 	if p.decoder == nil {
-		p.decoder = newTransferDecoder(p, p.TransferEncoding(), p.body)
+		p.decoder = NewDecoder(p.Header.Get("Content-Transfer-Encoding"), p.body)
 	}
 	return p.decoder
 }

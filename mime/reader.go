@@ -27,7 +27,39 @@ type Reader struct {
 	stack   []*frame
 	cur     *Part
 	parts   int
+	sub     *encodedMessage // a transfer-encoded message/rfc822 being read
+
+	// For the Reader of an encoded message: the path and depth of the
+	// message within the outer one.
+	basePath  string
+	baseDepth int
 	err     error
+}
+
+// An encodedMessage is a transfer-encoded message/rfc822 being read.
+type encodedMessage struct {
+	r       *Reader // over the decoded body
+	wrapper *Part   // the message/rfc822 part
+}
+
+// nextEncoded returns the next entity of the encoded message being read,
+// with its path and depth placed under the wrapper's, or nil at its end.
+func (r *Reader) nextEncoded() (*Part, error) {
+	sub, w := r.sub.r, r.sub.wrapper
+	p, err := sub.Next()
+	if err == nil {
+		return p, nil
+	}
+	if err != io.EOF {
+		return nil, err
+	}
+	r.sub = nil
+	r.parts += sub.parts
+	if err := w.body.drain(); err != nil {
+		return nil, err
+	}
+	r.finishBody(w)
+	return nil, nil
 }
 
 // A frame is an open container: a multipart or an encapsulated message.
@@ -64,9 +96,14 @@ func (r *Reader) Next() (*Part, error) {
 func (r *Reader) next() (*Part, error) {
 	if !r.started {
 		r.started = true
-		return r.readPart("", 0, true, "text/plain")
+		return r.readPart(r.basePath, r.baseDepth, true, "text/plain")
 	}
-	if c := r.cur; c != nil && c.body != nil {
+	if r.sub != nil {
+		p, err := r.nextEncoded()
+		if p != nil || err != nil {
+			return p, err
+		}
+	} else if c := r.cur; c != nil && c.Kind == Leaf && c.body != nil {
 		if err := c.body.drain(); err != nil {
 			return nil, err
 		}
@@ -77,7 +114,7 @@ func (r *Reader) next() (*Part, error) {
 		if top.part.Kind == Encapsulated {
 			if top.children == 0 {
 				top.children++
-				return r.readPart(top.part.Path, len(r.stack), true, "text/plain")
+				return r.readPart(top.part.Path, r.baseDepth+len(r.stack), true, "text/plain")
 			}
 			r.pop()
 			continue
@@ -86,7 +123,7 @@ func (r *Reader) next() (*Part, error) {
 		// rest of the previous part, or the epilogue of a nested multipart.
 		var preamble []byte
 		if r.s.hit < 0 && !r.s.eof {
-			skip := bodyReader{s: r.s}
+			skip := bodyReader{s: r.s, keepFinalEOL: true}
 			if top.children == 0 {
 				// Keep the preamble: if no delimiter follows, it is the
 				// text a person would see.
@@ -109,7 +146,7 @@ func (r *Reader) next() (*Part, error) {
 			if top.part.Path != "" {
 				path = top.part.Path + "." + path
 			}
-			return r.readPart(path, len(r.stack), false, def)
+			return r.readPart(path, r.baseDepth+len(r.stack), false, def)
 		case r.s.hit == top.bound && top.children > 0: // the close delimiter
 			r.s.hit = -1
 			r.pop()
@@ -188,8 +225,8 @@ func (r *Reader) pop() {
 
 // finishBody records what reading a body found.
 func (r *Reader) finishBody(p *Part) {
-	if d, ok := p.decoder.(interface{ Defects() []Defect }); ok {
-		p.Defects = append(p.Defects, d.Defects()...)
+	if p.decoder != nil {
+		p.Defects = append(p.Defects, p.decoder.Defects()...)
 	}
 }
 
@@ -200,7 +237,7 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 	if max := r.Limits.maxParts(); r.parts > max {
 		return nil, &LimitError{Limit: "parts", Max: max}
 	}
-	hr, err := readHeader(r.s, &r.Limits, depth == 0)
+	hr, err := readHeader(r.s, &r.Limits, r.parts == 1)
 	if err != nil {
 		return nil, err
 	}
@@ -236,15 +273,26 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 		r.s.bounds = append(r.s.bounds, []byte("--"+b))
 		r.stack = append(r.stack, &frame{part: p, bound: len(r.s.bounds) - 1, digest: p.MediaType == "multipart/digest"})
 		return p, nil
-	case (p.MediaType == "message/rfc822" || p.MediaType == "message/global") && isIdentityEncoding(p.TransferEncoding()):
+	case (p.MediaType == "message/rfc822" || p.MediaType == "message/global") && hr.bodyFollows:
 		if depth >= r.Limits.maxDepth() {
 			return nil, &LimitError{Limit: "depth", Max: r.Limits.maxDepth()}
 		}
 		p.Kind = Encapsulated
-		if !hr.bodyFollows {
-			break // nothing to encapsulate: a leaf with an empty body
+		if isIdentityEncoding(p.TransferEncoding()) {
+			r.stack = append(r.stack, &frame{part: p})
+			return p, nil
 		}
-		r.stack = append(r.stack, &frame{part: p})
+		// RFC 2045 6.4 forbids encoding a message/rfc822 body, but mailers
+		// do it: the encapsulated message is read from the decoded body by
+		// a Reader of its own.
+		p.Defects = append(p.Defects, Defect{Kind: DefectMultipartTransferEncoded, Detail: p.TransferEncoding()})
+		p.body = &bodyReader{s: r.s}
+		p.decoder = NewDecoder(p.Header.Get("Content-Transfer-Encoding"), p.body)
+		sub := NewReader(p.decoder)
+		sub.Limits = r.Limits
+		sub.Limits.MaxParts = r.Limits.maxParts() - r.parts
+		sub.basePath, sub.baseDepth = p.Path, depth+1
+		r.sub = &encodedMessage{r: sub, wrapper: p}
 		return p, nil
 	}
 	p.Kind = Leaf

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -176,7 +177,7 @@ second
 				{Path: "", Type: "multipart/mixed", Kind: Multipart, Defects: []DefectKind{DefectCloseBoundaryNotFound}},
 				{Path: "1", Type: "multipart/alternative", Kind: Multipart, Defects: []DefectKind{DefectCloseBoundaryNotFound}},
 				{Path: "1.1", Type: "text/plain", Body: "first"},
-				{Path: "2", Type: "text/plain", Body: "second\r\n"},
+				{Path: "2", Type: "text/plain", Body: "second"},
 			},
 		},
 		{
@@ -198,6 +199,18 @@ second
 			want: []partView{
 				{Path: "", Type: "multipart/mixed", Kind: Multipart},
 				{Path: "1", Type: "text/plain", Body: "x"},
+			},
+		},
+		{
+			name: "base64-encoded message/rfc822 is decoded and read",
+			in: crlf("Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n" +
+				base64.StdEncoding.EncodeToString([]byte(crlf("Subject: inner\nContent-Type: multipart/alternative; boundary=i\n\n--i\n\nin plain\n--i--\n"))) +
+				"\n--o--\n"),
+			want: []partView{
+				{Path: "", Type: "multipart/mixed", Kind: Multipart},
+				{Path: "1", Type: "message/rfc822", Kind: Encapsulated, Defects: []DefectKind{DefectMultipartTransferEncoded}},
+				{Path: "1", Type: "multipart/alternative", Kind: Multipart},
+				{Path: "1.1", Type: "text/plain", Body: "in plain"},
 			},
 		},
 		{

@@ -120,6 +120,9 @@ type bodyReader struct {
 	done   bool
 	size   int64
 	lines  int
+	// keepFinalEOL keeps the last line break at the end of input: for a
+	// preamble that may turn out to be the whole text of its entity.
+	keepFinalEOL bool
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -159,12 +162,14 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 			b.eol = nil
 			continue
 		case eof:
-			// At the end of input the withheld line break is the body's.
+			// The input ended inside a multipart without its close
+			// delimiter: the last line break was meant for that delimiter,
+			// so it is dropped (as CPython does).
 			b.done = true
-			b.curEOL, b.eol = b.eol, nil
-			if b.curEOL != nil {
-				b.lines++
+			if b.keepFinalEOL {
+				b.curEOL = b.eol
 			}
+			b.eol = nil
 			continue
 		}
 		if len(b.s.bounds) == 0 {

@@ -32,10 +32,6 @@ func (utf7Encoding) NewEncoder() *encoding.Encoder {
 
 func (utf7Encoding) String() string { return "UTF-7" }
 
-// base64Alphabet is the base64 alphabet of RFC 2045 6.8, which UTF-7 (RFC
-// 2152) and the B encoding (RFC 2047 4.1) use.
-const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
 // base64Value returns the value of a base64 alphabet character, or -1.
 func base64Value(c byte) int {
 	switch {
