@@ -49,3 +49,6 @@ func BenchmarkWalkCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(msgs)*b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// corpusDir holds the developer corpus with CPython's reference results.
+const corpusDir = "../testdata/messages"

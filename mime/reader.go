@@ -33,7 +33,7 @@ type Reader struct {
 	// message within the outer one.
 	basePath  string
 	baseDepth int
-	err     error
+	err       error
 }
 
 // An encodedMessage is a transfer-encoded message/rfc822 being read.

@@ -120,8 +120,9 @@ type bodyReader struct {
 	done   bool
 	size   int64
 	lines  int
-	// keepFinalEOL keeps the last line break at the end of input: for a
-	// preamble that may turn out to be the whole text of its entity.
+	// keepFinalEOL keeps the last line break, even before a delimiter: for
+	// a preamble that may turn out to be the whole text of its entity (as
+	// CPython keeps it).
 	keepFinalEOL bool
 }
 
@@ -159,6 +160,9 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		switch {
 		case delim:
 			b.done = true
+			if b.keepFinalEOL {
+				b.curEOL = b.eol
+			}
 			b.eol = nil
 			continue
 		case eof:
