@@ -22,6 +22,7 @@ type lineReader struct {
 	off        int64 // stream offset of buf[start]
 	last       int   // length of the piece next returned last, for unread
 	scanned    int   // bytes after start known to hold no line end
+	pooled     bool  // buf came from lineBuffers
 }
 
 // lineBuffers recycles lineReader buffers: a Reader returns its buffer when
@@ -29,7 +30,7 @@ type lineReader struct {
 var lineBuffers = sync.Pool{New: func() any { return new([lineBufferSize]byte) }}
 
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{r: r, buf: lineBuffers.Get().(*[lineBufferSize]byte)[:]}
+	return &lineReader{r: r, buf: lineBuffers.Get().(*[lineBufferSize]byte)[:], pooled: true}
 }
 
 // release gives the buffer back for reuse. The lineReader reads nothing
@@ -38,7 +39,9 @@ func (l *lineReader) release() {
 	if l.buf == nil {
 		return
 	}
-	lineBuffers.Put((*[lineBufferSize]byte)(l.buf))
+	if l.pooled {
+		lineBuffers.Put((*[lineBufferSize]byte)(l.buf))
+	}
 	l.buf = nil
 	l.start, l.end = 0, 0
 	if l.err == nil {

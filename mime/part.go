@@ -56,6 +56,7 @@ type Part struct {
 
 	body    *bodyReader
 	decoder *Decoder
+	r       *Reader // lends decoders
 }
 
 // RawBody returns the body as it is on the wire, transfer encoding not
@@ -76,7 +77,13 @@ func (p *Part) Body() io.Reader {
 		return strings.NewReader("")
 	}
 	if p.decoder == nil {
-		p.decoder = NewDecoder(p.Header.Get("Content-Transfer-Encoding"), p.body)
+		cte := p.Header.Get("Content-Transfer-Encoding")
+		if p.r != nil && p.r.spare != nil {
+			p.decoder, p.r.spare = p.r.spare, nil
+			p.decoder.Reset(cte, p.body)
+		} else {
+			p.decoder = NewDecoder(cte, p.body)
+		}
 	}
 	return p.decoder
 }
@@ -129,8 +136,9 @@ func (p *Part) Size() int64 {
 	return p.body.size
 }
 
-// Lines returns the number of raw body lines read so far; once the body has
-// been read, its line count (RFC 3501 body-fld-lines).
+// Lines returns the number of line feeds in the raw body read so far; once
+// the body has been read, its line count (RFC 3501 body-fld-lines, counted
+// as Dovecot does: a bare CR ends no line here).
 func (p *Part) Lines() int {
 	if p.body == nil {
 		return 0

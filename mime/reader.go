@@ -1,7 +1,6 @@
 package mime
 
 import (
-	"bytes"
 	"io"
 	"strconv"
 	"strings"
@@ -28,6 +27,9 @@ type Reader struct {
 	cur     *Part
 	parts   int
 	sub     *encodedMessage // a transfer-encoded message/rfc822 being read
+
+	scratch headerScratch
+	spare   *Decoder // a decoder to reuse for the next body
 
 	// For the Reader of an encoded message: the path and depth of the
 	// message within the outer one.
@@ -182,7 +184,7 @@ func (r *Reader) standIn(m *Part, body []byte) *Part {
 	if p.Message {
 		p.Path = leafPath(m.Path)
 	}
-	s := newScanner(bytes.NewReader(body))
+	s := &scanner{lr: &lineReader{buf: body, end: len(body), err: io.EOF}, atLineStart: true, hit: -1}
 	p.body = &bodyReader{s: s}
 	return p
 }
@@ -225,8 +227,12 @@ func (r *Reader) pop() {
 
 // finishBody records what reading a body found.
 func (r *Reader) finishBody(p *Part) {
-	if p.decoder != nil {
-		p.Defects = append(p.Defects, p.decoder.Defects()...)
+	if d := p.decoder; d != nil {
+		p.Defects = append(p.Defects, d.Defects()...)
+		if p.Kind == Leaf {
+			p.decoder = nil
+			r.spare = d
+		}
 	}
 }
 
@@ -237,7 +243,7 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 	if max := r.Limits.maxParts(); r.parts > max {
 		return nil, &LimitError{Limit: "parts", Max: max}
 	}
-	hr, err := readHeader(r.s, &r.Limits, r.parts == 1)
+	hr, err := readHeader(r.s, &r.Limits, r.parts == 1, &r.scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +306,7 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 		p.Path = leafPath(path)
 	}
 	p.body = &bodyReader{s: r.s, done: !hr.bodyFollows}
+	p.r = r
 	return p, nil
 }
 

@@ -95,7 +95,7 @@ func FuzzHeader(f *testing.F) {
 	f.Add([]byte(" lead\r\nX: \xff\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := newScanner(bytes.NewReader(data))
-		hr, err := readHeader(s, &Limits{}, false)
+		hr, err := readHeader(s, &Limits{}, false, &headerScratch{})
 		if err != nil {
 			return
 		}
@@ -108,7 +108,7 @@ func FuzzHeader(f *testing.F) {
 		}
 		var b bytes.Buffer
 		rebuilt.WriteTo(&b)
-		hr2, err := readHeader(newScanner(&b), &Limits{}, false)
+		hr2, err := readHeader(newScanner(&b), &Limits{}, false, &headerScratch{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,17 +15,25 @@ type headerResult struct {
 	eightBitSeen bool
 }
 
+// headerScratch holds buffers that readHeader reuses from one header block
+// to the next: the fields are copied out of them into one string.
+type headerScratch struct {
+	block  []byte
+	starts []int
+}
+
 // readHeader reads a header block from s (RFC 5322 2.2, 3.6; RFC 2045 3).
 // A line that is neither a field nor a continuation ends the block without
 // being consumed: it is the first line of the body, and a
 // DefectMissingHeaderBodySeparator is recorded (this is what CPython and
 // mail clients do). With skipFrom, a first line starting "From " (an mbox
 // envelope line) is skipped.
-func readHeader(s *scanner, lim *Limits, skipFrom bool) (headerResult, error) {
+func readHeader(s *scanner, lim *Limits, skipFrom bool, scratch *headerScratch) (headerResult, error) {
 	var res headerResult
 	maxBytes, maxFields := lim.maxHeaderBytes(), lim.maxHeaderFields()
-	var block []byte
-	var starts []int // start of each field in block
+	block := scratch.block[:0]
+	starts := scratch.starts[:0] // start of each field in block
+	defer func() { scratch.block, scratch.starts = block[:0], starts[:0] }()
 	first := true
 	inField := false // the previous line belongs to a field, so continuations attach to it
 	dropping := false

@@ -111,7 +111,7 @@ func eolBytes(piece []byte, eolLen int) []byte {
 // A bodyReader reads the raw bytes of one body from a scanner: up to the
 // next delimiter line of an open boundary, without the line break before
 // it (which belongs to the delimiter, RFC 2046 5.1.1), or to the end of
-// input. It counts the octets and lines it hands out.
+// input. It counts the octets and the line feeds it hands out.
 type bodyReader struct {
 	s      *scanner
 	eol    []byte // line break withheld until the next line shows it is not before a delimiter
@@ -145,14 +145,10 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 			break
 		}
 		if len(b.s.bounds) > 0 {
-			if chunk, eolLen, lines, ok := b.s.bulk(); ok {
+			if chunk, eolLen, ok := b.s.bulk(); ok {
 				b.curEOL = b.eol
 				b.eol = eolBytes(chunk, eolLen)
 				b.cur = chunk[:len(chunk)-eolLen]
-				b.lines += lines - 1
-				if b.curEOL != nil {
-					b.lines++
-				}
 				continue
 			}
 		}
@@ -179,19 +175,14 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		if len(b.s.bounds) == 0 {
 			// No delimiter can follow: nothing to withhold.
 			b.cur = piece
-			if eolLen > 0 {
-				b.lines++
-			}
 			continue
 		}
 		b.curEOL = b.eol
-		if b.curEOL != nil {
-			b.lines++
-		}
 		b.eol = eolBytes(piece, eolLen)
 		b.cur = piece[:len(piece)-eolLen]
 	}
 	b.size += int64(n)
+	b.lines += bytes.Count(p[:n], eolLF)
 	if n == 0 && b.done {
 		if b.s.err != nil {
 			return 0, b.s.err
@@ -229,7 +220,7 @@ func (b *bodyReader) collect(max int) []byte {
 func (b *bodyReader) drain() error {
 	for !b.done {
 		if len(b.s.bounds) > 0 {
-			if _, _, _, ok := b.s.bulk(); ok {
+			if _, _, ok := b.s.bulk(); ok {
 				continue
 			}
 		}
@@ -246,35 +237,47 @@ func (b *bodyReader) drain() error {
 // handed out without looking at each line. It returns ok false when the
 // next line starts with '-' or no whole line is buffered; then nextPiece
 // must be used.
-func (s *scanner) bulk() (chunk []byte, eolLen, lines int, ok bool) {
+func (s *scanner) bulk() (chunk []byte, eolLen int, ok bool) {
 	if !s.atLineStart || s.hit >= 0 || s.eof {
-		return nil, 0, 0, false
+		return nil, 0, false
 	}
 	l := s.lr
 	if l.start == l.end {
 		if l.err != nil || l.buf == nil {
-			return nil, 0, 0, false
+			return nil, 0, false
 		}
 		l.fill()
 	}
 	data := l.buf[l.start:l.end]
 	if len(data) == 0 || data[0] == '-' {
-		return nil, 0, 0, false
+		return nil, 0, false
 	}
 	if l.err == nil && data[len(data)-1] == '\r' {
 		data = data[:len(data)-1] // maybe half a CRLF
 	}
+	// The first line that starts with '-' ends the run.
 	n := -1
-	if k := bytes.Index(data, lfDash); k >= 0 {
-		n = k + 1
-	}
-	if k := bytes.Index(data, crDash); k >= 0 && (n < 0 || k+1 < n) {
-		n = k + 1
+	for pos := 1; pos < len(data); {
+		i := bytes.IndexByte(data[pos:], '-')
+		if i < 0 {
+			break
+		}
+		i += pos
+		if c := data[i-1]; c == '\n' || c == '\r' {
+			n = i
+			break
+		}
+		pos = i + 1
 	}
 	if n < 0 {
-		n = max(bytes.LastIndexByte(data, '\n'), bytes.LastIndexByte(data, '\r')) + 1
+		// Up to the last line end.
+		n = bytes.LastIndexByte(data, '\n')
+		if cr := bytes.LastIndexByte(data[n+1:], '\r'); cr >= 0 {
+			n += 1 + cr
+		}
+		n++
 		if n == 0 {
-			return nil, 0, 0, false
+			return nil, 0, false
 		}
 	}
 	chunk = data[:n]
@@ -282,20 +285,11 @@ func (s *scanner) bulk() (chunk []byte, eolLen, lines int, ok bool) {
 	if n >= 2 && chunk[n-2] == '\r' && chunk[n-1] == '\n' {
 		eolLen = 2
 	}
-	lines = bytes.Count(chunk, eolLF)
-	if cr := bytes.Count(chunk, eolCR); cr > 0 {
-		lines += cr - bytes.Count(chunk, eolCRLF)
-	}
 	l.take(n)
 	l.last = 0
 	s.pieceStart = true
-	return chunk, eolLen, lines, true
+	return chunk, eolLen, true
 }
-
-var (
-	lfDash = []byte("\n-")
-	crDash = []byte("\r-")
-)
 
 // unread pushes back the piece nextPiece returned last, which started a line.
 func (s *scanner) unread() {
