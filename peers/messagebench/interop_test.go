@@ -18,9 +18,10 @@ import (
 
 // minAgreement is the share of the messages go-message accepts on which
 // postkit finds the same leaves with the same decoded bytes. Measured:
-// 328 of 336 (97.6%), postkit agreeing with CPython on every difference;
+// 320 of 336 (95.2%); on every difference postkit agrees with CPython or
+// the difference is listed in oursByDesign;
 // the threshold leaves a small margin.
-const minAgreement = 0.96
+const minAgreement = 0.94
 
 // A leaf is one transfer-decoded leaf body.
 type leaf struct {
@@ -91,29 +92,11 @@ func sameAs(got []leaf, want []string, ok bool) string {
 	return "yes"
 }
 
-// placeholderRejects are the messages postkit rejects today only because
-// mime/placeholders.go decodes base64 with encoding/base64, which stops at
-// the first bad byte or a truncated quantum. The tolerant decoders will
-// accept them; the test then logs that the list can be emptied.
-var placeholderRejects = map[string]bool{
-	"cpython/msg_39.eml":                                       true,
-	"dovecot/thirdparty-002.eml":                               true,
-	"enmime/low-quality-bad-header-wrap.eml":                   true,
-	"enmime/low-quality-malformed-base64-attach.eml":           true,
-	"enmime/mail-epilogue-sample.eml":                          true,
-	"enmime/mail-inlinemultipart.eml":                          true,
-	"enmime/mail-malformed-multiple-address-header-values.eml": true,
-	"enmime/mail-mime-bad-content-transfer-encoding.eml":       true,
-	"enmime/mail-mime-bad-content-type.eml":                    true,
-	"enmime/mail-mime-blank-media-name.eml":                    true,
-	"enmime/mail-mime-duplicate-param.eml":                     true,
-	"enmime/mail-mime-unquoted-tspecials-param.eml":            true,
-	"enmime/parts-extra-base64-character.eml":                  true,
-	"mail-mime-parser/m4009.eml":                               true,
-	"spamassassin/nice-cjk-big5-base64.1.eml":                  true,
-	"stalwart/rfc-000.eml":                                     true,
-	"synthetic/bad-base64.eml":                                 true,
-	"synthetic/missing-final-boundary.eml":                     true,
+// oursByDesign lists the messages where postkit's leaves differ from both
+// go-message's and CPython's, with the reason.
+var oursByDesign = map[string]string{
+	"stalwart/rfc-008.eml":        "a base64-encoded message/rfc822 is decoded and its parts read; both peers treat the encoded text as the message",
+	"synthetic/nested-rfc822.eml": "same: a base64-encoded message/rfc822 is decoded and read",
 }
 
 // TestInterop checks postkit against go-message on the corpus: postkit
@@ -125,18 +108,13 @@ func TestInterop(t *testing.T) {
 	ref := cpythonLeaves(t)
 	var (
 		compared, agree, gmRejects int
-		structural, decode, fixed  []string
+		rejected, unexplained      []string
 		diffs                      []string
 	)
 	for _, m := range msgs {
-		ours, ourRes, bodyErr := leaves(impls[1], m.data)
-		switch {
-		case ourRes.err == nil && placeholderRejects[m.name]:
-			fixed = append(fixed, m.name)
-		case ourRes.err != nil && bodyErr == nil:
-			structural = append(structural, m.name+": "+ourRes.err.Error())
-		case ourRes.err != nil && !placeholderRejects[m.name]:
-			decode = append(decode, m.name+": "+ourRes.err.Error())
+		ours, ourRes, _ := leaves(impls[1], m.data)
+		if ourRes.err != nil {
+			rejected = append(rejected, m.name+": "+ourRes.err.Error())
 		}
 		theirs, gmRes, _ := leaves(impls[0], m.data)
 		if gmRes.err != nil {
@@ -150,8 +128,12 @@ func TestInterop(t *testing.T) {
 		}
 		if d := diffLeaves(ours, theirs); d != "" {
 			want, ok := ref[m.name]
+			matches := sameAs(ours, want, ok)
 			diffs = append(diffs, fmt.Sprintf("%s: %s (matches CPython: postkit %s, go-message %s)",
-				m.name, d, sameAs(ours, want, ok), sameAs(theirs, want, ok)))
+				m.name, d, matches, sameAs(theirs, want, ok)))
+			if _, listed := oursByDesign[m.name]; matches != "yes" && !listed {
+				unexplained = append(unexplained, m.name)
+			}
 			continue
 		}
 		agree++
@@ -161,13 +143,8 @@ func TestInterop(t *testing.T) {
 	if len(diffs) > 0 {
 		t.Logf("differences:\n  %s", strings.Join(diffs, "\n  "))
 	}
-	t.Logf("postkit rejects %d messages in body decoding (placeholder decoders)",
-		len(placeholderRejects)-len(fixed))
-	if len(fixed) > 0 {
-		t.Logf("now accepted, remove from placeholderRejects: %s", strings.Join(fixed, ", "))
-	}
-	assert.Empty(t, structural, "postkit must read the structure of every message")
-	assert.Empty(t, decode, "postkit rejects messages outside placeholderRejects")
+	assert.Empty(t, rejected, "postkit must accept every message")
+	assert.Empty(t, unexplained, "where postkit and go-message differ, postkit must agree with CPython or be listed in oursByDesign")
 	assert.GreaterOrEqual(t, float64(agree)/float64(compared), minAgreement)
 }
 
