@@ -2,6 +2,7 @@ package message
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -38,6 +39,10 @@ type Attachment struct {
 //	HTML and Inline files      multipart/related (HTML first)
 //	any of the above and Attachments   multipart/mixed, the body first
 //
+// Header fields set through Header's setters are encoded (RFC 2047) where
+// they are not ASCII; an address that has no ASCII form makes WriteTo fail
+// with ErrEightBitHeader unless Allow8Bit is set.
+//
 // Text is written as UTF-8 with CRLF line breaks, as 7bit when it is ASCII
 // with short lines, 8bit when Allow8Bit is set, and quoted-printable
 // otherwise; files are written in base64. The output is 7-bit clean unless
@@ -48,7 +53,8 @@ type Builder struct {
 	HTML        string
 	Inline      []Attachment // shown inside the HTML body (multipart/related)
 	Attachments []Attachment
-	// Allow8Bit lets text bodies go out as 8bit (RFC 6152 8BITMIME).
+	// Allow8Bit lets text bodies go out as 8bit (RFC 6152 8BITMIME) and
+	// header fields carry UTF-8 (RFC 6532).
 	Allow8Bit bool
 	// Now, if set, gives the Date written when Header has none.
 	Now func() time.Time
@@ -57,6 +63,11 @@ type Builder struct {
 // ErrNoBody is returned by WriteTo when the Builder has no body and no
 // files.
 var ErrNoBody = errors.New("message: nothing to compose")
+
+// ErrEightBitHeader is returned by WriteTo when a header field holds text
+// that has no 7-bit form — an address with a non-ASCII local part or
+// domain — and Allow8Bit is not set (RFC 6532 needs SMTPUTF8 to send it).
+var ErrEightBitHeader = errors.New("message: a header field needs 8-bit text (RFC 6532) but Allow8Bit is not set")
 
 // WriteTo writes the message. A Date and a Message-Id are added to the
 // header when it has none (the Message-Id's domain is taken from the first
@@ -92,6 +103,13 @@ func (b *Builder) write(w io.Writer) error {
 		h.SetMessageID(GenerateMessageID(domain))
 	}
 	h.Set("MIME-Version", "1.0")
+	if !b.Allow8Bit {
+		for _, f := range h.Fields() {
+			if !isASCII(f.Key) || !isASCII(f.Value) {
+				return fmt.Errorf("%w: %s", ErrEightBitHeader, f.Key)
+			}
+		}
+	}
 	root := body
 	if len(b.Attachments) > 0 {
 		parts := []*entity{}
@@ -238,6 +256,13 @@ func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
 		if cte == "base64" {
 			cte = "quoted-printable" // text stays readable
 		}
+	case e.mediaType == "message/rfc822":
+		// RFC 2046 5.2.1: never encoded. The message goes as it is and is
+		// checked on the way.
+		cte = "7bit"
+		if allow8bit {
+			cte = "8bit"
+		}
 	default:
 		cte = "base64"
 	}
@@ -250,15 +275,51 @@ func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
 	if err != nil {
 		return err
 	}
-	if e.isText {
+	switch {
+	case e.isText:
 		_, err = io.Copy(enc, strings.NewReader(e.text))
-	} else {
+	case cte == "7bit" || cte == "8bit":
+		_, err = io.Copy(&lineChecker{w: enc, allow8bit: allow8bit}, e.file)
+	default:
 		_, err = io.Copy(enc, e.file)
 	}
 	if err != nil {
 		return err
 	}
 	return enc.Close()
+}
+
+// ErrInvalidEncapsulated is returned by WriteTo when an attached
+// message/rfc822 is not fit to be sent unencoded (RFC 2046 5.2.1): it has a
+// NUL, a bare CR or LF, a line over 998 octets, or 8-bit octets without
+// Allow8Bit.
+var ErrInvalidEncapsulated = errors.New("message: attached message/rfc822 is not 7bit/8bit clean")
+
+// A lineChecker passes bytes through, failing on what RFC 5322 2.1.1 and
+// RFC 2045 2.7/2.8 forbid in 7bit and 8bit data.
+type lineChecker struct {
+	w         io.Writer
+	allow8bit bool
+	lineLen   int
+	cr        bool // the previous byte was CR
+}
+
+func (c *lineChecker) Write(p []byte) (int, error) {
+	for _, b := range p {
+		switch {
+		case c.cr && b != '\n', !c.cr && b == '\n', b == 0, b >= 0x80 && !c.allow8bit:
+			return 0, ErrInvalidEncapsulated
+		case b == '\n':
+			c.lineLen = 0
+		case b != '\r':
+			c.lineLen++
+			if c.lineLen > mime.MaxLineLength {
+				return 0, ErrInvalidEncapsulated
+			}
+		}
+		c.cr = b == '\r'
+	}
+	return c.w.Write(p)
 }
 
 func copyParams(p map[string]string) map[string]string {

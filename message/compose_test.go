@@ -203,3 +203,37 @@ func TestBuilderNoBody(t *testing.T) {
 	_, err := b.WriteTo(io.Discard)
 	assert.ErrorIs(t, err, ErrNoBody)
 }
+
+func TestBuilderForwardsMessage(t *testing.T) {
+	inner := "Subject: inner\r\nFrom: a@example.org\r\n\r\ninner body\r\n"
+	var b Builder
+	b.Text = "see attached"
+	b.Attachments = []Attachment{{Filename: "fwd.eml", ContentType: "message/rfc822", Body: strings.NewReader(inner)}}
+	var out bytes.Buffer
+	_, err := b.WriteTo(&out)
+	require.NoError(t, err)
+	rb := readBackMessage(t, out.Bytes())
+	assert.Equal(t, []string{"multipart/mixed", "text/plain", "message/rfc822", "text/plain"}, rb.Types)
+	assert.Equal(t, "inner body\r\n", rb.Leaves[1].Body)
+
+	b.Attachments = []Attachment{{ContentType: "message/rfc822", Body: strings.NewReader("Subject: x\n\nbare LF\n")}}
+	_, err = b.WriteTo(io.Discard)
+	assert.ErrorIs(t, err, ErrInvalidEncapsulated)
+}
+
+func TestBuilderEightBitAddress(t *testing.T) {
+	var b Builder
+	b.Text = "hi"
+	b.Header.SetAddressList("To", []Address{{Addr: "jörg@bücher.example"}})
+	_, err := b.WriteTo(io.Discard)
+	assert.ErrorIs(t, err, ErrEightBitHeader)
+	b.Allow8Bit = true
+	var out bytes.Buffer
+	_, err = b.WriteTo(&out)
+	require.NoError(t, err)
+	m, err := Read(&out)
+	require.NoError(t, err)
+	to, err := m.Header.To()
+	require.NoError(t, err)
+	assert.Equal(t, "jörg@bücher.example", to[0].Addr)
+}
