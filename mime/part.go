@@ -57,6 +57,7 @@ type Part struct {
 	body    *bodyReader
 	decoder *Decoder
 	r       *Reader // lends decoders
+	standIn bool    // stands in for the parts of a multipart with no delimiter
 }
 
 // RawBody returns the body as it is on the wire, transfer encoding not

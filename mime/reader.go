@@ -180,7 +180,7 @@ const maxRetainedPreamble = 1 << 20
 // whose body has no delimiter line: same header, the body as its content.
 func (r *Reader) standIn(m *Part, body []byte) *Part {
 	p := &Part{Header: m.Header, Path: m.Path, Depth: m.Depth, Message: m.Message,
-		MediaType: m.MediaType, Params: m.Params, Kind: Leaf}
+		MediaType: m.MediaType, Params: m.Params, Kind: Leaf, standIn: true}
 	if p.Message {
 		p.Path = leafPath(m.Path)
 	}

@@ -60,6 +60,10 @@ func FuzzReader(f *testing.F) {
 		if err == nil && raw > int64(len(data)) {
 			t.Fatalf("bodies hold %d bytes of %d input", raw, len(data))
 		}
+		// The tree holds the same entities.
+		if _, err := ReadEntity(bytes.NewReader(data), &EntityOptions{Limits: r.Limits, MaxBodyBytes: 1024}); err != nil && !isLimit(err) {
+			t.Fatalf("ReadEntity: %v", err)
+		}
 		// However the input arrives, the result is the same.
 		if a, b := fingerprint(bytes.NewReader(data)), fingerprint(iotest.OneByteReader(bytes.NewReader(data))); a != b {
 			t.Fatalf("chunking changes the result:\n%.300s\n%.300s", a, b)
