@@ -5,7 +5,8 @@ package message
 
 import (
 	"strings"
-	"unicode/utf8"
+
+	"github.com/postkit/postkit/internal/textutil"
 )
 
 // Token kinds of a phrase or local part.
@@ -76,26 +77,12 @@ func (p *addrParser) skipCFWS() bool {
 	return p.i > start
 }
 
-// skipComment skips one comment, starting at its "(".
+// skipComment skips the comment at p.i (RFC 5322 3.2.2).
 func (p *addrParser) skipComment() {
-	depth := 0
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case '\\':
-			p.i++ // quoted-pair: the next byte is literal
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				p.i++
-				return
-			}
-		}
-		p.i++
+	var closed bool
+	if p.i, closed = textutil.SkipComment(p.s, p.i); !closed {
+		p.fail("unclosed comment")
 	}
-	p.i = len(p.s)
-	p.fail("unclosed comment")
 }
 
 // quoted scans a quoted-string starting at its DQUOTE and returns its token.
@@ -239,66 +226,5 @@ func (p *addrParser) rawSpan(toks []addrTok, spaces bool) (string, bool) {
 }
 
 // addrValidUTF8 returns s with each maximal ill-formed subsequence replaced
-// by U+FFFD, as CPython and the WHATWG encoding standard do (so a lone
-// Latin-1 byte becomes one U+FFFD, a truncated sequence one U+FFFD).
-func addrValidUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r != utf8.RuneError || n > 1 {
-			b.WriteString(s[i : i+n])
-			i += n
-			continue
-		}
-		b.WriteRune(utf8.RuneError)
-		i += addrBadPrefix(s[i:])
-	}
-	return b.String()
-}
-
-// addrBadPrefix returns the length of the maximal prefix of s (which starts
-// with an invalid sequence) that could begin a valid UTF-8 sequence, at
-// least 1.
-func addrBadPrefix(s string) int {
-	c := s[0]
-	var need int
-	lo, hi := byte(0x80), byte(0xBF)
-	switch {
-	case c >= 0xC2 && c <= 0xDF:
-		need = 1
-	case c == 0xE0:
-		need, lo = 2, 0xA0
-	case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
-		need = 2
-	case c == 0xED:
-		need, hi = 2, 0x9F
-	case c == 0xF0:
-		need, lo = 3, 0x90
-	case c >= 0xF1 && c <= 0xF3:
-		need = 3
-	case c == 0xF4:
-		need, hi = 3, 0x8F
-	default:
-		return 1
-	}
-	n := 1
-	for k := 0; k < need && n < len(s); k++ {
-		d := s[n]
-		if d < lo || d > hi {
-			break
-		}
-		lo, hi = 0x80, 0xBF
-		n++
-	}
-	return n
-}
+// by U+FFFD, as CPython does.
+func addrValidUTF8(s string) string { return textutil.ValidUTF8(s) }

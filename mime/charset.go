@@ -17,6 +17,8 @@ import (
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/encoding/unicode/utf32"
 	"golang.org/x/text/transform"
+
+	"github.com/postkit/postkit/internal/textutil"
 )
 
 // ErrUnknownCharset is matched (with errors.Is) by every *UnknownCharsetError.
@@ -529,70 +531,9 @@ func isASCII(b []byte) bool {
 }
 
 // validUTF8 returns b as a string with each maximal invalid subsequence
-// replaced by U+FFFD, the practice Unicode recommends (Unicode 15, 3.9,
-// "U+FFFD Substitution of Maximal Subparts") and that Python and WHATWG
-// follow.
-func validUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	var sb strings.Builder
-	sb.Grow(len(b) + 8)
-	appendValidUTF8(&sb, string(b))
-	return sb.String()
-}
+// replaced by U+FFFD (see textutil.ValidUTF8).
+func validUTF8(b []byte) string { return textutil.ValidUTF8(string(b)) }
 
 // appendValidUTF8 writes s to sb with each maximal invalid subsequence
 // replaced by U+FFFD.
-func appendValidUTF8(sb *strings.Builder, s string) {
-	start := 0
-	for i := 0; i < len(s); {
-		if s[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if _, size := utf8.DecodeRuneInString(s[i:]); size > 1 {
-			i += size
-			continue
-		}
-		sb.WriteString(s[start:i])
-		sb.WriteString("\uFFFD")
-		i += maximalSubpart(s[i:])
-		start = i
-	}
-	sb.WriteString(s[start:])
-}
-
-// maximalSubpart returns the length of the longest prefix of s, at least 1,
-// that could start a well-formed UTF-8 sequence; s does not start with one.
-func maximalSubpart(s string) int {
-	c := s[0]
-	var need int
-	lo, hi := byte(0x80), byte(0xBF)
-	switch {
-	case 0xC2 <= c && c <= 0xDF:
-		need = 1
-	case c == 0xE0:
-		need, lo = 2, 0xA0
-	case 0xE1 <= c && c <= 0xEC, c == 0xEE, c == 0xEF:
-		need = 2
-	case c == 0xED:
-		need, hi = 2, 0x9F
-	case c == 0xF0:
-		need, lo = 3, 0x90
-	case 0xF1 <= c && c <= 0xF3:
-		need = 3
-	case c == 0xF4:
-		need, hi = 3, 0x8F
-	default:
-		return 1
-	}
-	n := 1
-	for ; n <= need && n < len(s); n++ {
-		if s[n] < lo || s[n] > hi {
-			break
-		}
-		lo, hi = 0x80, 0xBF
-	}
-	return n
-}
+func appendValidUTF8(sb *strings.Builder, s string) { textutil.AppendValidUTF8(sb, s) }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/postkit/postkit/internal/textutil"
 )
 
 // Defect kinds recorded while reading media type and disposition parameters.
@@ -137,24 +139,10 @@ func (p *paramParser) skipCFWS() {
 // skipComment skips the comment that starts at p.i, nested comments and
 // quoted pairs included. An unterminated comment runs to the end.
 func (p *paramParser) skipComment() {
-	depth := 0
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case '\\':
-			p.i++
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				p.i++
-				return
-			}
-		}
-		p.i++
+	var closed bool
+	if p.i, closed = textutil.SkipComment(p.s, p.i); !closed {
+		p.defect(DefectInvalidParameter, "unterminated comment")
 	}
-	p.i = len(p.s)
-	p.defect(DefectInvalidParameter, "unterminated comment")
 }
 
 // token reads an RFC 2045 token at p.i; it returns "" if there is none.
