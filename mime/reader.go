@@ -296,7 +296,11 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 		p.decoder = NewDecoder(p.Header.Get("Content-Transfer-Encoding"), p.body)
 		sub := NewReader(p.decoder)
 		sub.Limits = r.Limits
-		sub.Limits.MaxParts = r.Limits.maxParts() - r.parts
+		left := r.Limits.maxParts() - r.parts
+		if left < 1 {
+			return nil, &LimitError{Limit: "parts", Max: r.Limits.maxParts()}
+		}
+		sub.Limits.MaxParts = left
 		sub.basePath, sub.baseDepth = p.Path, depth+1
 		r.sub = &encodedMessage{r: sub, wrapper: p}
 		return p, nil

@@ -304,6 +304,10 @@ func TestReaderLimits(t *testing.T) {
 		{"header fields", Limits{MaxHeaderFields: 10}, strings.Repeat("X: a\r\n", 11) + "\r\n", "header fields"},
 		{"depth", Limits{MaxDepth: 5}, nested(6), "depth"},
 		{"parts", Limits{MaxParts: 100}, manyParts(200), "parts"},
+		{"parts inside an encoded message", Limits{MaxParts: 100}, "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+			base64.StdEncoding.EncodeToString([]byte(manyParts(150))) + "\r\n", "parts"},
+		{"depth inside an encoded message", Limits{MaxDepth: 5}, "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+			base64.StdEncoding.EncodeToString([]byte(nested(5))) + "\r\n", "depth"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
