@@ -58,6 +58,12 @@ func writeFolded(b *strings.Builder, key, value string) {
 		// values that could not be sent intact anyway.
 		for lineLen+len(word) > MaxLineLength {
 			n := MaxLineLength - lineLen
+			if n <= 0 {
+				// Only a field name longer than a line gets here.
+				b.WriteString("\r\n ")
+				lineLen = 1
+				continue
+			}
 			b.WriteString(word[:n])
 			b.WriteString("\r\n ")
 			word = word[n:]
