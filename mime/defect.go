@@ -38,6 +38,10 @@ const (
 	// DefectInvalidMediaType: a Content-Type that could not be parsed; the
 	// default type was used.
 	DefectInvalidMediaType DefectKind = "invalid-media-type"
+	// DefectBodyTruncated: a body kept in memory (the text standing in for
+	// a multipart without delimiters) was longer than could be kept; the
+	// detail gives the octets kept.
+	DefectBodyTruncated DefectKind = "body-truncated"
 	// DefectLineTooLong: a line longer than the 998 octets RFC 5322 allows.
 	DefectLineTooLong DefectKind = "line-too-long"
 	// DefectMultipartTransferEncoded: a multipart or message entity declared

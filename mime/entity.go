@@ -21,7 +21,8 @@ type Entity struct {
 	Parts []*Entity
 
 	// Size and Lines describe a leaf's raw body: its octets, and its line
-	// feeds (RFC 3501 body-fld-octets and body-fld-lines).
+	// feeds (RFC 3501 body-fld-octets and body-fld-lines). They are 0 for
+	// containers.
 	Size  int64
 	Lines int
 
@@ -64,13 +65,8 @@ func ReadEntity(r io.Reader, opts *EntityOptions) (*Entity, error) {
 			return root, err
 		}
 		e := &Entity{Header: p.Header, Path: p.Path, Kind: p.Kind, MediaType: p.MediaType, Params: p.Params}
-		// The open container at depth d-1 holds a part of depth d. A
-		// stand-in belongs inside the multipart it stands in for, which
-		// has its depth.
+		// The open container at depth d-1 holds a part of depth d.
 		d := p.Depth
-		if p.standIn {
-			d++
-		}
 		if d > len(stack) {
 			return root, errors.New("mime: internal error: entity depth out of order")
 		}
@@ -98,7 +94,9 @@ func ReadEntity(r io.Reader, opts *EntityOptions) (*Entity, error) {
 	// Sizes, line counts and body defects are final only once the Reader
 	// has moved past each body.
 	for _, l := range leaves {
-		l.e.Size, l.e.Lines = l.p.Size(), l.p.Lines()
+		if l.e.Kind == Leaf {
+			l.e.Size, l.e.Lines = l.p.Size(), l.p.Lines()
+		}
 		l.e.Defects = append(l.p.Defects, l.e.Defects...)
 	}
 	return root, nil

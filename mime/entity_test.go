@@ -62,7 +62,7 @@ Content-Transfer-Encoding: base64
 		{"2", "multipart/alternative", Multipart, 1},
 		{"2.1", "text/plain", Leaf, 0},
 		{"3", "multipart/mixed", Multipart, 1},
-		{"3", "multipart/mixed", Leaf, 0}, // the stand-in
+		{"3.1", "multipart/mixed", Leaf, 0}, // the stand-in, numbered as the only part
 		{"4", "application/octet-stream", Leaf, 0},
 	}, got)
 
@@ -86,7 +86,7 @@ Content-Transfer-Encoding: base64
 		}
 		return nil
 	}))
-	assert.Equal(t, []string{"", "1", "2", "3", "3", "4"}, paths)
+	assert.Equal(t, []string{"", "1", "2", "3", "3.1", "4"}, paths)
 }
 
 // TestReadEntityMatchesReader checks on the corpus that the tree holds the

@@ -45,8 +45,8 @@ func writeFolded(b *strings.Builder, key, value string) {
 		if word == "" {
 			break // trailing whitespace is dropped
 		}
-		if ws == "" {
-			ws = " "
+		if len(ws) > FoldLength {
+			ws = " " // a run of white space longer than a line: one space
 		}
 		if lineHasWord && lineLen+len(ws)+len(word) > FoldLength {
 			b.WriteString("\r\n")

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"fmt"
 	"io"
 	"strings"
 )
@@ -114,17 +115,41 @@ func (h *Header) Clone() Header {
 // WriteTo writes the header block followed by the empty line that ends it.
 // Fields that were read are written byte for byte as they arrived; others
 // are folded at whitespace to lines of at most 78 octets where possible
-// (RFC 5322 2.1.1) and end in CRLF.
+// (RFC 5322 2.1.1) and end in CRLF. A field name that is empty or has
+// characters other than printable US-ASCII without ':' (RFC 5322 3.6.8), or
+// is too long for a line, is an error: writing it would change the
+// header's meaning.
 func (h *Header) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
 	for _, f := range h.fields {
 		if f.raw != "" {
 			b.WriteString(f.raw)
-		} else {
-			writeFolded(&b, f.Key, f.Value)
+			if c := f.raw[len(f.raw)-1]; c != '\n' && c != '\r' {
+				b.WriteString("\r\n") // the last line of input had no line break
+			}
+			continue
 		}
+		if !validFieldName(f.Key) {
+			return 0, fmt.Errorf("mime: invalid header field name %q", f.Key)
+		}
+		writeFolded(&b, f.Key, f.Value)
 	}
 	b.WriteString("\r\n")
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
+}
+
+// validFieldName reports whether name is a field name RFC 5322 3.6.8
+// allows: one or more printable US-ASCII characters other than ':', short
+// enough that "name:" fits a line.
+func validFieldName(name string) bool {
+	if name == "" || len(name) >= MaxLineLength {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 33 || c > 126 || c == ':' {
+			return false
+		}
+	}
+	return true
 }

@@ -19,9 +19,7 @@ type lineReader struct {
 	buf        []byte
 	start, end int
 	err        error // sticky read error, io.EOF included
-	off        int64 // stream offset of buf[start]
 	last       int   // length of the piece next returned last, for unread
-	scanned    int   // bytes after start known to hold no line end
 	pooled     bool  // buf came from lineBuffers
 }
 
@@ -56,14 +54,15 @@ func (l *lineReader) release() {
 // valid until the next call. At the end of input it returns nil and the
 // read error (io.EOF for a clean end).
 func (l *lineReader) next() (piece []byte, eolLen int, err error) {
+	scanned := 0 // bytes after start known to hold no line end
 	for {
 		data := l.buf[l.start:l.end]
-		if n, e := lineEnd(data[l.scanned:], l.err != nil); n > 0 {
-			return l.take(l.scanned + n), e, nil
+		if n, e := lineEnd(data[scanned:], l.err != nil); n > 0 {
+			return l.take(scanned + n), e, nil
 		}
 		// No line end in data (but perhaps a final CR): do not scan these
 		// bytes again when more arrive.
-		l.scanned = max(len(data)-1, 0)
+		scanned = max(len(data)-1, 0)
 		if l.err != nil {
 			if len(data) > 0 {
 				return l.take(len(data)), 0, nil
@@ -113,8 +112,6 @@ func lineEnd(data []byte, atEOF bool) (n, eolLen int) {
 func (l *lineReader) take(n int) []byte {
 	p := l.buf[l.start : l.start+n]
 	l.start += n
-	l.scanned = 0
-	l.off += int64(n)
 	l.last = n
 	return p
 }
@@ -123,8 +120,6 @@ func (l *lineReader) take(n int) []byte {
 // after a call of next.
 func (l *lineReader) unread() {
 	l.start -= l.last
-	l.off -= int64(l.last)
-	l.scanned = 0
 	l.last = 0
 }
 

@@ -18,19 +18,20 @@ type MultipartWriter struct {
 
 // NewMultipartWriter returns a MultipartWriter writing to w with a random
 // boundary. The boundary contains "=_", which neither base64 nor
-// quoted-printable output can contain (RFC 2045 6.7 and 6.8), and 96 random
-// bits, so it cannot collide with encoded content.
+// quoted-printable output can contain (RFC 2045 6.7 and 6.8), and 144
+// random bits, so it cannot collide with encoded content.
 func NewMultipartWriter(w io.Writer) *MultipartWriter {
 	return &MultipartWriter{w: w, boundary: RandomBoundary()}
 }
 
-// RandomBoundary returns a new boundary: "=_" and 24 random characters.
+// RandomBoundary returns a new boundary: "=_" and 24 random characters of
+// a 64-character set (144 bits).
 func RandomBoundary() string {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
 	var buf [24]byte
 	rand.Read(buf[:])
 	for i, c := range buf {
-		buf[i] = alphabet[int(c)%len(alphabet)]
+		buf[i] = alphabet[c&63]
 	}
 	return "=_" + string(buf[:])
 }

@@ -54,10 +54,11 @@ type Part struct {
 	// Defects found while reading the body are added once it has been read.
 	Defects []Defect
 
-	body    *bodyReader
-	decoder *Decoder
-	r       *Reader // lends decoders
-	standIn bool    // stands in for the parts of a multipart with no delimiter
+	body         *bodyReader
+	decoder      *Decoder
+	decoded      decodedBody // what Body returns
+	defectsTaken bool
+	r            *Reader // lends decoders
 }
 
 // RawBody returns the body as it is on the wire, transfer encoding not
@@ -72,7 +73,8 @@ func (p *Part) RawBody() io.Reader {
 
 // Body returns the body with its Content-Transfer-Encoding undone. It is
 // valid until the Reader's next call of Next. Defects in the encoding are
-// added to Defects as they are met.
+// added to Defects when the body has been read to its end (or when the
+// Reader moves past it).
 func (p *Part) Body() io.Reader {
 	if p.body == nil || p.Kind != Leaf {
 		return strings.NewReader("")
@@ -85,18 +87,47 @@ func (p *Part) Body() io.Reader {
 		} else {
 			p.decoder = NewDecoder(cte, p.body)
 		}
+		p.decoded = decodedBody{p}
 	}
-	return p.decoder
+	return &p.decoded
 }
 
-// TransferEncoding returns the lower-case Content-Transfer-Encoding, or
-// "7bit" when absent (RFC 2045 6.1).
-func (p *Part) TransferEncoding() string {
-	v := strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")))
-	if v == "" {
-		return "7bit"
+// decodedBody reads a Part's decoder and takes its defects at the end.
+type decodedBody struct{ p *Part }
+
+func (d *decodedBody) Read(b []byte) (int, error) {
+	dec := d.p.decoder
+	if dec == nil {
+		return 0, io.EOF // the Reader has moved on
 	}
-	return v
+	n, err := dec.Read(b)
+	if err == io.EOF {
+		d.p.takeDecoderDefects()
+	}
+	return n, err
+}
+
+// takeDecoderDefects adds the decoder's defects to Defects, once.
+func (p *Part) takeDecoderDefects() {
+	if p.decoder != nil && !p.defectsTaken {
+		p.defectsTaken = true
+		p.Defects = append(p.Defects, p.decoder.Defects()...)
+	}
+}
+
+// TransferEncoding returns the Content-Transfer-Encoding in canonical
+// lower case ("7bit" when absent, RFC 2045 6.1), comments and quotes
+// removed; an encoding this package does not know is returned as written,
+// lower-cased.
+func (p *Part) TransferEncoding() string {
+	v := p.Header.Get("Content-Transfer-Encoding")
+	if _, name, ok := parseTransferEncoding(v); ok {
+		if name == "" {
+			return "7bit"
+		}
+		return name
+	}
+	return strings.ToLower(strings.TrimSpace(v))
 }
 
 // Charset returns the lower-case charset parameter, or "".

@@ -26,6 +26,7 @@ type Reader struct {
 	stack   []*frame
 	cur     *Part
 	parts   int
+	count   *int // entities read so far, shared with nested Readers
 	sub     *encodedMessage // a transfer-encoded message/rfc822 being read
 
 	scratch headerScratch
@@ -56,7 +57,6 @@ func (r *Reader) nextEncoded() (*Part, error) {
 		return nil, err
 	}
 	r.sub = nil
-	r.parts += sub.parts
 	if err := w.body.drain(); err != nil {
 		return nil, err
 	}
@@ -74,7 +74,9 @@ type frame struct {
 
 // NewReader returns a Reader for the message in r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{s: newScanner(r)}
+	mr := &Reader{s: newScanner(r)}
+	mr.count = &mr.parts
+	return mr
 }
 
 // Next returns the next entity. The previous Part's body is skipped if it
@@ -124,12 +126,13 @@ func (r *Reader) next() (*Part, error) {
 		// A multipart: find its next delimiter, skipping the preamble, the
 		// rest of the previous part, or the epilogue of a nested multipart.
 		var preamble []byte
+		preambleCut := false
 		if r.s.hit < 0 && !r.s.eof {
 			skip := bodyReader{s: r.s, keepFinalEOL: true}
 			if top.children == 0 {
 				// Keep the preamble: if no delimiter follows, it is the
 				// text a person would see.
-				preamble = skip.collect(maxRetainedPreamble)
+				preamble, preambleCut = skip.collect(maxRetainedPreamble)
 			}
 			if err := skip.drain(); err != nil {
 				return nil, err
@@ -160,7 +163,7 @@ func (r *Reader) next() (*Part, error) {
 			// leaf standing in for the parts (as mail clients show it).
 			top.part.Defects = append(top.part.Defects, Defect{Kind: DefectStartBoundaryNotFound})
 			r.pop()
-			return r.standIn(top.part, preamble), nil
+			return r.standIn(top.part, preamble, preambleCut)
 		default: // an enclosing multipart's delimiter, or the end of input
 			top.part.Defects = append(top.part.Defects, Defect{Kind: DefectCloseBoundaryNotFound})
 			r.pop()
@@ -177,16 +180,30 @@ func (r *Reader) next() (*Part, error) {
 const maxRetainedPreamble = 1 << 20
 
 // standIn returns the leaf that stands in for the parts of multipart m
-// whose body has no delimiter line: same header, the body as its content.
-func (r *Reader) standIn(m *Part, body []byte) *Part {
-	p := &Part{Header: m.Header, Path: m.Path, Depth: m.Depth, Message: m.Message,
-		MediaType: m.MediaType, Params: m.Params, Kind: Leaf, standIn: true}
-	if p.Message {
-		p.Path = leafPath(m.Path)
+// whose body has no delimiter line: same header, the body as its content,
+// numbered and placed as m's only part (as Dovecot does; IMAP has no empty
+// multipart). cut says the body was longer than could be kept.
+func (r *Reader) standIn(m *Part, body []byte, cut bool) (*Part, error) {
+	if err := r.countPart(); err != nil {
+		return nil, err
+	}
+	p := &Part{Header: m.Header, Path: leafPath(m.Path), Depth: m.Depth + 1,
+		MediaType: m.MediaType, Params: m.Params, Kind: Leaf}
+	if cut {
+		p.Defects = append(p.Defects, Defect{Kind: DefectBodyTruncated, Detail: strconv.Itoa(len(body))})
 	}
 	s := &scanner{lr: &lineReader{buf: body, end: len(body), err: io.EOF}, atLineStart: true, hit: -1}
 	p.body = &bodyReader{s: s}
-	return p
+	return p, nil
+}
+
+// countPart counts one more entity against Limits.MaxParts.
+func (r *Reader) countPart() error {
+	*r.count++
+	if max := r.Limits.maxParts(); *r.count > max {
+		return &LimitError{Limit: "parts", Max: max}
+	}
+	return nil
 }
 
 func leafPath(messagePath string) string {
@@ -227,23 +244,21 @@ func (r *Reader) pop() {
 
 // finishBody records what reading a body found.
 func (r *Reader) finishBody(p *Part) {
-	if d := p.decoder; d != nil {
-		p.Defects = append(p.Defects, d.Defects()...)
-		if p.Kind == Leaf {
-			p.decoder = nil
-			r.spare = d
-		}
+	p.takeDecoderDefects()
+	if d := p.decoder; d != nil && p.Kind == Leaf {
+		p.decoder = nil
+		r.spare = d
 	}
 }
 
 // readPart reads an entity's header and classifies it. message says the
 // header is a message header; def is the default media type.
 func (r *Reader) readPart(path string, depth int, message bool, def string) (*Part, error) {
-	r.parts++
-	if max := r.Limits.maxParts(); r.parts > max {
-		return nil, &LimitError{Limit: "parts", Max: max}
+	if err := r.countPart(); err != nil {
+		return nil, err
 	}
-	hr, err := readHeader(r.s, &r.Limits, r.parts == 1, &r.scratch)
+	// A message may start with an mbox "From " line (CPython skips it too).
+	hr, err := readHeader(r.s, &r.Limits, message, &r.scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +275,7 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 		p.Defects = append(p.Defects, ct.Defects...)
 	}
 	p.Path = path
-	if message && !strings.HasPrefix(p.MediaType, "multipart/") {
+	if message && (!strings.HasPrefix(p.MediaType, "multipart/") || p.Params["boundary"] == "") {
 		// The body of a message that is not multipart is its part 1.
 		p.Path = leafPath(path)
 	}
@@ -296,19 +311,12 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 		p.decoder = NewDecoder(p.Header.Get("Content-Transfer-Encoding"), p.body)
 		sub := NewReader(p.decoder)
 		sub.Limits = r.Limits
-		left := r.Limits.maxParts() - r.parts
-		if left < 1 {
-			return nil, &LimitError{Limit: "parts", Max: r.Limits.maxParts()}
-		}
-		sub.Limits.MaxParts = left
+		sub.count = r.count // one part count for the whole message
 		sub.basePath, sub.baseDepth = p.Path, depth+1
 		r.sub = &encodedMessage{r: sub, wrapper: p}
 		return p, nil
 	}
 	p.Kind = Leaf
-	if message {
-		p.Path = leafPath(path)
-	}
 	p.body = &bodyReader{s: r.s, done: !hr.bodyFollows}
 	p.r = r
 	return p, nil

@@ -368,3 +368,106 @@ func TestWalkSkipPart(t *testing.T) {
 	}))
 	assert.Equal(t, []string{"", "1", "2"}, paths)
 }
+
+func TestHeaderWriteRejectsBadNames(t *testing.T) {
+	for _, key := range []string{"", "X-A\r\nBcc", "Bad Name", "Colon:", "caf\xc3\xa9", strings.Repeat("k", 1000)} {
+		var h Header
+		h.Add(key, "v")
+		_, err := h.WriteTo(io.Discard)
+		assert.Error(t, err, "%q", key)
+	}
+	// Pathological but valid input never panics and stays within 998.
+	var h Header
+	h.Add("Subject", "a"+strings.Repeat(" ", 2000)+"b")
+	h.Add(strings.Repeat("k", 990), "v")
+	var b bytes.Buffer
+	_, err := h.WriteTo(&b)
+	require.NoError(t, err)
+	for _, line := range strings.Split(b.String(), "\r\n")[1:] {
+		assert.LessOrEqual(t, len(line), MaxLineLength)
+	}
+}
+
+func TestHeaderWriteLastRawFieldWithoutLineBreak(t *testing.T) {
+	p, err := NewReader(strings.NewReader("Subject: hi")).Next()
+	require.NoError(t, err)
+	p.Header.Add("X", "y")
+	var b bytes.Buffer
+	_, err = p.Header.WriteTo(&b)
+	require.NoError(t, err)
+	assert.Equal(t, "Subject: hi\r\nX: y\r\n\r\n", b.String())
+}
+
+func TestReaderEdgeCases(t *testing.T) {
+	t.Run("a line longer than the buffer starting like a delimiter is body", func(t *testing.T) {
+		long := "--b" + strings.Repeat(" ", 40000) + "not a delimiter"
+		in := "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nfirst\r\n" + long + "\r\nmore\r\n--b--\r\n"
+		got := readAll(t, strings.NewReader(in))
+		require.Len(t, got, 2)
+		assert.Equal(t, "first\r\n"+long+"\r\nmore", got[1].Body)
+	})
+	t.Run("skipped bodies are counted", func(t *testing.T) {
+		in := "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhello\r\nworld\r\n--b--\r\n"
+		root, err := ReadEntity(strings.NewReader(in), nil)
+		require.NoError(t, err)
+		assert.Equal(t, int64(12), root.Parts[0].Size)
+		assert.Equal(t, 1, root.Parts[0].Lines)
+		var sizes []int64
+		var parts []*Part
+		require.NoError(t, Walk(strings.NewReader(in), func(p *Part) error {
+			parts = append(parts, p) // bodies not read: the Reader skips them
+			return nil
+		}))
+		for _, p := range parts {
+			sizes = append(sizes, p.Size())
+		}
+		assert.Equal(t, []int64{0, 12}, sizes)
+	})
+	t.Run("decoding defects are there when the body ends", func(t *testing.T) {
+		p, err := NewReader(strings.NewReader("Content-Transfer-Encoding: base64\r\n\r\nQU!!JD\r\n")).Next()
+		require.NoError(t, err)
+		_, err = io.ReadAll(p.Body())
+		require.NoError(t, err)
+		require.NotEmpty(t, p.Defects)
+		assert.Equal(t, DefectInvalidBase64, p.Defects[0].Kind)
+	})
+	t.Run("mbox From line at the start of an encapsulated message", func(t *testing.T) {
+		in := "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: message/rfc822\r\n\r\nFrom someone\r\nSubject: s\r\n\r\nbody\r\n--o--\r\n"
+		var subjects []string
+		require.NoError(t, Walk(strings.NewReader(in), func(p *Part) error {
+			if p.Message && p.Depth > 0 {
+				subjects = append(subjects, p.Header.Get("Subject"))
+			}
+			return nil
+		}))
+		assert.Equal(t, []string{"s"}, subjects)
+	})
+	t.Run("transfer encoding with a comment is still identity", func(t *testing.T) {
+		in := "Content-Type: multipart/mixed; boundary=o\r\nContent-Transfer-Encoding: 7bit (plain)\r\n\r\n--o\r\n\r\nx\r\n--o--\r\n"
+		p, err := NewReader(strings.NewReader(in)).Next()
+		require.NoError(t, err)
+		assert.Equal(t, "7bit", p.TransferEncoding())
+		assert.Empty(t, p.Defects)
+	})
+	t.Run("stray continuation lines make one defect and count against the limit", func(t *testing.T) {
+		in := strings.Repeat(" "+strings.Repeat("x", 63)+"\n", 100) + "\n"
+		r := NewReader(strings.NewReader(in))
+		r.Limits.MaxHeaderBytes = 1000
+		_, err := r.Next()
+		assert.ErrorIs(t, err, ErrLimitExceeded)
+		p, err := NewReader(strings.NewReader(in)).Next()
+		require.NoError(t, err)
+		assert.Len(t, p.Defects, 1)
+	})
+	t.Run("a stand-in text longer than can be kept is marked", func(t *testing.T) {
+		in := "Content-Type: multipart/mixed; boundary=b\r\n\r\n" + strings.Repeat("text line\r\n", 120000)
+		var last *Part
+		require.NoError(t, Walk(strings.NewReader(in), func(p *Part) error {
+			last = p
+			_, err := io.Copy(io.Discard, p.Body())
+			return err
+		}))
+		assert.Equal(t, "1", last.Path)
+		assert.Equal(t, DefectBodyTruncated, last.Defects[0].Kind)
+	})
+}

@@ -8,11 +8,10 @@ import (
 type headerResult struct {
 	header  Header
 	defects []Defect
-	// ended says how the block ended: at the empty line (the normal case),
-	// or at a delimiter or the end of input, when the body is empty.
+	// bodyFollows says the block ended at the empty line (or at a line
+	// that starts the body); otherwise it ended at a delimiter or the end
+	// of input, and the body is empty.
 	bodyFollows bool
-
-	eightBitSeen bool
 }
 
 // headerScratch holds buffers that readHeader reuses from one header block
@@ -37,18 +36,20 @@ func readHeader(s *scanner, lim *Limits, skipFrom bool, scratch *headerScratch) 
 	first := true
 	inField := false // the previous line belongs to a field, so continuations attach to it
 	dropping := false
+	read := 0 // bytes of the block, dropped lines included
+	strayNoted := false
 	for {
 		piece, eolLen, delim, eof := s.nextPiece()
 		if delim || eof {
 			break
 		}
+		if read += len(piece); read > maxBytes {
+			return res, &LimitError{Limit: "header bytes", Max: maxBytes}
+		}
 		// A piece that does not start a line continues the previous one.
-		if !first && !s.pieceStart {
+		if !s.pieceStart {
 			if !dropping {
 				block = append(block, piece...)
-			}
-			if len(block) > maxBytes {
-				return res, &LimitError{Limit: "header bytes", Max: maxBytes}
 			}
 			continue
 		}
@@ -65,7 +66,10 @@ func readHeader(s *scanner, lim *Limits, skipFrom bool, scratch *headerScratch) 
 			continue
 		case line[0] == ' ' || line[0] == '\t':
 			if !inField {
-				res.defects = append(res.defects, Defect{Kind: DefectFirstLineContinuation, Detail: clip(line)})
+				if !strayNoted { // once: a hostile peer could send many
+					strayNoted = true
+					res.defects = append(res.defects, Defect{Kind: DefectFirstLineContinuation, Detail: clip(line)})
+				}
 				dropping = true
 				continue
 			}
@@ -83,9 +87,6 @@ func readHeader(s *scanner, lim *Limits, skipFrom bool, scratch *headerScratch) 
 			inField = true
 		}
 		block = append(block, piece...)
-		if len(block) > maxBytes {
-			return res, &LimitError{Limit: "header bytes", Max: maxBytes}
-		}
 	}
 	return res.finish(block, starts), nil
 }
@@ -125,6 +126,7 @@ func (res *headerResult) finish(block []byte, starts []int) headerResult {
 	}
 	all := string(block)
 	fields := make([]Field, len(starts))
+	eightBitSeen := false
 	for i, st := range starts {
 		end := len(all)
 		if i+1 < len(starts) {
@@ -137,8 +139,8 @@ func (res *headerResult) finish(block []byte, starts []int) headerResult {
 			Value: unfold(raw[colon+1:]),
 			raw:   raw,
 		}
-		if !res.eightBitSeen && hasEightBit(raw) {
-			res.eightBitSeen = true
+		if !eightBitSeen && hasEightBit(raw) {
+			eightBitSeen = true
 			res.defects = append(res.defects, Defect{Kind: DefectEightBitHeader, Detail: fields[i].Key})
 		}
 	}

@@ -80,7 +80,9 @@ func (s *scanner) nextPiece() (piece []byte, eolLen int, delim, eof bool) {
 	lineStart := s.atLineStart
 	s.pieceStart = lineStart
 	s.atLineStart = eolLen > 0
-	if lineStart && len(s.bounds) > 0 {
+	// Only a whole line can be a delimiter, not the start of a line longer
+	// than the buffer.
+	if lineStart && len(s.bounds) > 0 && (eolLen > 0 || s.lr.err != nil) {
 		if i, c, ok := s.delimiter(piece[:len(piece)-eolLen]); ok {
 			s.hit, s.hitClose = i, c
 			s.atLineStart = true
@@ -126,23 +128,13 @@ type bodyReader struct {
 	keepFinalEOL bool
 }
 
-func (b *bodyReader) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(b.curEOL) > 0 {
-			c := copy(p[n:], b.curEOL)
-			b.curEOL = b.curEOL[c:]
-			n += c
-			continue
-		}
-		if len(b.cur) > 0 {
-			c := copy(p[n:], b.cur)
-			b.cur = b.cur[c:]
-			n += c
-			continue
-		}
+// advance makes the next run of body bytes ready in curEOL and cur, and
+// reports false at the end of the body. Read, drain and collect all move
+// through the body with it.
+func (b *bodyReader) advance() bool {
+	for len(b.curEOL) == 0 && len(b.cur) == 0 {
 		if b.done {
-			break
+			return false
 		}
 		if len(b.s.bounds) > 0 {
 			if chunk, eolLen, ok := b.s.bulk(); ok {
@@ -154,35 +146,39 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		}
 		piece, eolLen, delim, eof := b.s.nextPiece()
 		switch {
-		case delim:
+		case delim || eof:
+			// Before a delimiter the withheld line break is the
+			// delimiter's (RFC 2046 5.1.1). At the end of input inside a
+			// multipart whose close delimiter is missing, it was meant for
+			// that delimiter and is dropped too (as CPython does).
 			b.done = true
 			if b.keepFinalEOL {
 				b.curEOL = b.eol
 			}
 			b.eol = nil
-			continue
-		case eof:
-			// The input ended inside a multipart without its close
-			// delimiter: the last line break was meant for that delimiter,
-			// so it is dropped (as CPython does).
-			b.done = true
-			if b.keepFinalEOL {
-				b.curEOL = b.eol
-			}
-			b.eol = nil
-			continue
-		}
-		if len(b.s.bounds) == 0 {
+		case len(b.s.bounds) == 0:
 			// No delimiter can follow: nothing to withhold.
 			b.cur = piece
-			continue
+		default:
+			b.curEOL = b.eol
+			b.eol = eolBytes(piece, eolLen)
+			b.cur = piece[:len(piece)-eolLen]
 		}
-		b.curEOL = b.eol
-		b.eol = eolBytes(piece, eolLen)
-		b.cur = piece[:len(piece)-eolLen]
 	}
-	b.size += int64(n)
-	b.lines += bytes.Count(p[:n], eolLF)
+	return true
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && b.advance() {
+		c := copy(p[n:], b.curEOL)
+		b.curEOL = b.curEOL[c:]
+		n += c
+		c = copy(p[n:], b.cur)
+		b.cur = b.cur[c:]
+		n += c
+	}
+	b.count(p[:n])
 	if n == 0 && b.done {
 		if b.s.err != nil {
 			return 0, b.s.err
@@ -192,43 +188,32 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// collect reads up to max bytes of the body and returns them; the rest, if
-// any, stays unread.
-func (b *bodyReader) collect(max int) []byte {
-	var out []byte
-	for len(out) < max {
-		if len(b.curEOL) == 0 && len(b.cur) == 0 {
-			if b.done {
-				break
-			}
-			var one [1]byte
-			n, _ := b.Read(one[:])
-			out = append(out, one[:n]...)
-			continue
-		}
-		n := min(len(b.curEOL), max-len(out))
-		out = append(out, b.curEOL[:n]...)
-		b.curEOL = b.curEOL[n:]
-		n = min(len(b.cur), max-len(out))
-		out = append(out, b.cur[:n]...)
-		b.cur = b.cur[n:]
-	}
-	return out
+func (b *bodyReader) count(p []byte) {
+	b.size += int64(len(p))
+	b.lines += bytes.Count(p, eolLF)
 }
 
-// drain reads the rest of the body and throws it away.
-func (b *bodyReader) drain() error {
-	for !b.done {
-		if len(b.s.bounds) > 0 {
-			if _, _, ok := b.s.bulk(); ok {
-				continue
-			}
+// collect reads up to max bytes of the body and returns them, and whether
+// more remained (which stays unread).
+func (b *bodyReader) collect(max int) (out []byte, more bool) {
+	for b.advance() {
+		if len(out)+len(b.curEOL)+len(b.cur) > max {
+			return out, true
 		}
-		if _, _, delim, eof := b.s.nextPiece(); delim || eof {
-			b.done = true
-		}
+		out = append(out, b.curEOL...)
+		out = append(out, b.cur...)
+		b.curEOL, b.cur = nil, nil
 	}
-	b.cur, b.curEOL, b.eol = nil, nil, nil
+	return out, false
+}
+
+// drain reads the rest of the body, counting it, and throws it away.
+func (b *bodyReader) drain() error {
+	for b.advance() {
+		b.count(b.curEOL)
+		b.count(b.cur)
+		b.curEOL, b.cur = nil, nil
+	}
 	return b.s.err
 }
 

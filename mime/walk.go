@@ -6,7 +6,7 @@ import (
 )
 
 // SkipPart, returned by a WalkFunc for a Multipart or Encapsulated part,
-// skips everything inside that part.
+// skips everything inside that part; for a leaf it is the same as nil.
 var SkipPart = errors.New("mime: skip this part")
 
 // A WalkFunc is called by Walk for each entity. The Part's body is valid only
@@ -38,8 +38,8 @@ func (r *Reader) Walk(fn WalkFunc) error {
 			skipBelow = -1
 		}
 		if err := fn(p); err != nil {
-			if err == SkipPart && p.Kind != Leaf {
-				skipBelow = p.Depth
+			if err == SkipPart {
+				skipBelow = p.Depth // for a leaf there is nothing below
 				continue
 			}
 			return err
