@@ -26,7 +26,7 @@ type Reader struct {
 	stack   []*frame
 	cur     *Part
 	parts   int
-	count   *int // entities read so far, shared with nested Readers
+	count   *int            // entities read so far, shared with nested Readers
 	sub     *encodedMessage // a transfer-encoded message/rfc822 being read
 
 	scratch headerScratch
