@@ -28,7 +28,7 @@ func (a Address) String() string { return a.Format(false) }
 // among the members is replaced by its own members.
 func (a Address) Format(utf8 bool) string {
 	var b strings.Builder
-	a.appendTo(&b, utf8)
+	a.appendTo(&b, utf8, "")
 	return b.String()
 }
 
@@ -44,30 +44,55 @@ func FormatAddressListUTF8(list []Address) string {
 	return formatAddressList(list, true)
 }
 
+// FormatAddressListCharset returns the addresses joined by ", ", each
+// formatted with String but with the encoded words of display names in
+// charset (mime.EncodePhraseCharset), for receivers that do not read
+// UTF-8; "" means UTF-8. It fails, with the error of
+// mime.EncodePhraseCharset, when a name has a character the charset cannot
+// represent or the charset cannot be written.
+func FormatAddressListCharset(list []Address, charset string) (string, error) {
+	return formatAddresses(list, false, charset)
+}
+
+// formatAddressList formats list, non-ASCII display names encoded in UTF-8
+// unless utf8 is set.
 func formatAddressList(list []Address, utf8 bool) string {
+	s, _ := formatAddresses(list, utf8, "")
+	return s
+}
+
+// formatAddresses formats list with display names encoded in charset
+// ("": UTF-8) unless utf8 is set. It fails only for a name the charset
+// cannot carry.
+func formatAddresses(list []Address, utf8 bool, charset string) (string, error) {
 	var b strings.Builder
 	for i, a := range list {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		a.appendTo(&b, utf8)
+		if err := a.appendTo(&b, utf8, charset); err != nil {
+			return "", err
+		}
 	}
-	return b.String()
+	return b.String(), nil
 }
 
-func (a Address) appendTo(b *strings.Builder, utf8 bool) {
+func (a Address) appendTo(b *strings.Builder, utf8 bool, charset string) error {
 	if !a.Group {
-		addrAppendMailbox(b, a, utf8)
-		return
+		return addrAppendMailbox(b, a, utf8, charset)
 	}
-	addrAppendPhrase(b, a.Name, utf8)
+	if err := addrAppendPhrase(b, a.Name, utf8, charset); err != nil {
+		return err
+	}
 	b.WriteByte(':')
 	first := true
-	var walk func(list []Address)
-	walk = func(list []Address) {
+	var walk func(list []Address) error
+	walk = func(list []Address) error {
 		for _, m := range list {
 			if m.Group {
-				walk(m.Members)
+				if err := walk(m.Members); err != nil {
+					return err
+				}
 				continue
 			}
 			if first {
@@ -76,26 +101,35 @@ func (a Address) appendTo(b *strings.Builder, utf8 bool) {
 			} else {
 				b.WriteString(", ")
 			}
-			addrAppendMailbox(b, m, utf8)
+			if err := addrAppendMailbox(b, m, utf8, charset); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	walk(a.Members)
+	if err := walk(a.Members); err != nil {
+		return err
+	}
 	b.WriteByte(';')
+	return nil
 }
 
-func addrAppendMailbox(b *strings.Builder, a Address, utf8 bool) {
+func addrAppendMailbox(b *strings.Builder, a Address, utf8 bool, charset string) error {
 	if a.Name == "" {
 		if a.Addr == "" {
 			b.WriteString("<>")
-			return
+			return nil
 		}
 		addrAppendAddrSpec(b, a.Addr)
-		return
+		return nil
 	}
-	addrAppendPhrase(b, a.Name, utf8)
+	if err := addrAppendPhrase(b, a.Name, utf8, charset); err != nil {
+		return err
+	}
 	b.WriteString(" <")
 	addrAppendAddrSpec(b, a.Addr)
 	b.WriteByte('>')
+	return nil
 }
 
 // addrAppendAddrSpec writes addr with its local part quoted when it is
@@ -159,10 +193,11 @@ func addrIsQuoted(s string) bool {
 	return addrIsQuotedPrefix(s) && addrQuotedEnd(s) == len(s)
 }
 
-// addrAppendPhrase writes a display name (RFC 5322 3.2.5 phrase).
-func addrAppendPhrase(b *strings.Builder, name string, utf8OK bool) {
+// addrAppendPhrase writes a display name (RFC 5322 3.2.5 phrase), with
+// encoded words in charset ("": UTF-8).
+func addrAppendPhrase(b *strings.Builder, name string, utf8OK bool, charset string) error {
 	if name == "" {
-		return
+		return nil
 	}
 	name = addrValidUTF8(name)
 	switch addrPhraseForm(name, utf8OK) {
@@ -179,8 +214,17 @@ func addrAppendPhrase(b *strings.Builder, name string, utf8OK bool) {
 		}
 		b.WriteByte('"')
 	default:
-		b.WriteString(encodePhrase(name))
+		if charset == "" {
+			b.WriteString(encodePhrase(name))
+			break
+		}
+		enc, err := mime.EncodePhraseCharset(name, charset)
+		if err != nil {
+			return err
+		}
+		b.WriteString(enc)
 	}
+	return nil
 }
 
 const (

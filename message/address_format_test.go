@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/mime"
 )
 
 func TestAddressFormat(t *testing.T) {
@@ -114,4 +116,52 @@ func TestAddressRoundTripEncoded(t *testing.T) {
 	again, err := ParseAddressList(out)
 	require.NoError(t, err)
 	assert.Equal(t, list, again)
+}
+
+func TestFormatAddressListCharset(t *testing.T) {
+	list := []Address{
+		mb("Иван Петров", "ivan@example.ru"),
+		mb("Doe, John", "john@x"),
+		grp("Отдел", mb("Пётр", "p@x"), mb("", "q@x")),
+	}
+	out, err := FormatAddressListCharset(list, "koi8-r")
+	require.NoError(t, err)
+	assert.Equal(t, `=?koi8-r?B?6dfBziDwxdTSz9c=?= <ivan@example.ru>, "Doe, John" <john@x>, `+
+		`=?koi8-r?B?79TExcw=?=: =?koi8-r?B?8KPU0g==?= <p@x>, q@x;`, out)
+	again, err := ParseAddressList(out)
+	require.NoError(t, err)
+	assert.Equal(t, list, again)
+
+	// "" is FormatAddressList.
+	out, err = FormatAddressListCharset(list, "")
+	require.NoError(t, err)
+	assert.Equal(t, FormatAddressList(list), out)
+
+	_, err = FormatAddressListCharset([]Address{grp("x", mb("東京", "t@x"))}, "koi8-r")
+	assert.ErrorIs(t, err, mime.ErrUnrepresentable)
+	_, err = FormatAddressListCharset(list, "utf-16")
+	assert.ErrorIs(t, err, mime.ErrCharsetNotWritable)
+}
+
+func TestHeaderSetCharset(t *testing.T) {
+	var h Header
+	require.NoError(t, h.SetSubjectCharset("会議のお知らせ", "ISO-2022-JP"))
+	assert.Equal(t, "=?ISO-2022-JP?B?GyRCMnE1RCROJCpDTiRpJDsbKEI=?=", h.Get("Subject"))
+	assert.Equal(t, "会議のお知らせ", h.Subject())
+	err := h.SetSubjectCharset("ｱ", "ISO-2022-JP")
+	assert.ErrorIs(t, err, mime.ErrUnrepresentable)
+	assert.Equal(t, "会議のお知らせ", h.Subject(), "unchanged on error")
+
+	from := []Address{mb("山田 太郎", "taro@example.jp")}
+	require.NoError(t, h.SetAddressListCharset("From", from, "iso-2022-jp"))
+	assert.Equal(t, "=?iso-2022-jp?B?GyRCOzNFRBsoQiAbJEJCQE86GyhC?= <taro@example.jp>", h.Get("From"))
+	got, err := h.From()
+	require.NoError(t, err)
+	assert.Equal(t, from, got)
+	err = h.SetAddressListCharset("From", []Address{mb("Zoë", "z@x")}, "iso-2022-jp")
+	assert.ErrorIs(t, err, mime.ErrUnrepresentable)
+	got, _ = h.From()
+	assert.Equal(t, from, got, "unchanged on error")
+	require.NoError(t, h.SetAddressListCharset("From", nil, "iso-2022-jp"))
+	assert.False(t, h.Has("From"))
 }

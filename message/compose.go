@@ -16,7 +16,8 @@ import (
 // An Attachment is a file carried by a composed message.
 type Attachment struct {
 	// Filename is the name shown to the recipient. Non-ASCII names are
-	// written with RFC 2231 (filename*=utf-8''...).
+	// written with RFC 2231 (filename*=utf-8''...), in the Builder's
+	// Charset when it is set.
 	Filename string
 	// ContentType is the media type, with parameters if any; when empty it
 	// is guessed from the Filename's extension, else
@@ -47,6 +48,12 @@ type Attachment struct {
 // with short lines, 8bit when Allow8Bit is set, and quoted-printable
 // otherwise; files are written in base64. The output is 7-bit clean unless
 // Allow8Bit is set, and no line exceeds 998 octets.
+//
+// To write for receivers that do not read UTF-8, set Charset, which the
+// bodies and the file names are then written in, and set the header
+// fields in the same charset with Header.SetSubjectCharset and
+// Header.SetAddressListCharset: the header is encoded when it is set, the
+// rest when the message is written.
 type Builder struct {
 	Header      Header
 	Text        string
@@ -56,6 +63,18 @@ type Builder struct {
 	// Allow8Bit lets text bodies go out as 8bit (RFC 6152 8BITMIME) and
 	// header fields carry UTF-8 (RFC 6532).
 	Allow8Bit bool
+	// Charset, when set, is the charset Text and HTML are written in
+	// ("iso-2022-jp", "koi8-r", ...) and labelled with as given, and that
+	// non-ASCII file names are written in (RFC 2231). The transfer encoding
+	// is the one mime.ChooseTransferEncoding picks for the converted text:
+	// ISO-2022-JP goes as 7bit, 8-bit charsets as 8bit with Allow8Bit, else
+	// quoted-printable or base64. WriteTo fails before writing anything,
+	// with an error matching mime.ErrUnrepresentable, when a body or name
+	// has a character the charset lacks, and with the error of
+	// mime.CharsetEncoding or one matching mime.ErrCharsetNotWritable for a
+	// charset that cannot be used (UTF-16, ...). When empty, bodies are
+	// UTF-8 (labelled US-ASCII when they are ASCII) and names are UTF-8.
+	Charset string
 	// Now, if set, gives the Date written when Header has none.
 	Now func() time.Time
 }
@@ -79,7 +98,10 @@ func (b *Builder) WriteTo(w io.Writer) (int64, error) {
 }
 
 func (b *Builder) write(w io.Writer) error {
-	body := b.bodyEntity()
+	body, err := b.bodyEntity()
+	if err != nil {
+		return err
+	}
 	if body == nil && len(b.Attachments) == 0 {
 		return ErrNoBody
 	}
@@ -117,7 +139,11 @@ func (b *Builder) write(w io.Writer) error {
 			parts = append(parts, body)
 		}
 		for _, a := range b.Attachments {
-			parts = append(parts, fileEntity(a, "attachment"))
+			f, err := fileEntity(a, "attachment", b.Allow8Bit, b.Charset)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, f)
 		}
 		root = &entity{mediaType: "multipart/mixed", parts: parts}
 	}
@@ -125,46 +151,88 @@ func (b *Builder) write(w io.Writer) error {
 }
 
 // bodyEntity is the text, HTML and inline files, or nil.
-func (b *Builder) bodyEntity() *entity {
+func (b *Builder) bodyEntity() (*entity, error) {
 	var text, html *entity
+	var err error
 	if b.Text != "" {
-		text = textEntity("text/plain", b.Text)
+		if text, err = textEntity("text/plain", b.Text, b.Allow8Bit, b.Charset); err != nil {
+			return nil, err
+		}
 	}
 	if b.HTML != "" {
-		html = textEntity("text/html", b.HTML)
+		if html, err = textEntity("text/html", b.HTML, b.Allow8Bit, b.Charset); err != nil {
+			return nil, err
+		}
 		if len(b.Inline) > 0 {
 			parts := []*entity{html}
 			for _, a := range b.Inline {
-				parts = append(parts, fileEntity(a, "inline"))
+				f, err := fileEntity(a, "inline", b.Allow8Bit, b.Charset)
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, f)
 			}
 			html = &entity{mediaType: "multipart/related", params: map[string]string{"type": "text/html"}, parts: parts}
 		}
 	}
 	switch {
 	case text != nil && html != nil:
-		return &entity{mediaType: "multipart/alternative", parts: []*entity{text, html}}
+		return &entity{mediaType: "multipart/alternative", parts: []*entity{text, html}}, nil
 	case html != nil:
-		return html
+		return html, nil
 	}
-	return text
+	return text, nil
 }
 
-// An entity is one node of the message being composed.
+// An entity is one node of the message being composed. A leaf's fields
+// are formatted when it is made, so that what cannot be written is found
+// before anything is.
 type entity struct {
-	mediaType string
-	params    map[string]string
-	header    mime.Header // fields besides Content-Type and Content-Transfer-Encoding
-	text      string      // for text parts
-	isText    bool
-	file      io.Reader // for file parts
-	parts     []*entity
+	mediaType   string
+	params      map[string]string // for multiparts
+	contentType string            // for leaves: the Content-Type value
+	cte         string            // for leaves: the Content-Transfer-Encoding
+	header      mime.Header       // fields besides Content-Type and Content-Transfer-Encoding
+	text        string            // for text parts: the octets, in their charset
+	isText      bool
+	file        io.Reader // for file parts
+	parts       []*entity
 }
 
-func textEntity(mediaType, s string) *entity {
-	return &entity{mediaType: mediaType, text: normalizeLineBreaks(s), isText: true}
+// textEntity makes a text part of s with line breaks made CRLF: in UTF-8
+// when charset is "", else converted to charset.
+func textEntity(mediaType, s string, allow8bit bool, charset string) (*entity, error) {
+	e := &entity{mediaType: mediaType, text: normalizeLineBreaks(s), isText: true}
+	label := charset
+	if charset == "" {
+		label = "utf-8"
+		if isASCII(e.text) {
+			label = "us-ascii"
+		}
+	}
+	var err error
+	e.contentType, err = mime.FormatMediaTypeCharset(mediaType, map[string]string{"charset": label}, charset)
+	if err != nil {
+		return nil, fmt.Errorf("message: %s body: %w", mediaType, err)
+	}
+	if charset == "" {
+		e.cte = mime.ChooseTransferEncoding([]byte(e.text), allow8bit)
+		if e.cte == "base64" {
+			e.cte = "quoted-printable" // text stays readable
+		}
+		return e, nil
+	}
+	b, err := mime.EncodeCharset(charset, e.text)
+	if err != nil {
+		return nil, fmt.Errorf("message: %s body: %w", mediaType, err)
+	}
+	e.text = string(b)
+	e.cte = mime.ChooseTransferEncoding(b, allow8bit)
+	return e, nil
 }
 
-func fileEntity(a Attachment, disposition string) *entity {
+// fileEntity makes a file part, its name written in charset ("": UTF-8).
+func fileEntity(a Attachment, disposition string, allow8bit bool, charset string) (*entity, error) {
 	ct := a.ContentType
 	if ct == "" {
 		ct = stdmime.TypeByExtension(strings.ToLower(path.Ext(a.Filename)))
@@ -179,20 +247,35 @@ func fileEntity(a Attachment, disposition string) *entity {
 	if params == nil {
 		params = map[string]string{}
 	}
-	e := &entity{mediaType: mt, params: params, file: a.Body}
+	e := &entity{mediaType: mt, file: a.Body, cte: "base64"}
 	if e.file == nil {
 		e.file = strings.NewReader("")
+	}
+	if mt == "message/rfc822" {
+		// RFC 2046 5.2.1: never encoded. The message goes as it is and is
+		// checked on the way.
+		e.cte = "7bit"
+		if allow8bit {
+			e.cte = "8bit"
+		}
 	}
 	dparams := map[string]string{}
 	if a.Filename != "" {
 		params["name"] = a.Filename
 		dparams["filename"] = a.Filename
 	}
-	e.header.Add("Content-Disposition", mime.FormatDisposition(disposition, dparams))
+	cd, err := mime.FormatDispositionCharset(disposition, dparams, charset)
+	if err != nil {
+		return nil, fmt.Errorf("message: file %q: %w", a.Filename, err)
+	}
+	if e.contentType, err = mime.FormatMediaTypeCharset(mt, params, charset); err != nil {
+		return nil, fmt.Errorf("message: file %q: %w", a.Filename, err)
+	}
+	e.header.Add("Content-Disposition", cd)
 	if a.ContentID != "" {
 		e.header.Add("Content-Id", FormatMessageID(a.ContentID))
 	}
-	return e
+	return e, nil
 }
 
 // normalizeLineBreaks turns CRLF, LF and bare CR into CRLF.
@@ -225,11 +308,8 @@ func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
 	for _, f := range e.header.Fields() {
 		hdr.Add(f.Key, f.Value)
 	}
-	params := e.params
-	var cte string
-	switch {
-	case e.parts != nil:
-		params = copyParams(params)
+	if e.parts != nil {
+		params := copyParams(e.params)
 		mw := mime.NewMultipartWriter(w)
 		params["boundary"] = mw.Boundary()
 		hdr.Set("Content-Type", mime.FormatMediaType(e.mediaType, params))
@@ -246,27 +326,9 @@ func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
 			}
 		}
 		return mw.Close()
-	case e.isText:
-		params = copyParams(params)
-		params["charset"] = "utf-8"
-		if isASCII(e.text) {
-			params["charset"] = "us-ascii"
-		}
-		cte = mime.ChooseTransferEncoding([]byte(e.text), allow8bit)
-		if cte == "base64" {
-			cte = "quoted-printable" // text stays readable
-		}
-	case e.mediaType == "message/rfc822":
-		// RFC 2046 5.2.1: never encoded. The message goes as it is and is
-		// checked on the way.
-		cte = "7bit"
-		if allow8bit {
-			cte = "8bit"
-		}
-	default:
-		cte = "base64"
 	}
-	hdr.Set("Content-Type", mime.FormatMediaType(e.mediaType, params))
+	cte := e.cte
+	hdr.Set("Content-Type", e.contentType)
 	hdr.Set("Content-Transfer-Encoding", cte)
 	if _, err := hdr.WriteTo(w); err != nil {
 		return err

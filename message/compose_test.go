@@ -3,6 +3,7 @@ package message
 import (
 	"bytes"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -236,4 +237,138 @@ func TestBuilderEightBitAddress(t *testing.T) {
 	to, err := m.Header.To()
 	require.NoError(t, err)
 	assert.Equal(t, "jörg@bücher.example", to[0].Addr)
+}
+
+// TestBuilderCharsetRoundTrip writes messages for receivers that do not
+// read UTF-8 and reads them back: the Subject, the From display name, the
+// file name and the text all in one legacy charset.
+func TestBuilderCharsetRoundTrip(t *testing.T) {
+	pdf := randomBytes(5000)
+	tests := []struct {
+		charset, subject, fromName, filename, text string
+	}{
+		{"iso-8859-1", "Grüße aus Köln - la réunion, « à bientôt »", "Zoë Ångström", "résumé café.pdf",
+			"Café crème\nÀ bientôt, ñ ß ÿ\n"},
+		{"iso-8859-15", "Facture de 10 € pour l'Œuvre", "Šimon Žaneta", "œuvre à 10 €.pdf",
+			"Prix : 10 €\nŒuvre, Ÿ\n"},
+		{"windows-1252", "“Smart” quotes – €5 … ‰", "Zoë “Z” Smith", "naïve – draft.pdf",
+			"“Hello” — it’s €5\n"},
+		{"koi8-r", "Привет, мир! Это очень длинная тема письма для проверки переноса строк", "Иван Петров",
+			"отчёт за первый квартал, очень длинное имя файла для проверки продолжений.pdf", "Здравствуйте!\nКак дела? Ёлка.\n"},
+		{"ISO-2022-JP", "会議のお知らせ：来週の予定について、皆様のご都合をお知らせください", "山田 太郎",
+			"長いファイル名の議事録テスト資料（最終版）第二四半期.pdf", "こんにちは。\n来週の会議についてお知らせします。\nASCII line\n"},
+		{"shift_jis", "会議のお知らせ：来週の予定について ｶﾀｶﾅ", "山田 太郎", "議事録 ｶﾀｶﾅ.pdf",
+			"こんにちは。ｶﾀｶﾅ\n来週の会議についてお知らせします。\n"},
+		{"euc-kr", "안녕하세요, 다음 주 회의 일정을 알려드립니다", "김철수", "회의록 최종본.pdf",
+			"안녕하세요.\n다음 주 회의에 대해 알려드립니다.\n"},
+		{"gb2312", "会议通知：下周安排，请各位准时参加", "王小明", "会议记录（最终版）.pdf", "你好，世界！\n下周见。\n"},
+		{"gbk", "会议通知：下周安排 镕", "王小明", "报告 镕.pdf", "你好，世界！镕\n"},
+		{"big5", "會議通知：下週安排，請各位準時參加", "陳大文", "會議記錄.pdf", "你好，世界！\n下週見。\n"},
+	}
+	for _, tt := range tests {
+		for _, allow8 := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/8bit=%v", tt.charset, allow8), func(t *testing.T) {
+				var b Builder
+				b.Charset = tt.charset
+				b.Allow8Bit = allow8
+				b.Now = func() time.Time { return time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC) }
+				from := []Address{{Name: tt.fromName, Addr: "sender@example.com"}}
+				require.NoError(t, b.Header.SetSubjectCharset(tt.subject, tt.charset))
+				require.NoError(t, b.Header.SetAddressListCharset("From", from, tt.charset))
+				b.Header.SetAddressList("To", []Address{{Addr: "rcpt@example.com"}})
+				b.Text = tt.text
+				b.HTML = "<p>" + tt.text + "</p>"
+				b.Attachments = []Attachment{{Filename: tt.filename, Body: bytes.NewReader(pdf)}}
+				var out bytes.Buffer
+				_, err := b.WriteTo(&out)
+				require.NoError(t, err)
+				raw := out.Bytes()
+				checkWireForm(t, raw, allow8)
+				assert.NotContains(t, string(raw), "UTF-8", "everything is in %s", tt.charset)
+				assert.NotContains(t, string(raw), "utf-8")
+
+				m, err := Read(bytes.NewReader(raw))
+				require.NoError(t, err)
+				assert.Contains(t, m.Header.Get("Subject"), "=?"+tt.charset+"?")
+				rb := readBackMessage(t, raw)
+				assert.Equal(t, tt.subject, rb.Subject)
+				assert.Equal(t, from, rb.From)
+				assert.Equal(t, []string{"multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"}, rb.Types)
+				require.Len(t, rb.Leaves, 3)
+				for i, want := range []string{tt.text, "<p>" + tt.text + "</p>"} {
+					l := rb.Leaves[i]
+					assert.Equal(t, strings.ToLower(tt.charset), l.Charset)
+					text, err := mime.DecodeCharset(l.Charset, []byte(l.Body))
+					require.NoError(t, err)
+					assert.Equal(t, normalizeLineBreaks(want), text)
+				}
+				assert.Equal(t, tt.filename, rb.Leaves[2].Filename)
+				assert.Equal(t, string(pdf), rb.Leaves[2].Body)
+
+				// The body through a charset reader, as a mail reader would.
+				require.NoError(t, m.Walk(func(p *mime.Part) error {
+					if p.MediaType != "text/plain" {
+						return nil
+					}
+					if strings.EqualFold(tt.charset, "iso-2022-jp") {
+						assert.Equal(t, "7bit", p.TransferEncoding(), "ISO-2022-JP is 7-bit")
+					}
+					r, err := mime.NewCharsetReader(p.Charset(), p.Body())
+					require.NoError(t, err)
+					text, err := io.ReadAll(r)
+					require.NoError(t, err)
+					assert.Equal(t, normalizeLineBreaks(tt.text), string(text))
+					return nil
+				}))
+			})
+		}
+	}
+}
+
+func TestBuilderCharsetErrors(t *testing.T) {
+	build := func(charset, text, filename string) (*bytes.Buffer, error) {
+		var b Builder
+		b.Charset = charset
+		b.Text = text
+		if filename != "" {
+			b.Attachments = []Attachment{{Filename: filename, Body: strings.NewReader("x")}}
+			b.Inline = []Attachment{{Filename: filename, Body: strings.NewReader("x")}}
+		}
+		var out bytes.Buffer
+		_, err := b.WriteTo(&out)
+		return &out, err
+	}
+	for _, tc := range []struct {
+		charset, text, filename string
+		want                    error
+	}{
+		{"iso-8859-1", "日本", "", mime.ErrUnrepresentable},
+		{"iso-8859-1", "café", "東京.pdf", mime.ErrUnrepresentable},
+		{"iso-2022-jp", "ｶﾀｶﾅ", "", mime.ErrUnrepresentable},
+		{"utf-16", "hi", "", mime.ErrCharsetNotWritable},
+		{"x-no-such", "hi", "", mime.ErrUnknownCharset},
+	} {
+		out, err := build(tc.charset, tc.text, tc.filename)
+		assert.ErrorIs(t, err, tc.want, "%s %q %q", tc.charset, tc.text, tc.filename)
+		assert.Zero(t, out.Len(), "nothing is written on error")
+	}
+
+	// An explicit UTF-8 labels the text so even when it is ASCII.
+	out, err := build("utf-8", "plain", "")
+	require.NoError(t, err)
+	m, err := Read(out)
+	require.NoError(t, err)
+	assert.Equal(t, "utf-8", m.Root().Charset())
+	// 8-bit charsets go as 8bit with Allow8Bit, else quoted-printable.
+	for _, allow8 := range []bool{false, true} {
+		var b Builder
+		b.Charset, b.Text, b.Allow8Bit = "koi8-r", "Привет\n", allow8
+		var out bytes.Buffer
+		_, err := b.WriteTo(&out)
+		require.NoError(t, err)
+		m, err := Read(&out)
+		require.NoError(t, err)
+		want := map[bool]string{false: "base64", true: "8bit"}[allow8]
+		assert.Equal(t, want, m.Root().TransferEncoding())
+	}
 }

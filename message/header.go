@@ -1,6 +1,7 @@
 package message
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -55,6 +56,22 @@ func (h *Header) SetAddressList(key string, list []Address) {
 	h.Set(key, FormatAddressList(list))
 }
 
+// SetAddressListCharset is SetAddressList with the display names encoded
+// in charset rather than UTF-8 (see FormatAddressListCharset). On error the
+// field is left as it was.
+func (h *Header) SetAddressListCharset(key string, list []Address, charset string) error {
+	if len(list) == 0 {
+		h.Del(key)
+		return nil
+	}
+	v, err := FormatAddressListCharset(list, charset)
+	if err != nil {
+		return fmt.Errorf("message: %s: %w", key, err)
+	}
+	h.Set(key, v)
+	return nil
+}
+
 // Subject returns the Subject with encoded words decoded (RFC 2047) and
 // raw 8-bit text read as UTF-8 (RFC 6532).
 func (h *Header) Subject() string { return h.Text("Subject") }
@@ -62,6 +79,20 @@ func (h *Header) Subject() string { return h.Text("Subject") }
 // SetSubject sets the Subject, encoding it (RFC 2047) where it is not
 // printable ASCII.
 func (h *Header) SetSubject(s string) { h.Set("Subject", mime.EncodeHeader(s)) }
+
+// SetSubjectCharset sets the Subject, encoding it (RFC 2047) in charset
+// rather than UTF-8 where it is not printable ASCII, for receivers that do
+// not read UTF-8; "" means UTF-8. It fails, leaving the field as it was,
+// with the error of mime.EncodeHeaderCharset: a character the charset
+// cannot represent, or a charset that cannot be written.
+func (h *Header) SetSubjectCharset(s, charset string) error {
+	v, err := mime.EncodeHeaderCharset(s, charset)
+	if err != nil {
+		return fmt.Errorf("message: Subject: %w", err)
+	}
+	h.Set("Subject", v)
+	return nil
+}
 
 // Date returns the origination date (RFC 5322 3.6.1). A date written with
 // the unknown zone "-0000" comes back in a zone named "-0000" at offset

@@ -371,32 +371,25 @@ func isEBCDIC(m *charmap.Charmap) bool {
 // EncodeCharset converts s to charset. Invalid UTF-8 in s is taken as U+FFFD.
 // It returns an *UnknownCharsetError for an unknown charset and an error
 // matching ErrUnrepresentable when s has a character the charset lacks.
+//
+// The conversion is exact: a character that the charset's encoder would
+// replace by a look-alike, so that the result would not decode back to s,
+// counts as missing. For ISO-2022-JP that includes half-width katakana and
+// ESC, SO and SI, which RFC 1468 does not allow.
 func EncodeCharset(charset, s string) ([]byte, error) {
 	enc, err := CharsetEncoding(charset)
 	if err != nil {
 		return nil, err
 	}
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
+	s = validText(s)
 	if enc == unicode.UTF8 {
 		return []byte(s), nil
 	}
-	if m, ok := enc.(*charmap.Charmap); ok {
-		out := make([]byte, 0, len(s))
-		for i, r := range s {
-			c, ok := m.EncodeRune(r)
-			if !ok {
-				return nil, fmt.Errorf("%w: %U at byte %d in %s", ErrUnrepresentable, r, i, charset)
-			}
-			out = append(out, c)
-		}
-		return out, nil
-	}
-	out, n, err := transform.Bytes(enc.NewEncoder(), []byte(s))
-	if err != nil {
-		r, _ := utf8.DecodeRuneInString(s[min(n, len(s)):])
-		return nil, fmt.Errorf("%w: %U at byte %d in %s", ErrUnrepresentable, r, n, charset)
+	var e *encoding.Encoder
+	var scratch []byte
+	out, bad := appendCharsetExact(make([]byte, 0, len(s)+len(s)/4), enc, &e, &scratch, s)
+	if bad >= 0 {
+		return nil, unrepresentable(s, bad, 0, charset)
 	}
 	return out, nil
 }

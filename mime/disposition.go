@@ -62,7 +62,23 @@ func FormatDisposition(t string, params map[string]string) string {
 	if !isToken(t) {
 		return ""
 	}
-	return formatParams(t, params)
+	out, _ := formatParams(t, params, nil)
+	return out
+}
+
+// FormatDispositionCharset is FormatDisposition with the RFC 2231 extended
+// values in charset, written as FormatMediaTypeCharset writes them and with
+// its errors, but an invalid t gives an error matching
+// ErrInvalidDisposition.
+func FormatDispositionCharset(t string, params map[string]string, charset string) (string, error) {
+	cs, err := writableCharset(charset)
+	if err != nil {
+		return "", err
+	}
+	if !isToken(t) {
+		return "", fmt.Errorf("%w %q", ErrInvalidDisposition, defectDetail(t))
+	}
+	return formatParams(t, params, cs)
 }
 
 // Filename returns the file name of an entity given the values of its

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -305,7 +306,8 @@ const maxPlainWord = 77
 // is s, and stays s when the result is folded at its spaces and unfolded
 // again. Invalid UTF-8 is encoded as U+FFFD.
 func EncodeHeader(s string) string {
-	return encodeWords(s, false)
+	out, _ := encodeWords(s, false, nil)
+	return out
 }
 
 // EncodePhrase encodes s, a display name, for a phrase in a structured
@@ -319,7 +321,46 @@ func EncodePhrase(s string) string {
 	if isPlainASCII(s) && !strings.Contains(s, "=?") {
 		return s
 	}
-	return encodeWords(s, true)
+	out, _ := encodeWords(s, true, nil)
+	return out
+}
+
+// EncodeHeaderCharset is EncodeHeader with the encoded words in charset
+// (=?ISO-2022-JP?B?...?=), for receivers that do not read UTF-8. The
+// charset name is written as given. "" and the names of UTF-8 mean
+// EncodeHeader.
+//
+// Each encoded word holds whole characters and is at most 75 characters
+// long (RFC 2047 2., 5.). In ISO-2022-JP every word is self-contained: it
+// starts in ASCII and switches back to ASCII (ESC ( B) at its end (RFC
+// 1468). Words are written in B encoding for the multibyte charsets
+// (Japanese, Chinese, Korean), else in Q or B, whichever is shorter.
+//
+// It returns an error matching ErrUnrepresentable when s has a character
+// the charset cannot represent exactly (nothing is replaced by a look-alike;
+// invalid UTF-8 counts as U+FFFD), an *UnknownCharsetError for an unknown
+// charset, and an error matching ErrCharsetNotWritable for a charset that
+// mail cannot be written in (UTF-16, ...). Without an error,
+// DecodeHeader of the result is s.
+func EncodeHeaderCharset(s, charset string) (string, error) {
+	cs, err := writableCharset(charset)
+	if err != nil {
+		return "", err
+	}
+	return encodeWords(s, false, cs)
+}
+
+// EncodePhraseCharset is EncodePhrase with the encoded words in charset,
+// written as EncodeHeaderCharset writes them, with the same errors.
+func EncodePhraseCharset(s, charset string) (string, error) {
+	cs, err := writableCharset(charset)
+	if err != nil {
+		return "", err
+	}
+	if isPlainASCII(s) && !strings.Contains(s, "=?") {
+		return s, nil
+	}
+	return encodeWords(s, true, cs)
 }
 
 // isPlainASCII reports whether s is printable ASCII, spaces and tabs.
@@ -355,8 +396,9 @@ func isAtext(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }
 
-// encodeWords implements EncodeHeader and EncodePhrase.
-func encodeWords(s string, phrase bool) string {
+// encodeWords implements EncodeHeader and EncodePhrase (cs nil: UTF-8) and
+// their Charset forms. It fails only for a character cs lacks.
+func encodeWords(s string, phrase bool, cs *textCharset) (string, error) {
 	isWSP := func(c byte) bool { return c == ' ' || c == '\t' }
 	// The words that need encoding, first; nil means s is fine as it is.
 	need := false
@@ -375,7 +417,11 @@ func encodeWords(s string, phrase bool) string {
 		i = j
 	}
 	if !need {
-		return s
+		return s, nil
+	}
+	if cs != nil {
+		// So that error offsets are offsets in what is encoded.
+		s = validText(s)
 	}
 
 	var sb strings.Builder
@@ -390,32 +436,46 @@ func encodeWords(s string, phrase bool) string {
 		for j < len(s) && !isWSP(s[j]) {
 			j++
 		}
-		switch {
-		case j == i: // trailing white space
-			if run >= 0 {
-				writeEncodedRun(&sb, s[run:runEnd], phrase)
-				run = -1
-			}
-			sb.WriteString(s[ws:])
-		case needsEncoding(s[i:j], phrase):
+		if j > i && (needsEncoding(s[i:j], phrase) || phrase && oddSpaceAround(s, ws, i, j)) {
 			if run < 0 {
 				sb.WriteString(s[ws:i])
 				run = i
 			}
 			runEnd = j
-		default:
-			if run >= 0 {
-				writeEncodedRun(&sb, s[run:runEnd], phrase)
-				run = -1
-			}
-			sb.WriteString(s[ws:j])
+			i = j
+			continue
 		}
+		if run >= 0 {
+			if err := writeEncodedRun(&sb, s[run:runEnd], phrase, cs, run); err != nil {
+				return "", err
+			}
+			run = -1
+		}
+		sb.WriteString(s[ws:j]) // a plain word, or trailing white space
 		i = j
 	}
 	if run >= 0 {
-		writeEncodedRun(&sb, s[run:runEnd], phrase)
+		if err := writeEncodedRun(&sb, s[run:runEnd], phrase, cs, run); err != nil {
+			return "", err
+		}
 	}
-	return sb.String()
+	return sb.String(), nil
+}
+
+// oddSpaceAround reports whether the word s[i:j], after the white space
+// s[ws:i], has white space other than a single space between it and a
+// neighbouring word. In a phrase a reader keeps no such white space between
+// atoms and encoded words (RFC 5322 3.2.5, RFC 2047 6.2), so the word is
+// encoded with it, inside the encoded text.
+func oddSpaceAround(s string, ws, i, j int) bool {
+	if ws > 0 && s[ws:i] != " " {
+		return true
+	}
+	k := j
+	for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+		k++
+	}
+	return k < len(s) && s[j:k] != " "
 }
 
 // qSafe reports whether the Q encoding writes c as itself: RFC 2047 4.2.(3)
@@ -439,79 +499,106 @@ func qLen(c byte, phrase bool) int {
 	return 3
 }
 
+// qTotal is the length of b in Q encoding.
+func qTotal[T string | []byte](b T, phrase bool) int {
+	n := 0
+	for i := 0; i < len(b); i++ {
+		n += qLen(b[i], phrase)
+	}
+	return n
+}
+
+// The start of the UTF-8 encoded words EncodeHeader writes.
 const (
 	wordPrefixB = "=?UTF-8?B?"
 	wordPrefixQ = "=?UTF-8?Q?"
-	// maxWordText is the encoded text that fits one encoded word.
-	maxWordText = maxEncodedWord - len(wordPrefixQ) - len("?=")
 )
 
-// writeEncodedRun writes t as UTF-8 encoded words separated by single
-// spaces, in Q or B encoding, whichever is shorter.
-func writeEncodedRun(sb *strings.Builder, t string, phrase bool) {
-	if !utf8.ValidString(t) {
-		t = strings.ToValidUTF8(t, "\uFFFD")
-	}
-	qTotal := 0
-	for i := 0; i < len(t); i++ {
-		qTotal += qLen(t[i], phrase)
-	}
-	useB := (len(t)+2)/3*4 < qTotal
-
-	const hexDigits = "0123456789ABCDEF"
-	first := true
-	for len(t) > 0 {
-		// Take whole characters while they fit.
-		n, size := 0, 0
-		for n < len(t) {
-			_, rl := utf8.DecodeRuneInString(t[n:])
-			var l int
-			if useB {
-				l = (n + rl + 2) / 3 * 4
-			} else {
-				l = size
-				for k := n; k < n+rl; k++ {
-					l += qLen(t[k], phrase)
-				}
-			}
-			if l > maxWordText {
-				break
-			}
-			n += rl
-			size = l
+// writeEncodedRun writes t as encoded words in cs (nil: UTF-8) separated by
+// single spaces: in B for a multibyte cs, else in Q or B, whichever is
+// shorter for the whole of t. Each word is at most maxEncodedWord long and
+// holds whole characters; for a stateful cs, octets that decode on their
+// own (see nextChunk). base is t's offset in the caller's text, for errors.
+func writeEncodedRun(sb *strings.Builder, t string, phrase bool, cs *textCharset, base int) error {
+	var useB bool
+	if cs == nil {
+		t = validText(t)
+		useB = (len(t)+2)/3*4 < qTotal(t, phrase)
+	} else {
+		// The whole run is converted once, to check it and to choose.
+		whole, err := cs.appendExact(nil, t, base)
+		if err != nil {
+			return err
 		}
-		if n == 0 { // cannot happen: a character encodes to at most 12
-			_, n = utf8.DecodeRuneInString(t)
+		useB = cs.cjk || (len(whole)+2)/3*4 < qTotal(whole, phrase)
+	}
+	name := cs.label()
+	// The encoded text that fits one encoded word: "=?" name "?Q?" text "?=".
+	maxText := maxEncodedWord - len(name) - len("=??Q??=")
+	k := costB
+	switch {
+	case useB:
+	case phrase:
+		k = costQPhrase
+	default:
+		k = costQ
+	}
+	prefix := wordPrefixQ
+	if useB {
+		prefix = wordPrefixB
+	}
+	var oct []byte
+	if cs != nil {
+		oct = make([]byte, 0, maxEncodedWord)
+		prefix = "=?" + name + prefix[len(wordPrefixQ)-3:]
+	}
+	for first := true; len(t) > 0; first = false {
+		// Take whole characters while they fit; one always fits (see
+		// maxWritableName), which UTF-8 takes for granted.
+		var n int
+		if cs == nil {
+			n = utf8Chunk(t, k, maxText, true)
+		} else if oct, n = cs.nextChunk(oct[:0], t, k, maxText, false); n == 0 {
+			return fmt.Errorf("%w: %s: a character does not fit an encoded word", ErrCharsetNotWritable, name)
 		}
 		if !first {
 			sb.WriteByte(' ')
 		}
-		first = false
-		if useB {
-			sb.WriteString(wordPrefixB)
-			writeBase64(sb, t[:n])
+		sb.WriteString(prefix)
+		if cs == nil {
+			writeWordText(sb, t[:n], useB, phrase)
 		} else {
-			sb.WriteString(wordPrefixQ)
-			for k := 0; k < n; k++ {
-				switch c := t[k]; {
-				case c == ' ':
-					sb.WriteByte('_')
-				case qSafe(c, phrase):
-					sb.WriteByte(c)
-				default:
-					sb.WriteByte('=')
-					sb.WriteByte(hexDigits[c>>4])
-					sb.WriteByte(hexDigits[c&15])
-				}
-			}
+			writeWordText(sb, oct, useB, phrase)
 		}
 		sb.WriteString("?=")
 		t = t[n:]
 	}
+	return nil
+}
+
+// writeWordText writes octets b as the encoded text of a word in B or Q.
+func writeWordText[T string | []byte](sb *strings.Builder, b T, useB, phrase bool) {
+	if useB {
+		writeBase64(sb, b)
+		return
+	}
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == ' ':
+			sb.WriteByte('_')
+		case qSafe(c, phrase):
+			sb.WriteByte(c)
+		default:
+			sb.WriteByte('=')
+			sb.WriteByte(hexDigits[c>>4])
+			sb.WriteByte(hexDigits[c&15])
+		}
+	}
 }
 
 // writeBase64 writes b in standard padded base64 (RFC 2045 6.8).
-func writeBase64(sb *strings.Builder, b string) {
+func writeBase64[T string | []byte](sb *strings.Builder, b T) {
 	for len(b) >= 3 {
 		v := uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
 		sb.WriteByte(base64Alphabet[v>>18&63])

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // ErrInvalidMediaType is matched (with errors.Is) by the error that
@@ -126,11 +125,47 @@ func ParseMediaType(v string) (mediatype string, params map[string]string, err e
 // ParseContentType of it gives back the lower-cased t and params (values
 // that are not valid UTF-8 come back with U+FFFD).
 func FormatMediaType(t string, params map[string]string) string {
-	slash := strings.IndexByte(t, '/')
-	if slash < 0 || !isToken(t[:slash]) || !isToken(t[slash+1:]) {
+	if !isMediaType(t) {
 		return ""
 	}
-	return formatParams(t, params)
+	out, _ := formatParams(t, params, nil)
+	return out
+}
+
+// FormatMediaTypeCharset is FormatMediaType with the RFC 2231 extended
+// values in charset instead of UTF-8, for receivers that do not read UTF-8:
+//
+//	filename*=iso-8859-1''r%E9sum%E9.pdf
+//
+// The charset name is written as given; "" and the names of UTF-8 mean
+// UTF-8. Only the values FormatMediaType would write in extended form are
+// converted; ASCII values are written as they are. A long value is split
+// into continuations at character boundaries; in ISO-2022-JP each section
+// is self-contained, starting and ending in ASCII, though RFC 2231 3. and
+// 4.1 join the sections' octets before decoding them, so that readers that
+// decode each section on their own get it right too.
+//
+// It returns an error matching ErrInvalidMediaType when t is not
+// "type/subtype", an error when a parameter name is invalid (see
+// FormatMediaType), an error matching ErrUnrepresentable when a value has
+// a character the charset cannot represent exactly, an
+// *UnknownCharsetError for an unknown charset and an error matching
+// ErrCharsetNotWritable for a charset that mail cannot be written in.
+func FormatMediaTypeCharset(t string, params map[string]string, charset string) (string, error) {
+	cs, err := writableCharset(charset)
+	if err != nil {
+		return "", err
+	}
+	if !isMediaType(t) {
+		return "", fmt.Errorf("%w %q", ErrInvalidMediaType, defectDetail(t))
+	}
+	return formatParams(t, params, cs)
+}
+
+// isMediaType reports whether t is two RFC 2045 tokens around a '/'.
+func isMediaType(t string) bool {
+	slash := strings.IndexByte(t, '/')
+	return slash >= 0 && isToken(t[:slash]) && isToken(t[slash+1:])
 }
 
 // joinType returns the lower-cased "type/subtype" whose source text (with
@@ -144,14 +179,16 @@ func joinType(raw, typ, sub string) string {
 }
 
 // formatParams returns t in lower case followed by its parameters as
-// FormatMediaType describes, or "" if a parameter name is invalid.
-func formatParams(t string, params map[string]string) string {
+// FormatMediaType describes, with extended values in cs (nil: UTF-8). It
+// fails when a parameter name is invalid or a value has a character cs
+// lacks.
+func formatParams(t string, params map[string]string, cs *textCharset) (string, error) {
 	type param struct{ name, value string }
 	list := make([]param, 0, len(params))
 	size := len(t)
 	for k, v := range params {
 		if !isToken(k) || strings.IndexByte(k, '*') >= 0 {
-			return ""
+			return "", fmt.Errorf("mime: invalid parameter name %q", defectDetail(k))
 		}
 		list = append(list, param{strings.ToLower(k), v})
 		size += len(k) + len(v) + 6
@@ -159,7 +196,7 @@ func formatParams(t string, params map[string]string) string {
 	slices.SortFunc(list, func(a, b param) int { return strings.Compare(a.name, b.name) })
 	for i := 1; i < len(list); i++ {
 		if list[i].name == list[i-1].name {
-			return ""
+			return "", fmt.Errorf("mime: parameter %q given twice", list[i].name)
 		}
 	}
 	var b strings.Builder
@@ -167,20 +204,25 @@ func formatParams(t string, params map[string]string) string {
 	b.WriteString(strings.ToLower(t))
 	for _, p := range list {
 		b.WriteString("; ")
-		writeParam(&b, p.name, p.value)
+		if err := writeParam(&b, p.name, p.value, cs); err != nil {
+			return "", err
+		}
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // writeParam writes one `name=value` as formatParams describes.
-func writeParam(b *strings.Builder, name, value string) {
+func writeParam(b *strings.Builder, name, value string, cs *textCharset) error {
+	prefix := extendedPrefix
+	if cs != nil {
+		prefix = cs.name + "''"
+	}
 	// Sections are worth it when each can carry a dozen characters, the
 	// longest escape of one (4 bytes, %XX each).
 	split := name != "boundary" &&
-		len(name)+len("*99*=")+len(extendedPrefix)+12 <= maxParamLine
+		len(name)+len("*99*=")+len(prefix)+12 <= maxParamLine
 	if needsExtended(name, value) {
-		writeExtended(b, name, value, split)
-		return
+		return writeExtended(b, name, value, prefix, split, cs)
 	}
 	n := len(value)
 	quote := !isToken(value)
@@ -189,17 +231,18 @@ func writeParam(b *strings.Builder, name, value string) {
 	}
 	if split && len(name)+1+n > maxParamLine {
 		writeContinued(b, name, value, quote)
-		return
+		return nil
 	}
 	b.WriteString(name)
 	b.WriteByte('=')
 	if !quote {
 		b.WriteString(value)
-		return
+		return nil
 	}
 	b.WriteByte('"')
 	writeQuotedText(b, value)
 	b.WriteByte('"')
+	return nil
 }
 
 // needsExtended reports whether value must be written in RFC 2231 extended
@@ -281,51 +324,78 @@ func writeContinued(b *strings.Builder, name, value string, quote bool) {
 	}
 }
 
-// extendedPrefix is the charset'language' prefix formatParams writes: UTF-8,
-// no language.
+// extendedPrefix is the charset'language' prefix formatParams writes for
+// UTF-8: no language.
 const extendedPrefix = "utf-8''"
 
-// writeExtended writes value in RFC 2231 4. extended form, split into
-// continuations (RFC 2231 4.1) when split is set and it is too long.
-// Sections end at character boundaries, so that a reader that decodes each
-// section on its own (wrongly, but some do) still gets whole characters.
-func writeExtended(b *strings.Builder, name, value string, split bool) {
-	total := len(extendedPrefix)
-	for i := 0; i < len(value); i++ {
-		if attrChar(value[i]) {
-			total++
-		} else {
-			total += 3
+// writeExtended writes value in RFC 2231 4. extended form in cs (nil:
+// UTF-8) after prefix, its charset'language', split into continuations (RFC
+// 2231 4.1) when split is set and it is too long. Sections end at character
+// boundaries, so that a reader that decodes each section on its own
+// (wrongly, but some do) still gets whole characters; for ISO-2022-JP each
+// section is converted on its own (see nextChunk).
+func writeExtended(b *strings.Builder, name, value, prefix string, split bool, cs *textCharset) error {
+	var whole []byte
+	if cs != nil {
+		value = validText(value)
+		var err error
+		if whole, err = cs.appendExact(nil, value, 0); err != nil {
+			return fmt.Errorf("mime: parameter %s: %w", name, err)
 		}
+	}
+	var total int
+	if cs == nil {
+		total = len(prefix) + percentLen(value)
+	} else {
+		total = len(prefix) + percentLen(whole)
 	}
 	if !split || len(name)+2+total <= maxParamLine {
 		b.WriteString(name)
 		b.WriteString("*=")
-		b.WriteString(extendedPrefix)
-		writePercentEncoded(b, value)
-		return
-	}
-	section := 0
-	line := writeSection(b, name, section, true) + len(extendedPrefix)
-	b.WriteString(extendedPrefix)
-	empty := true
-	for i := 0; i < len(value); {
-		_, size := utf8.DecodeRuneInString(value[i:])
-		chunk := value[i : i+size]
-		n := 3 * size
-		if size == 1 && attrChar(chunk[0]) {
-			n = 1
+		b.WriteString(prefix)
+		if cs == nil {
+			writePercentEncoded(b, value)
+		} else {
+			writePercentEncoded(b, whole)
 		}
-		if line+n > maxParamLine && !empty {
+		return nil
+	}
+	line := writeSection(b, name, 0, true) + len(prefix)
+	b.WriteString(prefix)
+	oct := whole[:0]
+	for section := 0; len(value) > 0; section++ {
+		if section > 0 {
 			b.WriteString("; ")
-			section++
 			line = writeSection(b, name, section, true)
 		}
-		writePercentEncoded(b, chunk)
-		line += n
-		empty = false
-		i += size
+		var n int
+		if cs == nil {
+			n = utf8Chunk(value, costPercent, maxParamLine-line, true)
+			writePercentEncoded(b, value[:n])
+		} else {
+			oct, n = cs.nextChunk(oct[:0], value, costPercent, maxParamLine-line, true)
+			writePercentEncoded(b, oct)
+		}
+		value = value[n:]
 	}
+	return nil
+}
+
+// percentWeight is the length of c in an RFC 2231 extended value.
+func percentWeight(c byte) int {
+	if attrChar(c) {
+		return 1
+	}
+	return 3
+}
+
+// percentLen is the length of b in an RFC 2231 extended value.
+func percentLen[T string | []byte](b T) int {
+	n := 0
+	for i := 0; i < len(b); i++ {
+		n += percentWeight(b[i])
+	}
+	return n
 }
 
 // attrChar reports whether c may stand for itself in an RFC 2231 extended
@@ -335,7 +405,7 @@ func attrChar(c byte) bool {
 	return tokenChars[c] && c != '*' && c != '\'' && c != '%'
 }
 
-func writePercentEncoded(b *strings.Builder, s string) {
+func writePercentEncoded[T string | []byte](b *strings.Builder, s T) {
 	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
