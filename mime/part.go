@@ -47,7 +47,7 @@ type Part struct {
 	MediaType string
 
 	// Params holds the Content-Type parameters, names in lower case,
-	// RFC 2231 continuations joined and decoded.
+	// RFC 2231 continuations joined and decoded; nil when there are none.
 	Params map[string]string
 
 	// Defects lists what was wrong in this entity and was recovered from.

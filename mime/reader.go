@@ -263,7 +263,7 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 		return nil, err
 	}
 	p := &Part{Header: hr.header, Depth: depth, Message: message, Defects: hr.defects}
-	p.MediaType, p.Params = def, map[string]string{}
+	p.MediaType = def
 	if v := p.Header.Get("Content-Type"); v != "" {
 		// An invalid Content-Type means text/plain (RFC 2045 5.2); what
 		// could be read of the parameters is kept.

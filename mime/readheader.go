@@ -135,7 +135,7 @@ func (res *headerResult) finish(block []byte, starts []int) headerResult {
 		raw := all[st:end]
 		colon := strings.IndexByte(raw, ':')
 		fields[i] = Field{
-			Key:   strings.TrimRight(raw[:colon], " \t"),
+			Key:   trimTrailingSpace(raw[:colon]),
 			Value: unfold(raw[colon+1:]),
 			raw:   raw,
 		}
@@ -160,8 +160,15 @@ func hasEightBit(s string) bool {
 // unfold removes the line breaks of a folded value (RFC 5322 2.2.3) and
 // trims surrounding white space.
 func unfold(v string) string {
-	v = strings.Trim(v, " \t\r\n")
-	if strings.IndexAny(v, "\r\n") < 0 {
+	i, j := 0, len(v)
+	for i < j && isFoldSpace(v[i]) {
+		i++
+	}
+	for j > i && isFoldSpace(v[j-1]) {
+		j--
+	}
+	v = v[i:j]
+	if strings.IndexByte(v, '\n') < 0 && strings.IndexByte(v, '\r') < 0 {
 		return v
 	}
 	var b strings.Builder
@@ -174,6 +181,8 @@ func unfold(v string) string {
 	return b.String()
 }
 
+func isFoldSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
 // clip shortens b for a defect's detail.
 func clip(b []byte) string {
 	const max = 64
@@ -181,4 +190,13 @@ func clip(b []byte) string {
 		return strings.ToValidUTF8(string(b[:max]), "?") + "..."
 	}
 	return strings.ToValidUTF8(string(b), "?")
+}
+
+// trimTrailingSpace removes the white space RFC 5322 4.5 allows between a
+// field name and its colon.
+func trimTrailingSpace(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
