@@ -424,6 +424,16 @@ func encodeWords(s string, phrase bool, cs *textCharset) (string, error) {
 		s = validText(s)
 	}
 
+	// In a phrase, white space before the first word and after the last
+	// is not kept by readers (RFC 5322 3.2.5): it goes inside the encoded
+	// text with its word.
+	lead, trail := 0, len(s)
+	for lead < len(s) && isWSP(s[lead]) {
+		lead++
+	}
+	for trail > lead && isWSP(s[trail-1]) {
+		trail--
+	}
 	var sb strings.Builder
 	sb.Grow(len(s) * 3)
 	run, runEnd := -1, -1 // the words being gathered for encoding
@@ -436,12 +446,21 @@ func encodeWords(s string, phrase bool, cs *textCharset) (string, error) {
 		for j < len(s) && !isWSP(s[j]) {
 			j++
 		}
-		if j > i && (needsEncoding(s[i:j], phrase) || phrase && oddSpaceAround(s, ws, i, j)) {
+		edge := phrase && ((ws == 0 && lead > 0) || (j == trail && trail < len(s)))
+		if j > i && (needsEncoding(s[i:j], phrase) || phrase && oddSpaceAround(s, ws, i, j) || edge) {
 			if run < 0 {
-				sb.WriteString(s[ws:i])
-				run = i
+				if phrase && ws == 0 {
+					run = 0
+				} else {
+					sb.WriteString(s[ws:i])
+					run = i
+				}
 			}
 			runEnd = j
+			if phrase && j == trail {
+				runEnd = len(s)
+				break
+			}
 			i = j
 			continue
 		}
