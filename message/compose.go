@@ -58,7 +58,7 @@ type Builder struct {
 	Header      Header
 	Text        string
 	HTML        string
-	Inline      []Attachment // shown inside the HTML body (multipart/related)
+	Inline      []Attachment // shown inside the HTML body (multipart/related); without HTML, sent with the attachments
 	Attachments []Attachment
 	// Allow8Bit lets text bodies go out as 8bit (RFC 6152 8BITMIME) and
 	// header fields carry UTF-8 (RFC 6532).
@@ -102,10 +102,15 @@ func (b *Builder) write(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if body == nil && len(b.Attachments) == 0 {
+	if body == nil && len(b.Attachments) == 0 && len(b.Inline) == 0 {
 		return ErrNoBody
 	}
-	h := Header{b.Header.Clone()}
+	// Fields are written anew (CRLF, folded) even when the header was read
+	// from a message, so the output obeys RFC 5322 whatever the input did.
+	var h Header
+	for _, f := range b.Header.Fields() {
+		h.Add(f.Key, f.Value)
+	}
 	if !h.Has("Date") {
 		now := time.Now
 		if b.Now != nil {
@@ -133,19 +138,31 @@ func (b *Builder) write(w io.Writer) error {
 		}
 	}
 	root := body
-	if len(b.Attachments) > 0 {
-		parts := []*entity{}
-		if body != nil {
-			parts = append(parts, body)
-		}
-		for _, a := range b.Attachments {
-			f, err := fileEntity(a, "attachment", b.Allow8Bit, b.Charset)
+	var files []*entity
+	if b.HTML == "" {
+		// Inline files need an HTML body to sit in; without one they go
+		// with the attachments, still marked inline.
+		for _, a := range b.Inline {
+			f, err := fileEntity(a, "inline", b.Allow8Bit, b.Charset)
 			if err != nil {
 				return err
 			}
-			parts = append(parts, f)
+			files = append(files, f)
 		}
-		root = &entity{mediaType: "multipart/mixed", parts: parts}
+	}
+	for _, a := range b.Attachments {
+		f, err := fileEntity(a, "attachment", b.Allow8Bit, b.Charset)
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+	}
+	if len(files) > 0 {
+		var parts []*entity
+		if body != nil {
+			parts = append(parts, body)
+		}
+		root = &entity{mediaType: "multipart/mixed", parts: append(parts, files...)}
 	}
 	return root.write(w, &h.Header, b.Allow8Bit)
 }
@@ -251,9 +268,9 @@ func fileEntity(a Attachment, disposition string, allow8bit bool, charset string
 	if e.file == nil {
 		e.file = strings.NewReader("")
 	}
-	if mt == "message/rfc822" {
-		// RFC 2046 5.2.1: never encoded. The message goes as it is and is
-		// checked on the way.
+	if isComposite(mt) {
+		// RFC 2045 6.4, RFC 2046 5.2: never encoded. The content goes as
+		// it is and is checked on the way.
 		e.cte = "7bit"
 		if allow8bit {
 			e.cte = "8bit"
@@ -273,6 +290,9 @@ func fileEntity(a Attachment, disposition string, allow8bit bool, charset string
 	}
 	e.header.Add("Content-Disposition", cd)
 	if a.ContentID != "" {
+		if !validMessageID(a.ContentID, allow8bit) {
+			return nil, fmt.Errorf("message: file %q: %w: Content-ID %q", a.Filename, ErrInvalidMessageID, a.ContentID)
+		}
 		e.header.Add("Content-Id", FormatMessageID(a.ContentID))
 	}
 	return e, nil
@@ -313,6 +333,7 @@ func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
 		mw := mime.NewMultipartWriter(w)
 		params["boundary"] = mw.Boundary()
 		hdr.Set("Content-Type", mime.FormatMediaType(e.mediaType, params))
+		hdr.Del("Content-Transfer-Encoding") // 7bit, the default (RFC 2045 6.4)
 		if _, err := hdr.WriteTo(w); err != nil {
 			return err
 		}
@@ -341,7 +362,10 @@ func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
 	case e.isText:
 		_, err = io.Copy(enc, strings.NewReader(e.text))
 	case cte == "7bit" || cte == "8bit":
-		_, err = io.Copy(&lineChecker{w: enc, allow8bit: allow8bit}, e.file)
+		lc := &lineChecker{w: enc, allow8bit: allow8bit}
+		if _, err = io.Copy(lc, e.file); err == nil && lc.cr {
+			err = ErrInvalidEncapsulated // ends in a bare CR
+		}
 	default:
 		_, err = io.Copy(enc, e.file)
 	}
@@ -351,11 +375,19 @@ func (e *entity) write(w io.Writer, h *mime.Header, allow8bit bool) error {
 	return enc.Close()
 }
 
+// isComposite reports whether media type mt must not be transfer-encoded
+// (RFC 2045 6.4, RFC 2046 5.2).
+func isComposite(mt string) bool {
+	return strings.HasPrefix(mt, "multipart/") || mt == "message/rfc822" ||
+		mt == "message/partial" || mt == "message/external-body"
+}
+
 // ErrInvalidEncapsulated is returned by WriteTo when an attached
-// message/rfc822 is not fit to be sent unencoded (RFC 2046 5.2.1): it has a
+// message/rfc822 or other composite type is not fit to be sent unencoded
+// (RFC 2046 5.2.1): it has a
 // NUL, a bare CR or LF, a line over 998 octets, or 8-bit octets without
 // Allow8Bit.
-var ErrInvalidEncapsulated = errors.New("message: attached message/rfc822 is not 7bit/8bit clean")
+var ErrInvalidEncapsulated = errors.New("message: attached message or multipart is not 7bit/8bit clean")
 
 // A lineChecker passes bytes through, failing on what RFC 5322 2.1.1 and
 // RFC 2045 2.7/2.8 forbid in 7bit and 8bit data.

@@ -372,3 +372,73 @@ func TestBuilderCharsetErrors(t *testing.T) {
 		assert.Equal(t, want, m.Root().TransferEncoding())
 	}
 }
+
+func TestBuilderReviewedCases(t *testing.T) {
+	write := func(b *Builder) (string, error) {
+		var out bytes.Buffer
+		_, err := b.WriteTo(&out)
+		return out.String(), err
+	}
+	t.Run("an Addr cannot add recipients", func(t *testing.T) {
+		var h Header
+		assert.ErrorIs(t, h.SetAddressList("To", []Address{{Name: "V", Addr: "v@x.test>, attacker@evil.test"}}), ErrInvalidAddress)
+		assert.ErrorIs(t, h.SetAddressList("Cc", []Address{{Addr: "v@x.test, attacker@evil.test"}}), ErrInvalidAddress)
+		assert.False(t, h.Has("To") || h.Has("Cc"))
+		assert.NoError(t, h.SetAddressList("To", []Address{{Addr: "john doe@x.test"}}), "a local part that needs quoting is fine")
+	})
+	t.Run("a header read from a message is written anew with CRLF", func(t *testing.T) {
+		m, err := Read(strings.NewReader("From: a@b.test\nSubject: hello\n world\n\nbody\n"))
+		require.NoError(t, err)
+		out, err := write(&Builder{Header: m.Header, Text: "reply"})
+		require.NoError(t, err)
+		checkWireForm(t, []byte(out), false)
+		assert.Contains(t, out, "Subject: hello world\r\n")
+	})
+	t.Run("inline files without HTML are sent with the attachments", func(t *testing.T) {
+		out, err := write(&Builder{Text: "see picture", Inline: []Attachment{{Filename: "a.png", ContentID: "a@x", Body: strings.NewReader("png")}}})
+		require.NoError(t, err)
+		rb := readBackMessage(t, []byte(out))
+		assert.Equal(t, []string{"multipart/mixed", "text/plain", "image/png"}, rb.Types)
+		assert.Equal(t, "inline", rb.Leaves[1].Disposition)
+	})
+	t.Run("composite attachments are not encoded", func(t *testing.T) {
+		out, err := write(&Builder{Text: "t", Attachments: []Attachment{{ContentType: "multipart/mixed; boundary=b", Body: strings.NewReader("--b\r\n\r\nx\r\n--b--\r\n")}}})
+		require.NoError(t, err)
+		assert.NotContains(t, out, "base64")
+		_, err = write(&Builder{Text: "t", Attachments: []Attachment{{ContentType: "message/rfc822", Body: strings.NewReader("Subject: x\r\n\r\nbody\r")}}})
+		assert.ErrorIs(t, err, ErrInvalidEncapsulated, "a final bare CR")
+	})
+	t.Run("a caller's transfer encoding does not reach a multipart", func(t *testing.T) {
+		b := &Builder{Text: "x", HTML: "<p>x</p>"}
+		b.Header.Set("Content-Transfer-Encoding", "base64")
+		out, err := write(b)
+		require.NoError(t, err)
+		rb := readBackMessage(t, []byte(out)) // fails on defects
+		assert.Equal(t, "multipart/alternative", rb.Types[0])
+	})
+	t.Run("Content-IDs are checked", func(t *testing.T) {
+		for _, id := range []string{"ü@x", "a\x00b@x", "c>", "a b@x"} {
+			_, err := write(&Builder{HTML: "<p>", Inline: []Attachment{{ContentID: id, Body: strings.NewReader("x")}}})
+			assert.ErrorIs(t, err, ErrInvalidMessageID, "%q", id)
+		}
+		assert.Equal(t, "<a@b>", FormatMessageID("<a@b"))
+	})
+	t.Run("the message header is the caller's", func(t *testing.T) {
+		m, err := Read(strings.NewReader("X-A: 1\r\nSubject: s\r\nX-B: 2\r\n\r\nbody\r\n"))
+		require.NoError(t, err)
+		m.Header.Del("X-A")
+		assert.Equal(t, 3, m.Root().Header.Len())
+		_, err = m.Root().Header.WriteTo(io.Discard)
+		assert.NoError(t, err)
+	})
+	t.Run("repeated destination fields are one list", func(t *testing.T) {
+		m, err := Read(strings.NewReader("From: a@x.test\r\nFrom: b@x.test\r\nTo: b@x.test\r\nTo: c@x.test\r\n\r\nbody\r\n"))
+		require.NoError(t, err)
+		to, err := m.Header.To()
+		require.NoError(t, err)
+		assert.Len(t, to, 2)
+		from, err := m.Header.From()
+		require.NoError(t, err)
+		assert.Len(t, from, 1, "originator fields: the first counts")
+	})
+}

@@ -270,6 +270,8 @@ func (d *dateScanner) timeOfDay() (hour, min, sec int, err error) {
 			// "10:20." followed by something else: no seconds.
 			d.i = save
 			sec = 0
+		} else if d.accept('.') {
+			d.number() // fractions of a second (not RFC 5322): dropped
 		}
 	}
 	if hour > 23 || min > 59 || sec > 60 {

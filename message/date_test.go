@@ -225,3 +225,9 @@ func BenchmarkParseDate(b *testing.B) {
 		}
 	}
 }
+
+func TestParseDateFractionalSeconds(t *testing.T) {
+	got, err := ParseDate("Mon, 3 Mar 2026 10:20:30.123 +0100")
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 3, 3, 9, 20, 30, 0, time.UTC), got.UTC())
+}

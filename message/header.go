@@ -15,16 +15,29 @@ type Header struct {
 	mime.Header
 }
 
-// AddressList parses the address list in the first field named key (From,
+// AddressList parses the address list in the field named key (From,
 // To, Cc, Bcc, Reply-To, Sender, ...). Groups are kept as group entries;
 // use Mailboxes to flatten them. On malformed input it returns the entries
 // it could recover and an error. An absent field gives nil, nil.
 func (h *Header) AddressList(key string) ([]Address, error) {
-	v := h.Get(key)
-	if v == "" {
+	vs := h.Values(key)
+	if len(vs) == 0 {
 		return nil, nil
 	}
-	return ParseAddressList(v)
+	if len(vs) > 1 && isDestinationField(key) {
+		// Repeated destination fields are read as one list (RFC 5322
+		// 4.5.3); for other fields the first counts.
+		return ParseAddressList(strings.Join(vs, ", "))
+	}
+	return ParseAddressList(vs[0])
+}
+
+func isDestinationField(key string) bool {
+	switch strings.ToLower(key) {
+	case "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc":
+		return true
+	}
+	return false
 }
 
 // From returns the From addresses (RFC 5322 3.6.2).
@@ -47,13 +60,11 @@ func (h *Header) Bcc() ([]Address, error) { return h.AddressList("Bcc") }
 
 // SetAddressList sets the field named key to the formatted list, display
 // names RFC 2047-encoded where they are not ASCII. An empty list removes
-// the field.
-func (h *Header) SetAddressList(key string, list []Address) {
-	if len(list) == 0 {
-		h.Del(key)
-		return
-	}
-	h.Set(key, FormatAddressList(list))
+// the field. An address that would not read back as given (an Addr that is
+// no addr-spec, say "a@b, c@d") is an error matching ErrInvalidAddress, and
+// the field is left as it was.
+func (h *Header) SetAddressList(key string, list []Address) error {
+	return h.SetAddressListCharset(key, list, "")
 }
 
 // SetAddressListCharset is SetAddressList with the display names encoded
@@ -68,8 +79,29 @@ func (h *Header) SetAddressListCharset(key string, list []Address, charset strin
 	if err != nil {
 		return fmt.Errorf("message: %s: %w", key, err)
 	}
+	// What is written must read back as the same mailboxes: an Addr such
+	// as "a@b, evil@c" must not add recipients.
+	back, err := ParseAddressList(v)
+	if err != nil || !sameMailboxes(Mailboxes(back), Mailboxes(list)) {
+		return fmt.Errorf("message: %s: %w: %q does not read back as given", key, ErrInvalidAddress, v)
+	}
 	h.Set(key, v)
 	return nil
+}
+
+func sameMailboxes(a, b []Address) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	// The formatter may quote a local part ("john doe"@x for john doe@x):
+	// quoting aside, the addresses must be the same.
+	unquote := strings.NewReplacer(`"`, "", `\\`, "")
+	for i := range a {
+		if a[i].Addr != b[i].Addr && unquote.Replace(a[i].Addr) != unquote.Replace(b[i].Addr) {
+			return false
+		}
+	}
+	return true
 }
 
 // Subject returns the Subject with encoded words decoded (RFC 2047) and
@@ -105,12 +137,9 @@ func (h *Header) Date() (time.Time, error) {
 func (h *Header) SetDate(t time.Time) { h.Set("Date", FormatDate(t)) }
 
 // MessageID returns the Message-ID without angle brackets (RFC 5322
-// 3.6.4), or "" when there is none or it is unparseable.
+// 3.6.4): the best reading of a malformed one, or "" when there is none.
 func (h *Header) MessageID() string {
-	id, err := ParseMessageID(h.Get("Message-Id"))
-	if err != nil {
-		return ""
-	}
+	id, _ := ParseMessageID(h.Get("Message-Id")) // a best guess, even when malformed
 	return id
 }
 

@@ -30,7 +30,9 @@ func ReadWithLimits(r io.Reader, lim mime.Limits) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Message{Header: Header{top.Header}, r: mr, top: top}, nil
+	// The message header is the caller's to change; the root Part keeps
+	// its own copy.
+	return &Message{Header: Header{top.Header.Clone()}, r: mr, top: top}, nil
 }
 
 // Root returns the top-level entity: the message itself. For a message

@@ -113,10 +113,26 @@ func FormatMessageID(id string) string {
 		id = strings.NewReplacer("\r", "", "\n", "").Replace(id)
 	}
 	id = strings.TrimSpace(id)
-	if len(id) >= 2 && id[0] == '<' && id[len(id)-1] == '>' {
-		return id
-	}
+	id = strings.TrimPrefix(id, "<")
+	id = strings.TrimSuffix(id, ">")
 	return "<" + id + ">"
+}
+
+// validMessageID reports whether id (without angle brackets) can be
+// written as a msg-id that reads back as itself: no white space, angle
+// brackets or control characters, and ASCII unless utf8 (RFC 6532) is
+// allowed.
+func validMessageID(id string, utf8 bool) bool {
+	if id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c <= ' ' || c == 0x7f || c == '<' || c == '>' || (c >= 0x80 && !utf8) {
+			return false
+		}
+	}
+	return true
 }
 
 // GenerateMessageID returns a new unique identifier, without angle

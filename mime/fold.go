@@ -45,8 +45,8 @@ func writeFolded(b *strings.Builder, key, value string) {
 		if word == "" {
 			break // trailing whitespace is dropped
 		}
-		if len(ws) > FoldLength {
-			ws = " " // a run of white space longer than a line: one space
+		if len(ws) >= MaxLineLength {
+			ws = " " // white space that no line can hold: one space
 		}
 		if lineHasWord && lineLen+len(ws)+len(word) > FoldLength {
 			b.WriteString("\r\n")
