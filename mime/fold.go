@@ -64,6 +64,12 @@ func writeFolded(b *strings.Builder, key, value string) {
 				lineLen = 1
 				continue
 			}
+			for k := n; k > n-4 && k > 0; k-- {
+				if c := word[k]; c < 0x80 || c >= 0xC0 {
+					n = k // break before a character, not inside one
+					break
+				}
+			}
 			b.WriteString(word[:n])
 			b.WriteString("\r\n ")
 			word = word[n:]

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -470,4 +471,16 @@ func TestReaderEdgeCases(t *testing.T) {
 		assert.Equal(t, "1", last.Path)
 		assert.Equal(t, DefectBodyTruncated, last.Defects[0].Kind)
 	})
+}
+
+func TestHeaderHardBreakKeepsCharacters(t *testing.T) {
+	var h Header
+	h.Add("X-Long", strings.Repeat("é", 700)) // one 1400-octet word
+	var b bytes.Buffer
+	_, err := h.WriteTo(&b)
+	require.NoError(t, err)
+	for _, line := range strings.Split(b.String(), "\r\n") {
+		assert.LessOrEqual(t, len(line), MaxLineLength)
+		assert.True(t, utf8.ValidString(line), "%.40q", line)
+	}
 }
