@@ -65,9 +65,10 @@ func FuzzRoundTrip(f *testing.F) {
 		b.Header.SetSubject(first.subject)
 		b.Header.SetAddressList("From", first.from)
 		for i, l := range first.leaves {
-			if strings.HasPrefix(l.mediaType, "message/") {
-				// A message/* leaf is one the reader could not open (no
-				// body, or not rfc822); sent again it would be opened.
+			if strings.HasPrefix(l.mediaType, "message/") || strings.HasPrefix(l.mediaType, "multipart/") {
+				// A message/* or multipart/* leaf is one the reader could
+				// not open (no body, no boundary, no delimiter); sent again
+				// as that type it would be opened, or refused as not 7-bit.
 				first.leaves[i].mediaType = "application/octet-stream"
 			}
 			b.Attachments = append(b.Attachments, Attachment{Filename: l.filename, ContentType: first.leaves[i].mediaType, Body: bytes.NewReader(l.body)})
