@@ -29,6 +29,7 @@ func (f Field) Raw() string { return f.raw }
 // folded when written.
 type Header struct {
 	fields []Field
+	end    string // the empty line that ended the header as read; "" for CRLF
 }
 
 // Len returns the number of fields.
@@ -109,11 +110,12 @@ func (h *Header) index(key string, from int) int {
 
 // Clone returns a copy of h that shares no state with it.
 func (h *Header) Clone() Header {
-	return Header{fields: append([]Field(nil), h.fields...)}
+	return Header{fields: append([]Field(nil), h.fields...), end: h.end}
 }
 
 // WriteTo writes the header block followed by the empty line that ends it.
-// Fields that were read are written byte for byte as they arrived; others
+// Fields that were read are written byte for byte as they arrived, and so
+// is the empty line of a header that was read; others
 // are folded at whitespace to lines of at most 78 octets where possible
 // (RFC 5322 2.1.1) and end in CRLF. A field name that is empty or has
 // characters other than printable US-ASCII without ':' (RFC 5322 3.6.8), or
@@ -134,7 +136,11 @@ func (h *Header) WriteTo(w io.Writer) (int64, error) {
 		}
 		writeFolded(&b, f.Key, f.Value)
 	}
-	b.WriteString("\r\n")
+	if h.end != "" {
+		b.WriteString(h.end)
+	} else {
+		b.WriteString("\r\n")
+	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }

@@ -60,7 +60,11 @@ func readHeader(s *scanner, lim *Limits, skipFrom bool, scratch *headerScratch) 
 		switch {
 		case len(line) == 0:
 			res.bodyFollows = true
-			return res.finish(block, starts), nil
+			res = res.finish(block, starts)
+			if eol := string(piece); eol != "\r\n" {
+				res.header.end = eol
+			}
+			return res, nil
 		case wasFirst && skipFrom && len(line) >= 5 && string(line[:5]) == "From ":
 			dropping = true
 			continue
