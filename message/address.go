@@ -286,7 +286,7 @@ func (p *addrParser) afterEntry(inGroup bool) {
 			p.fail("';' outside a group")
 			p.i++
 		}
-	case c == '"' || c == '<' || addrAtext(c):
+	case c == '"' || c == '<' || c == ':' || addrAtext(c):
 		// Another entry starts here: recover it.
 		p.fail("missing ',' between addresses")
 	default:
@@ -307,6 +307,9 @@ func (p *addrParser) parseAddress(top bool) (a Address, ok bool) {
 
 	case c == ':' && top:
 		// RFC 5322 3.4 group; RFC 6854 allows it in From too.
+		if len(p.toks) == 0 {
+			p.fail("group without a display name")
+		}
 		name := p.phraseText(p.toks)
 		p.i++
 		return Address{Name: name, Group: true, Members: p.parseGroupList()}, true

@@ -121,9 +121,9 @@ var addrCases = []addrCase{
 	{in: "x:a@b,,c@d;", want: []Address{grp("x", mb("", "a@b"), mb("", "c@d"))}},
 	{in: "undisclosed-recipients:;", want: []Address{grp("undisclosed-recipients")}},
 	{in: "unlisted-recipients:; (no To-header on input)", want: []Address{grp("unlisted-recipients")}},
-	{in: ": a@b;", want: []Address{grp("", mb("", "a@b"))}},
 
 	// Broken input: best effort plus an error.
+	{in: ": a@b;", want: []Address{grp("", mb("", "a@b"))}, err: true}, // a group needs a name
 	{in: "Name <a@b", want: []Address{mb("Name", "a@b")}, err: true},
 	{in: "Name <a@b, c@d", want: []Address{mb("Name", "a@b"), mb("", "c@d")}, err: true},
 	{in: "Bob <bob@x> Bobby <bobby@x>", want: []Address{mb("Bob", "bob@x"), mb("Bobby", "bobby@x")}, err: true},
@@ -516,5 +516,13 @@ func BenchmarkParseAddressList(b *testing.B) {
 		if _, err := ParseAddressList(in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestParseAddressListGroupErrors(t *testing.T) {
+	for _, in := range []string{":a@b;", "a@b:c@d;"} {
+		list, err := ParseAddressList(in)
+		assert.Error(t, err, in)
+		assert.NotEmpty(t, list, "what could be read is kept: %q", in)
 	}
 }

@@ -442,3 +442,16 @@ func TestBuilderReviewedCases(t *testing.T) {
 		assert.Len(t, from, 1, "originator fields: the first counts")
 	})
 }
+
+func TestSetMessageIDChecks(t *testing.T) {
+	var h Header
+	require.NoError(t, h.SetMessageID("<a@b.example>"))
+	assert.Equal(t, "a@b.example", h.MessageID())
+	for _, bad := range []string{"", "a@b> <c@d", "a b@c", "a\x00@b"} {
+		assert.ErrorIs(t, h.SetMessageID(bad), ErrInvalidMessageID, "%q", bad)
+	}
+	assert.Equal(t, "a@b.example", h.MessageID(), "unchanged after errors")
+	require.NoError(t, h.SetMessageIDList("References", []string{"x@y", "<z@w>"}))
+	assert.Equal(t, []string{"x@y", "z@w"}, h.References())
+	assert.Error(t, h.SetMessageIDList("References", []string{"x@y", "bad id"}))
+}

@@ -144,7 +144,18 @@ func (h *Header) MessageID() string {
 }
 
 // SetMessageID sets the Message-ID; id is given without angle brackets.
-func (h *Header) SetMessageID(id string) { h.Set("Message-Id", FormatMessageID(id)) }
+//
+// An id with white space, angle brackets or control characters inside, or
+// an empty one, would not read back as itself: it is an error matching
+// ErrInvalidMessageID and the field is left as it was.
+func (h *Header) SetMessageID(id string) error {
+	id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
+	if !validMessageID(id, true) {
+		return fmt.Errorf("%w: %q", ErrInvalidMessageID, id)
+	}
+	h.Set("Message-Id", FormatMessageID(id))
+	return nil
+}
 
 // References returns the ids of the References field, without angle
 // brackets.
@@ -155,18 +166,23 @@ func (h *Header) References() []string { return ParseMessageIDList(h.Get("Refere
 func (h *Header) InReplyTo() []string { return ParseMessageIDList(h.Get("In-Reply-To")) }
 
 // SetMessageIDList sets a field such as References or In-Reply-To to the
-// given ids; an empty list removes it.
-func (h *Header) SetMessageIDList(key string, ids []string) {
+// given ids; an empty list removes it. Ids are checked as by SetMessageID.
+func (h *Header) SetMessageIDList(key string, ids []string) error {
 	if len(ids) == 0 {
 		h.Del(key)
-		return
+		return nil
 	}
 	var b strings.Builder
 	for i, id := range ids {
+		id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
+		if !validMessageID(id, true) {
+			return fmt.Errorf("%w: %s: %q", ErrInvalidMessageID, key, id)
+		}
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(FormatMessageID(id))
 	}
 	h.Set(key, b.String())
+	return nil
 }
