@@ -149,3 +149,36 @@ func FuzzOAuthBearerServer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSCRAMClient feeds the client hostile server messages: it must not
+// panic, must keep to its iteration bounds, and must not accept a
+// server-final-message that does not carry the right signature.
+func FuzzSCRAMClient(f *testing.F) {
+	f.Add([]byte("r=abcSRV,s=c2FsdA==,i=4"), []byte("v=AAAA"))
+	f.Add([]byte("r=abcSRV,s=c2FsdA==,i=4,x=ext"), []byte("e=invalid-proof"))
+	f.Add([]byte("m=x,r=abcSRV,s=c2FsdA==,i=4"), []byte(""))
+	f.Add([]byte("r=abc,s=,i=99999999999"), []byte("v="))
+	f.Fuzz(func(t *testing.T, first, final []byte) {
+		c, _ := NewSCRAMClient("SHA-256", "user", "pencil")
+		c.testNonce, c.MinIterations, c.MaxIterations = "abc", 1, 16
+		if _, _, err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Next(first)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(string(resp), "c=biws,r=abc") {
+			t.Fatalf("client-final %q", resp)
+		}
+		if _, err := c.Next(final); err == nil {
+			v := strings.TrimPrefix(string(final), "v=")
+			if i := strings.IndexByte(v, ','); i >= 0 {
+				v = v[:i]
+			}
+			if v != base64.StdEncoding.EncodeToString(c.serverSig) {
+				t.Fatalf("accepted server-final %q", final)
+			}
+		}
+	})
+}

@@ -39,6 +39,11 @@ type Server interface {
 	Identity() string
 }
 
+// ServerFactory returns a new Server for one exchange. A protocol server
+// keeps one per mechanism it offers, keyed by mechanism name, and the
+// factory closes over the caller's credential check.
+type ServerFactory func() Server
+
 // Mechanism names as they appear on the wire.
 const (
 	Plain       = "PLAIN"
