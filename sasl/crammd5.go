@@ -127,6 +127,11 @@ func (s *CRAMMD5Server) Next(ctx context.Context, response []byte) ([]byte, bool
 			return nil, true, malformed(CRAMMD5, "digest is not 32 hex digits")
 		}
 		secret, err := s.lookup(ctx, string(user))
+		if errors.Is(err, ErrAuthFailed) {
+			// Spend the same work on an unknown user as on a known one.
+			equalConstantTime(got, cramDigest("", s.challenge))
+			return nil, true, err
+		}
 		if err != nil {
 			return nil, true, err
 		}

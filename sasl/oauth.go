@@ -22,6 +22,7 @@ type OAuthError struct {
 	OpenIDConfiguration string `json:"openid-configuration,omitempty"`
 }
 
+// Error returns the status the server gave.
 func (e *OAuthError) Error() string {
 	return "sasl: oauth: " + e.Status
 }

@@ -33,6 +33,8 @@ type Client interface {
 // mechanism that has a last word (SCRAM's server signature) sends it as a
 // challenge and succeeds on the client's empty response.
 type Server interface {
+	// Next takes the client's response and returns the next challenge,
+	// or the verdict.
 	Next(ctx context.Context, response []byte) (challenge []byte, done bool, err error)
 	// Identity returns the authorization identity the client was
 	// authenticated as. It is valid only after Next reported success.
