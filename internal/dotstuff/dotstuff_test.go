@@ -236,6 +236,13 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, wire []byte, max int64) {
 		body, err, rest := readAll(t, string(wire), max, false)
+		// Chunk boundaries must not matter.
+		body1, err1, rest1 := readAll(t, string(wire), max, true)
+		require.Equal(t, err, err1)
+		require.Equal(t, rest, rest1)
+		if err == nil || err == ErrLineTooLong || err == io.ErrUnexpectedEOF {
+			require.Equal(t, body, body1)
+		}
 		end, bareAt := reference(wire)
 		if end < 0 {
 			require.ErrorIs(t, err, io.ErrUnexpectedEOF)
