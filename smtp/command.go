@@ -374,3 +374,66 @@ func validAddressLiteral(s string) bool {
 	}
 	return true
 }
+
+// KnownVerb reports whether verb (upper-case) is a command of RFC 5321
+// 4.1.1 or of an extension this package knows (STARTTLS RFC 3207, AUTH
+// RFC 4954, BDAT RFC 3030, LHLO RFC 2033). A server answers other verbs
+// with 500 (RFC 5321 4.2.4).
+func KnownVerb(verb string) bool {
+	switch verb {
+	case "HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN",
+		"HELP", "NOOP", "QUIT", "STARTTLS", "AUTH", "BDAT", "LHLO":
+		return true
+	}
+	return false
+}
+
+// ParseBdat parses the arguments of BDAT (RFC 3030 2.):
+//
+//	chunk-size [ SP "LAST" ]
+//
+// where chunk-size is 1*DIGIT. "LAST" is matched without regard to case.
+// A size beyond 2^63-1 or a bad argument gives a 501 *SyntaxError.
+func ParseBdat(args string) (size int64, last bool, err error) {
+	num, marker, hasMarker := strings.Cut(args, " ")
+	if hasMarker {
+		marker = strings.TrimLeft(marker, " ")
+		if !strings.EqualFold(marker, "LAST") {
+			return 0, false, syntaxErr(501, codeBadArgs, "Syntax: BDAT <size> [LAST]")
+		}
+		last = true
+	}
+	if num == "" || len(num) > 18 {
+		return 0, false, syntaxErr(501, codeBadArgs, "Syntax: BDAT <size> [LAST]")
+	}
+	for i := 0; i < len(num); i++ {
+		c := num[i]
+		if c < '0' || c > '9' {
+			return 0, false, syntaxErr(501, codeBadArgs, "Syntax: BDAT <size> [LAST]")
+		}
+		size = size*10 + int64(c-'0')
+	}
+	return size, last, nil
+}
+
+// ParseHello parses the argument of HELO, EHLO or LHLO (RFC 5321
+// 4.1.1.1): a domain or an address literal. Trailing text after a space
+// is ignored, as some clients add it. With utf8 a U-label domain is
+// accepted (RFC 6531 3.7.1). A missing or malformed argument gives a 501
+// *SyntaxError.
+func ParseHello(args string, utf8ok bool) (string, error) {
+	name, _, _ := strings.Cut(args, " ")
+	if name == "" {
+		return "", syntaxErr(501, codeBadArgs, "Syntax: EHLO domain")
+	}
+	if strings.HasPrefix(name, "[") {
+		if !validAddressLiteral(name) {
+			return "", syntaxErr(501, codeBadArgs, "Invalid address literal")
+		}
+		return name, nil
+	}
+	if utf8ok && !utf8.ValidString(name) || !validDomain(strings.TrimSuffix(name, "."), utf8ok) {
+		return "", syntaxErr(501, codeBadArgs, "Invalid domain")
+	}
+	return name, nil
+}

@@ -246,3 +246,53 @@ func BenchmarkParseCommand(b *testing.B) {
 		}
 	}
 }
+
+func TestKnownVerb(t *testing.T) {
+	assert.True(t, KnownVerb("MAIL"))
+	assert.True(t, KnownVerb("LHLO"))
+	assert.False(t, KnownVerb("mail"))
+	assert.False(t, KnownVerb("XYZZY"))
+}
+
+func TestParseBdat(t *testing.T) {
+	tests := []struct {
+		args string
+		size int64
+		last bool
+		ok   bool
+	}{
+		{"86", 86, false, true},
+		{"0 LAST", 0, true, true},
+		{"1000  last", 1000, true, true},
+		{"", 0, false, false},
+		{"-1", 0, false, false},
+		{"12 FIRST", 0, false, false},
+		{"999999999999999999999", 0, false, false},
+	}
+	for _, tt := range tests {
+		size, last, err := ParseBdat(tt.args)
+		if !tt.ok {
+			assert.Error(t, err, tt.args)
+			continue
+		}
+		require.NoError(t, err, tt.args)
+		assert.Equal(t, tt.size, size)
+		assert.Equal(t, tt.last, last)
+	}
+}
+
+func TestParseHello(t *testing.T) {
+	for _, ok := range []string{"bar.com", "bar.com.", "[192.0.2.1]", "[IPv6:::1]", "localhost", "mx1 extra words"} {
+		_, err := ParseHello(ok, false)
+		assert.NoError(t, err, ok)
+	}
+	name, err := ParseHello("mx1 extra", false)
+	require.NoError(t, err)
+	assert.Equal(t, "mx1", name)
+	for _, bad := range []string{"", "bad..dom", "[1.2.3]", "-x.com", "ü.example"} {
+		_, err := ParseHello(bad, false)
+		assert.Error(t, err, bad)
+	}
+	_, err = ParseHello("ü.example", true)
+	assert.NoError(t, err)
+}
