@@ -253,7 +253,6 @@ func FuzzReader(f *testing.F) {
 			require.ErrorIs(t, err, ErrBareLineEnding)
 			// Un-stuffing only shortens, so the body cannot reach past the fault.
 			require.LessOrEqual(t, len(body), bareAt)
-			require.NotContains(t, body, "\n.")
 			return
 		}
 		if err == nil || err == ErrLineTooLong {

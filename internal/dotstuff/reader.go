@@ -73,14 +73,21 @@ func (d *Reader) fault() {
 	d.discard = true
 }
 
-// emit delivers c into p at n unless the Reader discards, and enforces the
-// size limit. It reports the new n.
+// emit delivers b into p at n unless the Reader discards, and enforces the
+// size limit: what passes the limit is dropped, so the delivered body does
+// not depend on how the input was chunked. It reports the new n.
 func (d *Reader) emit(p []byte, n int, b []byte) int {
-	d.n += int64(len(b))
-	if d.max > 0 && d.n > d.max {
+	if d.max > 0 && d.n+int64(len(b)) > d.max {
+		keep := d.max - d.n
+		d.n += int64(len(b))
 		d.large = true
+		if !d.discard {
+			n += copy(p[n:], b[:keep])
+		}
 		d.discard = true
+		return n
 	}
+	d.n += int64(len(b))
 	if d.discard {
 		return n
 	}
@@ -166,15 +173,13 @@ func (d *Reader) Read(p []byte) (int, error) {
 				d.st = stateLineStart
 				if len(p)-n < 2 {
 					// Deliver the CR now and owe the LF.
-					n = d.emit(p, n, crlf[:0])
-					d.n += 2
-					if d.max > 0 && d.n > d.max {
-						d.large = true
-						d.discard = true
+					if d.max > 0 && d.n+2 > d.max {
+						n = d.emit(p, n, crlf) // delivers what fits
+						continue
 					}
+					n = d.emit(p, n, crlf[:1])
+					d.n++
 					if !d.discard {
-						p[n] = '\r'
-						n++
 						d.pendLF = true
 					}
 					goto out
