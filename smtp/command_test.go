@@ -296,3 +296,14 @@ func TestParseHello(t *testing.T) {
 	_, err = ParseHello("ü.example", true)
 	assert.NoError(t, err)
 }
+
+func TestParseORCPT(t *testing.T) {
+	typ, addr, err := ParseORCPT("rfc822;Bob+2BLists@example.org")
+	require.NoError(t, err)
+	assert.Equal(t, "rfc822", typ)
+	assert.Equal(t, "Bob+Lists@example.org", addr)
+	for _, bad := range []string{"", "rfc822", "rfc822;", ";a@b", "rfc822;a+zz", "rf c;a"} {
+		_, _, err := ParseORCPT(bad)
+		assert.Error(t, err, bad)
+	}
+}

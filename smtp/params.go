@@ -192,3 +192,22 @@ func EncodeXtext(s string) string {
 	}
 	return sb.String()
 }
+
+// ParseORCPT parses the value of the ORCPT parameter of RCPT (RFC 3461
+// 4.2): addr-type ";" xtext, as "rfc822;user+40example.org". It returns
+// the address type as written and the decoded address. The utf-8-addr
+// forms of RFC 6533 are not decoded.
+func ParseORCPT(value string) (addrType, addr string, err error) {
+	typ, enc, ok := strings.Cut(value, ";")
+	if !ok || !validKeyword(typ) {
+		return "", "", syntaxErr(501, codeBadArgs, "Syntax: ORCPT=addr-type;xtext")
+	}
+	addr, err = DecodeXtext(enc)
+	if err != nil {
+		return "", "", err
+	}
+	if addr == "" {
+		return "", "", syntaxErr(501, codeBadArgs, "Empty ORCPT address")
+	}
+	return typ, addr, nil
+}

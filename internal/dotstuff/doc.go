@@ -11,6 +11,11 @@
 // reports ErrBareLineEnding so the caller can reject the message with a 5xx
 // reply without losing its place in the stream.
 //
+// Past the Reader's size limit the body is cut and ErrTooLarge reported at
+// the end. A line longer than 1000 octets (RFC 5321 4.5.3.1.6) is delivered
+// whole and ErrLineTooLong reported at the end, so a tolerant caller may
+// accept it.
+//
 // A Writer stuffs a body for the wire and normalises every line ending to
 // CRLF, so only CRLF ever leaves it.
 package dotstuff

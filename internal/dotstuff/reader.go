@@ -14,8 +14,8 @@ const MaxLineLength = 1000
 var (
 	// ErrBareLineEnding reports a CR not followed by LF, or an LF not
 	// preceded by CR, in the body (RFC 5321 2.3.8 and 4.1.1.4). The Reader
-	// has read on to the real terminator and delivered nothing from the
-	// faulty line on.
+	// has read on to the real terminator and delivered nothing after the
+	// bare CR or LF.
 	ErrBareLineEnding = errors.New("dotstuff: bare CR or LF in data")
 
 	// ErrTooLarge reports a body longer than the Reader's limit. The Reader
