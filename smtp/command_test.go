@@ -21,6 +21,8 @@ var commandTests = []struct {
 	{"QuIt\r\n", Command{"QUIT", ""}, 0},
 	{"LHLO foo.edu", Command{"LHLO", "foo.edu"}, 0},
 	{"VRFY  Smith ", Command{"VRFY", "Smith"}, 0},
+	{"BDAT 1000 LAST", Command{"BDAT", "1000 LAST"}, 0},
+	{"RCPT TO:<a@b> ORCPT=rfc822;a+40b", Command{"RCPT", "TO:<a@b> ORCPT=rfc822;a+40b"}, 0},
 	{"", Command{}, 500},
 	{"\r\n", Command{}, 500},
 	{" MAIL", Command{}, 500},
@@ -198,6 +200,11 @@ func FuzzParseCommand(f *testing.F) {
 		c2, err := ParseCommand([]byte(canon + "\r\n"))
 		require.NoError(t, err)
 		require.Equal(t, c, c2)
+		// The argument parsers never panic on what ParseCommand lets through.
+		ParseHello(c.Args, true)
+		ParseBdat(c.Args)
+		ParseRcptTo(c.Args, true)
+		ParseORCPT(c.Args)
 	})
 }
 
