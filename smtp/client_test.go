@@ -569,6 +569,12 @@ func FuzzClientReplies(f *testing.F) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > time.Second {
+				t.Fatalf("client took %v on %q", d, data)
+			}
+		}()
 		c, err := newClient(ctx, cli, "localhost")
 		if err != nil {
 			return
