@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,9 @@ type Client struct {
 	// LMTP makes Hello send LHLO and DATA read one reply per accepted
 	// recipient (RFC 2033 4.2).
 	LMTP bool
+	// ChunkSize is the BDAT chunk size Send uses for BINARYMIME
+	// messages; 0 means DefaultChunkSize.
+	ChunkSize int
 
 	conn   net.Conn
 	host   string // server name, for TLS and sasl.AllowPlaintext
@@ -146,9 +150,13 @@ func (c *Client) watch(ctx context.Context) func(error) error {
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil {
-			if _, isSMTP := err.(*Error); !isSMTP {
+		if _, isSMTP := err.(*Error); !isSMTP {
+			if ctx.Err() != nil {
 				err = ctx.Err()
+			} else if d, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(d) {
+				// The connection's deadline, which is ctx's, fired
+				// before ctx's own timer.
+				err = context.DeadlineExceeded
 			}
 		}
 		var se *Error

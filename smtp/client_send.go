@@ -338,14 +338,22 @@ func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Read
 		}
 	}
 	perRecipient = make([]error, len(to))
+	// RFC 3030 3.: a BINARYMIME body goes with BDAT only.
+	bdat := opts != nil && strings.EqualFold(opts.Body, "BINARYMIME")
 	var accepted int
 	if c.has("PIPELINING") {
-		accepted, err = c.sendPipelined(ctx, mail, rcpts, perRecipient)
+		accepted, err = c.sendPipelined(ctx, mail, rcpts, perRecipient, bdat)
 	} else {
-		accepted, err = c.sendSequential(ctx, mail, rcpts, perRecipient)
+		accepted, err = c.sendSequential(ctx, mail, rcpts, perRecipient, bdat)
 	}
 	if err != nil {
 		return perRecipient, err
+	}
+	if bdat {
+		if accepted == 0 {
+			return perRecipient, ErrNoRecipients
+		}
+		return c.lmtpResults(perRecipient, c.Bdat(ctx, msg, c.ChunkSize))
 	}
 	w := c.dataWriter(ctx)
 	if accepted == 0 {
@@ -362,32 +370,35 @@ func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Read
 		}
 		return perRecipient, err
 	}
-	if err := w.Close(); err != nil {
-		var de *DataErrors
-		if errors.As(err, &de) {
-			j := 0
-			for i := range perRecipient {
-				if perRecipient[i] == nil && j < len(de.Errs) {
-					perRecipient[i] = de.Errs[j]
-					j++
-				}
-			}
-			for _, e := range perRecipient {
-				if e == nil {
-					return perRecipient, nil
-				}
-			}
-			return perRecipient, ErrNoRecipients
-		}
-		return perRecipient, err
+	return c.lmtpResults(perRecipient, w.Close())
+}
+
+// lmtpResults spreads the per-recipient LMTP replies of err, a
+// *DataErrors, over the recipients RCPT accepted.
+func (c *Client) lmtpResults(per []error, err error) ([]error, error) {
+	var de *DataErrors
+	if !errors.As(err, &de) {
+		return per, err
 	}
-	return perRecipient, nil
+	j := 0
+	for i := range per {
+		if per[i] == nil && j < len(de.Errs) {
+			per[i] = de.Errs[j]
+			j++
+		}
+	}
+	for _, e := range per {
+		if e == nil {
+			return per, nil
+		}
+	}
+	return per, ErrNoRecipients
 }
 
 // sendSequential sends MAIL, RCPTs and DATA one at a time. It returns
 // the number of recipients accepted; a nil error with none accepted
 // means DATA was (wrongly) accepted and must be ended.
-func (c *Client) sendSequential(ctx context.Context, mail string, rcpts []string, per []error) (int, error) {
+func (c *Client) sendSequential(ctx context.Context, mail string, rcpts []string, per []error, bdat bool) (int, error) {
 	if _, err := c.cmd(ctx, mail); err != nil {
 		return 0, err
 	}
@@ -409,6 +420,9 @@ func (c *Client) sendSequential(ctx context.Context, mail string, rcpts []string
 	if n == 0 {
 		return 0, ErrNoRecipients
 	}
+	if bdat {
+		return n, nil
+	}
 	r, err := c.cmd(ctx, "DATA")
 	if err != nil {
 		return 0, err
@@ -421,7 +435,7 @@ func (c *Client) sendSequential(ctx context.Context, mail string, rcpts []string
 
 // sendPipelined writes MAIL, every RCPT and DATA at once (RFC 2920 3.1)
 // and reads the replies in order.
-func (c *Client) sendPipelined(ctx context.Context, mail string, rcpts []string, per []error) (int, error) {
+func (c *Client) sendPipelined(ctx context.Context, mail string, rcpts []string, per []error, bdat bool) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
@@ -430,7 +444,9 @@ func (c *Client) sendPipelined(ctx context.Context, mail string, rcpts []string,
 	for _, l := range rcpts {
 		c.writeLine(l)
 	}
-	c.writeLine("DATA")
+	if !bdat {
+		c.writeLine("DATA")
+	}
 	if err := c.bw.Flush(); err != nil {
 		return 0, end(err)
 	}
@@ -459,6 +475,16 @@ func (c *Client) sendPipelined(ctx context.Context, mail string, rcpts []string,
 			c.rcpts++
 		}
 	}
+	if bdat {
+		end(nil)
+		if mailErr != nil {
+			for i := range per {
+				per[i] = mailErr
+			}
+			return 0, mailErr
+		}
+		return n, nil
+	}
 	if r, err = read(); err != nil {
 		return 0, err
 	}
@@ -482,4 +508,92 @@ func (c *Client) sendPipelined(ctx context.Context, mail string, rcpts []string,
 		return 0, c.unexpected(r)
 	}
 	return n, nil
+}
+
+// DefaultChunkSize is the BDAT chunk size Send uses: large enough that
+// the per-chunk reply costs little, small enough to bound the buffer.
+const DefaultChunkSize = 64 << 10
+
+// Bdat sends the message read from r in BDAT chunks of at most
+// chunkSize octets (RFC 3030 2.), the last one marked LAST, and reads the
+// reply to each; 0 means DefaultChunkSize. The bytes go as they are: no
+// dot-stuffing, no line-ending changes, so BODY=BINARYMIME messages pass.
+// The server must offer CHUNKING. In LMTP mode the LAST chunk gets one
+// reply per accepted recipient, as with Data.
+func (c *Client) Bdat(ctx context.Context, r io.Reader, chunkSize int) error {
+	if !c.has("CHUNKING") {
+		return errors.New("smtp: server does not support CHUNKING")
+	}
+	if chunkSize <= 0 {
+		chunkSize = DefaultChunkSize
+	}
+	if c.err != nil {
+		return c.err
+	}
+	end := c.watch(ctx)
+	buf := make([]byte, chunkSize+1)
+	have := 0 // bytes in buf not yet sent
+	eof := false
+	var errs []error
+	var first error
+	for {
+		for !eof && have < len(buf) {
+			n, err := r.Read(buf[have:])
+			have += n
+			if err == io.EOF {
+				eof = true
+			} else if err != nil {
+				// Nothing of this chunk went out; the transaction stays
+				// open and a RSET ends it.
+				return end(err)
+			}
+		}
+		last := eof && have <= chunkSize
+		n := min(have, chunkSize)
+		c.bw.WriteString("BDAT ")
+		c.bw.WriteString(strconv.Itoa(n))
+		if last {
+			c.bw.WriteString(" LAST")
+		}
+		c.bw.WriteString("\r\n")
+		c.bw.Write(buf[:n])
+		if err := c.bw.Flush(); err != nil {
+			return end(err)
+		}
+		copy(buf, buf[n:have])
+		have -= n
+		replies := 1
+		if last && c.LMTP {
+			replies = max(c.rcpts, 1)
+		}
+		for range replies {
+			rep, err := c.readReply()
+			if err != nil {
+				return end(err)
+			}
+			rerr := rep.Err()
+			if rerr == nil && rep.Code != 250 {
+				return end(c.unexpected(rep))
+			}
+			if !last && rerr != nil {
+				// RFC 3030 2.: a refused chunk ends the transaction's
+				// data; the server discards what it had.
+				end(nil)
+				return rerr
+			}
+			errs = append(errs, rerr)
+			if rerr != nil && first == nil {
+				first = rerr
+			}
+		}
+		if last {
+			break
+		}
+	}
+	end(nil)
+	c.inTx, c.rcpts = false, 0
+	if c.LMTP && len(errs) > 1 && first != nil {
+		return &DataErrors{Errs: errs}
+	}
+	return first
 }

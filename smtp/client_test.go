@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,8 @@ import (
 // fakeServer plays a script against the client end of a net.Pipe. Each
 // script line is "S: text" (the server writes text CRLF), "C: text" (the
 // server reads one line and expects exactly text), "TLS" (the server
-// starts TLS with cfg), or "HANG" (the server reads until the connection
+// starts TLS with cfg), "B: quoted" (the server reads exactly the bytes
+// of the Go-quoted string), or "HANG" (the server reads until the connection
 // closes). It reports the first mismatch on the returned channel, or nil.
 func fakeServer(t testing.TB, script string, cfg *tls.Config) (net.Conn, <-chan error) {
 	t.Helper()
@@ -58,6 +60,16 @@ func fakeServer(t testing.TB, script string, cfg *tls.Config) (net.Conn, <-chan 
 				}
 				if got := strings.TrimSuffix(line, "\r\n"); got != want {
 					errc <- fmt.Errorf("client sent %q, want %q", got, want)
+					return
+				}
+			case strings.HasPrefix(step, "B: "):
+				want, err := strconv.Unquote(step[3:])
+				if err != nil {
+					panic(err)
+				}
+				got := make([]byte, len(want))
+				if _, err := io.ReadFull(br, got); err != nil || string(got) != want {
+					errc <- fmt.Errorf("client sent %q (%v), want %q", got, err, want)
 					return
 				}
 			case step == "TLS":
@@ -495,6 +507,46 @@ S: 221 bye`, nil)
 	_, err = c.Send(ctx, "a@x", []string{"b@y"}, strings.NewReader("again\r\n"), nil)
 	require.NoError(t, err)
 	require.NoError(t, c.Quit(ctx))
+	wait(t, errc)
+}
+
+func TestClientBdat(t *testing.T) {
+	conn, errc := fakeServer(t, `S: 220 mx
+C: EHLO localhost
+S: 250-mx
+S: 250-PIPELINING
+S: 250-CHUNKING
+S: 250 BINARYMIME
+C: MAIL FROM:<a@x> BODY=BINARYMIME
+C: RCPT TO:<b@y>
+C: RCPT TO:<c@y>
+S: 250 ok
+S: 250 ok
+S: 550 no
+C: BDAT 4
+B: "a\r.\n"
+S: 250 ok
+C: BDAT 3 LAST
+B: "\x00\r\n"
+S: 250 ok
+C: RSET
+S: 250 ok
+C: MAIL FROM:<a@x>
+S: 250 ok
+C: BDAT 0 LAST
+S: 250 ok`, nil)
+	c, err := NewClient(conn, "localhost")
+	require.NoError(t, err)
+	ctx := testCtx(t)
+	require.NoError(t, c.Hello(ctx, ""))
+	c.ChunkSize = 4
+	per, err := c.Send(ctx, "a@x", []string{"b@y", "c@y"}, strings.NewReader("a\r.\n\x00\r\n"), &MailOptions{Body: "BINARYMIME"})
+	require.NoError(t, err)
+	assert.NoError(t, per[0])
+	assert.Error(t, per[1])
+	require.NoError(t, c.Reset(ctx))
+	require.NoError(t, c.Mail(ctx, "a@x", nil))
+	require.NoError(t, c.Bdat(ctx, strings.NewReader(""), 0))
 	wait(t, errc)
 }
 
