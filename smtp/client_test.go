@@ -35,7 +35,13 @@ func fakeServer(t testing.TB, script string, cfg *tls.Config) (net.Conn, <-chan 
 	t.Helper()
 	cli, srv := net.Pipe()
 	errc := make(chan error, 1)
-	go func() {
+	go play(srv, script, cfg, errc)
+	return cli, errc
+}
+
+// play runs script on srv; see fakeServer.
+func play(srv net.Conn, script string, cfg *tls.Config, errc chan<- error) {
+	func() {
 		defer srv.Close()
 		var conn net.Conn = srv
 		br := bufio.NewReader(conn)
@@ -88,7 +94,6 @@ func fakeServer(t testing.TB, script string, cfg *tls.Config) (net.Conn, <-chan 
 		}
 		errc <- nil
 	}()
-	return cli, errc
 }
 
 func testCtx(t testing.TB) context.Context {
@@ -301,6 +306,40 @@ S: 235 2.7.0 ok`, srvCfg)
 	assert.True(t, ok, "extensions come from the EHLO after TLS")
 	require.NoError(t, c.Auth(ctx, sasl.NewPlainClient("", "user", "pass")))
 	wait(t, errc)
+}
+
+func TestClientDial(t *testing.T) {
+	srvCfg, cliCfg := selfSigned(t)
+	for _, implicit := range []bool{false, true} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		errc := make(chan error, 1)
+		go func() {
+			conn, err := ln.Accept()
+			if err != nil {
+				errc <- err
+				return
+			}
+			if implicit {
+				conn = tls.Server(conn, srvCfg)
+			}
+			play(conn, "S: 220 mx\nC: QUIT\nS: 221 bye", nil, errc)
+		}()
+		ctx := testCtx(t)
+		var c *Client
+		if implicit {
+			cfg := cliCfg.Clone()
+			cfg.ServerName = "mx.example.org"
+			c, err = DialTLS(ctx, ln.Addr().String(), cfg)
+		} else {
+			c, err = Dial(ctx, ln.Addr().String())
+		}
+		require.NoError(t, err)
+		assert.Equal(t, implicit, c.TLS())
+		require.NoError(t, c.Quit(ctx))
+		wait(t, errc)
+		ln.Close()
+	}
 }
 
 func TestClientAuthChallenges(t *testing.T) {
@@ -611,6 +650,7 @@ func FuzzClientReplies(f *testing.F) {
 	f.Add([]byte("220 x\r\n250 x\r\n250 ok\r\n550 no\r\n"))
 	f.Add([]byte("220 x\r\n500 no\r\n250 ok\r\n"))
 	f.Add([]byte("220-x\r\n221 x\r\n"))
+	f.Add([]byte("220 x\r\n250-x\r\n250-CHUNKING\r\n250 BINARYMIME\r\n250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n"))
 	f.Add([]byte("220 x\r\n250-x\r\n250-SIZE 99999999999999999999\r\n250 AUTH\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cli, srv := net.Pipe()
@@ -635,7 +675,13 @@ func FuzzClientReplies(f *testing.F) {
 		if c.Hello(ctx, "me") != nil {
 			return
 		}
-		per, err := c.Send(ctx, "a@x", []string{"b@y", "c@y"}, strings.NewReader("hi\r\n"), nil)
+		var opts *MailOptions
+		if len(data)%2 == 1 {
+			// BDAT path when the server offers CHUNKING and BINARYMIME.
+			opts = &MailOptions{Body: "BINARYMIME"}
+			c.ChunkSize = 3
+		}
+		per, err := c.Send(ctx, "a@x", []string{"b@y", "c@y"}, strings.NewReader("hi\r\n"), opts)
 		if err == nil && len(per) != 2 {
 			t.Fatal("per-recipient results lost")
 		}
