@@ -59,6 +59,11 @@ func (c *Client) mailLine(from string, o *MailOptions) (string, error) {
 	if o == nil {
 		return sb.String(), nil
 	}
+	if o.Size > 0 && c.size > 0 && o.Size > c.size {
+		// RFC 1870 6.3: do not send what the server declared too large.
+		return "", errors.New("smtp: message size " + strconv.FormatInt(o.Size, 10) +
+			" exceeds the server's SIZE " + strconv.FormatInt(c.size, 10))
+	}
 	if o.Size > 0 && c.has("SIZE") {
 		sb.WriteString(" SIZE=")
 		sb.WriteString(strconv.FormatInt(o.Size, 10))
@@ -364,7 +369,7 @@ func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Read
 	}
 	if _, err := io.Copy(w, msg); err != nil {
 		w.closed = true
-		w.end(err)
+		err = w.end(err)
 		if c.err == nil {
 			c.err = err // body half sent: out of sync
 		}

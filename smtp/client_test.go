@@ -227,6 +227,7 @@ S: 250 ok`, nil)
 	// Parameters the server did not offer are refused before sending.
 	assert.Error(t, c.Mail(ctx, "a@example.com", &MailOptions{Body: "BINARYMIME"}))
 	assert.Error(t, c.Mail(ctx, "a@example.com", &MailOptions{RequireTLS: true}))
+	assert.ErrorContains(t, c.Mail(ctx, "a@example.com", &MailOptions{Size: 35882578}), "SIZE")
 	assert.Error(t, c.Rcpt(ctx, "x@example.org", &RcptOptions{Notify: []string{"NEVER", "DELAY"}}))
 	require.NoError(t, c.Mail(ctx, "", nil))
 	wait(t, errc)
