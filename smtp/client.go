@@ -326,6 +326,9 @@ func (c *Client) StartTLS(ctx context.Context, cfg *tls.Config) error {
 	if c.tls {
 		return errors.New("smtp: STARTTLS on an encrypted connection")
 	}
+	if !c.has("STARTTLS") {
+		return errors.New("smtp: server does not offer STARTTLS")
+	}
 	if _, err := c.cmd(ctx, "STARTTLS"); err != nil {
 		return err
 	}

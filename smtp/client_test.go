@@ -28,7 +28,8 @@ import (
 // fakeServer plays a script against the client end of a net.Pipe. Each
 // script line is "S: text" (the server writes text CRLF), "C: text" (the
 // server reads one line and expects exactly text), "TLS" (the server
-// starts TLS with cfg), "B: quoted" (the server reads exactly the bytes
+// starts TLS with cfg), "W: quoted" (the server writes the bytes of the
+// Go-quoted string in one write), "B: quoted" (the server reads exactly the bytes
 // of the Go-quoted string), or "HANG" (the server reads until the connection
 // closes). It reports the first mismatch on the returned channel, or nil.
 func fakeServer(t testing.TB, script string, cfg *tls.Config) (net.Conn, <-chan error) {
@@ -66,6 +67,15 @@ func play(srv net.Conn, script string, cfg *tls.Config, errc chan<- error) {
 				}
 				if got := strings.TrimSuffix(line, "\r\n"); got != want {
 					errc <- fmt.Errorf("client sent %q, want %q", got, want)
+					return
+				}
+			case strings.HasPrefix(step, "W: "):
+				raw, err := strconv.Unquote(step[3:])
+				if err != nil {
+					panic(err)
+				}
+				if _, err := io.WriteString(conn, raw); err != nil {
+					errc <- err
 					return
 				}
 			case strings.HasPrefix(step, "B: "):
@@ -341,6 +351,31 @@ func TestClientDial(t *testing.T) {
 		wait(t, errc)
 		ln.Close()
 	}
+}
+
+func TestClientStartTLSRefusals(t *testing.T) {
+	// RFC 3207 5.: a reply pipelined after the 220 could be injected in
+	// the clear; the client drops the connection.
+	conn, errc := fakeServer(t, `S: 220 mx
+C: EHLO localhost
+S: 250-mx
+S: 250 STARTTLS
+C: STARTTLS
+W: "220 go ahead\r\n250 injected\r\n"`, nil)
+	c, err := NewClient(conn, "mx.example.org")
+	require.NoError(t, err)
+	var pe *ProtocolError
+	require.ErrorAs(t, c.StartTLS(testCtx(t), nil), &pe)
+	wait(t, errc)
+	assert.Error(t, c.Noop(testCtx(t)))
+
+	// Not offered: refused before sending.
+	conn, errc = fakeServer(t, ehloPlain+"\nC: QUIT\nS: 221 bye", nil)
+	c, err = NewClient(conn, "mx.example.org")
+	require.NoError(t, err)
+	assert.ErrorContains(t, c.StartTLS(testCtx(t), nil), "does not offer")
+	require.NoError(t, c.Quit(testCtx(t)))
+	wait(t, errc)
 }
 
 func TestClientAuthChallenges(t *testing.T) {
