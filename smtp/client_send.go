@@ -438,44 +438,53 @@ func (c *Client) sendSequential(ctx context.Context, mail string, rcpts []string
 	return n, nil
 }
 
+// maxPipelined bounds the commands Send writes before reading their
+// replies: some 100 RCPT lines, a few kilobytes, fit every transport
+// buffer.
+const maxPipelined = 100
+
 // sendPipelined writes MAIL, every RCPT and DATA at once (RFC 2920 3.1)
 // and reads the replies in order.
 func (c *Client) sendPipelined(ctx context.Context, mail string, rcpts []string, per []error, bdat bool) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	end := c.watch(ctx)
-	c.writeLine(mail)
-	for _, l := range rcpts {
-		c.writeLine(l)
-	}
+	lines := make([]string, 0, len(rcpts)+2)
+	lines = append(lines, mail)
+	lines = append(lines, rcpts...)
 	if !bdat {
-		c.writeLine("DATA")
+		lines = append(lines, "DATA")
 	}
-	if err := c.bw.Flush(); err != nil {
-		return 0, end(err)
-	}
-	read := func() (*Reply, error) {
-		r, err := c.readReply()
-		if err != nil {
-			return nil, end(err)
+	replies := make([]*Reply, 0, len(lines))
+	end := c.watch(ctx)
+	// RFC 2920 3.1 warns of a deadlock when a client writes more than
+	// the transport buffers while the server's replies pile up unread;
+	// writing at most maxPipelined commands before reading their
+	// replies keeps both sides' buffers small.
+	for start := 0; start < len(lines); start += maxPipelined {
+		batch := lines[start:min(start+maxPipelined, len(lines))]
+		for _, l := range batch {
+			c.writeLine(l)
 		}
-		return r, nil
+		if err := c.bw.Flush(); err != nil {
+			return 0, end(err)
+		}
+		for range batch {
+			r, err := c.readReply()
+			if err != nil {
+				return 0, end(err)
+			}
+			replies = append(replies, r)
+		}
 	}
-	r, err := read()
-	if err != nil {
-		return 0, err
-	}
+	r := replies[0]
 	mailErr := r.Err()
 	if mailErr == nil {
 		c.inTx, c.rcpts = true, 0
 	}
 	n := 0
 	for i := range rcpts {
-		if r, err = read(); err != nil {
-			return 0, err
-		}
-		if per[i] = r.Err(); per[i] == nil {
+		if per[i] = replies[1+i].Err(); per[i] == nil {
 			n++
 			c.rcpts++
 		}
@@ -490,9 +499,7 @@ func (c *Client) sendPipelined(ctx context.Context, mail string, rcpts []string,
 		}
 		return n, nil
 	}
-	if r, err = read(); err != nil {
-		return 0, err
-	}
+	r = replies[len(replies)-1]
 	end(nil)
 	if mailErr != nil {
 		for i := range per {

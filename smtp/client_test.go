@@ -786,3 +786,25 @@ func BenchmarkClientSend(b *testing.B) {
 		}
 	}
 }
+
+func TestClientSendManyRecipients(t *testing.T) {
+	cli, srv := net.Pipe()
+	go instantServer(srv)
+	c, err := NewClient(cli, "localhost")
+	require.NoError(t, err)
+	defer c.Close()
+	to := make([]string, 2*maxPipelined+17)
+	for i := range to {
+		to[i] = fmt.Sprintf("r%d@example.org", i)
+	}
+	ctx := testCtx(t)
+	for range 2 {
+		per, err := c.Send(ctx, "a@x", to, strings.NewReader("hi\n"), nil)
+		require.NoError(t, err)
+		require.Len(t, per, len(to))
+		for _, e := range per {
+			require.NoError(t, e)
+		}
+	}
+	require.NoError(t, c.Quit(ctx))
+}
