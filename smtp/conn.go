@@ -142,7 +142,13 @@ func (c *Conn) serve() {
 
 	sess, err := c.srv.Handler.NewSession(c)
 	if err != nil {
-		c.replyErr(err)
+		var se *Error
+		if errors.As(err, &se) {
+			c.bw.Write(se.Format())
+		} else {
+			c.log().Error("smtp: new session", "err", err)
+			c.reply(421, EnhancedCode{4, 3, 2}, c.srv.hostname()+" Service not available")
+		}
 		c.flush()
 		return
 	}
@@ -471,6 +477,9 @@ func (c *Conn) rcpt(args string) bool {
 		switch strings.ToUpper(kv.Keyword) {
 		case "NOTIFY":
 			p.Notify = strings.ToUpper(kv.Value)
+			if !validNotify(p.Notify) {
+				return c.badCommand(501, EnhancedCode{5, 5, 4}, "Bad NOTIFY value")
+			}
 		case "ORCPT":
 			if _, _, err := ParseORCPT(kv.Value); err != nil {
 				return c.syntax(err)
@@ -777,4 +786,18 @@ func decodeB64(s string) ([]byte, error) {
 // encodeB64 encodes a SASL challenge.
 func encodeB64(b []byte) string {
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// validNotify reports whether v is "NEVER" or a list of SUCCESS, FAILURE
+// and DELAY (RFC 3461 4.1).
+func validNotify(v string) bool {
+	if v == "NEVER" {
+		return true
+	}
+	for _, k := range strings.Split(v, ",") {
+		if k != "SUCCESS" && k != "FAILURE" && k != "DELAY" {
+			return false
+		}
+	}
+	return true
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -657,4 +658,57 @@ func TestServerProbe(t *testing.T) {
 	out, err := exec.Command(py, probe, "--host", host, "--port", port, "--quiet-wait", "0.5").CombinedOutput()
 	t.Logf("%s", out)
 	require.NoError(t, err)
+}
+
+// fuzzConn is a net.Conn that reads a fixed input and discards output.
+type fuzzConn struct {
+	r io.Reader
+}
+
+func (f *fuzzConn) Read(p []byte) (int, error)         { return f.r.Read(p) }
+func (f *fuzzConn) Write(p []byte) (int, error)        { return len(p), nil }
+func (f *fuzzConn) Close() error                       { return nil }
+func (f *fuzzConn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 25} }
+func (f *fuzzConn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1025} }
+func (f *fuzzConn) SetDeadline(t time.Time) error      { return nil }
+func (f *fuzzConn) SetReadDeadline(t time.Time) error  { return nil }
+func (f *fuzzConn) SetWriteDeadline(t time.Time) error { return nil }
+
+// panicHandler fails the fuzz run on a recovered panic.
+type panicHandler struct{ t *testing.T }
+
+func (h panicHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h panicHandler) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, "panic") {
+		h.t.Errorf("%s", r.Message)
+		r.Attrs(func(a slog.Attr) bool { h.t.Log(a.String()); return true })
+	}
+	return nil
+}
+func (h panicHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h panicHandler) WithGroup(string) slog.Handler      { return h }
+
+// FuzzServer drives one connection with arbitrary client bytes: the server
+// must neither panic nor hang, in SMTP and LMTP mode.
+func FuzzServer(f *testing.F) {
+	seeds := []string{
+		"EHLO c.test\r\nMAIL FROM:<a@x.test> SIZE=10 BODY=8BITMIME\r\nRCPT TO:<b@y.test> NOTIFY=SUCCESS,DELAY\r\nDATA\r\nhi\r\n..x\r\n.\r\nQUIT\r\n",
+		"LHLO c.test\r\nMAIL FROM:<>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nBDAT 3\r\nabcBDAT 0 LAST\r\n",
+		"EHLO c.test\r\nAUTH PLAIN\r\n" + b64("\x00user\x00pass") + "\r\nAUTH PLAIN =\r\nAUTH PLAIN\r\n*\r\n",
+		"EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nx\n.\nRSET\r\n.\r\nNOOP\r\n",
+		"HELO x\r\nMAIL FROM:<prüfer@bücher.test> SMTPUTF8\r\nRCPT TO:<Postmaster>\r\nBDAT 99999999999\r\n",
+		"STARTTLS\r\nVRFY x\r\nHELP\r\nEXPN\r\nXYZZY\r\n\r\n \r\n",
+	}
+	for _, s := range seeds {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, in string, lmtp bool) {
+		srv := &Server{Handler: &backend{lmtp: lmtp}, LMTP: lmtp, MaxMessageBytes: 1 << 16,
+			AuthDelay: -1, Logger: slog.New(panicHandler{t}),
+			Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(plainAuth) }}}
+		c := newConn(srv, &fuzzConn{r: strings.NewReader(in)})
+		srv.trackConn(c, true)
+		c.serve()
+	})
 }
