@@ -58,13 +58,6 @@ func newConn(s *Server, nc net.Conn) *Conn {
 	c.br = bufio.NewReaderSize(nc, 4096)
 	c.bw = bufio.NewWriterSize(nc, 4096)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	if tc, ok := nc.(*tls.Conn); ok {
-		c.nc = tc
-		if err := tc.HandshakeContext(c.ctx); err == nil {
-			st := tc.ConnectionState()
-			c.tlsState = &st
-		}
-	}
 	return c
 }
 
@@ -140,6 +133,17 @@ func (c *Conn) serve() {
 		c.srv.trackConn(c, false)
 	}()
 
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		// A listener from tls.NewListener: TLS from the first byte.
+		ctx, cancel := context.WithTimeout(c.ctx, orDefault(c.srv.ReadTimeout, DefaultReadTimeout))
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			return
+		}
+		st := tc.ConnectionState()
+		c.tlsState = &st
+	}
 	sess, err := c.srv.Handler.NewSession(c)
 	if err != nil {
 		var se *Error

@@ -475,12 +475,7 @@ func TestServerAuthNotOfferedInsecure(t *testing.T) {
 	srv := &Server{Handler: &backend{}, Hostname: "mx.test",
 		Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(plainAuth) }}}
 	sc, cc := net.Pipe()
-	srv.trackConn(newConn(srv, sc), true)
-	go func() {
-		for c := range srv.conns {
-			c.serve()
-		}
-	}()
+	go newConn(srv, sc).serve()
 	c := &client{t: t, nc: cc, br: bufio.NewReader(cc)}
 	cc.SetDeadline(time.Now().Add(5 * time.Second))
 	c.expect(220)
@@ -711,4 +706,59 @@ func FuzzServer(f *testing.F) {
 		srv.trackConn(c, true)
 		c.serve()
 	})
+}
+
+// BenchmarkServerTransactions measures the server's work per message:
+// 100 transactions of a 10 KiB message on one connection.
+func BenchmarkServerTransactions(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("EHLO c.test\r\n")
+	body := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n.leading\r\n", 140)
+	for i := 0; i < 100; i++ {
+		sb.WriteString("MAIL FROM:<a@x.test> SIZE=10240\r\nRCPT TO:<b@y.test>\r\nDATA\r\n")
+		sb.WriteString(body)
+		sb.WriteString(".\r\n")
+	}
+	sb.WriteString("QUIT\r\n")
+	in := sb.String()
+	h := HandlerFunc(func(c *Conn) (Session, error) { return discardSession{}, nil })
+	srv := &Server{Handler: h}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		newConn(srv, &fuzzConn{r: strings.NewReader(in)}).serve()
+	}
+}
+
+type discardSession struct{}
+
+func (discardSession) Mail(string, MailParams) error { return nil }
+func (discardSession) Rcpt(string, RcptParams) error { return nil }
+func (discardSession) Data(r io.Reader) error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}
+func (discardSession) Reset()        {}
+func (discardSession) Logout() error { return nil }
+
+func TestServerImplicitTLS(t *testing.T) {
+	cfg := testTLSConfig(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var state bool
+	h := HandlerFunc(func(c *Conn) (Session, error) {
+		_, state = c.ConnectionState()
+		return &session{b: &backend{}, c: c}, nil
+	})
+	srv := &Server{Handler: h, TLSConfig: cfg, Hostname: "mx.test"}
+	go srv.Serve(tls.NewListener(l, cfg))
+	defer srv.Close()
+	nc, err := tls.Dial("tcp", l.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+	require.NoError(t, err)
+	defer nc.Close()
+	c := &client{t: t, nc: nc, br: bufio.NewReader(nc)}
+	c.expect(220)
+	assert.True(t, state)
+	r := c.cmd("EHLO c.test", 250)
+	assert.NotContains(t, r.Lines, "STARTTLS")
 }
