@@ -178,9 +178,20 @@ func (c *Conn) serve() {
 			return
 		}
 		c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.ReadTimeout, DefaultReadTimeout)))
-		line, err := c.readLine(maxLine)
+		line, err := c.readLine(max(maxLine, maxAuthLine))
 		if !c.setIdle(false) {
 			return
+		}
+		if err == nil && len(line)+2 > maxLine {
+			// Only AUTH may be longer (RFC 4954 4.).
+			if verb, args, ok := bytes.Cut(line, []byte(" ")); ok && string(bytes.ToUpper(verb)) == "AUTH" {
+				if !c.auth(string(bytes.Trim(args, " "))) {
+					c.flush()
+					return
+				}
+				continue
+			}
+			err = errLineTooLong
 		}
 		if errors.Is(err, errLineTooLong) {
 			if !c.badCommand(500, EnhancedCode{5, 5, 2}, "Line too long") {
@@ -199,6 +210,10 @@ func (c *Conn) serve() {
 }
 
 var errLineTooLong = errors.New("smtp: line too long")
+
+// maxAuthLine is the longest AUTH command line accepted, CRLF included
+// (RFC 4954 4.: 12288 octets).
+const maxAuthLine = 12288
 
 // readLine reads a line ending in LF (CRLF, or a bare LF tolerated) of at
 // most max octets; a longer line is read to its end and discarded.

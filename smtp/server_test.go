@@ -453,6 +453,8 @@ func TestServerAuth(t *testing.T) {
 	r = c.cmd(b64("\x00user\x00pass"), 235)
 	assert.Equal(t, EnhancedCode{2, 7, 0}, r.EnhancedCode())
 	c.cmd("AUTH PLAIN "+b64("\x00user\x00pass"), 503) // twice
+	c.cmd("NOOP "+strings.Repeat("x", 3000), 500)
+	c.cmd("AUTH PLAIN "+strings.Repeat("x", 3000), 503) // long AUTH lines are read as AUTH
 	c.cmd("MAIL FROM:<a@x.test>", 250)
 	c.cmd("RCPT TO:<b@y.test>", 250)
 	c.cmd("BDAT 2 LAST\r\nhi", 250)
@@ -464,7 +466,8 @@ func TestServerAuth(t *testing.T) {
 	c = dial(t, addr)
 	c.expect(220)
 	c.cmd("EHLO c.test", 250)
-	c.cmd("AUTH PLAIN "+b64("\x00user\x00x"), 535)
+	long := b64("\x00user\x00" + strings.Repeat("p", 6000))
+	c.cmd("AUTH PLAIN "+long, 535) // a 8 KiB AUTH line is read whole
 	c.cmd("AUTH PLAIN "+b64("\x00user\x00x"), 535)
 	c.cmd("AUTH PLAIN "+b64("\x00user\x00x"), 421)
 }
