@@ -51,11 +51,24 @@ type Conn struct {
 
 	errors       int
 	authFailures int
+	inData       bool // reading message data: each read gets DataTimeout
+}
+
+// dataReader reads from the connection; while a message is read, each
+// read gets its own deadline, so a large message on a slow link does not
+// time out as long as data keeps coming (RFC 5321 4.5.3.2.5).
+type dataReader struct{ c *Conn }
+
+func (d dataReader) Read(p []byte) (int, error) {
+	if d.c.inData {
+		d.c.nc.SetReadDeadline(time.Now().Add(orDefault(d.c.srv.DataTimeout, DefaultDataTimeout)))
+	}
+	return d.c.nc.Read(p)
 }
 
 func newConn(s *Server, nc net.Conn) *Conn {
 	c := &Conn{srv: s, nc: nc}
-	c.br = bufio.NewReaderSize(nc, 4096)
+	c.br = bufio.NewReaderSize(dataReader{c}, 4096)
 	c.bw = bufio.NewWriterSize(nc, 4096)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
@@ -547,7 +560,8 @@ func (c *Conn) data(args string) bool {
 	if c.flush() != nil {
 		return false
 	}
-	c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.DataTimeout, DefaultDataTimeout)))
+	c.inData = true
+	defer func() { c.inData = false }()
 	er := &errReader{r: dotstuff.NewReader(c.br, c.srv.maxMessageBytes())}
 	return c.deliver(er, func() error {
 		_, err := io.Copy(io.Discard, er)
@@ -627,7 +641,8 @@ func (c *Conn) bdatCmd(args string) bool {
 	if err != nil {
 		return c.syntax(err)
 	}
-	c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.DataTimeout, DefaultDataTimeout)))
+	c.inData = true
+	defer func() { c.inData = false }()
 	if !c.inTx || len(c.rcpts) == 0 {
 		// The chunk follows the command anyway: read it to stay in sync.
 		if _, err := io.CopyN(io.Discard, c.br, size); err != nil {
@@ -689,7 +704,7 @@ func (c *Conn) startTLS(args string) bool {
 	c.mu.Unlock()
 	st := tc.ConnectionState()
 	c.tlsState = &st
-	c.br.Reset(tc)
+	c.br.Reset(dataReader{c})
 	c.bw.Reset(tc)
 	// RFC 3207 4.2: forget what the client said before.
 	c.resetTx()

@@ -35,7 +35,7 @@ type Server struct {
 	MaxLineLength   int           // command line limit, CRLF included; DefaultMaxCommandLineLength if 0
 	ReadTimeout     time.Duration // wait for a command; DefaultReadTimeout if 0
 	WriteTimeout    time.Duration // wait for a reply to be written; DefaultWriteTimeout if 0
-	DataTimeout     time.Duration // wait for message data; DefaultDataTimeout if 0
+	DataTimeout     time.Duration // wait for each read of message data; DefaultDataTimeout if 0
 	MaxErrors       int           // bad commands before 421 and close; DefaultMaxErrors if 0
 	MaxAuthFailures int           // failed AUTHs before 421 and close; DefaultMaxAuthFailures if 0
 

@@ -8,8 +8,8 @@ const (
 	DefaultMaxRecipients   = 100
 	DefaultMaxErrors       = 10
 	DefaultMaxAuthFailures = 3
-	DefaultReadTimeout     = 5 * time.Minute  // RFC 5321 4.5.3.2.7: 5 minutes
-	DefaultDataTimeout     = 10 * time.Minute // RFC 5321 4.5.3.2.6: 10 minutes
+	DefaultReadTimeout     = 5 * time.Minute // RFC 5321 4.5.3.2.7: 5 minutes
+	DefaultDataTimeout     = 3 * time.Minute // RFC 5321 4.5.3.2.5: 3 minutes per data block
 	DefaultWriteTimeout    = 5 * time.Minute
 )
 

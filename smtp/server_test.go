@@ -765,3 +765,28 @@ func TestServerImplicitTLS(t *testing.T) {
 	r := c.cmd("EHLO c.test", 250)
 	assert.NotContains(t, r.Lines, "STARTTLS")
 }
+
+func TestServerDataTimeout(t *testing.T) {
+	b := &backend{}
+	addr := startServer(t, &Server{Handler: b, DataTimeout: 150 * time.Millisecond})
+	c := dial(t, addr)
+	c.expect(220)
+	c.cmd("EHLO c.test", 250)
+	c.cmd("MAIL FROM:<a@x.test>", 250)
+	c.cmd("RCPT TO:<b@y.test>", 250)
+	c.cmd("DATA", 354)
+	// Data that keeps coming does not time out, however long it takes.
+	for i := 0; i < 4; i++ {
+		c.send("line\r\n")
+		time.Sleep(60 * time.Millisecond)
+	}
+	c.send(".\r\n")
+	c.expect(250)
+	c.cmd("MAIL FROM:<a@x.test>", 250)
+	c.cmd("RCPT TO:<b@y.test>", 250)
+	c.cmd("DATA", 354)
+	c.send("stall\r\n")
+	_, err := c.br.ReadByte()
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Len(t, b.messages(), 1)
+}
