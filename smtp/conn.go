@@ -54,18 +54,6 @@ type Conn struct {
 	inData       bool // reading message data: each read gets DataTimeout
 }
 
-// dataReader reads from the connection; while a message is read, each
-// read gets its own deadline, so a large message on a slow link does not
-// time out as long as data keeps coming (RFC 5321 4.5.3.2.5).
-type dataReader struct{ c *Conn }
-
-func (d dataReader) Read(p []byte) (int, error) {
-	if d.c.inData {
-		d.c.nc.SetReadDeadline(time.Now().Add(orDefault(d.c.srv.DataTimeout, DefaultDataTimeout)))
-	}
-	return d.c.nc.Read(p)
-}
-
 func newConn(s *Server, nc net.Conn) *Conn {
 	c := &Conn{srv: s, nc: nc}
 	c.br = bufio.NewReaderSize(dataReader{c}, 4096)
@@ -222,42 +210,6 @@ func (c *Conn) serve() {
 	}
 }
 
-var errLineTooLong = errors.New("smtp: line too long")
-
-// maxAuthLine is the longest AUTH command line accepted, CRLF included
-// (RFC 4954 4.: 12288 octets).
-const maxAuthLine = 12288
-
-// readLine reads a line ending in LF (CRLF, or a bare LF tolerated) of at
-// most max octets; a longer line is read to its end and discarded.
-func (c *Conn) readLine(max int) ([]byte, error) {
-	var buf []byte
-	tooLong := false
-	for {
-		part, err := c.br.ReadSlice('\n')
-		if !tooLong {
-			if len(buf)+len(part) > max {
-				tooLong = true
-				buf = nil
-			} else {
-				buf = append(buf, part...)
-			}
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if tooLong {
-			return nil, errLineTooLong
-		}
-		buf = bytes.TrimSuffix(buf, []byte("\n"))
-		buf = bytes.TrimSuffix(buf, []byte("\r"))
-		return buf, nil
-	}
-}
-
 func (c *Conn) flush() error {
 	c.nc.SetWriteDeadline(time.Now().Add(orDefault(c.srv.WriteTimeout, DefaultWriteTimeout)))
 	return c.bw.Flush()
@@ -281,19 +233,6 @@ func (c *Conn) replyErr(err error) {
 	}
 	c.log().Error("smtp: session error", "err", err)
 	c.reply(451, EnhancedCode{4, 0, 0}, "Requested action aborted: local error in processing")
-}
-
-// badCommand answers a refused command and counts it; it reports false
-// when the connection must close.
-func (c *Conn) badCommand(code int, enh EnhancedCode, msg string) bool {
-	c.errors++
-	if c.errors >= orDefault(c.srv.MaxErrors, DefaultMaxErrors) {
-		c.reply(421, EnhancedCode{4, 7, 0}, c.srv.hostname()+" Too many errors, closing connection")
-		c.flush()
-		return false
-	}
-	c.reply(code, enh, msg)
-	return true
 }
 
 func (c *Conn) syntax(err error) bool {
