@@ -448,7 +448,7 @@ func (c *Conn) rcpt(args string) bool {
 		switch strings.ToUpper(kv.Keyword) {
 		case "NOTIFY":
 			p.Notify = strings.ToUpper(kv.Value)
-			if !validNotify(p.Notify) {
+			if !validNotifyParam(p.Notify) {
 				return c.badCommand(501, EnhancedCode{5, 5, 4}, "Bad NOTIFY value")
 			}
 		case "ORCPT":
@@ -469,14 +469,14 @@ func (c *Conn) rcpt(args string) bool {
 	return true
 }
 
-// errReader remembers the first error other than io.EOF that the message
+// msgReader remembers the first error other than io.EOF that the message
 // reader gave.
-type errReader struct {
+type msgReader struct {
 	r   io.Reader
 	err error
 }
 
-func (e *errReader) Read(p []byte) (int, error) {
+func (e *msgReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
 	if err != nil && err != io.EOF && e.err == nil {
 		e.err = err
@@ -501,7 +501,7 @@ func (c *Conn) data(args string) bool {
 	}
 	c.inData = true
 	defer func() { c.inData = false }()
-	er := &errReader{r: dotstuff.NewReader(c.br, c.srv.maxMessageBytes())}
+	er := &msgReader{r: dotstuff.NewReader(c.br, c.srv.maxMessageBytes())}
 	return c.deliver(er, func() error {
 		_, err := io.Copy(io.Discard, er)
 		return err
@@ -510,11 +510,11 @@ func (c *Conn) data(args string) bool {
 
 // deliver hands the message to the session and answers, once or per
 // recipient. drain reads what the session left of the message.
-func (c *Conn) deliver(er *errReader, drain func() error) bool {
+func (c *Conn) deliver(er *msgReader, drain func() error) bool {
 	var sessErr error
 	var statuses map[string]error
 	if ls, ok := c.session.(LMTPSession); ok && c.srv.LMTP {
-		sc := statusMap{}
+		sc := lmtpStatus{}
 		sessErr = ls.LMTPData(er, sc)
 		statuses = sc
 	} else {
@@ -528,7 +528,7 @@ func (c *Conn) deliver(er *errReader, drain func() error) bool {
 	case er.err == nil, errors.Is(er.err, dotstuff.ErrLineTooLong):
 		result = sessErr
 		if result == nil {
-			result = okResult
+			result = errDelivered
 		}
 	case errors.Is(er.err, dotstuff.ErrBareLineEnding):
 		result = &Error{Code: 550, EnhancedCode: EnhancedCode{5, 6, 0}, Message: "Bare CR or LF in message; lines must end with CRLF"}
@@ -551,11 +551,11 @@ func (c *Conn) deliver(er *errReader, drain func() error) bool {
 			if st, ok := statuses[c.rcpts[i]]; ok {
 				r = st
 				if r == nil {
-					r = okResult
+					r = errDelivered
 				}
 			}
 		}
-		if r == okResult {
+		if r == errDelivered {
 			c.reply(250, EnhancedCode{2, 0, 0}, "OK: message accepted")
 		} else {
 			c.replyErr(r)
@@ -565,13 +565,13 @@ func (c *Conn) deliver(er *errReader, drain func() error) bool {
 	return true
 }
 
-var okResult = errors.New("ok")
+var errDelivered = errors.New("ok")
 
 var errChunkTooLarge = errors.New("smtp: BDAT chunks exceed size limit")
 
-type statusMap map[string]error
+type lmtpStatus map[string]error
 
-func (m statusMap) SetStatus(rcpt string, err error) { m[rcpt] = err }
+func (m lmtpStatus) SetStatus(rcpt string, err error) { m[rcpt] = err }
 
 // bdatCmd answers BDAT (RFC 3030 2.): it reads the chunk, and the message
 // goes to the session after the LAST one.
@@ -605,7 +605,7 @@ func (c *Conn) bdatCmd(args string) bool {
 		c.reply(250, EnhancedCode{2, 0, 0}, strconv.FormatInt(size, 10)+" octets received")
 		return true
 	}
-	er := &errReader{r: bytes.NewReader(c.bdat.Bytes())}
+	er := &msgReader{r: bytes.NewReader(c.bdat.Bytes())}
 	return c.deliver(er, func() error { return nil })
 }
 
@@ -676,7 +676,7 @@ func (c *Conn) auth(args string) bool {
 	if hasIR {
 		ir = strings.TrimSpace(ir)
 		if ir != "=" {
-			b, err := decodeB64(ir)
+			b, err := decodeSASLResponse(ir)
 			if err != nil {
 				return c.badCommand(501, EnhancedCode{5, 5, 2}, "Invalid base64")
 			}
@@ -696,7 +696,7 @@ func (c *Conn) auth(args string) bool {
 			c.reply(235, EnhancedCode{2, 7, 0}, "Authentication successful")
 			return true
 		}
-		c.reply(334, EnhancedCode{}, encodeB64(challenge))
+		c.reply(334, EnhancedCode{}, encodeSASLChallenge(challenge))
 		if c.flush() != nil {
 			return false
 		}
@@ -711,7 +711,7 @@ func (c *Conn) auth(args string) bool {
 		if string(line) == "*" {
 			return c.badCommand(501, EnhancedCode{5, 0, 0}, "Authentication cancelled")
 		}
-		resp, err = decodeB64(string(line))
+		resp, err = decodeSASLResponse(string(line))
 		if err != nil {
 			return c.badCommand(501, EnhancedCode{5, 5, 2}, "Invalid base64")
 		}
@@ -751,19 +751,19 @@ func (c *Conn) authFailed(err error) bool {
 	return true
 }
 
-// decodeB64 decodes a SASL response (RFC 4954 4.: base64 of RFC 4648 4.).
-func decodeB64(s string) ([]byte, error) {
+// decodeSASLResponse decodes a SASL response (RFC 4954 4.: base64 of RFC 4648 4.).
+func decodeSASLResponse(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(s)
 }
 
-// encodeB64 encodes a SASL challenge.
-func encodeB64(b []byte) string {
+// encodeSASLChallenge encodes a SASL challenge.
+func encodeSASLChallenge(b []byte) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// validNotify reports whether v is "NEVER" or a list of SUCCESS, FAILURE
+// validNotifyParam reports whether v is "NEVER" or a list of SUCCESS, FAILURE
 // and DELAY (RFC 3461 4.1).
-func validNotify(v string) bool {
+func validNotifyParam(v string) bool {
 	if v == "NEVER" {
 		return true
 	}

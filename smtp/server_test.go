@@ -29,49 +29,49 @@ import (
 	"github.com/postkit/postkit/sasl"
 )
 
-// message is what the test backend received.
-type message struct {
+// testMessage is what the test testBackend received.
+type testMessage struct {
 	From  string
 	To    []string
 	Data  string
 	Ident string
 }
 
-type backend struct {
+type testBackend struct {
 	mu       sync.Mutex
-	msgs     []message
+	msgs     []testMessage
 	rejectTo map[string]error // per recipient, at RCPT
 	lmtpFail map[string]error // per recipient, at LMTPData
 	dataErr  error
 	lmtp     bool
 }
 
-func (b *backend) NewSession(c *Conn) (Session, error) {
-	s := &session{b: b, c: c}
+func (b *testBackend) NewSession(c *Conn) (Session, error) {
+	s := &testSession{b: b, c: c}
 	if b.lmtp {
-		return &lmtpSession{s}, nil
+		return &testLMTPSession{s}, nil
 	}
 	return s, nil
 }
 
-func (b *backend) messages() []message {
+func (b *testBackend) messages() []testMessage {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]message(nil), b.msgs...)
+	return append([]testMessage(nil), b.msgs...)
 }
 
-type session struct {
-	b   *backend
+type testSession struct {
+	b   *testBackend
 	c   *Conn
-	cur message
+	cur testMessage
 }
 
-func (s *session) Mail(from string, p MailParams) error {
-	s.cur = message{From: from}
+func (s *testSession) Mail(from string, p MailParams) error {
+	s.cur = testMessage{From: from}
 	return nil
 }
 
-func (s *session) Rcpt(to string, p RcptParams) error {
+func (s *testSession) Rcpt(to string, p RcptParams) error {
 	if err := s.b.rejectTo[to]; err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (s *session) Rcpt(to string, p RcptParams) error {
 	return nil
 }
 
-func (s *session) Data(r io.Reader) error {
+func (s *testSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -95,12 +95,12 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *session) Reset()        { s.cur = message{} }
-func (s *session) Logout() error { return nil }
+func (s *testSession) Reset()        { s.cur = testMessage{} }
+func (s *testSession) Logout() error { return nil }
 
-type lmtpSession struct{ *session }
+type testLMTPSession struct{ *testSession }
 
-func (s *lmtpSession) LMTPData(r io.Reader, st StatusCollector) error {
+func (s *testLMTPSession) LMTPData(r io.Reader, st StatusCollector) error {
 	if err := s.Data(r); err != nil {
 		return err
 	}
@@ -110,8 +110,8 @@ func (s *lmtpSession) LMTPData(r io.Reader, st StatusCollector) error {
 	return nil
 }
 
-// startServer runs srv on a loopback listener until the test ends.
-func startServer(t *testing.T, srv *Server) string {
+// startTestServer runs srv on a loopback listener until the test ends.
+func startTestServer(t *testing.T, srv *Server) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -130,35 +130,35 @@ func startServer(t *testing.T, srv *Server) string {
 	return l.Addr().String()
 }
 
-type client struct {
+type wireClient struct {
 	t  *testing.T
 	nc net.Conn
 	br *bufio.Reader
 }
 
-func dial(t *testing.T, addr string) *client {
+func dialWire(t *testing.T, addr string) *wireClient {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	return &client{t: t, nc: nc, br: bufio.NewReader(nc)}
+	return &wireClient{t: t, nc: nc, br: bufio.NewReader(nc)}
 }
 
-func (c *client) send(s string) {
+func (c *wireClient) send(s string) {
 	c.t.Helper()
 	_, err := io.WriteString(c.nc, s)
 	require.NoError(c.t, err)
 }
 
-func (c *client) reply() *Reply {
+func (c *wireClient) reply() *Reply {
 	c.t.Helper()
 	r, err := ParseReply(c.br)
 	require.NoError(c.t, err)
 	return r
 }
 
-func (c *client) expect(code int) *Reply {
+func (c *wireClient) expect(code int) *Reply {
 	c.t.Helper()
 	r := c.reply()
 	require.Equal(c.t, code, r.Code, "reply %q", r.Lines)
@@ -166,21 +166,21 @@ func (c *client) expect(code int) *Reply {
 }
 
 // cmd sends line with CRLF and expects code.
-func (c *client) cmd(line string, code int) *Reply {
+func (c *wireClient) cmd(line string, code int) *Reply {
 	c.t.Helper()
 	c.send(line + "\r\n")
 	return c.expect(code)
 }
 
-// step is one exchange of a conversation: send, then the reply codes.
-type step struct {
+// wireStep is one exchange of a conversation: send, then the reply codes.
+type wireStep struct {
 	send  string
 	codes []int
 }
 
-func converse(t *testing.T, addr string, steps []step) *client {
+func converseWire(t *testing.T, addr string, steps []wireStep) *wireClient {
 	t.Helper()
-	c := dial(t, addr)
+	c := dialWire(t, addr)
 	c.expect(220)
 	for i, s := range steps {
 		c.send(s.send)
@@ -193,57 +193,57 @@ func converse(t *testing.T, addr string, steps []step) *client {
 }
 
 func TestServerConversations(t *testing.T) {
-	ehlo := step{"EHLO client.test\r\n", []int{250}}
-	mail := step{"MAIL FROM:<a@x.test>\r\n", []int{250}}
-	rcpt := step{"RCPT TO:<b@y.test>\r\n", []int{250}}
+	ehlo := wireStep{"EHLO client.test\r\n", []int{250}}
+	mail := wireStep{"MAIL FROM:<a@x.test>\r\n", []int{250}}
+	rcpt := wireStep{"RCPT TO:<b@y.test>\r\n", []int{250}}
 	tests := []struct {
 		name  string
-		steps []step
+		steps []wireStep
 		msgs  int
 	}{
-		{"mail before ehlo", []step{{"MAIL FROM:<a@x.test>\r\n", []int{503}}}, 0},
-		{"noop before ehlo", []step{{"NOOP\r\n", []int{250}}, {"RSET\r\n", []int{250}}}, 0},
-		{"rcpt before mail", []step{ehlo, {"RCPT TO:<b@y.test>\r\n", []int{503}}}, 0},
-		{"data before rcpt", []step{ehlo, mail, {"DATA\r\n", []int{503}}}, 0},
-		{"data before mail", []step{ehlo, {"DATA\r\n", []int{503}}}, 0},
-		{"nested mail", []step{ehlo, mail, {"MAIL FROM:<c@x.test>\r\n", []int{503}}}, 0},
-		{"unknown command", []step{{"XYZZY\r\n", []int{500}}, {"EXPN x\r\n", []int{502}}}, 0},
-		{"bad mail syntax", []step{ehlo, {"MAIL FROM:<a@x.test\r\n", []int{501}}, {"MAIL TO:<a@x.test>\r\n", []int{501}}}, 0},
-		{"bad rcpt syntax", []step{ehlo, mail, {"RCPT TO:<>\r\n", []int{501}}}, 0},
-		{"ehlo without domain", []step{{"EHLO\r\n", []int{501}}, {"HELO\r\n", []int{501}}}, 0},
-		{"unknown parameter", []step{ehlo, {"MAIL FROM:<a@x.test> FOO=BAR\r\n", []int{555}}}, 0},
-		{"size over limit", []step{ehlo, {"MAIL FROM:<a@x.test> SIZE=999999999\r\n", []int{552}}, mail}, 0},
-		{"bad size", []step{ehlo, {"MAIL FROM:<a@x.test> SIZE=abc\r\n", []int{501}}}, 0},
-		{"bad body", []step{ehlo, {"MAIL FROM:<a@x.test> BODY=9BIT\r\n", []int{501}}}, 0},
-		{"data with args", []step{ehlo, mail, rcpt, {"DATA x\r\n", []int{501}}}, 0},
-		{"auth without config", []step{ehlo, {"AUTH PLAIN\r\n", []int{502}}}, 0},
-		{"starttls without config", []step{ehlo, {"STARTTLS\r\n", []int{502}}}, 0},
-		{"utf8 without smtputf8", []step{ehlo, {"MAIL FROM:<prüfer@x.test>\r\n", []int{550}}}, 0},
-		{"utf8 with smtputf8", []step{ehlo, {"MAIL FROM:<prüfer@bücher.test> SMTPUTF8\r\n", []int{250}},
+		{"mail before ehlo", []wireStep{{"MAIL FROM:<a@x.test>\r\n", []int{503}}}, 0},
+		{"noop before ehlo", []wireStep{{"NOOP\r\n", []int{250}}, {"RSET\r\n", []int{250}}}, 0},
+		{"rcpt before mail", []wireStep{ehlo, {"RCPT TO:<b@y.test>\r\n", []int{503}}}, 0},
+		{"data before rcpt", []wireStep{ehlo, mail, {"DATA\r\n", []int{503}}}, 0},
+		{"data before mail", []wireStep{ehlo, {"DATA\r\n", []int{503}}}, 0},
+		{"nested mail", []wireStep{ehlo, mail, {"MAIL FROM:<c@x.test>\r\n", []int{503}}}, 0},
+		{"unknown command", []wireStep{{"XYZZY\r\n", []int{500}}, {"EXPN x\r\n", []int{502}}}, 0},
+		{"bad mail syntax", []wireStep{ehlo, {"MAIL FROM:<a@x.test\r\n", []int{501}}, {"MAIL TO:<a@x.test>\r\n", []int{501}}}, 0},
+		{"bad rcpt syntax", []wireStep{ehlo, mail, {"RCPT TO:<>\r\n", []int{501}}}, 0},
+		{"ehlo without domain", []wireStep{{"EHLO\r\n", []int{501}}, {"HELO\r\n", []int{501}}}, 0},
+		{"unknown parameter", []wireStep{ehlo, {"MAIL FROM:<a@x.test> FOO=BAR\r\n", []int{555}}}, 0},
+		{"size over limit", []wireStep{ehlo, {"MAIL FROM:<a@x.test> SIZE=999999999\r\n", []int{552}}, mail}, 0},
+		{"bad size", []wireStep{ehlo, {"MAIL FROM:<a@x.test> SIZE=abc\r\n", []int{501}}}, 0},
+		{"bad body", []wireStep{ehlo, {"MAIL FROM:<a@x.test> BODY=9BIT\r\n", []int{501}}}, 0},
+		{"data with args", []wireStep{ehlo, mail, rcpt, {"DATA x\r\n", []int{501}}}, 0},
+		{"auth without config", []wireStep{ehlo, {"AUTH PLAIN\r\n", []int{502}}}, 0},
+		{"starttls without config", []wireStep{ehlo, {"STARTTLS\r\n", []int{502}}}, 0},
+		{"utf8 without smtputf8", []wireStep{ehlo, {"MAIL FROM:<prüfer@x.test>\r\n", []int{550}}}, 0},
+		{"utf8 with smtputf8", []wireStep{ehlo, {"MAIL FROM:<prüfer@bücher.test> SMTPUTF8\r\n", []int{250}},
 			{"RCPT TO:<empfänger@bücher.test>\r\n", []int{250}}}, 0},
-		{"misc", []step{{"VRFY a\r\n", []int{252}}, {"HELP\r\n", []int{214}}, {"noop\r\n", []int{250}}}, 0},
-		{"helo transaction", []step{{"HELO client.test\r\n", []int{250}}, mail, rcpt,
+		{"misc", []wireStep{{"VRFY a\r\n", []int{252}}, {"HELP\r\n", []int{214}}, {"noop\r\n", []int{250}}}, 0},
+		{"helo transaction", []wireStep{{"HELO client.test\r\n", []int{250}}, mail, rcpt,
 			{"DATA\r\n", []int{354}}, {"Subject: x\r\n\r\nhi\r\n.\r\n", []int{250}}}, 1},
-		{"null sender", []step{ehlo, {"MAIL FROM:<>\r\n", []int{250}}, rcpt}, 0},
-		{"rset clears", []step{ehlo, mail, rcpt, {"RSET\r\n", []int{250}}, {"DATA\r\n", []int{503}}, mail}, 0},
-		{"pipelined", []step{ehlo, {"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n",
+		{"null sender", []wireStep{ehlo, {"MAIL FROM:<>\r\n", []int{250}}, rcpt}, 0},
+		{"rset clears", []wireStep{ehlo, mail, rcpt, {"RSET\r\n", []int{250}}, {"DATA\r\n", []int{503}}, mail}, 0},
+		{"pipelined", []wireStep{ehlo, {"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nDATA\r\n",
 			[]int{250, 250, 250, 354}}, {"hi\r\n.\r\nNOOP\r\n", []int{250, 250}}}, 1},
-		{"dot stuffing", []step{ehlo, mail, rcpt, {"DATA\r\n", []int{354}}, {"..x\r\n.\r\n", []int{250}}}, 1},
-		{"bdat", []step{ehlo, mail, rcpt, {"BDAT 5\r\nhello", []int{250}}, {"BDAT 6 LAST\r\n world", []int{250}}}, 1},
-		{"bdat empty last", []step{ehlo, mail, rcpt, {"BDAT 5\r\nhello", []int{250}}, {"BDAT 0 LAST\r\n", []int{250}}}, 1},
-		{"bdat before rcpt", []step{ehlo, mail, {"BDAT 3\r\nabc", []int{503}}, {"NOOP\r\n", []int{250}}}, 0},
-		{"data after bdat", []step{ehlo, mail, rcpt, {"BDAT 3\r\nabc", []int{250}}, {"DATA\r\n", []int{503}}}, 0},
-		{"binarymime needs bdat", []step{ehlo, {"MAIL FROM:<a@x.test> BODY=BINARYMIME\r\n", []int{250}}, rcpt,
+		{"dot stuffing", []wireStep{ehlo, mail, rcpt, {"DATA\r\n", []int{354}}, {"..x\r\n.\r\n", []int{250}}}, 1},
+		{"bdat", []wireStep{ehlo, mail, rcpt, {"BDAT 5\r\nhello", []int{250}}, {"BDAT 6 LAST\r\n world", []int{250}}}, 1},
+		{"bdat empty last", []wireStep{ehlo, mail, rcpt, {"BDAT 5\r\nhello", []int{250}}, {"BDAT 0 LAST\r\n", []int{250}}}, 1},
+		{"bdat before rcpt", []wireStep{ehlo, mail, {"BDAT 3\r\nabc", []int{503}}, {"NOOP\r\n", []int{250}}}, 0},
+		{"data after bdat", []wireStep{ehlo, mail, rcpt, {"BDAT 3\r\nabc", []int{250}}, {"DATA\r\n", []int{503}}}, 0},
+		{"binarymime needs bdat", []wireStep{ehlo, {"MAIL FROM:<a@x.test> BODY=BINARYMIME\r\n", []int{250}}, rcpt,
 			{"DATA\r\n", []int{503}}}, 0},
-		{"bad bdat", []step{ehlo, mail, rcpt, {"BDAT x\r\n", []int{501}}}, 0},
-		{"lmtp verb in smtp", []step{{"LHLO client.test\r\n", []int{500}}}, 0},
-		{"bare lf command tolerated", []step{{"NOOP\n", []int{250}}}, 0},
+		{"bad bdat", []wireStep{ehlo, mail, rcpt, {"BDAT x\r\n", []int{501}}}, 0},
+		{"lmtp verb in smtp", []wireStep{{"LHLO client.test\r\n", []int{500}}}, 0},
+		{"bare lf command tolerated", []wireStep{{"NOOP\n", []int{250}}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := &backend{}
-			addr := startServer(t, &Server{Handler: b, MaxMessageBytes: 1 << 20})
-			c := converse(t, addr, tt.steps)
+			b := &testBackend{}
+			addr := startTestServer(t, &Server{Handler: b, MaxMessageBytes: 1 << 20})
+			c := converseWire(t, addr, tt.steps)
 			c.cmd("QUIT", 221)
 			c.nc.Close()
 			assert.Len(t, b.messages(), tt.msgs)
@@ -252,9 +252,9 @@ func TestServerConversations(t *testing.T) {
 }
 
 func TestServerEHLO(t *testing.T) {
-	addr := startServer(t, &Server{Handler: &backend{}, MaxMessageBytes: 1000,
+	addr := startTestServer(t, &Server{Handler: &testBackend{}, MaxMessageBytes: 1000,
 		Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(nil) }}})
-	c := dial(t, addr)
+	c := dialWire(t, addr)
 	g := c.expect(220)
 	assert.Contains(t, g.Lines[0], "mx.test")
 	r := c.cmd("EHLO client.test", 250)
@@ -268,9 +268,9 @@ func TestServerEHLO(t *testing.T) {
 }
 
 func TestServerData(t *testing.T) {
-	b := &backend{}
-	addr := startServer(t, &Server{Handler: b, MaxMessageBytes: 100})
-	c := dial(t, addr)
+	b := &testBackend{}
+	addr := startTestServer(t, &Server{Handler: b, MaxMessageBytes: 100})
+	c := dialWire(t, addr)
 	c.expect(220)
 	c.cmd("EHLO c.test", 250)
 
@@ -280,7 +280,7 @@ func TestServerData(t *testing.T) {
 	c.send("Subject: hi\r\n\r\n..leading dot\r\nbody\r\n.\r\n")
 	c.expect(250)
 
-	// Too large: read to the end, then 552, and the session goes on.
+	// Too large: read to the end, then 552, and the testSession goes on.
 	c.cmd("MAIL FROM:<a@x.test>", 250)
 	c.cmd("RCPT TO:<b@y.test>", 250)
 	c.cmd("DATA", 354)
@@ -307,14 +307,14 @@ func TestServerData(t *testing.T) {
 }
 
 // TestServerSmuggling checks that bare-LF or bare-CR terminators inside
-// DATA do not end the message (SMTP smuggling), that the 550 arrives after
+// DATA do not end the testMessage (SMTP smuggling), that the 550 arrives after
 // the real end, and that the next command is read in sync.
 func TestServerSmuggling(t *testing.T) {
 	for _, end := range []string{"\n.\n", "\n.\r\n", "\r.\n", "\r.\r\n", "\r\n.\n", "\r\n.\r"} {
 		t.Run(strconv.Quote(end), func(t *testing.T) {
-			b := &backend{}
-			addr := startServer(t, &Server{Handler: b})
-			c := dial(t, addr)
+			b := &testBackend{}
+			addr := startTestServer(t, &Server{Handler: b})
+			c := dialWire(t, addr)
 			c.expect(220)
 			c.cmd("EHLO c.test", 250)
 			c.cmd("MAIL FROM:<a@x.test>", 250)
@@ -338,8 +338,8 @@ func TestServerSmuggling(t *testing.T) {
 
 func TestServerLimits(t *testing.T) {
 	t.Run("recipients", func(t *testing.T) {
-		addr := startServer(t, &Server{Handler: &backend{}, MaxRecipients: 2})
-		c := dial(t, addr)
+		addr := startTestServer(t, &Server{Handler: &testBackend{}, MaxRecipients: 2})
+		c := dialWire(t, addr)
 		c.expect(220)
 		c.cmd("EHLO c.test", 250)
 		c.cmd("MAIL FROM:<a@x.test>", 250)
@@ -349,8 +349,8 @@ func TestServerLimits(t *testing.T) {
 		assert.Equal(t, EnhancedCode{4, 5, 3}, r.EnhancedCode())
 	})
 	t.Run("long line", func(t *testing.T) {
-		addr := startServer(t, &Server{Handler: &backend{}})
-		c := dial(t, addr)
+		addr := startTestServer(t, &Server{Handler: &testBackend{}})
+		c := dialWire(t, addr)
 		c.expect(220)
 		c.send("NOOP " + strings.Repeat("x", 1<<20) + "\r\n")
 		r := c.expect(500)
@@ -358,8 +358,8 @@ func TestServerLimits(t *testing.T) {
 		c.cmd("NOOP", 250)
 	})
 	t.Run("max errors", func(t *testing.T) {
-		addr := startServer(t, &Server{Handler: &backend{}, MaxErrors: 3})
-		c := dial(t, addr)
+		addr := startTestServer(t, &Server{Handler: &testBackend{}, MaxErrors: 3})
+		c := dialWire(t, addr)
 		c.expect(220)
 		c.cmd("BOGUS", 500)
 		c.cmd("BOGUS", 500)
@@ -368,19 +368,19 @@ func TestServerLimits(t *testing.T) {
 		assert.ErrorIs(t, err, io.EOF)
 	})
 	t.Run("read timeout", func(t *testing.T) {
-		addr := startServer(t, &Server{Handler: &backend{}, ReadTimeout: 50 * time.Millisecond})
-		c := dial(t, addr)
+		addr := startTestServer(t, &Server{Handler: &testBackend{}, ReadTimeout: 50 * time.Millisecond})
+		c := dialWire(t, addr)
 		c.expect(220)
 		_, err := c.br.ReadByte()
 		assert.ErrorIs(t, err, io.EOF)
 	})
 	t.Run("session errors", func(t *testing.T) {
-		b := &backend{rejectTo: map[string]error{
+		b := &testBackend{rejectTo: map[string]error{
 			"bad@y.test":  &Error{Code: 550, EnhancedCode: EnhancedCode{5, 1, 1}, Message: "No such user"},
 			"fail@y.test": errors.New("database down"),
 		}}
-		addr := startServer(t, &Server{Handler: b})
-		c := dial(t, addr)
+		addr := startTestServer(t, &Server{Handler: b})
+		c := dialWire(t, addr)
 		c.expect(220)
 		c.cmd("EHLO c.test", 250)
 		c.cmd("MAIL FROM:<a@x.test>", 250)
@@ -393,15 +393,15 @@ func TestServerLimits(t *testing.T) {
 
 func TestServerPanicRecovered(t *testing.T) {
 	h := HandlerFunc(func(c *Conn) (Session, error) { return panicSession{}, nil })
-	addr := startServer(t, &Server{Handler: h})
-	c := dial(t, addr)
+	addr := startTestServer(t, &Server{Handler: h})
+	c := dialWire(t, addr)
 	c.expect(220)
 	c.cmd("EHLO c.test", 250)
 	c.send("MAIL FROM:<a@x.test>\r\n")
 	_, err := c.br.ReadByte()
 	assert.Error(t, err)
 	// The server still serves.
-	c2 := dial(t, addr)
+	c2 := dialWire(t, addr)
 	c2.expect(220)
 }
 
@@ -417,42 +417,42 @@ func TestServerRefusedSession(t *testing.T) {
 	h := HandlerFunc(func(c *Conn) (Session, error) {
 		return nil, &Error{Code: 554, EnhancedCode: EnhancedCode{5, 7, 1}, Message: "Go away"}
 	})
-	addr := startServer(t, &Server{Handler: h})
-	c := dial(t, addr)
+	addr := startTestServer(t, &Server{Handler: h})
+	c := dialWire(t, addr)
 	c.expect(554)
 }
 
-func plainAuth(ctx context.Context, identity, username, password string) (string, error) {
+func testPlainAuth(ctx context.Context, identity, username, password string) (string, error) {
 	if username == "user" && password == "pass" {
 		return username, nil
 	}
 	return "", sasl.ErrAuthFailed
 }
 
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+func testB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func TestServerAuth(t *testing.T) {
-	b := &backend{}
+	b := &testBackend{}
 	srv := &Server{Handler: b, MaxAuthFailures: 3,
-		Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(plainAuth) }}}
-	addr := startServer(t, srv)
-	c := dial(t, addr)
+		Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(testPlainAuth) }}}
+	addr := startTestServer(t, srv)
+	c := dialWire(t, addr)
 	c.expect(220)
-	c.cmd("AUTH PLAIN "+b64("\x00user\x00pass"), 503) // before EHLO
+	c.cmd("AUTH PLAIN "+testB64("\x00user\x00pass"), 503) // before EHLO
 	c.cmd("EHLO c.test", 250)
 	c.cmd("AUTH FOO", 504)
-	r := c.cmd("AUTH PLAIN "+b64("\x00user\x00wrong"), 535)
+	r := c.cmd("AUTH PLAIN "+testB64("\x00user\x00wrong"), 535)
 	assert.Equal(t, EnhancedCode{5, 7, 8}, r.EnhancedCode())
 	c.cmd("AUTH PLAIN", 334)
 	c.cmd("*", 501)
 	c.cmd("AUTH PLAIN !!!", 501)
 	c.cmd("MAIL FROM:<a@x.test>", 250)
-	c.cmd("AUTH PLAIN "+b64("\x00user\x00pass"), 503) // in a transaction
+	c.cmd("AUTH PLAIN "+testB64("\x00user\x00pass"), 503) // in a transaction
 	c.cmd("RSET", 250)
 	c.cmd("AUTH PLAIN", 334)
-	r = c.cmd(b64("\x00user\x00pass"), 235)
+	r = c.cmd(testB64("\x00user\x00pass"), 235)
 	assert.Equal(t, EnhancedCode{2, 7, 0}, r.EnhancedCode())
-	c.cmd("AUTH PLAIN "+b64("\x00user\x00pass"), 503) // twice
+	c.cmd("AUTH PLAIN "+testB64("\x00user\x00pass"), 503) // twice
 	c.cmd("NOOP "+strings.Repeat("x", 3000), 500)
 	c.cmd("AUTH PLAIN "+strings.Repeat("x", 3000), 503) // long AUTH lines are read as AUTH
 	c.cmd("MAIL FROM:<a@x.test>", 250)
@@ -463,32 +463,32 @@ func TestServerAuth(t *testing.T) {
 	assert.Equal(t, "user", msgs[0].Ident)
 
 	// Too many failures close the connection.
-	c = dial(t, addr)
+	c = dialWire(t, addr)
 	c.expect(220)
 	c.cmd("EHLO c.test", 250)
-	long := b64("\x00user\x00" + strings.Repeat("p", 6000))
+	long := testB64("\x00user\x00" + strings.Repeat("p", 6000))
 	c.cmd("AUTH PLAIN "+long, 535) // a 8 KiB AUTH line is read whole
-	c.cmd("AUTH PLAIN "+b64("\x00user\x00x"), 535)
-	c.cmd("AUTH PLAIN "+b64("\x00user\x00x"), 421)
+	c.cmd("AUTH PLAIN "+testB64("\x00user\x00x"), 535)
+	c.cmd("AUTH PLAIN "+testB64("\x00user\x00x"), 421)
 }
 
 func TestServerAuthNotOfferedInsecure(t *testing.T) {
-	// A non-loopback client without TLS: simulate with net.Pipe, whose
+	// A non-loopback wireClient without TLS: simulate with net.Pipe, whose
 	// addresses are not IPs.
-	srv := &Server{Handler: &backend{}, Hostname: "mx.test",
-		Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(plainAuth) }}}
+	srv := &Server{Handler: &testBackend{}, Hostname: "mx.test",
+		Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(testPlainAuth) }}}
 	sc, cc := net.Pipe()
 	go newConn(srv, sc).serve()
-	c := &client{t: t, nc: cc, br: bufio.NewReader(cc)}
+	c := &wireClient{t: t, nc: cc, br: bufio.NewReader(cc)}
 	cc.SetDeadline(time.Now().Add(5 * time.Second))
 	c.expect(220)
 	r := c.cmd("EHLO c.test", 250)
 	assert.NotContains(t, strings.Join(r.Lines, "\n"), "AUTH")
-	c.cmd("AUTH PLAIN "+b64("\x00user\x00pass"), 502)
+	c.cmd("AUTH PLAIN "+testB64("\x00user\x00pass"), 502)
 	c.cmd("QUIT", 221)
 }
 
-func testTLSConfig(t *testing.T) *tls.Config {
+func serverTLSConfig(t *testing.T) *tls.Config {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -504,7 +504,7 @@ func testTLSConfig(t *testing.T) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
-func (c *client) startTLS() {
+func (c *wireClient) startTLS() {
 	c.t.Helper()
 	tc := tls.Client(c.nc, &tls.Config{InsecureSkipVerify: true})
 	require.NoError(c.t, tc.Handshake())
@@ -513,9 +513,9 @@ func (c *client) startTLS() {
 }
 
 func TestServerSTARTTLS(t *testing.T) {
-	b := &backend{}
-	addr := startServer(t, &Server{Handler: b, TLSConfig: testTLSConfig(t)})
-	c := dial(t, addr)
+	b := &testBackend{}
+	addr := startTestServer(t, &Server{Handler: b, TLSConfig: serverTLSConfig(t)})
+	c := dialWire(t, addr)
 	c.expect(220)
 	r := c.cmd("EHLO c.test", 250)
 	assert.Contains(t, r.Lines, "STARTTLS")
@@ -542,11 +542,11 @@ func TestServerSTARTTLS(t *testing.T) {
 }
 
 func TestServerLMTP(t *testing.T) {
-	b := &backend{lmtp: true, lmtpFail: map[string]error{
+	b := &testBackend{lmtp: true, lmtpFail: map[string]error{
 		"full@y.test": &Error{Code: 452, EnhancedCode: EnhancedCode{4, 2, 2}, Message: "Mailbox full"},
 	}}
-	addr := startServer(t, &Server{Handler: b, LMTP: true})
-	c := dial(t, addr)
+	addr := startTestServer(t, &Server{Handler: b, LMTP: true})
+	c := dialWire(t, addr)
 	g := c.expect(220)
 	assert.Contains(t, g.Lines[0], "LMTP")
 	c.cmd("EHLO c.test", 500)
@@ -562,9 +562,9 @@ func TestServerLMTP(t *testing.T) {
 	c.expect(250)
 
 	// A plain Session gets the same reply for every recipient.
-	b2 := &backend{}
-	addr = startServer(t, &Server{Handler: b2, LMTP: true})
-	c = dial(t, addr)
+	b2 := &testBackend{}
+	addr = startTestServer(t, &Server{Handler: b2, LMTP: true})
+	c = dialWire(t, addr)
 	c.expect(220)
 	c.cmd("LHLO c.test", 250)
 	c.cmd("MAIL FROM:<a@x.test>", 250)
@@ -585,7 +585,7 @@ func TestServerLMTP(t *testing.T) {
 }
 
 func TestServerShutdown(t *testing.T) {
-	b := &backend{}
+	b := &testBackend{}
 	srv := &Server{Handler: b, Hostname: "mx.test"}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -593,9 +593,9 @@ func TestServerShutdown(t *testing.T) {
 	go func() { done <- srv.Serve(l) }()
 	addr := l.Addr().String()
 
-	idle := dial(t, addr)
+	idle := dialWire(t, addr)
 	idle.expect(220)
-	busy := dial(t, addr)
+	busy := dialWire(t, addr)
 	busy.expect(220)
 	busy.cmd("EHLO c.test", 250)
 	busy.cmd("MAIL FROM:<a@x.test>", 250)
@@ -612,7 +612,7 @@ func TestServerShutdown(t *testing.T) {
 	}()
 	idle.expect(421)
 	require.ErrorIs(t, <-done, ErrServerClosed)
-	// The busy connection finishes its message, then gets 421.
+	// The busy connection finishes its testMessage, then gets 421.
 	busy.send("rest\r\n.\r\n")
 	busy.expect(250)
 	busy.expect(421)
@@ -624,9 +624,9 @@ func TestServerShutdown(t *testing.T) {
 }
 
 func TestServerShutdownTimeout(t *testing.T) {
-	srv := &Server{Handler: &backend{}}
-	addr := startServer(t, srv)
-	c := dial(t, addr)
+	srv := &Server{Handler: &testBackend{}}
+	addr := startTestServer(t, srv)
+	c := dialWire(t, addr)
 	c.expect(220)
 	c.cmd("EHLO c.test", 250)
 	c.cmd("MAIL FROM:<a@x.test>", 250)
@@ -651,48 +651,52 @@ func TestServerProbe(t *testing.T) {
 	if _, err := os.Stat(probe); err != nil {
 		t.Skip("no probe")
 	}
-	addr := startServer(t, &Server{Handler: &backend{}, TLSConfig: testTLSConfig(t), MaxMessageBytes: 1 << 20})
+	addr := startTestServer(t, &Server{Handler: &testBackend{}, TLSConfig: serverTLSConfig(t), MaxMessageBytes: 1 << 20})
 	host, port, _ := net.SplitHostPort(addr)
 	out, err := exec.Command(py, probe, "--host", host, "--port", port, "--quiet-wait", "0.5").CombinedOutput()
 	t.Logf("%s", out)
 	require.NoError(t, err)
 }
 
-// fuzzConn is a net.Conn that reads a fixed input and discards output.
-type fuzzConn struct {
+// fakeServerConn is a net.Conn that reads a fixed input and discards output.
+type fakeServerConn struct {
 	r io.Reader
 }
 
-func (f *fuzzConn) Read(p []byte) (int, error)         { return f.r.Read(p) }
-func (f *fuzzConn) Write(p []byte) (int, error)        { return len(p), nil }
-func (f *fuzzConn) Close() error                       { return nil }
-func (f *fuzzConn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 25} }
-func (f *fuzzConn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1025} }
-func (f *fuzzConn) SetDeadline(t time.Time) error      { return nil }
-func (f *fuzzConn) SetReadDeadline(t time.Time) error  { return nil }
-func (f *fuzzConn) SetWriteDeadline(t time.Time) error { return nil }
+func (f *fakeServerConn) Read(p []byte) (int, error)  { return f.r.Read(p) }
+func (f *fakeServerConn) Write(p []byte) (int, error) { return len(p), nil }
+func (f *fakeServerConn) Close() error                { return nil }
+func (f *fakeServerConn) LocalAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 25}
+}
+func (f *fakeServerConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1025}
+}
+func (f *fakeServerConn) SetDeadline(t time.Time) error      { return nil }
+func (f *fakeServerConn) SetReadDeadline(t time.Time) error  { return nil }
+func (f *fakeServerConn) SetWriteDeadline(t time.Time) error { return nil }
 
-// panicHandler fails the fuzz run on a recovered panic.
-type panicHandler struct{ t *testing.T }
+// panicLogHandler fails the fuzz run on a recovered panic.
+type panicLogHandler struct{ t *testing.T }
 
-func (h panicHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h panicHandler) Handle(_ context.Context, r slog.Record) error {
+func (h panicLogHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h panicLogHandler) Handle(_ context.Context, r slog.Record) error {
 	if strings.Contains(r.Message, "panic") {
 		h.t.Errorf("%s", r.Message)
 		r.Attrs(func(a slog.Attr) bool { h.t.Log(a.String()); return true })
 	}
 	return nil
 }
-func (h panicHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h panicHandler) WithGroup(string) slog.Handler      { return h }
+func (h panicLogHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h panicLogHandler) WithGroup(string) slog.Handler      { return h }
 
-// FuzzServer drives one connection with arbitrary client bytes: the server
+// FuzzServer drives one connection with arbitrary wireClient bytes: the server
 // must neither panic nor hang, in SMTP and LMTP mode.
 func FuzzServer(f *testing.F) {
 	seeds := []string{
 		"EHLO c.test\r\nMAIL FROM:<a@x.test> SIZE=10 BODY=8BITMIME\r\nRCPT TO:<b@y.test> NOTIFY=SUCCESS,DELAY\r\nDATA\r\nhi\r\n..x\r\n.\r\nQUIT\r\n",
 		"LHLO c.test\r\nMAIL FROM:<>\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nBDAT 3\r\nabcBDAT 0 LAST\r\n",
-		"EHLO c.test\r\nAUTH PLAIN\r\n" + b64("\x00user\x00pass") + "\r\nAUTH PLAIN =\r\nAUTH PLAIN\r\n*\r\n",
+		"EHLO c.test\r\nAUTH PLAIN\r\n" + testB64("\x00user\x00pass") + "\r\nAUTH PLAIN =\r\nAUTH PLAIN\r\n*\r\n",
 		"EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nx\n.\nRSET\r\n.\r\nNOOP\r\n",
 		"HELO x\r\nMAIL FROM:<prüfer@bücher.test> SMTPUTF8\r\nRCPT TO:<Postmaster>\r\nBDAT 99999999999\r\n",
 		"STARTTLS\r\nVRFY x\r\nHELP\r\nEXPN\r\nXYZZY\r\n\r\n \r\n",
@@ -702,17 +706,17 @@ func FuzzServer(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, in string, lmtp bool) {
-		srv := &Server{Handler: &backend{lmtp: lmtp}, LMTP: lmtp, MaxMessageBytes: 1 << 16,
-			AuthDelay: -1, Logger: slog.New(panicHandler{t}),
-			Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(plainAuth) }}}
-		c := newConn(srv, &fuzzConn{r: strings.NewReader(in)})
+		srv := &Server{Handler: &testBackend{lmtp: lmtp}, LMTP: lmtp, MaxMessageBytes: 1 << 16,
+			AuthDelay: -1, Logger: slog.New(panicLogHandler{t}),
+			Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(testPlainAuth) }}}
+		c := newConn(srv, &fakeServerConn{r: strings.NewReader(in)})
 		srv.trackConn(c, true)
 		c.serve()
 	})
 }
 
-// BenchmarkServerTransactions measures the server's work per message:
-// 100 transactions of a 10 KiB message on one connection.
+// BenchmarkServerTransactions measures the server's work per testMessage:
+// 100 transactions of a 10 KiB testMessage on one connection.
 func BenchmarkServerTransactions(b *testing.B) {
 	var sb strings.Builder
 	sb.WriteString("EHLO c.test\r\n")
@@ -729,7 +733,7 @@ func BenchmarkServerTransactions(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(in)))
 	for b.Loop() {
-		newConn(srv, &fuzzConn{r: strings.NewReader(in)}).serve()
+		newConn(srv, &fakeServerConn{r: strings.NewReader(in)}).serve()
 	}
 }
 
@@ -745,13 +749,13 @@ func (discardSession) Reset()        {}
 func (discardSession) Logout() error { return nil }
 
 func TestServerImplicitTLS(t *testing.T) {
-	cfg := testTLSConfig(t)
+	cfg := serverTLSConfig(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	var state bool
 	h := HandlerFunc(func(c *Conn) (Session, error) {
 		_, state = c.ConnectionState()
-		return &session{b: &backend{}, c: c}, nil
+		return &testSession{b: &testBackend{}, c: c}, nil
 	})
 	srv := &Server{Handler: h, TLSConfig: cfg, Hostname: "mx.test"}
 	go srv.Serve(tls.NewListener(l, cfg))
@@ -759,7 +763,7 @@ func TestServerImplicitTLS(t *testing.T) {
 	nc, err := tls.Dial("tcp", l.Addr().String(), &tls.Config{InsecureSkipVerify: true})
 	require.NoError(t, err)
 	defer nc.Close()
-	c := &client{t: t, nc: nc, br: bufio.NewReader(nc)}
+	c := &wireClient{t: t, nc: nc, br: bufio.NewReader(nc)}
 	c.expect(220)
 	assert.True(t, state)
 	r := c.cmd("EHLO c.test", 250)
@@ -767,9 +771,9 @@ func TestServerImplicitTLS(t *testing.T) {
 }
 
 func TestServerDataTimeout(t *testing.T) {
-	b := &backend{}
-	addr := startServer(t, &Server{Handler: b, DataTimeout: 150 * time.Millisecond})
-	c := dial(t, addr)
+	b := &testBackend{}
+	addr := startTestServer(t, &Server{Handler: b, DataTimeout: 150 * time.Millisecond})
+	c := dialWire(t, addr)
 	c.expect(220)
 	c.cmd("EHLO c.test", 250)
 	c.cmd("MAIL FROM:<a@x.test>", 250)
