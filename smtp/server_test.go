@@ -794,3 +794,16 @@ func TestServerDataTimeout(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 	assert.Len(t, b.messages(), 1)
 }
+
+// ExampleServer runs an SMTP server that hands each message to a Session.
+func ExampleServer() {
+	srv := &Server{
+		Addr:     "127.0.0.1:2525",
+		Hostname: "mx.example.com",
+		Handler: HandlerFunc(func(c *Conn) (Session, error) {
+			return discardSession{}, nil
+		}),
+	}
+	go srv.ListenAndServe()
+	srv.Shutdown(context.Background())
+}
