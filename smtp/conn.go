@@ -175,7 +175,9 @@ func (c *Conn) serve() {
 			c.flush()
 			return
 		}
-		if !c.setIdle(true) {
+		// Idle means blocked waiting for the client: pipelined commands
+		// already buffered are served before Shutdown may close.
+		if !c.setIdle(c.br.Buffered() == 0) {
 			return
 		}
 		c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.ReadTimeout, DefaultReadTimeout)))
