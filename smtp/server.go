@@ -1,0 +1,288 @@
+package smtp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/postkit/postkit/sasl"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
+// Close.
+var ErrServerClosed = errors.New("smtp: server closed")
+
+// Server is an SMTP (RFC 5321) or LMTP (RFC 2033) server. Its zero value,
+// with a Handler, is a working server; every limit has a default.
+type Server struct {
+	Addr      string      // TCP address for ListenAndServe; ":25" (":24" for LMTP) if empty
+	Hostname  string      // name in the greeting and EHLO reply; "localhost" if empty
+	Handler   Handler     // makes a Session per connection; must be set
+	TLSConfig *tls.Config // enables STARTTLS (RFC 3207) when set
+
+	// LMTP switches to LMTP (RFC 2033): LHLO instead of EHLO and HELO,
+	// and one reply per recipient after the message.
+	LMTP bool
+
+	MaxMessageBytes int64         // SIZE limit (RFC 1870); DefaultMaxMessageBytes if 0
+	MaxRecipients   int           // RCPTs per transaction; DefaultMaxRecipients if 0
+	MaxLineLength   int           // command line limit, CRLF included; DefaultMaxCommandLineLength if 0
+	ReadTimeout     time.Duration // wait for a command; DefaultReadTimeout if 0
+	WriteTimeout    time.Duration // wait for a reply to be written; DefaultWriteTimeout if 0
+	DataTimeout     time.Duration // wait for each read of message data; DefaultDataTimeout if 0
+	MaxErrors       int           // bad commands before 421 and close; DefaultMaxErrors if 0
+	MaxAuthFailures int           // failed AUTHs before 421 and close; DefaultMaxAuthFailures if 0
+
+	// AllowInsecureAuth offers AUTH on connections without TLS. Without it
+	// AUTH is offered only over TLS or from a loopback address.
+	AllowInsecureAuth bool
+
+	// Auth maps SASL mechanism names ("PLAIN", "SCRAM-SHA-256") to their
+	// server factories. AUTH (RFC 4954) is offered when it is not empty.
+	Auth map[string]sasl.ServerFactory
+
+	// AuthDelay is the pause after each failed AUTH, multiplied by the
+	// number of failures so far; one second if 0, none if negative.
+	AuthDelay time.Duration
+
+	// Logger receives errors from sessions and recovered panics; nil
+	// discards them.
+	Logger *slog.Logger
+
+	mu         sync.Mutex
+	listeners  map[*net.Listener]struct{}
+	conns      map[*Conn]struct{}
+	inShutdown atomic.Bool
+	connWG     sync.WaitGroup
+}
+
+// Handler makes the Session of each new connection.
+type Handler interface {
+	// NewSession is called once the connection is accepted. Returning an
+	// *Error refuses the connection with that reply; any other error
+	// refuses it with 421.
+	NewSession(c *Conn) (Session, error)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(c *Conn) (Session, error)
+
+// NewSession calls f(c).
+func (f HandlerFunc) NewSession(c *Conn) (Session, error) { return f(c) }
+
+// Session is one connection's mail transactions. Its methods are called
+// from the connection's goroutine only. An *Error return chooses the
+// reply; any other error gives 451 4.0.0 and is logged.
+type Session interface {
+	// Mail starts a transaction with the reverse-path ("" for the null
+	// path <>) (RFC 5321 4.1.1.2).
+	Mail(from string, p MailParams) error
+	// Rcpt adds a forward-path (RFC 5321 4.1.1.3).
+	Rcpt(to string, p RcptParams) error
+	// Data reads the message. It must return an error if reading r fails:
+	// the server then answers for the failure (bare line endings, size)
+	// whatever Data returns.
+	Data(r io.Reader) error
+	// Reset aborts the transaction (RSET, a new EHLO, STARTTLS, a failed
+	// DATA).
+	Reset()
+	// Logout is called once when the connection ends.
+	Logout() error
+}
+
+// LMTPSession is implemented by a Session that delivers an LMTP message
+// with one result per recipient (RFC 2033 4.2). LMTPData reads the
+// message and reports each recipient's result to status; recipients left
+// without a status get the result LMTPData returns.
+type LMTPSession interface {
+	LMTPData(r io.Reader, status StatusCollector) error
+}
+
+// StatusCollector records the delivery result of one recipient in LMTP.
+type StatusCollector interface {
+	// SetStatus sets the result for rcpt, as given to Rcpt; nil is success.
+	SetStatus(rcpt string, err error)
+}
+
+// MailParams are the parameters of MAIL FROM.
+type MailParams struct {
+	Size     int64  // SIZE (RFC 1870); 0 if absent
+	Body     string // BODY: "7BIT", "8BITMIME" (RFC 6152) or "BINARYMIME" (RFC 3030); "" if absent
+	SMTPUTF8 bool   // SMTPUTF8 (RFC 6531)
+	Ret      string // RET (RFC 3461): "FULL" or "HDRS"
+	EnvID    string // ENVID (RFC 3461), xtext-decoded
+	Auth     string // AUTH (RFC 4954 5.), xtext-decoded
+	Params   Params // all parameters as given
+}
+
+// RcptParams are the parameters of RCPT TO.
+type RcptParams struct {
+	Notify string // NOTIFY (RFC 3461 4.1)
+	ORCPT  string // ORCPT (RFC 3461 4.2), as given
+	Params Params // all parameters as given
+}
+
+func (s *Server) hostname() string {
+	if s.Hostname != "" {
+		return s.Hostname
+	}
+	return "localhost"
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// ListenAndServe listens on s.Addr and calls Serve.
+func (s *Server) ListenAndServe() error {
+	if s.inShutdown.Load() {
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = ":25"
+		if s.LMTP {
+			addr = ":24"
+		}
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l and serves each in its own goroutine. It
+// returns ErrServerClosed after Shutdown or Close, or the error of Accept.
+func (s *Server) Serve(l net.Listener) error {
+	if s.Handler == nil {
+		return errors.New("smtp: Server.Handler is nil")
+	}
+	if !s.trackListener(&l, true) {
+		return ErrServerClosed
+	}
+	defer s.trackListener(&l, false)
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.inShutdown.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := newConn(s, nc)
+		if !s.trackConn(c, true) {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go c.serve()
+	}
+}
+
+func (s *Server) trackListener(l *net.Listener, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.inShutdown.Load() {
+			return false
+		}
+		if s.listeners == nil {
+			s.listeners = make(map[*net.Listener]struct{})
+		}
+		s.listeners[l] = struct{}{}
+	} else {
+		delete(s.listeners, l)
+	}
+	return true
+}
+
+func (s *Server) trackConn(c *Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.inShutdown.Load() {
+			return false
+		}
+		if s.conns == nil {
+			s.conns = make(map[*Conn]struct{})
+		}
+		s.conns[c] = struct{}{}
+		s.connWG.Add(1)
+	} else if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		s.connWG.Done()
+	}
+	return true
+}
+
+func (s *Server) closeListeners() error {
+	var err error
+	for l := range s.listeners {
+		if e := (*l).Close(); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Close closes the listeners and every connection at once.
+func (s *Server) Close() error {
+	s.inShutdown.Store(true)
+	s.mu.Lock()
+	err := s.closeListeners()
+	for c := range s.conns {
+		c.mu.Lock()
+		c.closed = true
+		c.nc.Close()
+		c.mu.Unlock()
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// Shutdown stops accepting connections, answers 421 to idle connections
+// and closes them, and waits for busy ones to finish their command and
+// close likewise, until ctx is done; then it closes what remains and
+// returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.inShutdown.Store(true)
+	s.mu.Lock()
+	err := s.closeListeners()
+	s.mu.Unlock()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		for c := range s.conns {
+			c.closeIfIdle()
+		}
+		n := len(s.conns)
+		s.mu.Unlock()
+		if n == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			s.Close()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

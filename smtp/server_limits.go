@@ -1,0 +1,94 @@
+package smtp
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"time"
+)
+
+// Defaults for the zero values of Server's limits.
+const (
+	DefaultMaxMessageBytes = 25 << 20
+	DefaultMaxRecipients   = 100
+	DefaultMaxErrors       = 10
+	DefaultMaxAuthFailures = 3
+	DefaultReadTimeout     = 5 * time.Minute // RFC 5321 4.5.3.2.7: 5 minutes
+	DefaultDataTimeout     = 3 * time.Minute // RFC 5321 4.5.3.2.5: 3 minutes per data block
+	DefaultWriteTimeout    = 5 * time.Minute
+)
+
+func (s *Server) maxMessageBytes() int64 {
+	if s.MaxMessageBytes > 0 {
+		return s.MaxMessageBytes
+	}
+	return DefaultMaxMessageBytes
+}
+
+func orDefault[T int | time.Duration](v, d T) T {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// dataReader reads from the connection; while a message is read, each
+// read gets its own deadline, so a large message on a slow link does not
+// time out as long as data keeps coming (RFC 5321 4.5.3.2.5).
+type dataReader struct{ c *Conn }
+
+func (d dataReader) Read(p []byte) (int, error) {
+	if d.c.inData {
+		d.c.nc.SetReadDeadline(time.Now().Add(orDefault(d.c.srv.DataTimeout, DefaultDataTimeout)))
+	}
+	return d.c.nc.Read(p)
+}
+
+var errLineTooLong = errors.New("smtp: line too long")
+
+// maxAuthLine is the longest AUTH command line accepted, CRLF included
+// (RFC 4954 4.: 12288 octets).
+const maxAuthLine = 12288
+
+// readLine reads a line ending in LF (CRLF, or a bare LF tolerated) of at
+// most max octets; a longer line is read to its end and discarded.
+func (c *Conn) readLine(max int) ([]byte, error) {
+	var buf []byte
+	tooLong := false
+	for {
+		part, err := c.br.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(part) > max {
+				tooLong = true
+				buf = nil
+			} else {
+				buf = append(buf, part...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if tooLong {
+			return nil, errLineTooLong
+		}
+		buf = bytes.TrimSuffix(buf, []byte("\n"))
+		buf = bytes.TrimSuffix(buf, []byte("\r"))
+		return buf, nil
+	}
+}
+
+// badCommand answers a refused command and counts it; it reports false
+// when the connection must close.
+func (c *Conn) badCommand(code int, enh EnhancedCode, msg string) bool {
+	c.errors++
+	if c.errors >= orDefault(c.srv.MaxErrors, DefaultMaxErrors) {
+		c.reply(421, EnhancedCode{4, 7, 0}, c.srv.hostname()+" Too many errors, closing connection")
+		c.flush()
+		return false
+	}
+	c.reply(code, enh, msg)
+	return true
+}
