@@ -1,7 +1,27 @@
-// Package smtp implements SMTP (RFC 5321) and LMTP (RFC 2033).
+// Package smtp implements SMTP (RFC 5321) and LMTP (RFC 2033): a wire
+// codec, a server and a client.
 //
-// This part of the package is the wire codec, usable on its own for
-// conformance tests:
+// The server (server.go, conn.go) is shaped like net/http's: a Server whose
+// zero value works with documented defaults, Serve, ListenAndServe,
+// Shutdown and Close; a Handler gives a Session per connection, which gets
+// the envelope and the message. It answers as RFC 5321 says (503 for bad
+// sequences, 501 for syntax, 500 for unknown commands, 552 for size), ends
+// DATA only at CRLF.CRLF and rejects bare CR or LF after reading to the
+// real end (no SMTP smuggling), discards what a client pipelined before a
+// STARTTLS handshake (CVE-2011-0411), offers AUTH (package sasl) only over
+// TLS or loopback unless told otherwise, and bounds line length, message
+// size, recipients, errors, failed authentications and idle time.
+// Extensions: PIPELINING, 8BITMIME, SIZE, STARTTLS, AUTH,
+// ENHANCEDSTATUSCODES, SMTPUTF8, DSN (parameters parsed and passed on),
+// CHUNKING, BINARYMIME; LMTP with one reply per recipient.
+//
+// The client (client.go, client_send.go) dials or wraps a connection, says
+// EHLO (HELO as fallback), STARTTLS, AUTH, and sends with MAIL/RCPT/DATA or
+// BDAT; Send pipelines when the server offers PIPELINING and returns one
+// result per recipient. Every call takes a context; no argument with CR or
+// LF is ever sent, and no bare CR or LF goes out inside DATA.
+//
+// The wire codec is usable on its own for conformance tests:
 //
 //   - ParseCommand splits a command line into its verb and arguments;
 //     ParseMailFrom and ParseRcptTo read the paths of MAIL and RCPT
