@@ -2,7 +2,6 @@ package smtp
 
 import (
 	"context"
-	"crypto/tls"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,8 @@ import (
 // second Send on the same connection, and a dot-stuffed body.
 func TestClientAgainstServer(t *testing.T) {
 	b := &testBackend{rejectTo: map[string]error{"nobody@y.test": &Error{Code: 550, EnhancedCode: EnhancedCode{5, 1, 1}, Message: "no such user"}}}
-	srv := &Server{Handler: b, TLSConfig: serverTLSConfig(t), AuthDelay: -1,
+	srvTLS, cliTLS := selfSigned(t, "mx.test")
+	srv := &Server{Handler: b, TLSConfig: srvTLS, AuthDelay: -1,
 		Auth: map[string]sasl.ServerFactory{sasl.Plain: func() sasl.Server {
 			return sasl.NewPlainServer(func(ctx context.Context, identity, user, pass string) (string, error) {
 				if user == "user" && pass == "pass" {
@@ -37,7 +37,7 @@ func TestClientAgainstServer(t *testing.T) {
 	require.NoError(t, c.Hello(ctx, "client.test"))
 	ok, _ := c.Extension("PIPELINING")
 	assert.True(t, ok)
-	require.NoError(t, c.StartTLS(ctx, &tls.Config{InsecureSkipVerify: true}))
+	require.NoError(t, c.StartTLS(ctx, cliTLS)) // the certificate is verified
 	require.NoError(t, c.Auth(ctx, sasl.NewPlainClient("", "user", "pass")))
 
 	body := "Subject: hi\r\n\r\n.leading dot\r\nbare LF\nend\r\n"

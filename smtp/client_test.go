@@ -268,13 +268,16 @@ func TestClientRefusesInjection(t *testing.T) {
 	wait(t, errc)
 }
 
-func selfSigned(t testing.TB) (*tls.Config, *tls.Config) {
+// selfSigned returns a server TLS configuration with a certificate for
+// host, and a client configuration that trusts it.
+func selfSigned(t testing.TB, host string) (*tls.Config, *tls.Config) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "mx.example.org"},
-		DNSNames:     []string{"mx.example.org"},
+		Subject:      pkix.Name{CommonName: host},
+		DNSNames:     []string{host},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
@@ -287,11 +290,11 @@ func selfSigned(t testing.TB) (*tls.Config, *tls.Config) {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	srv := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	return srv, &tls.Config{RootCAs: pool}
+	return srv, &tls.Config{RootCAs: pool, ServerName: host}
 }
 
 func TestClientStartTLSAndAuth(t *testing.T) {
-	srvCfg, cliCfg := selfSigned(t)
+	srvCfg, cliCfg := selfSigned(t, "mx.example.org")
 	conn, errc := fakeServer(t, `S: 220 mx.example.org
 C: EHLO me.example
 S: 250-mx.example.org
@@ -320,7 +323,7 @@ S: 235 2.7.0 ok`, srvCfg)
 }
 
 func TestClientDial(t *testing.T) {
-	srvCfg, cliCfg := selfSigned(t)
+	srvCfg, cliCfg := selfSigned(t, "mx.example.org")
 	for _, implicit := range []bool{false, true} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
