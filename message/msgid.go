@@ -142,19 +142,10 @@ func validMessageID(id string, utf8 bool) bool {
 // dot-atom-text or a domain literal), "localhost" is used instead, so the
 // result is always a well-formed msg-id in any message.
 func GenerateMessageID(domain string) string {
-	if !addrIsDotAtom(domain) && !msgidIsLiteral(domain) || msgidHasSpecial(domain) || !msgidASCII(domain) {
+	if !addrIsDotAtom(domain) && !msgidIsLiteral(domain) || msgidHasSpecial(domain) || !isASCII(domain) {
 		domain = "localhost"
 	}
 	return strings.ToLower(rand.Text()) + "@" + domain
-}
-
-func msgidASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // msgidHasSpecial reports characters a message id must not carry even
