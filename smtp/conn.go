@@ -252,7 +252,11 @@ func (c *Conn) resetTx() {
 	}
 	c.inTx, c.utf8, c.binary = false, false, false
 	c.rcpts = nil
-	c.bdat.Reset()
+	if c.bdat.Cap() > 64<<10 {
+		c.bdat = bytes.Buffer{} // an idle connection does not keep a large message's memory
+	} else {
+		c.bdat.Reset()
+	}
 	c.bdatUsed = false
 }
 
