@@ -40,8 +40,7 @@ type Conn struct {
 	utf8     bool
 	binary   bool
 	rcpts    []string
-	bdat     bytes.Buffer
-	bdatUsed bool
+	pending  *pendingCommand // read during BDAT, not yet run
 
 	errors       int
 	authFailures int
@@ -171,11 +170,10 @@ func (c *Conn) serve() {
 		}
 		// Idle means blocked waiting for the client: pipelined commands
 		// already buffered are served before Shutdown may close.
-		if !c.setIdle(c.br.Buffered() == 0) {
+		if !c.setIdle(c.br.Buffered() == 0 && c.pending == nil) {
 			return
 		}
-		c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.ReadTimeout, DefaultReadTimeout)))
-		line, err := c.readLine(max(maxLine, maxAuthLine))
+		line, err := c.readCommand()
 		if !c.setIdle(false) {
 			return
 		}
@@ -204,6 +202,24 @@ func (c *Conn) serve() {
 			return
 		}
 	}
+}
+
+// pendingCommand is a command line read while a BDAT transaction waited
+// for its next chunk, given back to the command loop.
+type pendingCommand struct {
+	line []byte
+	err  error
+}
+
+// readCommand reads the next command line, at most the AUTH limit long
+// (the caller checks the ordinary limit), or returns the pending one.
+func (c *Conn) readCommand() ([]byte, error) {
+	if p := c.pending; p != nil {
+		c.pending = nil
+		return p.line, p.err
+	}
+	c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.ReadTimeout, DefaultReadTimeout)))
+	return c.readLine(max(orDefault(c.srv.MaxLineLength, DefaultMaxCommandLineLength), maxAuthLine))
 }
 
 func (c *Conn) flush() error {
@@ -246,12 +262,6 @@ func (c *Conn) resetTx() {
 	}
 	c.inTx, c.utf8, c.binary = false, false, false
 	c.rcpts = nil
-	if c.bdat.Cap() > 64<<10 {
-		c.bdat = bytes.Buffer{} // an idle connection does not keep a large message's memory
-	} else {
-		c.bdat.Reset()
-	}
-	c.bdatUsed = false
 }
 
 // handle runs one command; it reports false when the connection must close.

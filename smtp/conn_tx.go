@@ -1,7 +1,6 @@
 package smtp
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -91,9 +90,6 @@ func (c *Conn) rcpt(args string) bool {
 	if !c.inTx {
 		return c.badCommand(503, EnhancedCode{5, 5, 1}, "Need MAIL before RCPT")
 	}
-	if c.bdatUsed {
-		return c.badCommand(503, EnhancedCode{5, 5, 1}, "RCPT after BDAT")
-	}
 	to, params, err := ParseRcptTo(args, c.utf8)
 	if err != nil {
 		return c.syntax(err)
@@ -151,7 +147,7 @@ func (c *Conn) data(args string) bool {
 	if !c.inTx || len(c.rcpts) == 0 {
 		return c.badCommand(503, EnhancedCode{5, 5, 1}, "Need RCPT before DATA")
 	}
-	if c.binary || c.bdatUsed {
+	if c.binary {
 		return c.badCommand(503, EnhancedCode{5, 5, 1}, "Use BDAT for this transaction")
 	}
 	c.reply(354, EnhancedCode{}, "Start mail input; end with <CRLF>.<CRLF>")
@@ -195,6 +191,11 @@ func (c *Conn) deliver(er *msgReader, drain func() error) bool {
 	case errors.Is(er.err, dotstuff.ErrTooLarge), errors.Is(er.err, errChunkTooLarge):
 		result = &Error{Code: 552, EnhancedCode: EnhancedCode{5, 3, 4}, Message: "Message size exceeds fixed maximum message size"}
 		statuses = nil
+	case errors.Is(er.err, errBDATInterrupted):
+		// RFC 3030 2.: the message is abandoned; the command that
+		// interrupted it (RSET, QUIT, a bad BDAT, ...) is answered next.
+		c.resetTx()
+		return true
 	default:
 		// the connection failed mid-message
 		c.resetTx()
@@ -232,8 +233,10 @@ type lmtpStatus map[string]error
 
 func (m lmtpStatus) SetStatus(rcpt string, err error) { m[rcpt] = err }
 
-// bdatCmd answers BDAT (RFC 3030 2.): it reads the chunk, and the message
-// goes to the session after the LAST one.
+// bdatCmd answers the BDAT that starts a message (RFC 3030 2.). The
+// message goes to the session as it arrives: the session's reader
+// acknowledges each chunk and reads the next BDAT itself, so no chunk is
+// held in memory, and the reply to the LAST chunk is the result.
 func (c *Conn) bdatCmd(args string) bool {
 	size, last, err := ParseBdat(args)
 	if err != nil {
@@ -243,29 +246,106 @@ func (c *Conn) bdatCmd(args string) bool {
 	defer func() { c.inData = false }()
 	if !c.inTx || len(c.rcpts) == 0 {
 		// The chunk follows the command anyway: read it to stay in sync.
+		// This is also the answer to a BDAT after a failed or LAST one.
 		if _, err := io.CopyN(io.Discard, c.br, size); err != nil {
 			return false
 		}
 		return c.badCommand(503, EnhancedCode{5, 5, 1}, "Need RCPT before BDAT")
 	}
-	c.bdatUsed = true
-	if int64(c.bdat.Len())+size > c.srv.maxMessageBytes() {
-		if _, err := io.CopyN(io.Discard, c.br, size); err != nil {
+	r := &bdatReader{c: c}
+	if err := r.chunk(size, last); err != nil {
+		if !errors.Is(err, errChunkTooLarge) {
 			return false
 		}
 		c.reply(552, EnhancedCode{5, 3, 4}, "Message size exceeds fixed maximum message size")
 		c.resetTx()
 		return true
 	}
-	if _, err := io.CopyN(&c.bdat, c.br, size); err != nil {
-		return false
+	return c.deliver(&msgReader{r: r}, func() error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+}
+
+// errBDATInterrupted ends a BDAT message when a command other than BDAT
+// comes before the LAST chunk; the command runs next.
+var errBDATInterrupted = errors.New("smtp: BDAT transaction interrupted by another command")
+
+// bdatReader reads the chunks of one BDAT message (RFC 3030 2.) as one
+// stream.
+type bdatReader struct {
+	c         *Conn
+	size      int64 // size of the current chunk
+	remaining int64 // octets of the current chunk still to read
+	last      bool  // the current chunk is the LAST one
+	total     int64 // octets of every chunk so far
+	err       error // sticky
+}
+
+// chunk starts a chunk of size octets. A chunk that would take the
+// message over the size limit is read and discarded (RFC 3030 2.: the
+// data is accepted and discarded before the error reply).
+func (r *bdatReader) chunk(size int64, last bool) error {
+	if size > r.c.srv.maxMessageBytes()-r.total {
+		if _, err := io.CopyN(io.Discard, r.c.br, size); err != nil {
+			return err
+		}
+		return errChunkTooLarge
 	}
-	if !last {
-		c.reply(250, EnhancedCode{2, 0, 0}, strconv.FormatInt(size, 10)+" octets received")
-		return true
+	r.size, r.remaining, r.last = size, size, last
+	r.total += size
+	return nil
+}
+
+func (r *bdatReader) Read(p []byte) (int, error) {
+	for r.err == nil && r.remaining == 0 {
+		if r.last {
+			return 0, io.EOF
+		}
+		r.err = r.next()
 	}
-	er := &msgReader{r: bytes.NewReader(c.bdat.Bytes())}
-	return c.deliver(er, func() error { return nil })
+	if r.err != nil {
+		return 0, r.err
+	}
+	if int64(len(p)) > r.remaining {
+		p = p[:r.remaining]
+	}
+	n, err := r.c.br.Read(p)
+	r.remaining -= int64(n)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		r.err = err
+	}
+	return n, err
+}
+
+// next acknowledges the chunk just read and reads the command after it:
+// the next BDAT, or another command that ends the message unfinished.
+func (r *bdatReader) next() error {
+	c := r.c
+	c.reply(250, EnhancedCode{2, 0, 0}, strconv.FormatInt(r.size, 10)+" octets received")
+	if c.br.Buffered() == 0 {
+		if err := c.flush(); err != nil {
+			return err
+		}
+	}
+	c.inData = false
+	line, err := c.readCommand()
+	c.inData = true
+	if err != nil && !errors.Is(err, errLineTooLong) {
+		return err
+	}
+	if err == nil {
+		if cmd, perr := ParseCommand(line); perr == nil && cmd.Verb == "BDAT" {
+			if size, last, perr := ParseBdat(cmd.Args); perr == nil {
+				return r.chunk(size, last)
+			}
+		}
+	}
+	c.pending = &pendingCommand{line: line, err: err}
+	return errBDATInterrupted
 }
 
 // validNotifyParam reports whether v is "NEVER" or a list of SUCCESS, FAILURE
