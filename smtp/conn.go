@@ -36,11 +36,11 @@ type Conn struct {
 	session  Session
 
 	// transaction
-	inTx     bool
-	utf8     bool
-	binary   bool
-	rcpts    []string
-	pending  *pendingCommand // read during BDAT, not yet run
+	inTx    bool
+	utf8    bool
+	binary  bool
+	rcpts   []string
+	pending *pendingCommand // read during BDAT, not yet run
 
 	errors       int
 	authFailures int
