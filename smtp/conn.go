@@ -25,9 +25,17 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	capIP string // the IP address the per-IP cap counts this connection under
+
 	mu     sync.Mutex // guards idle and closed against Shutdown
 	idle   bool
 	closed bool
+
+	// What a PROXY header or XCLIENT said of the original client; nil
+	// and "" when nothing did.
+	remoteAddr, localAddr net.Addr
+	remoteName            string
+	xclientTrusted        bool // the client may use XCLIENT
 
 	tlsState *tls.ConnectionState
 	helo     string
@@ -55,11 +63,28 @@ func newConn(s *Server, nc net.Conn) *Conn {
 	return c
 }
 
-// RemoteAddr returns the client's address.
-func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+// RemoteAddr returns the client's address: the original client's when a
+// PROXY header (Server.ProxyProtocol) or a trusted XCLIENT gave it.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.remoteAddr != nil {
+		return c.remoteAddr
+	}
+	return c.nc.RemoteAddr()
+}
 
-// LocalAddr returns the server's address of the connection.
-func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+// LocalAddr returns the server's address of the connection, or the one
+// the original client connected to when a PROXY header or XCLIENT gave
+// it.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.localAddr != nil {
+		return c.localAddr
+	}
+	return c.nc.LocalAddr()
+}
+
+// RemoteHostname returns the client's host name as a trusted front end
+// gave it with XCLIENT NAME, or "" (the server does no DNS lookups).
+func (c *Conn) RemoteHostname() string { return c.remoteName }
 
 // Server returns the server the connection belongs to.
 func (c *Conn) Server() *Server { return c.srv }
@@ -83,7 +108,7 @@ func (c *Conn) AuthIdentity() string { return c.authID }
 func (c *Conn) Context() context.Context { return c.ctx }
 
 func (c *Conn) log() *slog.Logger {
-	return c.srv.logger().With("remote", c.nc.RemoteAddr().String())
+	return c.srv.logger().With("remote", c.RemoteAddr().String())
 }
 
 // closeIfIdle answers 421 and closes the connection if it waits for a
@@ -138,24 +163,11 @@ func (c *Conn) serve() {
 		st := tc.ConnectionState()
 		c.tlsState = &st
 	}
-	sess, err := c.srv.Handler.NewSession(c)
-	if err != nil {
-		var se *Error
-		if errors.As(err, &se) {
-			c.bw.Write(se.Format())
-		} else {
-			c.log().Error("smtp: new session", "err", err)
-			c.reply(421, EnhancedCode{4, 3, 2}, c.srv.hostname()+" Service not available")
-		}
+	c.xclientTrusted = c.srv.XCLIENT != nil && c.srv.XCLIENT(c.RemoteAddr())
+	if !c.greet() {
 		c.flush()
 		return
 	}
-	c.session = sess
-	proto := "ESMTP"
-	if c.srv.LMTP {
-		proto = "LMTP"
-	}
-	c.reply(220, EnhancedCode{}, c.srv.hostname()+" "+proto+" Service ready")
 	maxLine := orDefault(c.srv.MaxLineLength, DefaultMaxCommandLineLength)
 	for {
 		if c.br.Buffered() == 0 {
@@ -202,6 +214,29 @@ func (c *Conn) serve() {
 			return
 		}
 	}
+}
+
+// greet starts the session and sends the greeting (RFC 5321 4.3.1); it
+// reports false, after answering, if the Handler refused the session.
+func (c *Conn) greet() bool {
+	sess, err := c.srv.Handler.NewSession(c)
+	if err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			c.bw.Write(se.Format())
+		} else {
+			c.log().Error("smtp: new session", "err", err)
+			c.reply(421, EnhancedCode{4, 3, 2}, c.srv.hostname()+" Service not available")
+		}
+		return false
+	}
+	c.session = sess
+	proto := "ESMTP"
+	if c.srv.LMTP {
+		proto = "LMTP"
+	}
+	c.reply(220, EnhancedCode{}, c.srv.hostname()+" "+proto+" Service ready")
+	return true
 }
 
 // pendingCommand is a command line read while a BDAT transaction waited
@@ -313,6 +348,8 @@ func (c *Conn) handle(line []byte) bool {
 		return c.startTLS(cmd.Args)
 	case "AUTH":
 		return c.auth(cmd.Args)
+	case "XCLIENT":
+		return c.xclient(cmd.Args)
 	default:
 		return c.badCommand(500, EnhancedCode{5, 5, 2}, "Syntax error, command unrecognized")
 	}
@@ -335,9 +372,18 @@ func (c *Conn) hello(cmd Command) bool {
 	}
 	lines := []string{host + " Hello " + name,
 		"PIPELINING", "8BITMIME", "SIZE " + strconv.FormatInt(c.srv.maxMessageBytes(), 10),
-		"ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "BINARYMIME", "DSN"}
+		"ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "BINARYMIME", "DSN",
+		// RFC 9422 4.: the limits this server enforces.
+		"LIMITS RCPTMAX=" + strconv.Itoa(orDefault(c.srv.MaxRecipients, DefaultMaxRecipients))}
 	if c.srv.TLSConfig != nil && c.tlsState == nil {
 		lines = append(lines, "STARTTLS")
+	}
+	if c.tlsState != nil {
+		// RFC 8689 2.: meaningful only once the session is under TLS.
+		lines = append(lines, "REQUIRETLS")
+	}
+	if c.xclientTrusted {
+		lines = append(lines, "XCLIENT "+xclientAttrs)
 	}
 	if c.authAllowed() {
 		mechs := make([]string, 0, len(c.srv.Auth))

@@ -19,7 +19,7 @@ func (c *Conn) authAllowed() bool {
 	if c.tlsState != nil || c.srv.AllowInsecureAuth {
 		return true
 	}
-	return sasl.AllowPlaintext(c.nc.RemoteAddr().String(), false)
+	return sasl.AllowPlaintext(c.RemoteAddr().String(), false)
 }
 
 // startTLS answers STARTTLS (RFC 3207 4.).

@@ -56,6 +56,15 @@ func (c *Conn) mail(args string) bool {
 				return c.badCommand(501, EnhancedCode{5, 5, 4}, "SMTPUTF8 takes no value")
 			}
 			p.SMTPUTF8 = true
+		case "REQUIRETLS":
+			if kv.Value != "" {
+				return c.badCommand(501, EnhancedCode{5, 5, 4}, "REQUIRETLS takes no value")
+			}
+			// RFC 8689 2.: the option is only valid in a TLS session.
+			if c.tlsState == nil {
+				return c.badCommand(530, EnhancedCode{5, 7, 10}, "REQUIRETLS needs a TLS session")
+			}
+			p.RequireTLS = true
 		case "RET":
 			v := strings.ToUpper(kv.Value)
 			if v != "FULL" && v != "HDRS" {

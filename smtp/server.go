@@ -39,6 +39,20 @@ type Server struct {
 	MaxErrors       int           // bad commands before 421 and close; DefaultMaxErrors if 0
 	MaxAuthFailures int           // failed AUTHs before 421 and close; DefaultMaxAuthFailures if 0
 
+	// MaxConnections caps the connections served at once;
+	// DefaultMaxConnections if 0, no cap if negative. MaxConnectionsPerIP
+	// caps those from one IP address (loopback addresses are exempt);
+	// DefaultMaxConnectionsPerIP if 0, no cap if negative. A connection
+	// over a cap is answered 421 and closed.
+	MaxConnections      int
+	MaxConnectionsPerIP int
+
+	// XCLIENT tells whether the client at addr is a trusted front end (a
+	// proxy or a content filter) that may use XCLIENT to give the
+	// original client's address, host name and login, as Postfix's
+	// XCLIENT extension does. nil trusts nobody.
+	XCLIENT func(addr net.Addr) bool
+
 	// AllowInsecureAuth offers AUTH on connections without TLS. Without it
 	// AUTH is offered only over TLS or from a loopback address.
 	AllowInsecureAuth bool
@@ -58,6 +72,7 @@ type Server struct {
 	mu         sync.Mutex
 	listeners  map[*net.Listener]struct{}
 	conns      map[*Conn]struct{}
+	perIP      map[string]int
 	inShutdown atomic.Bool
 	connWG     sync.WaitGroup
 }
@@ -112,13 +127,14 @@ type StatusCollector interface {
 
 // MailParams are the parameters of MAIL FROM.
 type MailParams struct {
-	Size     int64  // SIZE (RFC 1870); 0 if absent
-	Body     string // BODY: "7BIT", "8BITMIME" (RFC 6152) or "BINARYMIME" (RFC 3030); "" if absent
-	SMTPUTF8 bool   // SMTPUTF8 (RFC 6531)
-	Ret      string // RET (RFC 3461): "FULL" or "HDRS"
-	EnvID    string // ENVID (RFC 3461), xtext-decoded
-	Auth     string // AUTH (RFC 4954 5.), xtext-decoded
-	Params   Params // all parameters as given
+	Size       int64  // SIZE (RFC 1870); 0 if absent
+	Body       string // BODY: "7BIT", "8BITMIME" (RFC 6152) or "BINARYMIME" (RFC 3030); "" if absent
+	SMTPUTF8   bool   // SMTPUTF8 (RFC 6531)
+	RequireTLS bool   // REQUIRETLS (RFC 8689): relay the message only over verified TLS
+	Ret        string // RET (RFC 3461): "FULL" or "HDRS"
+	EnvID      string // ENVID (RFC 3461), xtext-decoded
+	Auth       string // AUTH (RFC 4954 5.), xtext-decoded
+	Params     Params // all parameters as given
 }
 
 // RcptParams are the parameters of RCPT TO.
@@ -188,9 +204,14 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		delay = 0
 		c := newConn(s, nc)
-		if !s.trackConn(c, true) {
+		ok, full := s.trackConn(c, true)
+		if !ok {
 			nc.Close()
 			return ErrServerClosed
+		}
+		if full {
+			go refuseConn(nc, s.hostname())
+			continue
 		}
 		go c.serve()
 	}
@@ -213,23 +234,65 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 	return true
 }
 
-func (s *Server) trackConn(c *Conn, add bool) bool {
+// trackConn adds or removes c. Adding reports false once the server is
+// shutting down, and full when c is over a connection cap (c is then
+// not added).
+func (s *Server) trackConn(c *Conn, add bool) (ok, full bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if add {
-		if s.inShutdown.Load() {
-			return false
+	if !add {
+		if _, ok := s.conns[c]; ok {
+			delete(s.conns, c)
+			if ip := c.capIP; ip != "" {
+				if s.perIP[ip]--; s.perIP[ip] <= 0 {
+					delete(s.perIP, ip)
+				}
+			}
+			s.connWG.Done()
 		}
-		if s.conns == nil {
-			s.conns = make(map[*Conn]struct{})
-		}
-		s.conns[c] = struct{}{}
-		s.connWG.Add(1)
-	} else if _, ok := s.conns[c]; ok {
-		delete(s.conns, c)
-		s.connWG.Done()
+		return true, false
 	}
-	return true
+	if s.inShutdown.Load() {
+		return false, false
+	}
+	if m := orDefault(s.MaxConnections, DefaultMaxConnections); s.MaxConnections >= 0 && len(s.conns) >= m {
+		return true, true
+	}
+	ip := connIP(c.nc)
+	if ip != "" {
+		if m := orDefault(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP); s.MaxConnectionsPerIP >= 0 && s.perIP[ip] >= m {
+			return true, true
+		}
+		if s.perIP == nil {
+			s.perIP = make(map[string]int)
+		}
+		s.perIP[ip]++
+		c.capIP = ip
+	}
+	if s.conns == nil {
+		s.conns = make(map[*Conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	s.connWG.Add(1)
+	return true, false
+}
+
+// connIP is the IP address a per-IP cap counts nc under: "" for loopback
+// and non-IP addresses, which are not capped.
+func connIP(nc net.Conn) string {
+	ta, ok := nc.RemoteAddr().(*net.TCPAddr)
+	if !ok || ta.IP.IsLoopback() {
+		return ""
+	}
+	return ta.IP.String()
+}
+
+// refuseConn answers a connection over a cap (RFC 5321 3.1: 421 instead
+// of the greeting) and closes it.
+func refuseConn(nc net.Conn, host string) {
+	nc.SetWriteDeadline(time.Now().Add(time.Second))
+	nc.Write(FormatReply(421, EnhancedCode{4, 7, 0}, host+" Too many connections, try again later"))
+	nc.Close()
 }
 
 func (s *Server) closeListeners() error {

@@ -13,9 +13,14 @@ const (
 	DefaultMaxRecipients   = 100
 	DefaultMaxErrors       = 10
 	DefaultMaxAuthFailures = 3
-	DefaultReadTimeout     = 5 * time.Minute // RFC 5321 4.5.3.2.7: 5 minutes
-	DefaultDataTimeout     = 3 * time.Minute // RFC 5321 4.5.3.2.5: 3 minutes per data block
-	DefaultWriteTimeout    = 5 * time.Minute
+	// DefaultMaxConnections is the cap on connections served at once.
+	DefaultMaxConnections = 1000
+	// DefaultMaxConnectionsPerIP is the cap on connections from one IP
+	// address (Postfix's smtpd_client_connection_count_limit is 50).
+	DefaultMaxConnectionsPerIP = 50
+	DefaultReadTimeout         = 5 * time.Minute // RFC 5321 4.5.3.2.7: 5 minutes
+	DefaultDataTimeout         = 3 * time.Minute // RFC 5321 4.5.3.2.5: 3 minutes per data block
+	DefaultWriteTimeout        = 5 * time.Minute
 )
 
 func (s *Server) maxMessageBytes() int64 {
