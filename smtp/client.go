@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,18 +45,19 @@ type Client struct {
 	// messages; 0 means DefaultChunkSize.
 	ChunkSize int
 
-	conn   net.Conn
-	host   string // server name, for TLS and sasl.AllowPlaintext
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	tls    bool
-	err    error // sticky: connection out of sync or closed
-	helloD bool
-	ext    map[string]string // EHLO keywords, upper-case, to parameters
-	auth   []string          // AUTH mechanisms
-	size   int64             // SIZE limit, 0 for none or unknown
-	inTx   bool              // MAIL accepted and the transaction not ended
-	rcpts  int               // recipients accepted in the transaction
+	conn    net.Conn
+	host    string // server name, for TLS and sasl.AllowPlaintext
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	tls     bool
+	err     error // sticky: connection out of sync or closed
+	helloD  bool
+	ext     map[string]string // EHLO keywords, upper-case, to parameters
+	auth    []string          // AUTH mechanisms
+	size    int64             // SIZE limit, 0 for none or unknown
+	rcptMax int               // LIMITS RCPTMAX (RFC 9422), 0 for none
+	inTx    bool              // MAIL accepted and the transaction not ended
+	rcpts   int               // recipients accepted in the transaction
 }
 
 // Dial connects to the SMTP server at addr ("host:port") and reads its
@@ -269,7 +271,7 @@ func (c *Client) unexpected(r *Reply) error {
 // after the greeting line), SIZE (RFC 1870) and AUTH (RFC 4954).
 func (c *Client) parseExtensions(lines []string) {
 	c.ext = make(map[string]string, len(lines))
-	c.auth, c.size = nil, 0
+	c.auth, c.size, c.rcptMax = nil, 0, 0
 	for _, l := range lines[1:] {
 		kw, params, _ := strings.Cut(strings.TrimSpace(l), " ")
 		if kw == "" {
@@ -277,8 +279,23 @@ func (c *Client) parseExtensions(lines []string) {
 		}
 		kw = strings.ToUpper(kw)
 		params = strings.TrimSpace(params)
+		if strings.HasPrefix(kw, "AUTH=") {
+			// The pre-standard form some servers still send.
+			kw, params = "AUTH", kw[5:]+" "+params
+			if _, ok := c.ext[kw]; ok {
+				continue
+			}
+		}
 		c.ext[kw] = params
 		switch kw {
+		case "LIMITS":
+			// RFC 9422 4.: limit *(SP limit), limit = name "=" value.
+			for _, f := range strings.Fields(params) {
+				name, v, _ := strings.Cut(f, "=")
+				if n, err := strconv.Atoi(v); err == nil && n > 0 && strings.EqualFold(name, "RCPTMAX") {
+					c.rcptMax = n
+				}
+			}
 		case "SIZE":
 			if n, err := strconv.ParseInt(params, 10, 64); err == nil && n > 0 {
 				c.size = n
@@ -305,6 +322,11 @@ func (c *Client) MaxMessageSize() int64 { return c.size }
 // AuthMechanisms returns the SASL mechanisms the server offered
 // (RFC 4954 3.), upper-case.
 func (c *Client) AuthMechanisms() []string { return c.auth }
+
+// MaxRecipients returns the recipients per transaction the server
+// declared with LIMITS RCPTMAX (RFC 9422), or 0 when it declared none.
+// Send keeps to it.
+func (c *Client) MaxRecipients() int { return c.rcptMax }
 
 // TLS reports whether the connection is encrypted.
 func (c *Client) TLS() bool { return c.tls }
@@ -388,6 +410,9 @@ func (c *Client) Auth(ctx context.Context, a sasl.Client) error {
 	}
 	if plaintextMech(mech) && !sasl.AllowPlaintext(c.host, c.tls) {
 		return errors.New("smtp: refusing " + mech + " without TLS to " + c.host)
+	}
+	if !slices.Contains(c.auth, strings.ToUpper(mech)) {
+		return errors.New("smtp: the server does not offer AUTH " + mech)
 	}
 	parts := []string{"AUTH ", mech}
 	if ir != nil {

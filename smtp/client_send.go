@@ -3,6 +3,7 @@ package smtp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -316,6 +317,12 @@ var ErrNoRecipients = errors.New("smtp: no recipient accepted")
 // at a time. A transaction left open by an earlier call is reset first,
 // so a Client sends message after message.
 //
+// When the server limits recipients per transaction (LIMITS RCPTMAX,
+// RFC 9422), Send sends that many per transaction: if msg is an
+// io.Seeker it is rewound for each further transaction, otherwise the
+// recipients past the limit are not sent and get a temporary 452 4.5.3
+// error, for the caller to retry.
+//
 // perRecipient holds one entry per recipient, nil where the recipient
 // was accepted (and, in LMTP mode, delivered). err is non-nil when the
 // message was not sent to anyone: a MAIL or DATA refusal (an *Error), an
@@ -337,14 +344,74 @@ func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Read
 			return nil, err
 		}
 	}
+	// RFC 3030 3.: a BINARYMIME body goes with BDAT only.
+	bdat := opts != nil && strings.EqualFold(opts.Body, "BINARYMIME")
+	if c.rcptMax == 0 || len(rcpts) <= c.rcptMax {
+		return c.sendTx(ctx, mail, rcpts, msg, bdat)
+	}
+
+	// RFC 9422 5.2: no more than RCPTMAX recipients per transaction. The
+	// others go in further transactions when msg can be read again.
+	perRecipient = make([]error, len(to))
+	seeker, _ := msg.(io.Seeker)
+	var start int64
+	if seeker != nil {
+		if start, err = seeker.Seek(0, io.SeekCurrent); err != nil {
+			seeker = nil
+		}
+	}
+	var firstErr error
+	sent := false
+	for lo := 0; lo < len(rcpts); lo += c.rcptMax {
+		hi := min(lo+c.rcptMax, len(rcpts))
+		var txErr error
+		if lo > 0 && seeker == nil {
+			txErr = &Error{Code: 452, EnhancedCode: EnhancedCode{4, 5, 3},
+				Message: "Not sent: the server takes " + strconv.Itoa(c.rcptMax) + " recipients per message (LIMITS RCPTMAX) and the message cannot be read again"}
+		} else if lo > 0 {
+			if _, txErr = seeker.Seek(start, io.SeekStart); txErr != nil {
+				txErr = fmt.Errorf("smtp: rewinding the message for more recipients: %w", txErr)
+			}
+		}
+		var per []error
+		if txErr == nil {
+			per, txErr = c.sendTx(ctx, mail, rcpts[lo:hi], msg, bdat)
+		}
+		for i := lo; i < hi; i++ {
+			switch {
+			case per != nil && per[i-lo] != nil:
+				perRecipient[i] = per[i-lo]
+			case txErr != nil:
+				perRecipient[i] = txErr
+			}
+		}
+		if txErr == nil {
+			sent = true
+		} else if firstErr == nil {
+			firstErr = txErr
+		}
+		if c.err != nil {
+			// The connection is gone: the rest cannot be sent.
+			for i := hi; i < len(rcpts); i++ {
+				perRecipient[i] = c.err
+			}
+			break
+		}
+	}
+	if sent {
+		return perRecipient, nil
+	}
+	return perRecipient, firstErr
+}
+
+// sendTx runs one mail transaction of Send.
+func (c *Client) sendTx(ctx context.Context, mail string, rcpts []string, msg io.Reader, bdat bool) (perRecipient []error, err error) {
 	if c.inTx {
 		if err := c.Reset(ctx); err != nil {
 			return nil, err
 		}
 	}
-	perRecipient = make([]error, len(to))
-	// RFC 3030 3.: a BINARYMIME body goes with BDAT only.
-	bdat := opts != nil && strings.EqualFold(opts.Body, "BINARYMIME")
+	perRecipient = make([]error, len(rcpts))
 	var accepted int
 	if c.has("PIPELINING") {
 		accepted, err = c.sendPipelined(ctx, mail, rcpts, perRecipient, bdat)

@@ -10,15 +10,18 @@
 // real end (no SMTP smuggling), discards what a client pipelined before a
 // STARTTLS handshake (CVE-2011-0411), offers AUTH (package sasl) only over
 // TLS or loopback unless told otherwise, and bounds line length, message
-// size, recipients, errors, failed authentications and idle time.
-// Extensions: PIPELINING, 8BITMIME, SIZE, STARTTLS, AUTH,
-// ENHANCEDSTATUSCODES, SMTPUTF8, DSN (parameters parsed and passed on),
-// CHUNKING, BINARYMIME; LMTP with one reply per recipient.
+// size, recipients, errors, failed authentications, connections (in all
+// and per IP address) and idle time. BDAT chunks reach the session as
+// they arrive; no message is held in memory by the server. Extensions:
+// PIPELINING, 8BITMIME, SIZE, STARTTLS, AUTH, ENHANCEDSTATUSCODES,
+// SMTPUTF8, DSN (parameters parsed and passed on), CHUNKING, BINARYMIME,
+// REQUIRETLS (RFC 8689), LIMITS (RFC 9422), and Postfix's XCLIENT for
+// trusted front ends; LMTP with one reply per recipient.
 //
 // The client (client.go, client_send.go) dials or wraps a connection, says
 // EHLO (HELO as fallback), STARTTLS, AUTH, and sends with MAIL/RCPT/DATA or
 // BDAT; Send pipelines when the server offers PIPELINING and returns one
-// result per recipient. Every call takes a context; no argument with CR or
+// result per recipient, keeping to the server's LIMITS RCPTMAX. Every call takes a context; no argument with CR or
 // LF is ever sent, and no bare CR or LF goes out inside DATA.
 //
 // The wire codec is usable on its own for conformance tests:
