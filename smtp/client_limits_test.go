@@ -84,3 +84,33 @@ S: 235 2.7.0 ok`, nil)
 	c.Close()
 	wait(t, errc)
 }
+
+func TestClientSendRcptOptions(t *testing.T) {
+	conn, errc := fakeServer(t, `S: 220 mx
+C: EHLO localhost
+S: 250-mx
+S: 250-PIPELINING
+S: 250 DSN
+C: MAIL FROM:<a@x> RET=HDRS
+C: RCPT TO:<b@y> NOTIFY=FAILURE,DELAY ORCPT=rfc822;b+2Bold@y
+C: RCPT TO:<c@y>
+C: DATA
+S: 250 ok
+S: 250 ok
+S: 250 ok
+S: 354 go
+C: hi
+C: .
+S: 250 ok`, nil)
+	c, err := NewClient(conn, "localhost")
+	require.NoError(t, err)
+	ctx := testCtx(t)
+	per, err := c.Send(ctx, "a@x", []string{"b@y", "c@y"}, strings.NewReader("hi\r\n"), &MailOptions{
+		Return: "HDRS",
+		Rcpt:   []*RcptOptions{{Notify: []string{"FAILURE", "DELAY"}, OriginalRecipient: "b+old@y"}},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []error{nil, nil}, per)
+	c.Close()
+	wait(t, errc)
+}

@@ -31,6 +31,9 @@ type MailOptions struct {
 	// Auth is the AUTH= identity (RFC 4954 5.); nil sends none, a
 	// pointer to "" sends AUTH=<>.
 	Auth *string
+	// Rcpt, used by Send only, gives the RCPT options of each recipient:
+	// Rcpt[i] goes with to[i]; a nil entry, or none, sends no parameter.
+	Rcpt []*RcptOptions
 }
 
 // RcptOptions are the ESMTP parameters of RCPT TO (RFC 3461 4.1, 4.2).
@@ -340,7 +343,11 @@ func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Read
 	}
 	rcpts := make([]string, len(to))
 	for i, t := range to {
-		if rcpts[i], err = c.rcptLine(t, nil); err != nil {
+		var ro *RcptOptions
+		if opts != nil && i < len(opts.Rcpt) {
+			ro = opts.Rcpt[i]
+		}
+		if rcpts[i], err = c.rcptLine(t, ro); err != nil {
 			return nil, err
 		}
 	}
