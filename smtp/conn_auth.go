@@ -109,7 +109,9 @@ func (c *Conn) auth(args string) bool {
 			c.reply(235, EnhancedCode{2, 7, 0}, "Authentication successful")
 			return true
 		}
-		c.reply(334, EnhancedCode{}, encodeSASLChallenge(challenge))
+		// RFC 4954 4.: "334", a space and the base64 challenge, the
+		// space there even when the challenge is empty.
+		c.bw.WriteString("334 " + encodeSASLChallenge(challenge) + "\r\n")
 		if c.flush() != nil {
 			return false
 		}

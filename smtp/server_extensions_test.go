@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/sasl"
 )
 
 // connInfo is what a session saw of its connection.
@@ -210,4 +212,20 @@ func TestServerXCLIENTUntrusted(t *testing.T) {
 	}
 	r = c.cmd("XCLIENT ADDR=192.0.2.7", 550)
 	assert.Equal(t, EnhancedCode{5, 7, 0}, r.EnhancedCode())
+}
+
+// RFC 4954 4.: an empty challenge is "334 " with its space; clients such
+// as go-smtp and net/smtp need it.
+func TestServerAuthEmptyChallenge(t *testing.T) {
+	addr := startTestServer(t, &Server{Handler: &testBackend{}, Auth: map[string]sasl.ServerFactory{
+		sasl.Plain: func() sasl.Server { return sasl.NewPlainServer(testPlainAuth) }}})
+	c := dialWire(t, addr)
+	c.expect(220)
+	c.cmd("EHLO c.test", 250)
+	c.send("AUTH PLAIN\r\n")
+	line, err := c.br.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "334 \r\n", line)
+	c.send(testB64("\x00user\x00pass") + "\r\n")
+	c.expect(235)
 }
