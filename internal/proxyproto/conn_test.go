@@ -252,7 +252,7 @@ func selfSigned(t *testing.T) tls.Certificate {
 }
 
 func TestListener(t *testing.T) {
-	l := NewListener(listen(t), 200*time.Millisecond)
+	l := NewListener(listen(t), time.Second)
 
 	dial := func(payload []byte) net.Conn {
 		c, err := net.Dial("tcp", l.Addr().String())
@@ -271,7 +271,7 @@ func TestListener(t *testing.T) {
 		c, err := l.Accept()
 		require.NoError(t, err)
 		defer c.Close()
-		assert.Less(t, time.Since(start), 150*time.Millisecond)
+		assert.Less(t, time.Since(start), 500*time.Millisecond, "well before the header timeout")
 		_, err = c.Read(make([]byte, 1))
 		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		_, err = c.Write([]byte("220 hello\r\n"))
@@ -306,4 +306,19 @@ func TestListener(t *testing.T) {
 		assert.Error(t, err, "the server side closed the connection")
 		assert.NotErrorIs(t, err, os.ErrDeadlineExceeded)
 	})
+}
+
+// TestWrapPeerClosedAfterHeader: a peer that sends the header and closes
+// still yields the header; the close shows on the next Read.
+func TestWrapPeerClosedAfterHeader(t *testing.T) {
+	server, client := pipe(t)
+	go func() {
+		client.Write([]byte("PROXY TCP4 192.0.2.1 198.51.100.2 56324 25\r\n"))
+		client.Close()
+	}()
+	c, h, err := Wrap(server, time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "tcp 192.0.2.1:56324", addrString(h.Source))
+	_, err = c.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF)
 }

@@ -30,10 +30,7 @@ func ExampleReadHeader() {
 // closes it when the header is missing or malformed.
 func ExampleWrap() {
 	server, client := net.Pipe()
-	go func() {
-		client.Write([]byte("PROXY TCP6 2001:db8::1 2001:db8::25 40000 25\r\n"))
-		client.Close()
-	}()
+	go client.Write([]byte("PROXY TCP6 2001:db8::1 2001:db8::25 40000 25\r\n"))
 
 	conn, _, err := proxyproto.Wrap(server, 5*time.Second)
 	if err != nil {
