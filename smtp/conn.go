@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/postkit/postkit/internal/proxyproto"
 )
 
 // Conn is one client connection. A Session may call its methods.
@@ -25,7 +27,8 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	capIP string // the IP address the per-IP cap counts this connection under
+	capIP       string // the IP address the per-IP cap counts this connection under
+	implicitTLS bool   // TLS from the first byte (ServeTLS)
 
 	mu     sync.Mutex // guards idle and closed against Shutdown
 	idle   bool
@@ -61,6 +64,14 @@ func newConn(s *Server, nc net.Conn) *Conn {
 	c.bw = bufio.NewWriterSize(nc, 4096)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
+}
+
+// setConn replaces the connection under c (PROXY, TLS).
+func (c *Conn) setConn(nc net.Conn) {
+	c.mu.Lock()
+	c.nc = nc
+	c.mu.Unlock()
+	c.bw.Reset(nc)
 }
 
 // RemoteAddr returns the client's address: the original client's when a
@@ -152,8 +163,27 @@ func (c *Conn) serve() {
 		c.srv.trackConn(c, false)
 	}()
 
+	if c.srv.ProxyProtocol {
+		pc, _, err := proxyproto.Wrap(c.nc, proxyproto.DefaultTimeout)
+		if err != nil {
+			c.log().Info("smtp: no valid PROXY header", "err", err)
+			return
+		}
+		c.setConn(pc)
+	}
+	if !c.srv.claimIP(c) {
+		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		if !c.implicitTLS {
+			c.nc.Write(tooManyConns(c.srv.hostname()))
+		}
+		return
+	}
+	if c.implicitTLS {
+		c.setConn(tls.Server(c.nc, c.srv.TLSConfig))
+	}
 	if tc, ok := c.nc.(*tls.Conn); ok {
-		// A listener from tls.NewListener: TLS from the first byte.
+		// ServeTLS, or a listener from tls.NewListener: TLS from the
+		// first byte.
 		ctx, cancel := context.WithTimeout(c.ctx, orDefault(c.srv.ReadTimeout, DefaultReadTimeout))
 		err := tc.HandshakeContext(ctx)
 		cancel()

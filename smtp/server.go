@@ -47,6 +47,15 @@ type Server struct {
 	MaxConnections      int
 	MaxConnectionsPerIP int
 
+	// ProxyProtocol makes every connection begin with a PROXY protocol
+	// header, version 1 or 2, as HAProxy and cloud load balancers send
+	// it; the addresses it gives become the connection's RemoteAddr and
+	// LocalAddr (and the per-IP cap counts them). A connection without a
+	// valid header within 10 seconds is closed without a reply. Set it
+	// only behind a proxy that sends the header on every connection:
+	// anyone who can connect directly can claim any address.
+	ProxyProtocol bool
+
 	// XCLIENT tells whether the client at addr is a trusted front end (a
 	// proxy or a content filter) that may use XCLIENT to give the
 	// original client's address, host name and login, as Postfix's
@@ -177,9 +186,41 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(l)
 }
 
+// ListenAndServeTLS listens on s.Addr (":465" if empty) and calls
+// ServeTLS.
+func (s *Server) ListenAndServeTLS() error {
+	if s.inShutdown.Load() {
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = ":465"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.ServeTLS(l)
+}
+
+// ServeTLS is Serve with TLS from the first byte (implicit TLS, RFC 8314
+// 3.3) using s.TLSConfig; the handshake happens in each connection's
+// goroutine, after the PROXY header when ProxyProtocol is set.
+func (s *Server) ServeTLS(l net.Listener) error {
+	if s.TLSConfig == nil {
+		return errors.New("smtp: ServeTLS needs Server.TLSConfig")
+	}
+	return s.serve(l, true)
+}
+
 // Serve accepts connections on l and serves each in its own goroutine. It
 // returns ErrServerClosed after Shutdown or Close, or the error of Accept.
+// A listener made by tls.NewListener gives implicit TLS too.
 func (s *Server) Serve(l net.Listener) error {
+	return s.serve(l, false)
+}
+
+func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Handler == nil {
 		return errors.New("smtp: Server.Handler is nil")
 	}
@@ -204,6 +245,7 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		delay = 0
 		c := newConn(s, nc)
+		c.implicitTLS = implicitTLS
 		ok, full := s.trackConn(c, true)
 		if !ok {
 			nc.Close()
@@ -235,19 +277,15 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 }
 
 // trackConn adds or removes c. Adding reports false once the server is
-// shutting down, and full when c is over a connection cap (c is then
-// not added).
+// shutting down, and full when the server is at MaxConnections (c is
+// then not added).
 func (s *Server) trackConn(c *Conn, add bool) (ok, full bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !add {
 		if _, ok := s.conns[c]; ok {
 			delete(s.conns, c)
-			if ip := c.capIP; ip != "" {
-				if s.perIP[ip]--; s.perIP[ip] <= 0 {
-					delete(s.perIP, ip)
-				}
-			}
+			s.releaseIPLocked(c)
 			s.connWG.Done()
 		}
 		return true, false
@@ -258,23 +296,41 @@ func (s *Server) trackConn(c *Conn, add bool) (ok, full bool) {
 	if m := orDefault(s.MaxConnections, DefaultMaxConnections); s.MaxConnections >= 0 && len(s.conns) >= m {
 		return true, true
 	}
-	ip := connIP(c.nc)
-	if ip != "" {
-		if m := orDefault(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP); s.MaxConnectionsPerIP >= 0 && s.perIP[ip] >= m {
-			return true, true
-		}
-		if s.perIP == nil {
-			s.perIP = make(map[string]int)
-		}
-		s.perIP[ip]++
-		c.capIP = ip
-	}
 	if s.conns == nil {
 		s.conns = make(map[*Conn]struct{})
 	}
 	s.conns[c] = struct{}{}
 	s.connWG.Add(1)
 	return true, false
+}
+
+// claimIP counts c against MaxConnectionsPerIP under its remote address
+// (after any PROXY header); it reports false when that IP is at the cap.
+func (s *Server) claimIP(c *Conn) bool {
+	ip := connIP(c.nc)
+	if ip == "" {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := orDefault(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP); s.MaxConnectionsPerIP >= 0 && s.perIP[ip] >= m {
+		return false
+	}
+	if s.perIP == nil {
+		s.perIP = make(map[string]int)
+	}
+	s.perIP[ip]++
+	c.capIP = ip
+	return true
+}
+
+func (s *Server) releaseIPLocked(c *Conn) {
+	if ip := c.capIP; ip != "" {
+		if s.perIP[ip]--; s.perIP[ip] <= 0 {
+			delete(s.perIP, ip)
+		}
+		c.capIP = ""
+	}
 }
 
 // connIP is the IP address a per-IP cap counts nc under: "" for loopback
@@ -291,8 +347,12 @@ func connIP(nc net.Conn) string {
 // of the greeting) and closes it.
 func refuseConn(nc net.Conn, host string) {
 	nc.SetWriteDeadline(time.Now().Add(time.Second))
-	nc.Write(FormatReply(421, EnhancedCode{4, 7, 0}, host+" Too many connections, try again later"))
+	nc.Write(tooManyConns(host))
 	nc.Close()
+}
+
+func tooManyConns(host string) []byte {
+	return FormatReply(421, EnhancedCode{4, 7, 0}, host+" Too many connections, try again later")
 }
 
 func (s *Server) closeListeners() error {

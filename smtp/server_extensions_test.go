@@ -139,18 +139,73 @@ func TestServerMaxConnectionsPerIP(t *testing.T) {
 		c := conn(tt.ip)
 		ok, full := srv.trackConn(c, true)
 		require.True(t, ok)
-		assert.Equal(t, tt.full, full, "connection %d from %s", i, tt.ip)
-		if !full {
-			added = append(added, c)
-		}
+		require.False(t, full)
+		assert.Equal(t, !tt.full, srv.claimIP(c), "connection %d from %s", i, tt.ip)
+		added = append(added, c)
 	}
 	srv.trackConn(added[0], false)
-	_, full := srv.trackConn(conn("192.0.2.1"), true)
-	assert.False(t, full, "a slot was freed")
+	assert.True(t, srv.claimIP(conn("192.0.2.1")), "a slot was freed")
 	for _, c := range added[1:] {
 		srv.trackConn(c, false)
 	}
 	assert.Equal(t, map[string]int{"192.0.2.1": 1}, srv.perIP)
+}
+
+func TestServerProxyProtocol(t *testing.T) {
+	b := &infoBackend{}
+	tlsCfg := serverTLSConfig(t)
+	srv := &Server{Handler: b, ProxyProtocol: true, MaxConnectionsPerIP: 1, TLSConfig: tlsCfg}
+	addr := startTestServer(t, srv)
+
+	c := dialWire(t, addr)
+	c.send("PROXY TCP4 192.0.2.10 198.51.100.2 40000 25\r\n")
+	c.expect(220)
+	c.cmd("EHLO c.test", 250)
+	c.cmd("STARTTLS", 220)
+	c.startTLS()
+	c.cmd("EHLO c.test", 250)
+
+	// The per-IP cap counts the address the header gave.
+	over := dialWire(t, addr)
+	over.send("PROXY TCP4 192.0.2.10 198.51.100.2 40001 25\r\n")
+	over.expect(421)
+	other := dialWire(t, addr)
+	other.send("PROXY TCP6 2001:db8::7 2001:db8::1 40002 587\r\n")
+	other.expect(220)
+
+	// No header: closed without a word.
+	bad := dialWire(t, addr)
+	bad.send("EHLO c.test\r\n")
+	_, err := bad.br.ReadByte()
+	assert.Error(t, err)
+
+	s, _ := b.get()
+	require.Len(t, s, 2)
+	assert.Equal(t, "192.0.2.10:40000", s[0].Remote)
+	assert.Equal(t, "198.51.100.2:25", s[0].Local)
+	assert.Equal(t, "[2001:db8::7]:40002", s[1].Remote)
+}
+
+func TestServerServeTLSBehindProxy(t *testing.T) {
+	b := &infoBackend{}
+	srv := &Server{Handler: b, ProxyProtocol: true, TLSConfig: serverTLSConfig(t), Hostname: "mx.test", AuthDelay: -1}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeTLS(l) }()
+	t.Cleanup(func() {
+		srv.Close()
+		assert.ErrorIs(t, <-done, ErrServerClosed)
+	})
+	c := dialWire(t, l.Addr().String())
+	c.send("PROXY TCP4 192.0.2.10 198.51.100.2 40000 465\r\n")
+	c.startTLS()
+	c.expect(220)
+	r := c.cmd("EHLO c.test", 250)
+	assert.Contains(t, r.Lines, "REQUIRETLS")
+	s, _ := b.get()
+	require.Len(t, s, 1)
+	assert.Equal(t, "192.0.2.10:40000", s[0].Remote)
 }
 
 func TestServerXCLIENT(t *testing.T) {
