@@ -689,6 +689,8 @@ func FuzzServer(f *testing.F) {
 		"EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nx\n.\nRSET\r\n.\r\nNOOP\r\n",
 		"HELO x\r\nMAIL FROM:<prüfer@bücher.test> SMTPUTF8\r\nRCPT TO:<Postmaster>\r\nBDAT 99999999999\r\n",
 		"STARTTLS\r\nVRFY x\r\nHELP\r\nEXPN\r\nXYZZY\r\n\r\n \r\n",
+		"EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nBDAT 3\r\nabcRSET\r\nBDAT 2 LAST\r\nxyBDAT 5\r\n12345QUIT\r\n",
+		"XCLIENT ADDR=IPV6:2001:db8::1 PORT=25 NAME=[UNAVAILABLE] LOGIN=bob+20x\r\nEHLO c.test\r\nXCLIENT DESTADDR=1.2.3.4\r\n",
 	}
 	for _, s := range seeds {
 		f.Add(s, false)
@@ -696,7 +698,7 @@ func FuzzServer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string, lmtp bool) {
 		srv := &Server{Handler: &testBackend{lmtp: lmtp}, LMTP: lmtp, MaxMessageBytes: 1 << 16,
-			AuthDelay: -1, Logger: slog.New(panicLogHandler{t}),
+			AuthDelay: -1, Logger: slog.New(panicLogHandler{t}), XCLIENT: func(net.Addr) bool { return true },
 			Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(testPlainAuth) }}}
 		c := newConn(srv, &fakeServerConn{r: strings.NewReader(in)})
 		srv.trackConn(c, true)
