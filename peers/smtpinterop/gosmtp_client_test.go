@@ -8,6 +8,8 @@ import (
 
 	gosasl "github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestGoSMTPClientToOurServer drives our server with emersion/go-smtp's
@@ -121,4 +123,66 @@ func (d *deferIR) Next(challenge []byte) ([]byte, error) {
 		return d.ir, nil
 	}
 	return d.Client.Next(challenge)
+}
+
+// TestGoSMTPClientDSNToOurServer sends go-smtp's DSN (RFC 3461) and AUTH=
+// (RFC 4954 5.) parameters to our server: RET, ENVID, NOTIFY and ORCPT in
+// its rfc822 and utf-8 (RFC 6533) forms. Our server offers SMTPUTF8, so
+// go-smtp writes a non-ASCII utf-8 ORCPT as utf-8-addr-unitext.
+func TestGoSMTPClientDSNToOurServer(t *testing.T) {
+	cert := newTestCert(t)
+	auth := "a+b@example.org"
+	tests := []struct {
+		name      string
+		from      string
+		utf8      bool
+		orcptType gosmtp.DSNAddressType
+		orcpt     string
+		wantORCPT string // as our server hands it to the session
+		bug       string
+	}{
+		{name: "rfc822", from: "a@example.org", orcptType: gosmtp.DSNAddressTypeRFC822,
+			orcpt: "orig+b@example.org", wantORCPT: "RFC822;orig+2Bb@example.org"},
+		{name: "utf8_type_ascii", from: "a@example.org", orcptType: gosmtp.DSNAddressTypeUTF8,
+			orcpt: "orig@example.org", wantORCPT: "UTF-8;orig@example.org"},
+		{name: "utf8_type_unitext", from: utf8From, utf8: true, orcptType: gosmtp.DSNAddressTypeUTF8,
+			orcpt: utf8To, wantORCPT: "UTF-8;" + utf8To, bug: bugORCPTUnitext},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.bug != "" {
+				knownBug(t, tc.bug)
+			}
+			srv := startOurServer(t, cert)
+			ctx := testCtx(t)
+			var d net.Dialer
+			conn, err := d.DialContext(ctx, "tcp", srv.addr)
+			require.NoError(t, err)
+			stop := context.AfterFunc(ctx, func() { conn.Close() })
+			defer stop()
+			cl := gosmtp.NewClient(conn)
+			defer cl.Close()
+			cl.CommandTimeout = caseTimeout
+			require.NoError(t, cl.Hello("client.example"))
+			require.NoError(t, cl.Mail(tc.from, &gosmtp.MailOptions{UTF8: tc.utf8, Return: gosmtp.DSNReturnHeaders,
+				EnvelopeID: "env+id=1", Auth: &auth}))
+			require.NoError(t, cl.Rcpt("b@example.org", &gosmtp.RcptOptions{
+				Notify:                []gosmtp.DSNNotify{gosmtp.DSNNotifySuccess, gosmtp.DSNNotifyFailure},
+				OriginalRecipientType: tc.orcptType, OriginalRecipient: tc.orcpt}))
+			w, err := cl.Data()
+			require.NoError(t, err)
+			_, err = w.Write(msgDots)
+			require.NoError(t, err)
+			require.NoError(t, w.Close())
+			require.NoError(t, cl.Quit())
+
+			msgs := srv.rec.messages()
+			require.Len(t, msgs, 1)
+			m := msgs[0]
+			assert.Equal(t, "HDRS", m.Ret)
+			assert.Equal(t, "env+id=1", m.EnvID)
+			assert.Equal(t, auth, m.Auth)
+			assert.Equal(t, []rcptRecord{{Notify: "SUCCESS,FAILURE", ORCPT: tc.wantORCPT}}, m.Rcpt)
+		})
+	}
 }

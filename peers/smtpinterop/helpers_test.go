@@ -103,8 +103,18 @@ type record struct {
 	From  string
 	Body  string // BODY= parameter
 	UTF8  bool   // SMTPUTF8 parameter
+	Ret   string // DSN RET=
+	EnvID string // DSN ENVID=, decoded
+	Auth  string // AUTH= of MAIL, decoded
 	To    []string
+	Rcpt  []rcptRecord // the parameters of each accepted RCPT
 	Data  []byte
+}
+
+// rcptRecord is the DSN parameters of one RCPT.
+type rcptRecord struct {
+	Notify string
+	ORCPT  string
 }
 
 // recorder is a backend for our smtp.Server that keeps every message and
@@ -154,15 +164,16 @@ type recSession struct {
 func (s *recSession) Mail(from string, p smtp.MailParams) error {
 	_, tls := s.conn.ConnectionState()
 	s.cur = record{Hello: s.conn.Hostname(), TLS: tls, Ident: s.conn.AuthIdentity(),
-		From: from, Body: p.Body, UTF8: p.SMTPUTF8}
+		From: from, Body: p.Body, UTF8: p.SMTPUTF8, Ret: p.Ret, EnvID: p.EnvID, Auth: p.Auth}
 	return nil
 }
 
-func (s *recSession) Rcpt(to string, _ smtp.RcptParams) error {
+func (s *recSession) Rcpt(to string, p smtp.RcptParams) error {
 	if to == refusedRcpt {
 		return &smtp.Error{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
 	}
 	s.cur.To = append(s.cur.To, to)
+	s.cur.Rcpt = append(s.cur.Rcpt, rcptRecord{Notify: p.Notify, ORCPT: p.ORCPT})
 	return nil
 }
 
