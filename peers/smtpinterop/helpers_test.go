@@ -39,6 +39,10 @@ const (
 // refusedRcpt is the recipient every recording backend refuses with 550.
 const refusedRcpt = "refused@example.org"
 
+// fullRcpt is the recipient every LMTP backend accepts at RCPT and then
+// fails with 452 after the message (RFC 2033 4.2).
+const fullRcpt = "full@example.org"
+
 // caseTimeout bounds one interop case.
 const caseTimeout = 10 * time.Second
 
@@ -189,6 +193,19 @@ func (s *recSession) Data(r io.Reader) error {
 	return nil
 }
 
+// LMTPData reads the message like Data and fails fullRcpt with 452.
+func (s *recSession) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	if err := s.Data(r); err != nil {
+		return err
+	}
+	for _, to := range s.cur.To {
+		if to == fullRcpt {
+			status.SetStatus(to, &smtp.Error{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full"})
+		}
+	}
+	return nil
+}
+
 func (s *recSession) Reset()        { s.cur = record{} }
 func (s *recSession) Logout() error { return nil }
 
@@ -222,7 +239,8 @@ type ourServer struct {
 
 // startOurServer starts our smtp.Server with a recorder on 127.0.0.1:0;
 // it stops with the test. The server's log is shown if the test fails.
-func startOurServer(t *testing.T, cert *testCert) *ourServer {
+// Each of opts may change the server before it starts.
+func startOurServer(t *testing.T, cert *testCert, opts ...func(*smtp.Server)) *ourServer {
 	t.Helper()
 	rec := &recorder{}
 	logs := &lockedBuffer{}
@@ -240,6 +258,9 @@ func startOurServer(t *testing.T, cert *testCert) *ourServer {
 			sasl.Plain: func() sasl.Server { return sasl.NewPlainServer(rec.authenticator(sasl.Plain)) },
 			sasl.Login: func() sasl.Server { return sasl.NewLoginServer(rec.authenticator(sasl.Login)) },
 		},
+	}
+	for _, o := range opts {
+		o(srv)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

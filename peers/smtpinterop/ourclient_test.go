@@ -115,6 +115,21 @@ func (s *gsSession) Data(r io.Reader) error {
 	return nil
 }
 
+// LMTPData reads the message like Data and fails fullRcpt with 452.
+func (s *gsSession) LMTPData(r io.Reader, status gosmtp.StatusCollector) error {
+	if err := s.Data(r); err != nil {
+		return err
+	}
+	for _, to := range s.cur.To {
+		var err error
+		if to == fullRcpt {
+			err = &gosmtp.SMTPError{Code: 452, EnhancedCode: gosmtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full"}
+		}
+		status.SetStatus(to, err)
+	}
+	return nil
+}
+
 func (s *gsSession) Reset()        { s.cur = gsRecord{} }
 func (s *gsSession) Logout() error { return nil }
 
@@ -144,7 +159,7 @@ func (l *gsLoginServer) Next(response []byte) ([]byte, bool, error) {
 
 // startGoSMTPServer starts a go-smtp server with STARTTLS (our test
 // certificate), SMTPUTF8, BINARYMIME, DSN and CHUNKING on 127.0.0.1:0.
-func startGoSMTPServer(t *testing.T, cert *testCert, insecureAuth bool) (string, *gsBackend) {
+func startGoSMTPServer(t *testing.T, cert *testCert, insecureAuth bool, opts ...func(*gosmtp.Server)) (string, *gsBackend) {
 	t.Helper()
 	be := &gsBackend{}
 	logs := &lockedBuffer{}
@@ -159,6 +174,9 @@ func startGoSMTPServer(t *testing.T, cert *testCert, insecureAuth bool) (string,
 	s.ReadTimeout = caseTimeout
 	s.WriteTimeout = caseTimeout
 	s.ErrorLog = log.New(logs, "go-smtp ", 0)
+	for _, o := range opts {
+		o(s)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	done := make(chan error, 1)
