@@ -69,6 +69,8 @@ func sendCases() []sendCase {
 		{name: "1MiB_starttls_auth", startTLS: true, auth: "PLAIN", from: "a@example.org", to: one, msg: msgBig},
 		{name: "8bitmime", from: "a@example.org", to: one, msg: msg8bit, body: "8BITMIME"},
 		{name: "smtputf8", from: utf8From, to: []string{utf8To, "b@example.org"}, msg: msg8bit, utf8: true, body: "8BITMIME"},
+		// RFC 5321 4.5.5: the null reverse-path of a bounce.
+		{name: "null_sender", from: "", to: one, msg: msgDots},
 		{name: "recipients_one_refused", from: "a@example.org",
 			to: []string{"b@example.org", refusedRcpt, "c@example.org"}, msg: msgDots},
 	}

@@ -39,6 +39,7 @@ func TestCurlToOurServer(t *testing.T) {
 		wantOut string // in curl's output (-v shows the replies as "< ...")
 		want    []byte // message the server keeps; nil for none
 		wantTo  []string
+		null    bool // --mail-from "": the null reverse-path
 	}{
 		{name: "plain", file: msgDots, want: msgDots},
 		{name: "starttls", file: msgDots, tls: true, args: []string{"--ssl-reqd"}, want: msgDots},
@@ -52,6 +53,7 @@ func TestCurlToOurServer(t *testing.T) {
 			args: []string{"--ssl-reqd", "--user", testUser + ":" + testPass}, mech: "PLAIN", want: msgDots},
 		// CURLE_LOGIN_DENIED
 		{name: "auth_wrong_password", file: msgDots, args: []string{"--user", testUser + ":wrong", "--sasl-ir"}, exit: 67},
+		{name: "null_sender", file: msgDots, null: true, want: msgDots},
 		{name: "1MiB", file: msgBig, want: msgBig},
 		{name: "1MiB_starttls", file: msgBig, tls: true, args: []string{"--ssl-reqd"}, want: msgBig},
 		{name: "lf_with_crlf_option", file: lfOnly, args: []string{"--crlf"}, want: msgDots},
@@ -78,9 +80,13 @@ func TestCurlToOurServer(t *testing.T) {
 			if to == nil {
 				to = []string{"b@example.org"}
 			}
+			from := "a@example.org"
+			if tc.null {
+				from = ""
+			}
 			args := []string{"--silent", "--show-error", "--max-time", strconv.Itoa(int(caseTimeout.Seconds())),
 				"--url", "smtp://" + srv.addr + "/client.example", "--cacert", srv.cert.pemPath,
-				"--mail-from", "a@example.org", "--upload-file", file}
+				"--mail-from", from, "--upload-file", file}
 			for _, r := range to {
 				args = append(args, "--mail-rcpt", r)
 			}
@@ -105,7 +111,7 @@ func TestCurlToOurServer(t *testing.T) {
 			require.Len(t, msgs, 1, "curl output: %s", out)
 			m := msgs[0]
 			assert.Equal(t, "client.example", m.Hello)
-			assert.Equal(t, "a@example.org", m.From)
+			assert.Equal(t, from, m.From)
 			wantTo := tc.wantTo
 			if wantTo == nil {
 				wantTo = to

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -205,6 +206,10 @@ func TestOurClientToGoSMTPServer(t *testing.T) {
 	cert := newTestCert(t)
 	binary := []byte("Content-Type: application/octet-stream\r\n\r\n\x00\x01bare LF\nbare CR\r.\r\n\xff\xfe\r\n")
 	one := []string{"b@example.org"}
+	var manyRcpts []string
+	for i := range 250 {
+		manyRcpts = append(manyRcpts, fmt.Sprintf("r%03d@example.org", i))
+	}
 	send := func(from string, to []string, msg []byte, opts *smtp.MailOptions) func(context.Context, *smtp.Client) ([]error, error) {
 		return func(ctx context.Context, c *smtp.Client) ([]error, error) {
 			return c.Send(ctx, from, to, bytes.NewReader(msg), opts)
@@ -301,6 +306,14 @@ func TestOurClientToGoSMTPServer(t *testing.T) {
 			{TLS: true, From: "a@example.org", To: one, Data: msg8bit},
 			{TLS: true, From: "a@example.org", To: one, Data: msgDots},
 		}},
+		{name: "null_sender", run: send("", one, msgDots, nil),
+			want: []gsRecord{{From: "", To: one, Data: msgDots}}},
+		// More commands than Send pipelines in one write (maxPipelined).
+		{name: "250_recipients", run: send("a@example.org", manyRcpts, msgDots, nil),
+			want: []gsRecord{{From: "a@example.org", To: manyRcpts, Data: msgDots}}},
+		// RFC 5321 2.3.8: our client sends bare LF as CRLF.
+		{name: "bare_lf_sent_as_crlf", run: send("a@example.org", one, bytes.ReplaceAll(msgDots, []byte("\r\n"), []byte("\n")), nil),
+			want: []gsRecord{{From: "a@example.org", To: one, Data: msgDots}}},
 		// RFC 1870 6.3: a message larger than the server's SIZE is not sent.
 		{name: "size_over_limit", run: send("a@example.org", one, msgDots, &smtp.MailOptions{Size: 5 << 20}),
 			wantErr: errors.New("exceeds the server's SIZE")},
