@@ -11,16 +11,17 @@ import (
 
 // sendCase is one message a foreign client sends to our server.
 type sendCase struct {
-	name     string
-	startTLS bool
-	auth     string // "", "PLAIN" or "LOGIN"
-	noIR     bool   // AUTH without an initial response, where the client can choose
-	pass     string // password; testPass if empty
-	from     string
-	to       []string
-	msg      []byte
-	utf8     bool   // ask for SMTPUTF8
-	body     string // ask for BODY=, where the client lets the caller choose
+	name        string
+	implicitTLS bool // TLS from the first byte (RFC 8314 3.3)
+	startTLS    bool
+	auth        string // "", "PLAIN" or "LOGIN"
+	noIR        bool   // AUTH without an initial response, where the client can choose
+	pass        string // password; testPass if empty
+	from        string
+	to          []string
+	msg         []byte
+	utf8        bool   // ask for SMTPUTF8
+	body        string // ask for BODY=, where the client lets the caller choose
 
 	authCode int // the AUTH reply code expected when AUTH must fail
 }
@@ -109,7 +110,7 @@ func runSendCases(t *testing.T, drive driver, q clientQuirks, skip map[string]st
 			m := msgs[0]
 			assert.Equal(t, c.from, m.From)
 			assert.Equal(t, c.accepted(), m.To)
-			assert.Equal(t, c.startTLS, m.TLS, "TLS")
+			assert.Equal(t, c.startTLS || c.implicitTLS, m.TLS, "TLS")
 			assert.Equal(t, q.body(c), m.Body, "BODY=")
 			assert.Equal(t, q.utf8(c), m.UTF8, "SMTPUTF8")
 			if c.auth != "" {

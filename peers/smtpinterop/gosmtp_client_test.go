@@ -26,8 +26,7 @@ func TestGoSMTPClientToOurServer(t *testing.T) {
 }
 
 func driveGoSMTP(t *testing.T, ctx context.Context, srv *ourServer, c sendCase) (res sendResult, err error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", srv.addr)
+	conn, err := dialCase(ctx, srv, c)
 	if err != nil {
 		return res, err
 	}

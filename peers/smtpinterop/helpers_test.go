@@ -242,6 +242,13 @@ type ourServer struct {
 // Each of opts may change the server before it starts.
 func startOurServer(t *testing.T, cert *testCert, opts ...func(*smtp.Server)) *ourServer {
 	t.Helper()
+	return startOurServerOn(t, cert, false, opts...)
+}
+
+// startOurServerOn is startOurServer, with implicit TLS (RFC 8314 3.3) on
+// the listener when implicitTLS is set.
+func startOurServerOn(t *testing.T, cert *testCert, implicitTLS bool, opts ...func(*smtp.Server)) *ourServer {
+	t.Helper()
 	rec := &recorder{}
 	logs := &lockedBuffer{}
 	srv := &smtp.Server{
@@ -264,6 +271,9 @@ func startOurServer(t *testing.T, cert *testCert, opts ...func(*smtp.Server)) *o
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	if implicitTLS {
+		ln = tls.NewListener(ln, cert.server)
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -339,4 +349,14 @@ func needPeer(t *testing.T, name string) string {
 		t.Skipf("%s not found: %v", name, err)
 	}
 	return p
+}
+
+// dialCase connects to srv, over TLS at once for an implicit-TLS case.
+func dialCase(ctx context.Context, srv *ourServer, c sendCase) (net.Conn, error) {
+	if c.implicitTLS {
+		d := tls.Dialer{Config: srv.cert.client(srv.host)}
+		return d.DialContext(ctx, "tcp", srv.addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", srv.addr)
 }

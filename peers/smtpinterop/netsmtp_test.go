@@ -3,7 +3,6 @@ package smtpinterop
 import (
 	"context"
 	"errors"
-	"net"
 	"net/smtp"
 	"net/textproto"
 	"testing"
@@ -24,8 +23,7 @@ func TestNetSMTPClientToOurServer(t *testing.T) {
 }
 
 func driveNetSMTP(t *testing.T, ctx context.Context, srv *ourServer, c sendCase) (res sendResult, err error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", srv.addr)
+	conn, err := dialCase(ctx, srv, c)
 	if err != nil {
 		return res, err
 	}

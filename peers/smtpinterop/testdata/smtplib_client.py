@@ -1,6 +1,7 @@
 """Send one message with Python's smtplib, as the Go test asks.
 
-argv[1] is a JSON object: host, port, timeout, starttls, cafile, auth
+argv[1] is a JSON object: host, port, timeout, implicit_tls, starttls,
+cafile, auth
 ("", "PLAIN" or "LOGIN"), no_ir, user, pass, from, to, mail_options,
 msgfile. One JSON line goes to stdout: auth_code (the reply code of a
 failed AUTH, else 0), refused (recipient to reply code), error (null or
@@ -17,9 +18,16 @@ def main():
     cfg = json.loads(sys.argv[1])
     res = {"auth_code": 0, "refused": {}, "error": None}
     try:
-        with smtplib.SMTP(cfg["host"], int(cfg["port"]),
-                          local_hostname="client.example",
-                          timeout=cfg["timeout"]) as s:
+        if cfg["implicit_tls"]:
+            ctx = ssl.create_default_context(cafile=cfg["cafile"])
+            conn = smtplib.SMTP_SSL(cfg["host"], int(cfg["port"]),
+                                    local_hostname="client.example",
+                                    timeout=cfg["timeout"], context=ctx)
+        else:
+            conn = smtplib.SMTP(cfg["host"], int(cfg["port"]),
+                                local_hostname="client.example",
+                                timeout=cfg["timeout"])
+        with conn as s:
             s.ehlo()
             if cfg["starttls"]:
                 ctx = ssl.create_default_context(cafile=cfg["cafile"])
