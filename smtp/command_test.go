@@ -309,8 +309,19 @@ func TestParseORCPT(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "rfc822", typ)
 	assert.Equal(t, "Bob+Lists@example.org", addr)
-	for _, bad := range []string{"", "rfc822", "rfc822;", ";a@b", "rfc822;a+zz", "rf c;a"} {
+	for _, bad := range []string{"", "rfc822", "rfc822;", ";a@b", "rfc822;a+zz", "rf c;a",
+		"utf-8;a+2Bb@c", "utf-8;a=b@c", "utf-8;a\\x{}@c", "utf-8;a\\x{110000}@c", "utf-8;a\\y@c", "utf-8;\xff@c"} {
 		_, _, err := ParseORCPT(bad)
 		assert.Error(t, err, bad)
+	}
+	// RFC 6533 3.: utf-8-addr-unitext and utf-8-addr-xtext.
+	for in, want := range map[string]string{
+		"utf-8;用户@例子.example":                "用户@例子.example",
+		"UTF-8;a\\x{2B}b\\x{7528}@c.example": "a+b用@c.example",
+	} {
+		typ, addr, err := ParseORCPT(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, strings.ToLower(typ), "utf-8")
+		assert.Equal(t, want, addr)
 	}
 }

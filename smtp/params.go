@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -195,14 +196,19 @@ func EncodeXtext(s string) string {
 
 // ParseORCPT parses the value of the ORCPT parameter of RCPT (RFC 3461
 // 4.2): addr-type ";" xtext, as "rfc822;user+40example.org". It returns
-// the address type as written and the decoded address. The utf-8-addr
-// forms of RFC 6533 are not decoded.
+// the address type as written and the decoded address. For the type
+// "utf-8" the address is utf-8-addr-xtext or utf-8-addr-unitext
+// (RFC 6533 3.): UTF-8 as is and \x{HEX} escapes.
 func ParseORCPT(value string) (addrType, addr string, err error) {
 	typ, enc, ok := strings.Cut(value, ";")
 	if !ok || !validKeyword(typ) {
 		return "", "", syntaxErr(501, codeBadArgs, "Syntax: ORCPT=addr-type;xtext")
 	}
-	addr, err = DecodeXtext(enc)
+	if strings.EqualFold(typ, "utf-8") {
+		addr, err = decodeUTF8Addr(enc)
+	} else {
+		addr, err = DecodeXtext(enc)
+	}
 	if err != nil {
 		return "", "", err
 	}
@@ -210,4 +216,40 @@ func ParseORCPT(value string) (addrType, addr string, err error) {
 		return "", "", syntaxErr(501, codeBadArgs, "Empty ORCPT address")
 	}
 	return typ, addr, nil
+}
+
+// decodeUTF8Addr decodes utf-8-addr-xtext or utf-8-addr-unitext
+// (RFC 6533 3.): QCHAR, UTF-8 beyond ASCII, and \x{HEX} for the rest.
+func decodeUTF8Addr(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", syntaxErr(501, codeBadArgs, "Invalid UTF-8 in ORCPT")
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\':
+			rest := s[i:]
+			if !strings.HasPrefix(rest, "\\x{") {
+				return "", syntaxErr(501, codeBadArgs, "Invalid ORCPT escape")
+			}
+			end := strings.IndexByte(rest, '}')
+			if end < 0 || end < 4 || end > 9 {
+				return "", syntaxErr(501, codeBadArgs, "Invalid ORCPT escape")
+			}
+			n, err := strconv.ParseUint(rest[3:end], 16, 32)
+			if err != nil || !utf8.ValidRune(rune(n)) {
+				return "", syntaxErr(501, codeBadArgs, "Invalid ORCPT escape")
+			}
+			sb.WriteRune(rune(n))
+			i += end
+		case c >= 0x80:
+			sb.WriteByte(c)
+		case c < 33 || c > 126 || c == '+' || c == '=':
+			return "", syntaxErr(501, codeBadArgs, "Invalid character in ORCPT")
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String(), nil
 }

@@ -81,15 +81,11 @@ func sendCases() []sendCase {
 type driver func(t *testing.T, ctx context.Context, srv *ourServer, c sendCase) (sendResult, error)
 
 // runSendCases runs every case in its own subtest against a fresh server
-// and checks what the server received; skip names the cases that a known
-// bug in our smtp package breaks, with the bug (see knownBug).
-func runSendCases(t *testing.T, drive driver, q clientQuirks, skip map[string]string) {
+// and checks what the server received.
+func runSendCases(t *testing.T, drive driver, q clientQuirks) {
 	cert := newTestCert(t)
 	for _, c := range sendCases() {
 		t.Run(c.name, func(t *testing.T) {
-			if why, ok := skip[c.name]; ok {
-				knownBug(t, why)
-			}
 			srv := startOurServer(t, cert)
 			res, err := drive(t, testCtx(t), srv, c)
 			require.NoError(t, err)

@@ -11,8 +11,8 @@
 //   - ourclient_test.go: our client against a go-smtp server.
 //   - lmtp_test.go, oversize_test.go, implicittls_test.go: LMTP, messages
 //     over the size limit and implicit TLS, both ways.
-//   - knownbugs_test.go: tests that show known bugs in our smtp package;
-//     they skip unless POSTKIT_KNOWN_BUGS=1.
+//   - authwire_test.go: the exact bytes of an empty SASL challenge
+//     ("334 ", which Go's net/textproto needs).
 //
 // python3 and curl are looked up in PATH; a test whose peer is missing
 // skips, unless POSTKIT_REQUIRE_PEERS=1 (CI) makes it fail.

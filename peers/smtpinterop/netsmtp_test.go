@@ -17,8 +17,6 @@ func TestNetSMTPClientToOurServer(t *testing.T) {
 	runSendCases(t, driveNetSMTP, clientQuirks{
 		body: func(sendCase) string { return "8BITMIME" },
 		utf8: func(sendCase) bool { return true },
-	}, map[string]string{
-		"auth_plain_no_ir": bugEmptyChallenge,
 	})
 }
 

@@ -29,7 +29,7 @@ func TestPythonSmtplibToOurServer(t *testing.T) {
 	}
 	runSendCases(t, func(t *testing.T, ctx context.Context, srv *ourServer, c sendCase) (sendResult, error) {
 		return driveSmtplib(t, ctx, python, script, srv, c)
-	}, asked, nil)
+	}, asked)
 }
 
 func driveSmtplib(t *testing.T, ctx context.Context, python, script string, srv *ourServer, c sendCase) (res sendResult, err error) {
