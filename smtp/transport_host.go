@@ -171,6 +171,10 @@ func (d *delivery) startTLS(ctx context.Context, c *Client, host string, policy 
 		return nil, false
 	}
 	if ok, _ := c.Extension("STARTTLS"); !ok {
+		if d.opts.RequireTLS {
+			// RFC 8689 4.2.1: no REQUIRETLS without TLS.
+			return mxLocalErr(host, mxCodeRequireTLS, errors.New("smtp: REQUIRETLS needs STARTTLS, not offered")), false
+		}
 		if policy == TLSRequired {
 			return mxLocalErr(host, mxCodeTLSNeeded, errors.New("smtp: STARTTLS required but not offered")), false
 		}
