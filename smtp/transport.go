@@ -104,8 +104,8 @@ type Transport struct {
 	TLS TLSPolicy
 	// TLSConfig is the base TLS configuration, cloned for each host
 	// (RootCAs, client certificates, versions). Its ServerName is
-	// replaced by the MX host name; under TLSOpportunistic certificates
-	// are not verified whatever it says.
+	// replaced by the MX host name, and its InsecureSkipVerify by the
+	// policy: TLSOpportunistic does not verify, TLSRequired does.
 	TLSConfig *tls.Config
 	// ConnectTimeout bounds each TCP connection; DefaultConnectTimeout if 0.
 	ConnectTimeout time.Duration

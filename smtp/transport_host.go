@@ -253,6 +253,7 @@ func (d *delivery) prepare(c *Client, host string, rcpts []string) (*MailOptions
 	if msgUTF8 && !utf8OK {
 		return refuseAll(noUTF8)
 	}
+	opts.UTF8 = msgUTF8
 	var send []int
 	for i, r := range rcpts {
 		if !mxASCII(r) {
