@@ -225,10 +225,6 @@ func mxLocalErr(host string, code EnhancedCode, err error) *DeliveryError {
 // hostErr wraps err, from talking to host: a refusal keeps its reply,
 // anything else is a temporary failure with code.
 func mxHostErr(host string, code EnhancedCode, err error) *DeliveryError {
-	var de *DeliveryError
-	if errors.As(err, &de) {
-		return de
-	}
 	var se *Error
 	if errors.As(err, &se) {
 		return mxReplyErr(host, se)
@@ -246,6 +242,7 @@ var (
 	mxCodeNoHost       = EnhancedCode{5, 1, 2}  // bad destination system address
 	mxCodeNullMX       = EnhancedCode{5, 1, 10} // RFC 7505 4.2: recipient address has null MX
 	mxCodeRcptSyntax   = EnhancedCode{5, 1, 3}  // bad destination mailbox address syntax
+	mxCodeBadArgs      = EnhancedCode{5, 5, 4}  // invalid command arguments
 	mxCodeSenderSyntax = EnhancedCode{5, 1, 7}  // bad sender's mailbox address syntax
 	mxCodeSystem       = EnhancedCode{4, 3, 0}  // other or undefined mail system status
 	mxCodeTooBig       = EnhancedCode{5, 3, 4}  // message too big for system
@@ -319,11 +316,17 @@ func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, m
 		}
 	}
 	groups := groupRecipients(to, res)
-	if !mxValidPath(from) {
-		err := mxLocalErr("", mxCodeSenderSyntax, errors.New("smtp: sender address cannot be sent: "+mxQuote(from)))
+	var refuse error
+	switch {
+	case !mxValidPath(from):
+		refuse = mxLocalErr("", mxCodeSenderSyntax, errors.New("smtp: sender address cannot be sent: "+mxQuote(from)))
+	case !validMailOptions(&d.opts):
+		refuse = mxLocalErr("", mxCodeBadArgs, errors.New("smtp: invalid MailOptions"))
+	}
+	if refuse != nil {
 		for _, g := range groups {
 			for _, i := range g.idx {
-				res[i] = err
+				res[i] = refuse
 			}
 		}
 		return res
@@ -362,6 +365,21 @@ func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, m
 		}
 	}
 	return res
+}
+
+// validMailOptions reports whether o has only values mailLine takes.
+func validMailOptions(o *MailOptions) bool {
+	switch strings.ToUpper(o.Body) {
+	case "", "7BIT", "8BITMIME", "BINARYMIME":
+	default:
+		return false
+	}
+	switch strings.ToUpper(o.Return) {
+	case "", "FULL", "HDRS":
+	default:
+		return false
+	}
+	return o.Size >= 0
 }
 
 func mxFill(n int, err error) []error {
@@ -492,9 +510,9 @@ func (t *Transport) hosts(ctx context.Context, domain string) ([]mxHost, *Delive
 		}
 		i = j
 	}
-	max := t.MaxHosts
-	if max <= 0 {
-		max = DefaultMaxMXHosts
+	limit := t.MaxHosts
+	if limit <= 0 {
+		limit = DefaultMaxMXHosts
 	}
 	var hosts []mxHost
 	for _, mx := range mxs {
@@ -502,7 +520,7 @@ func (t *Transport) hosts(ctx context.Context, domain string) ([]mxHost, *Delive
 		if name == "" || !safe(name) || strings.ContainsAny(name, " /") {
 			continue // a "." beside real records, or garbage
 		}
-		if len(hosts) == max {
+		if len(hosts) == limit {
 			break
 		}
 		hosts = append(hosts, mxHost{name: name})

@@ -128,9 +128,10 @@ func (d *delivery) session(ctx context.Context, host string, rcpts []string, pol
 	var se *Error
 	isReply := errors.As(err, &se)
 	if err != nil && !br.read && !errors.Is(err, ErrNoRecipients) {
-		// Nothing went out. RFC 5321 4.2.1, 3.8: a 4yz (421 included)
-		// or a broken connection concerns this host; try the next. A 5yz
-		// to MAIL or DATA refuses the message.
+		// Nothing went out. A 4yz to MAIL or DATA (RFC 5321 4.2.1; 421
+		// closes the connection, 3.8) or a broken connection concerns
+		// this host: try the next. A 5yz to MAIL or DATA refuses the
+		// message.
 		if !isReply || se.Temporary() {
 			return nil, mxHostErr(host, mxCodeBadConn, err), false
 		}
@@ -160,6 +161,7 @@ func (d *delivery) session(ctx context.Context, host string, rcpts []string, pol
 	if err == nil || errors.Is(err, ErrNoRecipients) || isReply {
 		d.quit(ctx, c)
 	}
+	t.logger().Debug("smtp: transaction done", "host", host, "tls", c.TLS(), "recipients", len(send), "err", err)
 	return per, nil, false
 }
 

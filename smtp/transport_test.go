@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -249,6 +250,7 @@ func TestTransportDeliver(t *testing.T) {
 		mx    fakeMX
 		hosts map[string]testHost
 		from  string
+		tls   TLSPolicy
 		to    []string
 		want  []string
 		dials []string
@@ -354,6 +356,20 @@ func TestTransportDeliver(t *testing.T) {
 			to:    []string{"b@y.test"},
 			want:  []string{"5.4.4"},
 			dials: []string{"m1", "m2", "m3", "m4", "m5"}},
+		{name: "STARTTLS refused, opportunistic",
+			mx: oneMX,
+			hosts: map[string]testHost{"mx1.test": {scripts: []string{"S: 220 mx1.test\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 454 4.7.0 not now\n" +
+				"C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\n" + testWire + "\nS: 250 ok" + quitLines}}},
+			to:    []string{"b@y.test"},
+			want:  []string{"ok"},
+			dials: []string{"mx1.test"}},
+		{name: "STARTTLS refused, required",
+			mx:    fakeMX{"y.test": mxs("mx1.test", 10)},
+			tls:   TLSRequired,
+			hosts: map[string]testHost{"mx1.test": {scripts: []string{"S: 220 mx1.test\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 454 4.7.0 not now\nHANG"}}},
+			to:    []string{"b@y.test"},
+			want:  []string{"454 4.7.0@mx1.test"},
+			dials: []string{"mx1.test"}},
 		{name: "null MX",
 			mx:    fakeMX{"y.test": mxs(".", 0)},
 			hosts: map[string]testHost{"y.test": {backend: &testBackend{}}},
@@ -455,6 +471,7 @@ func TestTransportDeliver(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := startHosts(t, tc.hosts)
 			tr := testTransport(n, tc.mx)
+			tr.TLS = tc.tls
 			from := tc.from
 			switch from {
 			case "":
@@ -546,6 +563,7 @@ func TestTransportTLS(t *testing.T) {
 			n := startHosts(t, hosts)
 			tr := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10, "mx2.test", 20)})
 			tr.TLS, tr.TLSConfig = tc.policy, tc.client
+			tr.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			res := tr.Deliver(testCtx(t), "a@x.test", []string{"b@y.test"}, strings.NewReader(testBody))
 			assert.Equal(t, []string{tc.want}, summaries(t, []string{"b@y.test"}, res))
 			for name, h := range hosts {
@@ -661,11 +679,17 @@ func TestTransportMailOptions(t *testing.T) {
 		{"too big", MailOptions{Size: 101}, size, "5.3.4@mx1.test"},
 		{"8BITMIME not offered", MailOptions{Body: "8bitmime"}, "S: 220 mx1.test\nC: EHLO client.test\nS: 250 mx1.test" + quitLines, "5.6.3@mx1.test"},
 		{"UTF-8 header, SMTPUTF8 not offered", MailOptions{UTF8: true}, ehloMX1 + "C: QUIT\nS: 221 bye", "5.6.7@mx1.test"},
+		{"bad BODY", MailOptions{Body: "9BIT"}, "", "5.5.4"},
+		{"bad RET", MailOptions{Return: "ALL"}, "", "5.5.4"},
 		{"REQUIRETLS not offered", MailOptions{RequireTLS: true}, "S: 220 mx1.test\nC: EHLO client.test\nS: 250 mx1.test\nHANG", "5.7.30@mx1.test"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n := startHosts(t, map[string]testHost{"mx1.test": {scripts: []string{tc.script}}})
+			hosts := map[string]testHost{"mx1.test": {scripts: []string{tc.script}}}
+			if tc.script == "" {
+				hosts = nil
+			}
+			n := startHosts(t, hosts)
 			to := []string{"b@y.test"}
 			res := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10)}).DeliverMail(testCtx(t), "a@x.test", to, strings.NewReader(testBody), &tc.opts)
 			assert.Equal(t, []string{tc.want}, summaries(t, to, res))
