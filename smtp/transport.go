@@ -234,23 +234,24 @@ func mxHostErr(host string, code EnhancedCode, err error) *DeliveryError {
 
 // Enhanced status codes of local failures (RFC 3463 3., RFC 5248).
 var (
-	mxCodeTransient    = EnhancedCode{4, 0, 0}  // other or undefined status: cancellation
-	mxCodeNoAnswer     = EnhancedCode{4, 4, 1}  // no answer from host
-	mxCodeBadConn      = EnhancedCode{4, 4, 2}  // bad connection
-	mxCodeDNS          = EnhancedCode{4, 4, 3}  // directory server failure
-	mxCodeNoRoute      = EnhancedCode{5, 4, 4}  // unable to route
-	mxCodeNoHost       = EnhancedCode{5, 1, 2}  // bad destination system address
-	mxCodeNullMX       = EnhancedCode{5, 1, 10} // RFC 7505 4.2: recipient address has null MX
-	mxCodeRcptSyntax   = EnhancedCode{5, 1, 3}  // bad destination mailbox address syntax
-	mxCodeBadArgs      = EnhancedCode{5, 5, 4}  // invalid command arguments
-	mxCodeSenderSyntax = EnhancedCode{5, 1, 7}  // bad sender's mailbox address syntax
-	mxCodeSystem       = EnhancedCode{4, 3, 0}  // other or undefined mail system status
-	mxCodeTooBig       = EnhancedCode{5, 3, 4}  // message too big for system
-	mxCodeConversion   = EnhancedCode{5, 6, 3}  // conversion required but not supported
-	mxCodeNoUTF8       = EnhancedCode{5, 6, 7}  // RFC 6531 3.7.4.1: non-ASCII addresses not permitted
-	mxCodeTLSFailed    = EnhancedCode{4, 7, 5}  // cryptographic failure
-	mxCodeTLSNeeded    = EnhancedCode{4, 7, 10} // encryption needed
-	mxCodeRequireTLS   = EnhancedCode{5, 7, 30} // RFC 8689 5.: REQUIRETLS support required
+	mxCodeTransient      = EnhancedCode{4, 0, 0}  // other or undefined status: cancellation
+	mxCodeNoAnswer       = EnhancedCode{4, 4, 1}  // no answer from host
+	mxCodeBadConn        = EnhancedCode{4, 4, 2}  // bad connection
+	mxCodeDNS            = EnhancedCode{4, 4, 3}  // directory server failure
+	mxCodeNoRoute        = EnhancedCode{5, 4, 4}  // unable to route
+	mxCodeNoHost         = EnhancedCode{5, 1, 2}  // bad destination system address
+	mxCodeNullMX         = EnhancedCode{5, 1, 10} // RFC 7505 4.: recipient address has null MX
+	mxCodeRcptSyntax     = EnhancedCode{5, 1, 3}  // bad destination mailbox address syntax
+	mxCodeBadArgs        = EnhancedCode{5, 5, 4}  // invalid command arguments
+	mxCodeSenderSyntax   = EnhancedCode{5, 1, 7}  // bad sender's mailbox address syntax
+	mxCodeSystem         = EnhancedCode{4, 3, 0}  // other or undefined mail system status
+	mxCodeTooBig         = EnhancedCode{5, 3, 4}  // message too big for system
+	mxCodeConversion     = EnhancedCode{5, 6, 3}  // conversion required but not supported
+	mxCodeNoUTF8         = EnhancedCode{5, 6, 7}  // RFC 6531 3.7.4.1: non-ASCII addresses not permitted
+	mxCodeTLSFailed      = EnhancedCode{4, 7, 5}  // cryptographic failure
+	mxCodeTLSNeeded      = EnhancedCode{4, 7, 10} // encryption needed
+	mxCodeRequireTLS     = EnhancedCode{5, 7, 30} // RFC 8689 4.2.1: REQUIRETLS support required
+	mxCodeRequireTLSConn = EnhancedCode{5, 7, 10} // RFC 8689 4.2.1: encryption needed, permanently
 )
 
 // ErrMessageNotRewound is the cause of the results Deliver gives to a
@@ -297,11 +298,14 @@ func (t *Transport) Deliver(ctx context.Context, from string, to []string, msg i
 //     offer it, the recipients fail with 5.6.7 (RFC 6531 3.2); without UTF8
 //     and with an ASCII sender, only the non-ASCII recipients fail.
 //   - Size: a message larger than the server's SIZE fails with 5.3.4
-//     (RFC 1870 6.1).
+//     (RFC 1870 4.).
 //   - Return and EnvelopeID are sent when the server offers DSN and
-//     dropped otherwise (RFC 3461 4.1).
-//   - RequireTLS (RFC 8689) forces TLSRequired for this delivery and
-//     skips hosts that do not offer REQUIRETLS, with 5.7.30 if none does.
+//     dropped otherwise (RFC 3461 5.2.2).
+//   - RequireTLS (RFC 8689 4.2.1) forces TLSRequired for this delivery
+//     and skips hosts that do not offer REQUIRETLS after STARTTLS; when
+//     no host will do, the failure is permanent: 5.7.10 if TLS could not
+//     be set up, 5.7.30 if REQUIRETLS was missing. The transport does
+//     not check the MX records with DNSSEC or MTA-STS (step 2).
 //   - Auth is sent when the server offers AUTH.
 func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, msg io.Reader, opts *MailOptions) []error {
 	res := make([]error, len(to))

@@ -173,12 +173,8 @@ func (d *delivery) startTLS(ctx context.Context, c *Client, host string, policy 
 		return nil, false
 	}
 	if ok, _ := c.Extension("STARTTLS"); !ok {
-		if d.opts.RequireTLS {
-			// RFC 8689 4.2.1: no REQUIRETLS without TLS.
-			return mxLocalErr(host, mxCodeRequireTLS, errors.New("smtp: REQUIRETLS needs STARTTLS, not offered")), false
-		}
 		if policy == TLSRequired {
-			return mxLocalErr(host, mxCodeTLSNeeded, errors.New("smtp: STARTTLS required but not offered")), false
+			return d.tlsErr(host, mxCodeTLSNeeded, errors.New("smtp: STARTTLS required but not offered")), false
 		}
 		return nil, false
 	}
@@ -193,6 +189,7 @@ func (d *delivery) startTLS(ctx context.Context, c *Client, host string, policy 
 	err := c.StartTLS(ctx, cfg)
 	if err == nil {
 		if d.opts.RequireTLS {
+			// RFC 8689 4.2.1 step 5.
 			if ok, _ := c.Extension("REQUIRETLS"); !ok {
 				return mxLocalErr(host, mxCodeRequireTLS, errors.New("smtp: REQUIRETLS not offered")), false
 			}
@@ -207,14 +204,27 @@ func (d *delivery) startTLS(ctx context.Context, c *Client, host string, policy 
 	case errors.As(err, &se):
 		// STARTTLS refused with a reply (454): the connection is in sync.
 		if policy == TLSRequired {
+			if d.opts.RequireTLS {
+				return d.tlsErr(host, mxCodeTLSNeeded, err), false
+			}
 			return mxReplyErr(host, se), false
 		}
 		return nil, false
 	case policy == TLSRequired:
-		return mxLocalErr(host, mxCodeTLSFailed, err), false
+		return d.tlsErr(host, mxCodeTLSFailed, err), false
 	default:
 		return mxLocalErr(host, mxCodeTLSFailed, err), true
 	}
+}
+
+// tlsErr is a failure to set up TLS under TLSRequired: temporary, as
+// the server may be fixed, except for a message that requires TLS
+// itself, which RFC 8689 4.2.1 returns to the sender with 5.7.10.
+func (d *delivery) tlsErr(host string, code EnhancedCode, err error) *DeliveryError {
+	if d.opts.RequireTLS {
+		code = mxCodeRequireTLSConn
+	}
+	return mxLocalErr(host, code, err)
 }
 
 // prepare chooses the MAIL parameters for the server c and the
@@ -238,12 +248,12 @@ func (d *delivery) prepare(c *Client, host string, rcpts []string) (*MailOptions
 		return refuseAll(mxLocalErr(host, mxCodeConversion, errors.New("smtp: server does not offer BODY="+b)))
 	}
 	if max := c.MaxMessageSize(); opts.Size > 0 && max > 0 && opts.Size > max {
-		// RFC 1870 6.1: do not send what the server declared too large.
+		// RFC 1870 4.: what passes the server's SIZE fails with 552.
 		return refuseAll(mxLocalErr(host, mxCodeTooBig, errors.New("smtp: message larger than the server's SIZE")))
 	}
 	if !has("DSN") {
-		// RFC 3461 4.1: the parameters are not relayed to a server
-		// without DSN.
+		// RFC 3461 5.2.2 (a): no DSN parameters to a server without
+		// DSN.
 		opts.Return, opts.EnvelopeID = "", ""
 	}
 

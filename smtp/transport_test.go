@@ -681,7 +681,7 @@ func TestTransportMailOptions(t *testing.T) {
 		{"UTF-8 header, SMTPUTF8 not offered", MailOptions{UTF8: true}, ehloMX1 + "C: QUIT\nS: 221 bye", "5.6.7@mx1.test"},
 		{"bad BODY", MailOptions{Body: "9BIT"}, "", "5.5.4"},
 		{"bad RET", MailOptions{Return: "ALL"}, "", "5.5.4"},
-		{"REQUIRETLS not offered", MailOptions{RequireTLS: true}, "S: 220 mx1.test\nC: EHLO client.test\nS: 250 mx1.test\nHANG", "5.7.30@mx1.test"},
+		{"REQUIRETLS not offered", MailOptions{RequireTLS: true}, "S: 220 mx1.test\nC: EHLO client.test\nS: 250 mx1.test\nHANG", "5.7.10@mx1.test"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -699,13 +699,25 @@ func TestTransportMailOptions(t *testing.T) {
 
 func TestTransportRequireTLS(t *testing.T) {
 	srv, cli := selfSigned(t, "mx1.test")
-	n := startHosts(t, map[string]testHost{"mx1.test": {backend: &testBackend{}, tls: srv}})
-	tr := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10)})
-	tr.TLSConfig = cli
-	to := []string{"b@y.test"}
-	// Our server does not offer REQUIRETLS (RFC 8689 5.).
-	res := tr.DeliverMail(testCtx(t), "a@x.test", to, strings.NewReader(testBody), &MailOptions{RequireTLS: true})
-	assert.Equal(t, []string{"5.7.30@mx1.test"}, summaries(t, to, res))
+	tests := []struct {
+		name   string
+		client *tls.Config
+		want   string
+	}{
+		// Our server does not offer REQUIRETLS (RFC 8689 4.2.1).
+		{"certificate verified, no REQUIRETLS", cli, "5.7.30@mx1.test"},
+		{"certificate not verified", nil, "5.7.10@mx1.test"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := startHosts(t, map[string]testHost{"mx1.test": {backend: &testBackend{}, tls: srv}})
+			tr := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10)})
+			tr.TLS, tr.TLSConfig = TLSDisabled, tc.client
+			to := []string{"b@y.test"}
+			res := tr.DeliverMail(testCtx(t), "a@x.test", to, strings.NewReader(testBody), &MailOptions{RequireTLS: true})
+			assert.Equal(t, []string{tc.want}, summaries(t, to, res))
+		})
+	}
 }
 
 func TestTransportHosts(t *testing.T) {
