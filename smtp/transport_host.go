@@ -99,7 +99,9 @@ func (d *delivery) session(ctx context.Context, host string, rcpts []string, pol
 	if err != nil {
 		return nil, mxHostErr(host, mxCodeNoAnswer, err), false
 	}
-	defer c.Close()
+	// QUIT ends every session, also one left for another host (RFC 8689
+	// 4.2.1 asks for it); on a connection out of sync it just closes.
+	defer d.quit(ctx, c)
 	c.LocalName = d.localName
 	if err := c.Hello(cctx, d.localName); err != nil {
 		return nil, mxHostErr(host, mxCodeBadConn, err), false
@@ -111,7 +113,6 @@ func (d *delivery) session(ctx context.Context, host string, rcpts []string, pol
 
 	opts, per, send := d.prepare(c, host, rcpts)
 	if len(send) == 0 {
-		d.quit(ctx, c)
 		return per, nil, false
 	}
 	sendTo := make([]string, len(send))
@@ -157,9 +158,6 @@ func (d *delivery) session(ctx context.Context, host string, rcpts []string, pol
 		default:
 			per[i] = mxHostErr(host, mxCodeBadConn, err)
 		}
-	}
-	if err == nil || errors.Is(err, ErrNoRecipients) || isReply {
-		d.quit(ctx, c)
 	}
 	t.logger().Debug("smtp: transaction done", "host", host, "tls", c.TLS(), "recipients", len(send), "err", err)
 	return per, nil, false
@@ -280,8 +278,8 @@ func (d *delivery) prepare(c *Client, host string, rcpts []string) (*MailOptions
 	return &opts, per, send
 }
 
-// quit ends the session politely, with a short bound: the results are
-// known already.
+// quit sends QUIT and closes the connection, with a short bound: the
+// results are known already. A Client out of sync closes at once.
 func (d *delivery) quit(ctx context.Context, c *Client) {
 	qctx, cancel := context.WithTimeout(ctx, min(quitTimeout, mxTimeout(d.t.CommandTimeout, DefaultCommandTimeout)))
 	defer cancel()

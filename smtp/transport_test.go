@@ -62,6 +62,7 @@ type testHost struct {
 	sawTLS  *atomic.Bool  // set by each message our Server receives: over TLS or not
 	conns   *atomic.Int32 // connections accepted by our Server
 	scripts []string      // fake server conversations, in order
+	sTLS    *tls.Config   // the fake server's configuration for a TLS step
 	refuse  bool          // a port where nothing listens
 }
 
@@ -108,7 +109,7 @@ func startHosts(t *testing.T, hosts map[string]testHost) *testNet {
 			n.addrs[name] = l.Addr().String()
 			l.Close()
 		case h.scripts != nil:
-			n.addrs[name] = scriptServer(t, h.scripts)
+			n.addrs[name] = scriptServer(t, h.scripts, h.sTLS)
 		default:
 			b := h.backend
 			var handler Handler = b
@@ -144,7 +145,7 @@ func (s *tlsSpySession) Data(r io.Reader) error {
 
 // scriptServer accepts one connection per script and plays it; the test
 // fails if a script is not played through.
-func scriptServer(t *testing.T, scripts []string) string {
+func scriptServer(t *testing.T, scripts []string, cfg *tls.Config) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -157,7 +158,7 @@ func scriptServer(t *testing.T, scripts []string) string {
 				return
 			}
 			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			play(conn, s, nil, errc)
+			play(conn, s, cfg, errc)
 		}
 	}()
 	t.Cleanup(func() {
@@ -284,14 +285,14 @@ func TestTransportDeliver(t *testing.T) {
 			dials: []string{"mx1.test", "mx2.test"}},
 		{name: "4xx to EHLO and HELO",
 			mx: oneMX,
-			hosts: map[string]testHost{"mx1.test": {scripts: []string{"S: 220 mx1.test\nC: EHLO client.test\nS: 451 4.3.0 later\nHANG"}},
+			hosts: map[string]testHost{"mx1.test": {scripts: []string{"S: 220 mx1.test\nC: EHLO client.test\nS: 451 4.3.0 later" + quitLines}},
 				"mx2.test": {backend: &testBackend{}}},
 			to:    []string{"b@y.test"},
 			want:  []string{"ok"},
 			dials: []string{"mx1.test", "mx2.test"}},
 		{name: "4xx to MAIL",
 			mx: oneMX,
-			hosts: map[string]testHost{"mx1.test": {scripts: []string{ehloMX1 + "C: MAIL FROM:<a@x.test> BODY=8BITMIME\nS: 451 4.3.0 try later\nHANG"}},
+			hosts: map[string]testHost{"mx1.test": {scripts: []string{ehloMX1 + "C: MAIL FROM:<a@x.test> BODY=8BITMIME\nS: 451 4.3.0 try later" + quitLines}},
 				"mx2.test": {backend: &testBackend{}}},
 			to:    []string{"b@y.test"},
 			want:  []string{"ok"},
@@ -366,7 +367,7 @@ func TestTransportDeliver(t *testing.T) {
 		{name: "STARTTLS refused, required",
 			mx:    fakeMX{"y.test": mxs("mx1.test", 10)},
 			tls:   TLSRequired,
-			hosts: map[string]testHost{"mx1.test": {scripts: []string{"S: 220 mx1.test\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 454 4.7.0 not now\nHANG"}}},
+			hosts: map[string]testHost{"mx1.test": {scripts: []string{"S: 220 mx1.test\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 454 4.7.0 not now" + quitLines}}},
 			to:    []string{"b@y.test"},
 			want:  []string{"454 4.7.0@mx1.test"},
 			dials: []string{"mx1.test"}},
@@ -681,7 +682,6 @@ func TestTransportMailOptions(t *testing.T) {
 		{"UTF-8 header, SMTPUTF8 not offered", MailOptions{UTF8: true}, ehloMX1 + "C: QUIT\nS: 221 bye", "5.6.7@mx1.test"},
 		{"bad BODY", MailOptions{Body: "9BIT"}, "", "5.5.4"},
 		{"bad RET", MailOptions{Return: "ALL"}, "", "5.5.4"},
-		{"REQUIRETLS not offered", MailOptions{RequireTLS: true}, "S: 220 mx1.test\nC: EHLO client.test\nS: 250 mx1.test\nHANG", "5.7.10@mx1.test"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -699,18 +699,26 @@ func TestTransportMailOptions(t *testing.T) {
 
 func TestTransportRequireTLS(t *testing.T) {
 	srv, cli := selfSigned(t, "mx1.test")
+	tlsEHLO := "S: 220 mx1.test\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 220 go ahead\nTLS\nC: EHLO client.test\n"
 	tests := []struct {
 		name   string
+		host   testHost
 		client *tls.Config
 		want   string
 	}{
-		// Our server does not offer REQUIRETLS (RFC 8689 4.2.1).
-		{"certificate verified, no REQUIRETLS", cli, "5.7.30@mx1.test"},
-		{"certificate not verified", nil, "5.7.10@mx1.test"},
+		{"REQUIRETLS offered", testHost{sTLS: srv, scripts: []string{tlsEHLO + "S: 250-mx1.test\nS: 250 REQUIRETLS\n" +
+			"C: MAIL FROM:<a@x.test> REQUIRETLS\nS: 250 ok\nC: RCPT TO:<b@y.test>\nS: 250 ok\nC: DATA\nS: 354 go\n" + testWire + "\nS: 250 ok" + quitLines}},
+			cli, "ok"},
+		// RFC 8689 4.2.1: QUIT, and 5.7.30 when no host offers REQUIRETLS.
+		{"REQUIRETLS not offered", testHost{sTLS: srv, scripts: []string{tlsEHLO + "S: 250-mx1.test\nS: 250 8BITMIME" + quitLines}},
+			cli, "5.7.30@mx1.test"},
+		{"STARTTLS not offered", testHost{scripts: []string{"S: 220 mx1.test\nC: EHLO client.test\nS: 250 mx1.test" + quitLines}},
+			cli, "5.7.10@mx1.test"},
+		{"certificate not verified", testHost{backend: &testBackend{}, tls: srv}, nil, "5.7.10@mx1.test"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n := startHosts(t, map[string]testHost{"mx1.test": {backend: &testBackend{}, tls: srv}})
+			n := startHosts(t, map[string]testHost{"mx1.test": tc.host})
 			tr := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10)})
 			tr.TLS, tr.TLSConfig = TLSDisabled, tc.client
 			to := []string{"b@y.test"}
