@@ -46,6 +46,8 @@ type MXResolver interface {
 	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
 }
 
+var _ MXResolver = (*net.Resolver)(nil)
+
 // TLSPolicy says how a Transport uses STARTTLS (RFC 3207).
 type TLSPolicy int
 
@@ -280,7 +282,8 @@ var ErrMessageNotRewound = errors.New("smtp: message already read for another do
 // as it cannot tell whether the message is 7-bit, and SMTPUTF8 (RFC 6531)
 // when an address is not ASCII; see DeliverMail for a message whose header
 // needs SMTPUTF8. Domains must be given in ASCII (A-labels, RFC 5890):
-// Deliver does not convert internationalized domain names.
+// Deliver does not convert internationalized domain names, and fails
+// recipients of a non-ASCII domain with 5.1.2.
 //
 // The returned slice always has len(to) entries. Cancelling ctx stops the
 // delivery; recipients not yet delivered then get a temporary error.
@@ -470,6 +473,11 @@ func (t *Transport) hosts(ctx context.Context, domain string) ([]mxHost, *Delive
 			return nil, mxLocalErr("", mxCodeNoHost, errors.New("smtp: unusable address literal "+domain))
 		}
 		return []mxHost{{name: ip}}, nil
+	}
+	if !mxASCII(domain) {
+		// RFC 6531 3.2: DNS wants A-labels; converting U-labels takes
+		// IDNA tables this package does not carry.
+		return nil, mxLocalErr("", mxCodeNoHost, errors.New("smtp: internationalized domain "+domain+" must be given in A-labels (RFC 5890)"))
 	}
 	var r MXResolver = net.DefaultResolver
 	if t.Resolver != nil {

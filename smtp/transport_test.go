@@ -759,6 +759,8 @@ func TestTransportHosts(t *testing.T) {
 		{name: "IPv4 with IPv6 tag", domain: "[IPv6:192.0.2.1]", wantErr: "5.1.2"},
 		{name: "zone", domain: "[IPv6:fe80::1%eth0]", wantErr: "5.1.2"},
 		{name: "general literal", domain: "[x400:abc]", wantErr: "5.1.2"},
+		{name: "U-label domain", domain: "bücher.test", wantErr: "5.1.2"},
+		{name: "A-label domain", domain: "xn--bcher-kva.test", answer: mxs("mx.xn--bcher-kva.test.", 10), want: []string{"mx.xn--bcher-kva.test"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -766,7 +768,7 @@ func TestTransportHosts(t *testing.T) {
 			if domain == "" {
 				domain = "y.test"
 			}
-			tr := &Transport{Resolver: fakeMX{"y.test": tc.answer}, Shuffle: reverse, MaxHosts: tc.max}
+			tr := &Transport{Resolver: fakeMX{"y.test": tc.answer, "xn--bcher-kva.test": tc.answer}, Shuffle: reverse, MaxHosts: tc.max}
 			hosts, err := tr.hosts(testCtx(t), domain)
 			if tc.wantErr != "" {
 				require.NotNil(t, err)
