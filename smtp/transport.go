@@ -279,8 +279,9 @@ var ErrMessageNotRewound = errors.New("smtp: message already read for another do
 // that.
 //
 // Deliver declares BODY=8BITMIME (RFC 6152) when the server offers it,
-// as it cannot tell whether the message is 7-bit, and SMTPUTF8 (RFC 6531)
-// when an address is not ASCII; see DeliverMail for a message whose header
+// as it cannot tell whether the message is 7-bit, SIZE (RFC 1870) when
+// msg is an io.Seeker, and SMTPUTF8 (RFC 6531) when an address is not
+// ASCII; see DeliverMail for a message whose header
 // needs SMTPUTF8. Domains must be given in ASCII (A-labels, RFC 5890):
 // Deliver does not convert internationalized domain names, and fails
 // recipients of a non-ASCII domain with 5.1.2.
@@ -344,6 +345,16 @@ func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, m
 		var err error
 		if start, err = seeker.Seek(0, io.SeekCurrent); err != nil {
 			seeker = nil
+		} else if d.opts.Size == 0 {
+			// RFC 1870 4.: declare the size, so that a server whose
+			// limit it passes says so before the transfer.
+			if end, err := seeker.Seek(0, io.SeekEnd); err == nil && end > start {
+				d.opts.Size = end - start
+			}
+			if _, err := seeker.Seek(start, io.SeekStart); err != nil {
+				seeker = nil
+				d.read = true // position lost: no domain can be sent
+			}
 		}
 	}
 	for _, g := range groups {
@@ -424,6 +435,7 @@ type domainGroup struct {
 // sets res for the addresses that cannot be sent.
 func groupRecipients(to []string, res []error) []domainGroup {
 	var groups []domainGroup
+	index := make(map[string]int)
 	for i, addr := range to {
 		at := strings.LastIndexByte(addr, '@')
 		if at <= 0 || at == len(addr)-1 || !mxValidPath(addr) {
@@ -431,10 +443,11 @@ func groupRecipients(to []string, res []error) []domainGroup {
 			continue
 		}
 		dom := strings.ToLower(addr[at+1:])
-		k := slices.IndexFunc(groups, func(g domainGroup) bool { return g.domain == dom })
-		if k < 0 {
+		k, ok := index[dom]
+		if !ok {
+			k = len(groups)
+			index[dom] = k
 			groups = append(groups, domainGroup{domain: dom})
-			k = len(groups) - 1
 		}
 		groups[k].idx = append(groups[k].idx, i)
 	}
