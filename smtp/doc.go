@@ -24,6 +24,15 @@
 // result per recipient, keeping to the server's LIMITS RCPTMAX. Every call takes a context; no argument with CR or
 // LF is ever sent, and no bare CR or LF goes out inside DATA.
 //
+// The MX transport (transport.go, transport_host.go) delivers to the
+// recipients' mail exchangers (RFC 5321 5.): MX lookup through an
+// injectable resolver, null MX (RFC 7505) and the implicit MX, hosts in
+// preference order with fallback while nothing of the message has been
+// sent, opportunistic or required STARTTLS, REQUIRETLS, and one
+// DeliveryError per refused recipient carrying the remote host and reply.
+// Its Deliver method uses only standard-library types, so a delivery
+// queue calls it without importing this package.
+//
 // The wire codec is usable on its own for conformance tests:
 //
 //   - ParseCommand splits a command line into its verb and arguments;
