@@ -40,7 +40,6 @@ var serverImpls = []serverImpl{
 	{"postkit", startPostkit},
 }
 
-
 // ourSession discards everything.
 type ourSession struct{}
 
