@@ -57,7 +57,7 @@ type Conn struct {
 func newConn(s *Server, nc net.Conn) *Conn {
 	c := &Conn{srv: s, nc: nc}
 	c.br = bufio.NewReaderSize(dataReader{c}, 4096)
-	c.bw = bufio.NewWriterSize(nc, 4096)
+	c.bw = bufio.NewWriterSize(nc, 1024) // replies are short; a small buffer keeps idle connections small
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
 }
