@@ -218,7 +218,8 @@ func (c *Conn) flush() error {
 }
 
 func (c *Conn) reply(code int, enh EnhancedCode, lines ...string) {
-	c.bw.Write(FormatReply(code, enh, lines...))
+	// Formatted in the writer's free space: no allocation when it fits.
+	c.bw.Write(AppendReply(c.bw.AvailableBuffer(), code, enh, lines...))
 }
 
 // replyErr answers for an error from a Session.
