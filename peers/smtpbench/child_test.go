@@ -25,10 +25,12 @@ import (
 //
 // and exits when its standard input closes. With childProfileEnv set to a
 // path containing %s, the child writes a CPU profile of its whole life to
-// that path with %s replaced by the server's name.
+// that path with %s replaced by the server's name; with childMemProfileEnv,
+// likewise an allocation profile of every allocation.
 const (
-	childEnv        = "SMTPBENCH_CHILD"
-	childProfileEnv = "SMTPBENCH_CHILD_CPUPROFILE"
+	childEnv           = "SMTPBENCH_CHILD"
+	childProfileEnv    = "SMTPBENCH_CHILD_CPUPROFILE"
+	childMemProfileEnv = "SMTPBENCH_CHILD_MEMPROFILE"
 )
 
 func TestMain(m *testing.M) {
@@ -64,6 +66,18 @@ func runChild(name string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if p := os.Getenv(childMemProfileEnv); p != "" {
+		runtime.MemProfileRate = 1
+		defer func() {
+			f, err := os.Create(strings.ReplaceAll(p, "%s", name))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "smtpbench child:", err)
+				return
+			}
+			defer f.Close()
+			pprof.Lookup("allocs").WriteTo(f, 0)
+		}()
 	}
 	srv, err := impl.start()
 	if err != nil {
