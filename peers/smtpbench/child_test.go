@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Each server runs in a child process, the test binary started again with
@@ -21,7 +23,7 @@ import (
 // its standard input:
 //
 //	stats   after two GCs: "stats MALLOCS TOTALALLOC HEAPINUSE STACKINUSE GOROUTINES"
-//	mallocs without a GC: "mallocs MALLOCS TOTALALLOC"
+//	usage   without a GC: "usage MALLOCS TOTALALLOC CPUNANOS" (CPU: user+system)
 //
 // and exits when its standard input closes. With childProfileEnv set to a
 // path containing %s, the child writes a CPU profile of its whole life to
@@ -96,9 +98,9 @@ func runChild(name string) error {
 			runtime.GC()
 			runtime.ReadMemStats(&ms)
 			fmt.Fprintf(out, "stats %d %d %d %d %d\n", ms.Mallocs, ms.TotalAlloc, ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
-		case "mallocs":
+		case "usage":
 			runtime.ReadMemStats(&ms)
-			fmt.Fprintf(out, "mallocs %d %d\n", ms.Mallocs, ms.TotalAlloc)
+			fmt.Fprintf(out, "usage %d %d %d\n", ms.Mallocs, ms.TotalAlloc, cpuTime())
 		default:
 			fmt.Fprintf(out, "error unknown command\n")
 		}
@@ -212,10 +214,37 @@ func (c *child) stats(tb testing.TB) memStats {
 	return memStats{v[0], v[1], v[2], v[3], v[4]}
 }
 
-// mallocs returns the child's allocation count and bytes, without a GC.
-func (c *child) mallocs(tb testing.TB) (n, bytes uint64) {
-	v := c.query(tb, "mallocs", 2)
-	return v[0], v[1]
+// A usage is a process's allocations and CPU time so far.
+type usage struct {
+	mallocs, bytes uint64
+	cpu            time.Duration
+}
+
+// sub returns u - v.
+func (u usage) sub(v usage) usage {
+	return usage{u.mallocs - v.mallocs, u.bytes - v.bytes, u.cpu - v.cpu}
+}
+
+// usage returns the child's allocations and CPU time, without a GC.
+func (c *child) usage(tb testing.TB) usage {
+	v := c.query(tb, "usage", 3)
+	return usage{v[0], v[1], time.Duration(v[2])}
+}
+
+// selfUsage returns this process's allocations and CPU time.
+func selfUsage() usage {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return usage{ms.Mallocs, ms.TotalAlloc, cpuTime()}
+}
+
+// cpuTime returns the user and system CPU time of this process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (c *child) close() {

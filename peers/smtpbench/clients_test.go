@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/smtp"
-	"runtime"
 	"sync"
 	"time"
 
@@ -117,10 +116,10 @@ func (s netSMTPSender) send() error {
 func (s netSMTPSender) close() error { return s.c.Quit() }
 
 // clientRun is what runClients measured: the time the messages took and
-// this process's allocations meanwhile.
+// this process's allocations and CPU time meanwhile.
 type clientRun struct {
-	d              time.Duration
-	mallocs, bytes uint64
+	d time.Duration
+	u usage
 }
 
 // runClients sends total messages from conns connections of impl to
@@ -143,8 +142,7 @@ func runClients(impl clientImpl, addr string, conns, total int) (clientRun, erro
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, conns)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
+	before := selfUsage()
 	start := time.Now()
 	for i, s := range ss {
 		n := total / conns
@@ -164,6 +162,5 @@ func runClients(impl clientImpl, addr string, conns, total int) (clientRun, erro
 	}
 	wg.Wait()
 	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return clientRun{d, after.Mallocs - before.Mallocs, after.TotalAlloc - before.TotalAlloc}, errors.Join(errs...)
+	return clientRun{d, selfUsage().sub(before)}, errors.Join(errs...)
 }

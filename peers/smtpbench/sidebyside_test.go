@@ -13,59 +13,75 @@ import (
 	"time"
 )
 
-// A figure is one implementation's throughput over reps runs.
+// A figure is one implementation's figures over reps runs.
 type figure struct {
-	name           string
-	best, median   float64 // msgs/s
-	allocs, bytesM float64 // per message, from the best run's process
+	name         string
+	best, median float64 // msgs/s
+	cpu          float64 // CPU µs per message, median over the runs
+	allocs, b    float64 // allocations and bytes per message, best run
 }
 
-// timed runs one measurement: it returns the time the messages took and
-// the allocations counted per message.
-type timed func() (d time.Duration, allocs, bytes float64, err error)
+// A sample is what one run measured: the time the messages took and the
+// measured process's usage meanwhile.
+type sample struct {
+	d time.Duration
+	u usage
+}
 
-// collect runs each of the named measurements reps times, rotating the
-// order in each repetition so that no side always runs first.
-func collect(t *testing.T, names []string, n int, reps int, run func(i int) timed) []*figure {
+// collect runs each of the named measurements reps times, n messages a
+// run, rotating the order in each repetition so that no side always runs
+// first.
+func collect(t *testing.T, names []string, n int, reps int, run func(i int) (sample, error)) []*figure {
 	t.Helper()
 	figs := make([]*figure, len(names))
 	rates := make([][]float64, len(names))
+	cpus := make([][]float64, len(names))
 	for i, name := range names {
 		figs[i] = &figure{name: name}
-		if _, _, _, err := run(i)(); err != nil { // warm-up, and a check
+		if _, err := run(i); err != nil { // warm-up, and a check
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
 	for r := range reps {
 		for k := range names {
 			i := (k + r) % len(names)
-			d, allocs, bytes, err := run(i)()
+			s, err := run(i)
 			if err != nil {
 				t.Fatalf("%s: %v", names[i], err)
 			}
-			rate := float64(n) / d.Seconds()
+			rate := float64(n) / s.d.Seconds()
 			if rate > figs[i].best {
-				figs[i].best, figs[i].allocs, figs[i].bytesM = rate, allocs, bytes
+				figs[i].best = rate
+				figs[i].allocs = float64(s.u.mallocs) / float64(n)
+				figs[i].b = float64(s.u.bytes) / float64(n)
 			}
 			rates[i] = append(rates[i], rate)
+			cpus[i] = append(cpus[i], float64(s.u.cpu)/1e3/float64(n))
 		}
 	}
 	for i := range figs {
-		slices.Sort(rates[i])
-		figs[i].median = rates[i][len(rates[i])/2]
+		figs[i].median = median(rates[i])
+		figs[i].cpu = median(cpus[i])
 	}
 	return figs
 }
 
-func printFigures(w io.Writer, title, allocsWhose string, figs []*figure) {
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// printFigures writes one table; figs[0] is the reference for the ratios.
+// whose says whose allocations and CPU time were counted.
+func printFigures(w io.Writer, title, whose string, figs []*figure) {
 	fmt.Fprintf(w, "\n%s\n", title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	ref := figs[0]
-	fmt.Fprintf(tw, "implementation\tmsgs/s best\tmsgs/s median\t%s allocs/msg\t%s B/msg\tbest ÷ %s\tmedian ÷ %s\t\n",
-		allocsWhose, allocsWhose, ref.name, ref.name)
+	fmt.Fprintf(tw, "implementation\tmsgs/s best\tmsgs/s median\t%s CPU µs/msg\t%s allocs/msg\t%s B/msg\tbest ÷ %s\tmedian ÷ %s\t%s CPU ÷ this CPU\t\n",
+		whose, whose, whose, ref.name, ref.name, ref.name)
 	for _, f := range figs {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.1f\t%.0f\t%.2f\t%.2f\t\n",
-			f.name, f.best, f.median, f.allocs, f.bytesM, f.best/ref.best, f.median/ref.median)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.2f\t%.2f\t\n",
+			f.name, f.best, f.median, f.cpu, f.allocs, f.b, f.best/ref.best, f.median/ref.median, ref.cpu/f.cpu)
 	}
 	tw.Flush()
 }
@@ -100,16 +116,14 @@ func TestSideBySide(t *testing.T) {
 	fmt.Fprintf(&b, "%s %s/%s, GOMAXPROCS=%d, %d timed repetitions; each server in its own process\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), reps)
 	fmt.Fprintf(&b, "message: %d octets, 1 recipient; servers discard the data (io.Copy to io.Discard)\n", messageSize)
+	fmt.Fprintln(&b, "msgs/s: wall clock, best and median run; CPU: user+system time of the measured process (server child or client), median run")
 
-	serverRun := func(load func(string, int, int) (time.Duration, error), n int) func(int) timed {
-		return func(i int) timed {
-			return func() (time.Duration, float64, float64, error) {
-				c := servers[i]
-				m0, b0 := c.mallocs(t)
-				d, err := load(c.addr, serverConns, n)
-				m1, b1 := c.mallocs(t)
-				return d, float64(m1-m0) / float64(n), float64(b1-b0) / float64(n), err
-			}
+	serverRun := func(load func(string, int, int) (time.Duration, error), n int) func(int) (sample, error) {
+		return func(i int) (sample, error) {
+			c := servers[i]
+			u0 := c.usage(t)
+			d, err := load(c.addr, serverConns, n)
+			return sample{d, c.usage(t).sub(u0)}, err
 		}
 	}
 	printFigures(&b, fmt.Sprintf("Server, %d connections, many messages per connection (%d messages per run, raw pipelined load generator)", serverConns, msgs),
@@ -128,11 +142,9 @@ func TestSideBySide(t *testing.T) {
 			if conns == 1 {
 				n = msgs / 5
 			}
-			figs := collect(t, clientNames, n, reps, func(i int) timed {
-				return func() (time.Duration, float64, float64, error) {
-					r, err := runClients(clientImpls[i], target.addr, conns, n)
-					return r.d, float64(r.mallocs) / float64(n), float64(r.bytes) / float64(n), err
-				}
+			figs := collect(t, clientNames, n, reps, func(i int) (sample, error) {
+				r, err := runClients(clientImpls[i], target.addr, conns, n)
+				return sample{r.d, r.u}, err
 			})
 			printFigures(&b, fmt.Sprintf("Client, %d connection(s), reused, into the %s server (%d messages per run)", conns, target.name, n),
 				"client", figs)
