@@ -16,8 +16,14 @@
 // go-smtp's), with 1 and 20 concurrent clients.
 //
 // Idle memory: 2000 connections are opened to each server and left idle
-// after EHLO; the growth of HeapInuse+StackInuse after a GC, less the cost
-// of the sockets alone, is divided by the number of connections.
+// after EHLO; the growth of the server's HeapInuse+StackInuse after a GC
+// is divided by the number of connections.
+//
+// Each server runs in a child process (the test binary started again, see
+// child_test.go), so the allocations, CPU time and memory counted for a
+// server are its own, and those counted for a client are the client's.
+// The machine's other load shows in msgs/s far more than in CPU time per
+// message; compare both.
 //
 //	go test -run '^$' -bench . -benchmem          # testing.B figures
 //	PEERS_SIDE_BY_SIDE=1 go test -run TestSideBySide -v -count=1   # the table

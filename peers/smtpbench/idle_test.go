@@ -2,14 +2,25 @@ package smtpbench
 
 import (
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// idleConns is how many idle connections the idle-memory figure opens:
-// two descriptors each (ours and the server's, in two processes), well
-// under the usual open-file limit.
+// idleConns is how many idle connections the idle-memory figure opens,
+// one descriptor each in this process and in the server's; fewer when the
+// open-file limit is low (see idleCount).
 const idleConns = 2000
+
+// idleCount returns idleConns, or fewer if the open-file limit would not
+// allow them.
+func idleCount() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return idleConns
+	}
+	return max(10, min(idleConns, int(rl.Cur)-100))
+}
 
 // idleFigures are a server's costs per idle connection.
 type idleFigures struct {

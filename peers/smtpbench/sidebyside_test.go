@@ -151,12 +151,13 @@ func TestSideBySide(t *testing.T) {
 		}
 	}
 
-	fmt.Fprintf(&b, "\nIdle connections: %d per server, after EHLO; growth of the server process's in-use heap and stacks after GC\n", idleConns)
+	nIdle := idleCount()
+	fmt.Fprintf(&b, "\nIdle connections: %d per server, after EHLO; growth of the server process's in-use heap and stacks after GC\n", nIdle)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "server\theap B/conn\tstack B/conn\ttotal B/conn\tgoroutines/conn\ttotal ÷ go-smtp\t")
 	var ref float64
 	for _, c := range servers {
-		f := measureIdle(t, c, idleConns)
+		f := measureIdle(t, c, nIdle)
 		total := f.heap + f.stack
 		if ref == 0 {
 			ref = total
