@@ -61,7 +61,7 @@ type Conn struct {
 func newConn(s *Server, nc net.Conn) *Conn {
 	c := &Conn{srv: s, nc: nc}
 	c.br = bufio.NewReaderSize(dataReader{c}, 4096)
-	c.bw = bufio.NewWriterSize(nc, 4096)
+	c.bw = bufio.NewWriterSize(nc, 1024) // replies are short; a small buffer keeps idle connections small
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
 }
@@ -293,7 +293,8 @@ func (c *Conn) flush() error {
 }
 
 func (c *Conn) reply(code int, enh EnhancedCode, lines ...string) {
-	c.bw.Write(FormatReply(code, enh, lines...))
+	// Formatted in the writer's free space: no allocation when it fits.
+	c.bw.Write(AppendReply(c.bw.AvailableBuffer(), code, enh, lines...))
 }
 
 // replyErr answers for an error from a Session.

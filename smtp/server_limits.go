@@ -2,7 +2,6 @@ package smtp
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"time"
 )
@@ -56,12 +55,18 @@ var errLineTooLong = errors.New("smtp: line too long")
 const maxAuthLine = 12288
 
 // readLine reads a line ending in LF (CRLF, or a bare LF tolerated) of at
-// most max octets; a longer line is read to its end and discarded.
+// most max octets; a longer line is read to its end and discarded. The
+// line returned may point into c.br's buffer: it is valid only until the
+// next read from c.br.
 func (c *Conn) readLine(max int) ([]byte, error) {
+	part, err := c.br.ReadSlice('\n')
+	if err == nil && len(part) <= max {
+		// The whole line was buffered: no copy.
+		return trimEOL(part), nil
+	}
 	var buf []byte
 	tooLong := false
 	for {
-		part, err := c.br.ReadSlice('\n')
 		if !tooLong {
 			if len(buf)+len(part) > max {
 				tooLong = true
@@ -71,6 +76,7 @@ func (c *Conn) readLine(max int) ([]byte, error) {
 			}
 		}
 		if err == bufio.ErrBufferFull {
+			part, err = c.br.ReadSlice('\n')
 			continue
 		}
 		if err != nil {
@@ -79,9 +85,7 @@ func (c *Conn) readLine(max int) ([]byte, error) {
 		if tooLong {
 			return nil, errLineTooLong
 		}
-		buf = bytes.TrimSuffix(buf, []byte("\n"))
-		buf = bytes.TrimSuffix(buf, []byte("\r"))
-		return buf, nil
+		return trimEOL(buf), nil
 	}
 }
 
