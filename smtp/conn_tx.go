@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -353,7 +354,8 @@ func (r *bdatReader) next() error {
 			}
 		}
 	}
-	c.pending = &pendingCommand{line: line, err: err}
+	// The line may point into c.br's buffer: keep a copy.
+	c.pending = &pendingCommand{line: bytes.Clone(line), err: err}
 	return errBDATInterrupted
 }
 

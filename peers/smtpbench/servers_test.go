@@ -68,6 +68,9 @@ func startPostkit() (*server, error) {
 		ReadTimeout:     readTimeout,
 		WriteTimeout:    writeTimeout,
 		DataTimeout:     readTimeout,
+		// The idle-memory measure opens 2000 connections from loopback;
+		// go-smtp has no cap either.
+		MaxConnections: -1,
 	}
 	done := make(chan struct{})
 	go func() { s.Serve(l); close(done) }()
