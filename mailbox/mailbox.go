@@ -1,0 +1,283 @@
+package mailbox
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Delimiter separates the levels of a mailbox name ("Archive/2026").
+const Delimiter = '/'
+
+// Inbox is the name of the mailbox every account has (RFC 3501 5.1:
+// case-insensitive).
+const Inbox = "INBOX"
+
+// Store gives the accounts of a mail system. Authentication is not its
+// business: the protocol servers check credentials (package sasl) and
+// then ask the Store for the account of the user they authenticated.
+type Store interface {
+	// Account returns the account of user, creating it (with an INBOX)
+	// on first use if the store does that, or ErrNoSuchAccount.
+	Account(ctx context.Context, user string) (Account, error)
+}
+
+// Account is one user's set of mailboxes. It is safe for concurrent use
+// by several sessions of the same user.
+type Account interface {
+	// Mailboxes lists every mailbox of the account, INBOX included, in no
+	// particular order. Parents that exist only because a child does are
+	// listed with AttrNoSelect.
+	Mailboxes(ctx context.Context) ([]MailboxInfo, error)
+
+	// Create makes a mailbox, and any missing parent (RFC 3501 6.3.3). A
+	// trailing Delimiter is ignored. It fails with ErrMailboxExists if
+	// the name exists, ErrInvalidName if the backend cannot hold it.
+	Create(ctx context.Context, name string, opts *CreateOptions) error
+
+	// Delete removes a mailbox and its messages (RFC 9051 6.3.4). A
+	// mailbox with children is removed but kept as a \Noselect parent;
+	// deleting one that is already \Noselect and has children fails with
+	// ErrHasChildren. INBOX cannot be deleted (ErrNotAllowed). A mailbox
+	// created later under the same name gets a new UIDVALIDITY.
+	Delete(ctx context.Context, name string) error
+
+	// Rename renames a mailbox and all its children (RFC 9051 6.3.6).
+	// Renaming INBOX moves its messages to a new mailbox and leaves INBOX
+	// empty. It fails with ErrNoSuchMailbox or ErrMailboxExists.
+	Rename(ctx context.Context, from, to string) error
+
+	// Subscribe adds name to the subscriptions, or removes it when
+	// subscribed is false. A name may be subscribed whether or not the
+	// mailbox exists (RFC 9051 6.3.7).
+	Subscribe(ctx context.Context, name string, subscribed bool) error
+
+	// Subscriptions lists the subscribed names, existing or not.
+	Subscriptions(ctx context.Context) ([]string, error)
+
+	// Status reports on a mailbox without opening it (IMAP STATUS).
+	Status(ctx context.Context, name string) (*Status, error)
+
+	// Open opens a view of a mailbox. Each session opens its own; close
+	// it when done. It fails with ErrNoSuchMailbox, or ErrNotSelectable
+	// for a \Noselect parent.
+	Open(ctx context.Context, name string, opts *OpenOptions) (Mailbox, error)
+
+	// Close releases the account. Open mailboxes stay usable until they
+	// are closed.
+	Close() error
+}
+
+// CreateOptions are the options of Account.Create.
+type CreateOptions struct {
+	// SpecialUse gives the new mailbox special-use attributes (RFC 6154:
+	// AttrSent, AttrDrafts, ...). A backend that cannot store them fails
+	// with ErrUseAttrUnsupported.
+	SpecialUse []string
+}
+
+// OpenOptions are the options of Account.Open.
+type OpenOptions struct {
+	// ReadOnly opens the mailbox for reading (IMAP EXAMINE): Store,
+	// Expunge and Append through this view fail with ErrReadOnly, and the
+	// view claims no \Recent messages.
+	ReadOnly bool
+}
+
+// MailboxInfo describes a mailbox in a listing.
+type MailboxInfo struct {
+	Name       string   // full name, Delimiter-separated
+	Attrs      []string // AttrNoSelect, AttrNoInferiors, AttrMarked, AttrUnmarked
+	SpecialUse []string // RFC 6154 attributes: AttrSent, AttrDrafts, ...
+}
+
+// Mailbox attributes (RFC 9051 7.3.1, RFC 6154 2.).
+const (
+	AttrNoSelect    = `\Noselect`
+	AttrNoInferiors = `\Noinferiors`
+	AttrMarked      = `\Marked`
+	AttrUnmarked    = `\Unmarked`
+
+	AttrAll     = `\All`
+	AttrArchive = `\Archive`
+	AttrDrafts  = `\Drafts`
+	AttrFlagged = `\Flagged`
+	AttrJunk    = `\Junk`
+	AttrSent    = `\Sent`
+	AttrTrash   = `\Trash`
+)
+
+// Status is the state of a mailbox (IMAP STATUS, RFC 9051 6.3.11, and
+// SELECT's untagged data).
+type Status struct {
+	Messages      uint32 // number of messages
+	Unseen        uint32 // messages without \Seen
+	Recent        uint32 // messages with \Recent (IMAP4rev1 only)
+	Deleted       uint32 // messages with \Deleted (RFC 9051 STATUS DELETED)
+	UIDNext       UID    // the UID the next message will get, at least
+	UIDValidity   uint32 // changes when UIDs are no longer valid; never 0
+	Size          int64  // total size of the messages in octets (RFC 8438)
+	HighestModSeq uint64 // RFC 7162; 0 only when the mailbox never changed
+	// PermanentFlags lists the flags that stay after the session ends;
+	// `\*` in it means any keyword can be created.
+	PermanentFlags []string
+}
+
+// Mailbox is one session's view of a mailbox. Its methods may be called
+// from one goroutine at a time; Updates may be read from another.
+type Mailbox interface {
+	// Name returns the mailbox's full name.
+	Name() string
+
+	// Status reports the mailbox's current state.
+	Status(ctx context.Context) (*Status, error)
+
+	// Append adds a message read from r, which must be a whole RFC 5322
+	// message, and returns its UID. The view that appends sees the
+	// message in its next Fetch; other views get an Update.
+	Append(ctx context.Context, r io.Reader, opts *AppendOptions) (UID, error)
+
+	// Fetch calls fn for each message whose UID is in uids, in ascending
+	// UID order; UIDs with no message are skipped. The Message is valid
+	// only during the call. An error from fn stops the iteration and is
+	// returned.
+	Fetch(ctx context.Context, uids UIDSet, fn func(Message) error) error
+
+	// Store changes the flags of the messages in uids and returns their
+	// new flags and MODSEQ values, in ascending UID order. Messages that
+	// changed after opts.UnchangedSince are left alone and listed in
+	// StoreResult.Modified (RFC 7162 3.1.3).
+	Store(ctx context.Context, uids UIDSet, op StoreOp, flags []string, opts *StoreOptions) (*StoreResult, error)
+
+	// Expunge removes the messages flagged \Deleted, only those in uids
+	// when uids is not nil (UID EXPUNGE, RFC 4315 2.1), and returns the
+	// UIDs removed in ascending order.
+	Expunge(ctx context.Context, uids *UIDSet) ([]UID, error)
+
+	// Copy copies the messages in uids, with their flags and internal
+	// dates, to the mailbox named dest (ErrNoSuchMailbox when it does not
+	// exist: IMAP says [TRYCREATE]), and returns the UID mapping
+	// (RFC 4315 COPYUID).
+	Copy(ctx context.Context, uids UIDSet, dest string) (*CopyResult, error)
+
+	// Updates returns a channel that receives a value whenever another
+	// view of this mailbox changed it; Poll then says what changed.
+	Updates() <-chan struct{}
+
+	// Poll returns the changes made by other views since the last Poll,
+	// oldest first, and makes them part of this view: a Fetch after it
+	// sees them. Changes made through this view are not returned.
+	Poll(ctx context.Context) ([]Update, error)
+
+	// Close closes the view.
+	Close() error
+}
+
+// Message is a message as Fetch gives it.
+type Message interface {
+	UID() UID
+	// Flags returns the message's flags and keywords, system flags in
+	// their canonical case (FlagSeen, ...).
+	Flags() []string
+	// InternalDate is when the message arrived (RFC 9051 2.3.3).
+	InternalDate() time.Time
+	// Size is the message's size in octets (RFC822.SIZE).
+	Size() int64
+	// ModSeq is the message's modification sequence (RFC 7162).
+	ModSeq() uint64
+	// Open returns the message's octets. It reads from the store, so it
+	// may be called for only the messages whose body is needed; the
+	// reader supports ReadAt, so a part of the message can be read
+	// without the rest (see Sections).
+	Open(ctx context.Context) (Body, error)
+}
+
+// Body is the content of a message: random access to its octets.
+type Body interface {
+	io.ReaderAt
+	io.Closer
+	// Size is the number of octets.
+	Size() int64
+}
+
+// AppendOptions are the options of Mailbox.Append.
+type AppendOptions struct {
+	Flags        []string  // flags and keywords of the new message
+	InternalDate time.Time // the zero time means now
+}
+
+// StoreOp says how Store changes flags.
+type StoreOp int
+
+// Store operations (IMAP STORE FLAGS, +FLAGS and -FLAGS).
+const (
+	StoreReplace StoreOp = iota
+	StoreAdd
+	StoreRemove
+)
+
+// StoreOptions are the options of Mailbox.Store.
+type StoreOptions struct {
+	// UnchangedSince, when not 0, is the CONDSTORE UNCHANGEDSINCE value
+	// (RFC 7162 3.1.3).
+	UnchangedSince uint64
+}
+
+// StoreResult is what Store did.
+type StoreResult struct {
+	// Updated lists every message whose flags Store set (changed or
+	// not, as IMAP answers FETCH for each), in ascending UID order.
+	Updated []FlagUpdate
+	// Modified lists the messages left alone because of UnchangedSince.
+	Modified []UID
+}
+
+// FlagUpdate is the flags of one message after a change.
+type FlagUpdate struct {
+	UID    UID
+	Flags  []string
+	ModSeq uint64
+}
+
+// CopyResult maps the UIDs of copied messages (RFC 4315 COPYUID).
+type CopyResult struct {
+	UIDValidity uint32 // of the destination
+	Source      []UID  // UIDs in the source, ascending
+	Dest        []UID  // Dest[i] is the copy of Source[i]
+}
+
+// UpdateKind says what an Update reports.
+type UpdateKind int
+
+// Kinds of Update.
+const (
+	// UpdateAppended: a message was added (IMAP EXISTS).
+	UpdateAppended UpdateKind = iota + 1
+	// UpdateExpunged: a message was removed (IMAP EXPUNGE / VANISHED).
+	UpdateExpunged
+	// UpdateFlags: a message's flags changed (IMAP FETCH FLAGS).
+	UpdateFlags
+)
+
+// Update is a change another view made to the mailbox.
+type Update struct {
+	Kind   UpdateKind
+	UID    UID
+	Flags  []string // for UpdateFlags and UpdateAppended
+	ModSeq uint64
+}
+
+// Mover is implemented by a Mailbox that moves messages natively
+// (RFC 6851); see Move.
+type Mover interface {
+	// Move moves the messages in uids to the mailbox named dest and
+	// returns the UID mapping; the moved UIDs are expunged here.
+	Move(ctx context.Context, uids UIDSet, dest string) (*CopyResult, error)
+}
+
+// Searcher is implemented by a Mailbox that searches natively; see
+// Search.
+type Searcher interface {
+	// Search returns the UIDs of the messages that match c, ascending.
+	Search(ctx context.Context, c *SearchCriteria) ([]UID, error)
+}
