@@ -38,7 +38,8 @@ type Conn struct {
 	// and "" when nothing did.
 	remoteAddr, localAddr net.Addr
 	remoteName            string
-	xclientTrusted        bool // the client may use XCLIENT
+	xclientTrusted        bool   // the client may use XCLIENT
+	xclientLogin          string // the LOGIN the last XCLIENT gave
 
 	tlsState *tls.ConnectionState
 	helo     string
@@ -52,6 +53,10 @@ type Conn struct {
 	binary  bool
 	rcpts   []string
 	pending *pendingCommand // read during BDAT, not yet run
+	// bdatFailed: a BDAT failed before its LAST chunk; the chunks the
+	// client pipelined after it are answered 503 without counting as
+	// errors, until another command comes.
+	bdatFailed bool
 
 	errors       int
 	authFailures int
@@ -164,6 +169,10 @@ func (c *Conn) serve() {
 	}()
 
 	if c.srv.ProxyProtocol {
+		if _, ok := c.nc.(*tls.Conn); ok {
+			c.log().Error("smtp: ProxyProtocol with a TLS listener; use ServeTLS")
+			return
+		}
 		pc, _, err := proxyproto.Wrap(c.nc, proxyproto.DefaultTimeout)
 		if err != nil {
 			c.log().Info("smtp: no valid PROXY header", "err", err)
@@ -335,6 +344,9 @@ func (c *Conn) handle(line []byte) bool {
 	cmd, err := ParseCommand(line)
 	if err != nil {
 		return c.syntax(err)
+	}
+	if cmd.Verb != "BDAT" {
+		c.bdatFailed = false
 	}
 	switch cmd.Verb {
 	case "EHLO", "HELO":

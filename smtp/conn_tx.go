@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 
@@ -198,7 +199,7 @@ func (c *Conn) deliver(er *msgReader, drain func() error) bool {
 	case errors.Is(er.err, dotstuff.ErrBareLineEnding):
 		result = &Error{Code: 550, EnhancedCode: EnhancedCode{5, 6, 0}, Message: "Bare CR or LF in message; lines must end with CRLF"}
 		statuses = nil
-	case errors.Is(er.err, dotstuff.ErrTooLarge), errors.Is(er.err, errChunkTooLarge):
+	case errors.Is(er.err, dotstuff.ErrTooLarge), errors.Is(er.err, errChunkTooLarge), errors.Is(er.err, errLastChunkTooLarge):
 		result = &Error{Code: 552, EnhancedCode: EnhancedCode{5, 3, 4}, Message: "Message size exceeds fixed maximum message size"}
 		statuses = nil
 	case errors.Is(er.err, errBDATInterrupted):
@@ -212,8 +213,14 @@ func (c *Conn) deliver(er *msgReader, drain func() error) bool {
 		return false
 	}
 	n := 1
-	if c.srv.LMTP {
+	if c.srv.LMTP && !errors.Is(er.err, errChunkTooLarge) {
+		// RFC 2033 4.2: a reply per recipient once the data has ended;
+		// a refused chunk that was not the LAST is one command, one
+		// reply (RFC 3030 2.).
 		n = len(c.rcpts)
+	}
+	if errors.Is(er.err, errChunkTooLarge) {
+		c.bdatFailed = true // the client may have pipelined more chunks
 	}
 	for i := 0; i < n; i++ {
 		r := result
@@ -237,7 +244,12 @@ func (c *Conn) deliver(er *msgReader, drain func() error) bool {
 
 var errDelivered = errors.New("ok")
 
-var errChunkTooLarge = errors.New("smtp: BDAT chunks exceed size limit")
+// errChunkTooLarge and errLastChunkTooLarge: a BDAT chunk, not the LAST
+// one or the LAST one, took the message over the size limit.
+var (
+	errChunkTooLarge     = errors.New("smtp: BDAT chunks exceed size limit")
+	errLastChunkTooLarge = errors.New("smtp: BDAT LAST chunk exceeds size limit")
+)
 
 type lmtpStatus map[string]error
 
@@ -260,15 +272,28 @@ func (c *Conn) bdatCmd(args string) bool {
 		if _, err := io.CopyN(io.Discard, c.br, size); err != nil {
 			return false
 		}
+		if c.bdatFailed {
+			// RFC 3030 2.: chunks pipelined after a failed BDAT are
+			// accepted and discarded; they are not the client's errors.
+			c.reply(503, EnhancedCode{5, 5, 1}, "Need RCPT before BDAT")
+			return true
+		}
 		return c.badCommand(503, EnhancedCode{5, 5, 1}, "Need RCPT before BDAT")
 	}
 	r := &bdatReader{c: c}
 	if err := r.chunk(size, last); err != nil {
-		if !errors.Is(err, errChunkTooLarge) {
+		if !errors.Is(err, errChunkTooLarge) && !errors.Is(err, errLastChunkTooLarge) {
 			return false
 		}
-		c.reply(552, EnhancedCode{5, 3, 4}, "Message size exceeds fixed maximum message size")
+		n := 1
+		if last && c.srv.LMTP {
+			n = len(c.rcpts) // RFC 2033 4.2: the data has ended
+		}
+		for range n {
+			c.reply(552, EnhancedCode{5, 3, 4}, "Message size exceeds fixed maximum message size")
+		}
 		c.resetTx()
+		c.bdatFailed = !last
 		return true
 	}
 	return c.deliver(&msgReader{r: r}, func() error {
@@ -299,6 +324,9 @@ func (r *bdatReader) chunk(size int64, last bool) error {
 	if size > r.c.srv.maxMessageBytes()-r.total {
 		if _, err := io.CopyN(io.Discard, r.c.br, size); err != nil {
 			return err
+		}
+		if last {
+			return errLastChunkTooLarge
 		}
 		return errChunkTooLarge
 	}
@@ -342,7 +370,15 @@ func (r *bdatReader) next() error {
 		}
 	}
 	c.inData = false
+	// Waiting for the client between chunks is idle: Shutdown may answer
+	// 421 and close, as it does between commands.
+	if !c.setIdle(c.br.Buffered() == 0) {
+		return net.ErrClosed
+	}
 	line, err := c.readCommand()
+	if !c.setIdle(false) {
+		return net.ErrClosed
+	}
 	c.inData = true
 	if err != nil && !errors.Is(err, errLineTooLong) {
 		return err

@@ -109,9 +109,14 @@ func (c *Conn) xclient(args string) bool {
 	}
 	c.remoteAddr, c.localAddr, c.remoteName = remote, local, name
 	c.helo, c.ehlo = "", false
+	// The front end's own AUTH, if any, is not the original client's:
+	// only LOGIN says who that is, and an earlier XCLIENT's LOGIN stays
+	// until another changes it.
 	if loginSet {
-		c.authID = login
+		c.xclientLogin = login
 	}
+	c.authID = c.xclientLogin
+	c.errors, c.authFailures = 0, 0
 	return c.greet()
 }
 

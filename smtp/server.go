@@ -53,7 +53,10 @@ type Server struct {
 	// LocalAddr (and the per-IP cap counts them). A connection without a
 	// valid header within 10 seconds is closed without a reply. Set it
 	// only behind a proxy that sends the header on every connection:
-	// anyone who can connect directly can claim any address.
+	// anyone who can connect directly can claim any address. For
+	// implicit TLS behind such a proxy use ServeTLS, which reads the
+	// header before the handshake; a listener from tls.NewListener
+	// cannot work with it, and its connections are closed.
 	ProxyProtocol bool
 
 	// XCLIENT tells whether the client at addr is a trusted front end (a
@@ -252,7 +255,11 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 			return ErrServerClosed
 		}
 		if full {
-			go refuseConn(nc, s.hostname())
+			if implicitTLS {
+				nc.Close() // a plain-text 421 would be garbage to a TLS client
+			} else {
+				go refuseConn(nc, s.hostname())
+			}
 			continue
 		}
 		go c.serve()

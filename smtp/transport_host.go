@@ -122,7 +122,13 @@ func (d *delivery) session(ctx context.Context, host string, rcpts []string, pol
 	sctx, cancel := context.WithTimeout(ctx, mxTimeout(t.TransactionTimeout, DefaultTransactionTimeout))
 	defer cancel()
 	br := &trackedReader{r: d.body}
-	results, err := c.Send(sctx, d.from, sendTo, br, opts)
+	var body io.Reader = br
+	if sk, ok := d.body.(io.Seeker); ok {
+		// Send rewinds for further transactions when the server limits
+		// recipients (LIMITS RCPTMAX).
+		body = trackedReadSeeker{br, sk}
+	}
+	results, err := c.Send(sctx, d.from, sendTo, body, opts)
 	if br.read {
 		d.read = true
 	}
@@ -202,10 +208,9 @@ func (d *delivery) startTLS(ctx context.Context, c *Client, host string, policy 
 	case errors.As(err, &se):
 		// STARTTLS refused with a reply (454): the connection is in sync.
 		if policy == TLSRequired {
-			if d.opts.RequireTLS {
-				return d.tlsErr(host, mxCodeTLSNeeded, err), false
-			}
-			return mxReplyErr(host, se), false
+			// Our policy failed, not the message: temporary (tlsErr),
+			// whatever code the refusal had.
+			return d.tlsErr(host, mxCodeTLSNeeded, err), false
 		}
 		return nil, false
 	case policy == TLSRequired:
@@ -296,6 +301,16 @@ type trackedReader struct {
 func (t *trackedReader) Read(p []byte) (int, error) {
 	t.read = true
 	return t.r.Read(p)
+}
+
+// trackedReadSeeker is a trackedReader over a message that can seek.
+type trackedReadSeeker struct {
+	*trackedReader
+	s io.Seeker
+}
+
+func (t trackedReadSeeker) Seek(offset int64, whence int) (int64, error) {
+	return t.s.Seek(offset, whence)
 }
 
 func mxASCII(s string) bool {

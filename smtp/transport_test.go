@@ -815,3 +815,26 @@ func TestTransportDefaults(t *testing.T) {
 	assert.Equal(t, []string{"ok"}, summaries(t, []string{"b@y.test"}, res))
 	require.Len(t, b.messages(), 1)
 }
+
+// A seekable message to a domain with more recipients than the MX's
+// LIMITS RCPTMAX goes in several transactions, all delivered.
+func TestTransportRCPTMAXRewinds(t *testing.T) {
+	b := &testBackend{}
+	n := &testNet{addrs: map[string]string{"mx.y.test": startTestServer(t, &Server{Handler: b, MaxRecipients: 2})}}
+	to := []string{"a@y.test", "b@y.test", "c@y.test"}
+	res := testTransport(n, fakeMX{"y.test": mxs("mx.y.test", 10)}).Deliver(testCtx(t), "s@x.test", to, strings.NewReader(testBody))
+	assert.Equal(t, []error{nil, nil, nil}, res)
+	assert.Len(t, b.messages(), 2)
+}
+
+// Under TLSRequired a refused STARTTLS is our policy failing: temporary.
+func TestTransportRequiredSTARTTLSRefused(t *testing.T) {
+	script := "S: 220 mx1.test ESMTP\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 502 5.5.1 not now" + quitLines
+	n := &testNet{addrs: map[string]string{"mx1.test": scriptServer(t, []string{script}, nil)}}
+	tr := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10)})
+	tr.TLS = TLSRequired
+	res := tr.Deliver(testCtx(t), "a@x.test", []string{"b@y.test"}, strings.NewReader(testBody))
+	var de *DeliveryError
+	require.ErrorAs(t, res[0], &de)
+	assert.True(t, de.Temporary(), "%v", de)
+}
