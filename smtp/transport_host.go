@@ -208,8 +208,12 @@ func (d *delivery) startTLS(ctx context.Context, c *Client, host string, policy 
 	case errors.As(err, &se):
 		// STARTTLS refused with a reply (454): the connection is in sync.
 		if policy == TLSRequired {
-			// Our policy failed, not the message: temporary (tlsErr),
-			// whatever code the refusal had.
+			// Our policy failed, not the message: temporary, with the
+			// server's reply when that is temporary too (tlsErr), even
+			// if the refusal was a 5yz.
+			if !d.opts.RequireTLS && se.Temporary() {
+				return mxReplyErr(host, se), false
+			}
 			return d.tlsErr(host, mxCodeTLSNeeded, err), false
 		}
 		return nil, false
