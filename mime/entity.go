@@ -26,6 +26,13 @@ type Entity struct {
 	Size  int64
 	Lines int
 
+	// HeaderOffset, BodyOffset and EndOffset locate the entity in the
+	// message, as Part's fields of the same names do; Encoded marks an
+	// entity inside a transfer-encoded message/rfc822, whose offsets are
+	// -1 (see Part.Encoded).
+	HeaderOffset, BodyOffset, EndOffset int64
+	Encoded                             bool
+
 	// Body holds a leaf's transfer-decoded body when ReadEntity was asked
 	// to keep bodies and it fitted; otherwise nil.
 	Body []byte
@@ -98,6 +105,8 @@ func ReadEntity(r io.Reader, opts *EntityOptions) (*Entity, error) {
 			l.e.Size, l.e.Lines = l.p.Size(), l.p.Lines()
 		}
 		l.e.Defects = append(l.p.Defects, l.e.Defects...)
+		l.e.HeaderOffset, l.e.BodyOffset, l.e.EndOffset = l.p.HeaderOffset, l.p.BodyOffset, l.p.EndOffset
+		l.e.Encoded = l.p.Encoded
 	}
 	return root, nil
 }

@@ -21,6 +21,7 @@ type lineReader struct {
 	err        error // sticky read error, io.EOF included
 	last       int   // length of the piece next returned last, for unread
 	pooled     bool  // buf came from lineBuffers
+	base       int64 // offset in the stream of buf[0]
 }
 
 // lineBuffers recycles lineReader buffers: a Reader returns its buffer when
@@ -41,6 +42,7 @@ func (l *lineReader) release() {
 		lineBuffers.Put((*[lineBufferSize]byte)(l.buf))
 	}
 	l.buf = nil
+	l.base += int64(l.start)
 	l.start, l.end = 0, 0
 	if l.err == nil {
 		l.err = io.EOF
@@ -123,8 +125,13 @@ func (l *lineReader) unread() {
 	l.last = 0
 }
 
+// pos returns the offset in the stream of the next byte next hands out:
+// the number of octets consumed so far.
+func (l *lineReader) pos() int64 { return l.base + int64(l.start) }
+
 func (l *lineReader) fill() {
 	if l.start > 0 {
+		l.base += int64(l.start)
 		l.end = copy(l.buf, l.buf[l.start:l.end])
 		l.start = 0
 	}

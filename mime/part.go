@@ -54,6 +54,41 @@ type Part struct {
 	// Defects found while reading the body are added once it has been read.
 	Defects []Defect
 
+	// HeaderOffset, BodyOffset and EndOffset locate the entity in the
+	// input, in octets from its start: the first octet of the header
+	// (where it would be for an entity without header lines; an mbox
+	// "From " line skipped before a message header counts as header),
+	// the first octet of the body (after the empty line that ends the
+	// header, or where the header ended at a delimiter line or the end of
+	// input), and the octet after the body. Inside a multipart the body
+	// ends before the line break that precedes the next delimiter line,
+	// which belongs to the delimiter (RFC 2046 5.1.1); at the end of input
+	// inside a multipart whose close delimiter is missing, before the last
+	// line break; the top-level message ends at the end of input. (An
+	// empty part whose header is just the empty line before a delimiter
+	// line of an enclosing multipart keeps that line break as its header,
+	// so it may reach past its container's EndOffset by that line break.) A
+	// multipart's body holds its preamble, parts and epilogue; a
+	// message/rfc822 wrapper's body is the encapsulated message.
+	//
+	// input[BodyOffset:EndOffset] is what RawBody reads, except for the
+	// stand-in leaf of a multipart with no delimiter line whose body was
+	// too long to keep (DefectBodyTruncated): its offsets give the whole
+	// body. EndOffset is -1 until the Reader has read past the end of the
+	// entity: for a leaf, once its body has been read; for a container,
+	// once the Reader has moved past its last part and its epilogue
+	// (ReadEntity returns final values).
+	HeaderOffset, BodyOffset, EndOffset int64
+
+	// Encoded reports that the entity is inside a message/rfc822 whose
+	// body is transfer-encoded (which RFC 2045 6.4 forbids, but mailers
+	// do). Such an entity is read from the decoded body, so it has no
+	// place in the input: its offsets are -1. To locate it, decode the
+	// wrapper's body (input[BodyOffset:EndOffset] of the wrapper) and read
+	// that as a message of its own.
+	Encoded bool
+
+	outer        int // enclosing multipart boundaries, for the scanner's open list
 	body         *bodyReader
 	decoder      *Decoder
 	decoded      decodedBody // what Body returns
@@ -105,6 +140,12 @@ func (d *decodedBody) Read(b []byte) (int, error) {
 		d.p.takeDecoderDefects()
 	}
 	return n, err
+}
+
+// setEnd records the end of the entity's body, which cannot come before
+// its start.
+func (p *Part) setEnd(end int64) {
+	p.EndOffset = max(end, p.BodyOffset)
 }
 
 // takeDecoderDefects adds the decoder's defects to Defects, once.

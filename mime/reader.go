@@ -33,9 +33,10 @@ type Reader struct {
 	spare   *Decoder // a decoder to reuse for the next body
 
 	// For the Reader of an encoded message: the path and depth of the
-	// message within the outer one.
+	// message within the outer one; encoded marks its parts Encoded.
 	basePath  string
 	baseDepth int
+	encoded   bool
 	err       error
 }
 
@@ -156,6 +157,10 @@ func (r *Reader) next() (*Part, error) {
 			r.s.hit = -1
 			r.pop()
 		case top.children == 0:
+			end := r.s.lr.pos() // the end of input, or the delimiter line
+			if r.s.hit >= 0 {
+				end = r.s.hitLine
+			}
 			if r.s.hit == top.bound {
 				r.s.hit = -1 // a close delimiter with no part before it
 			}
@@ -163,10 +168,19 @@ func (r *Reader) next() (*Part, error) {
 			// leaf standing in for the parts (as mail clients show it).
 			top.part.Defects = append(top.part.Defects, Defect{Kind: DefectStartBoundaryNotFound})
 			r.pop()
-			return r.standIn(top.part, preamble, preambleCut)
+			return r.standIn(top.part, preamble, preambleCut, end)
 		default: // an enclosing multipart's delimiter, or the end of input
 			top.part.Defects = append(top.part.Defects, Defect{Kind: DefectCloseBoundaryNotFound})
 			r.pop()
+		}
+	}
+	if !r.s.eof {
+		// The epilogue of a top-level multipart: read to the end, for
+		// the message's EndOffset.
+		r.s.hit = -1
+		rest := bodyReader{s: r.s}
+		if err := rest.drain(); err != nil {
+			return nil, err
 		}
 	}
 	if r.s.err != nil {
@@ -182,13 +196,18 @@ const maxRetainedPreamble = 1 << 20
 // standIn returns the leaf that stands in for the parts of multipart m
 // whose body has no delimiter line: same header, the body as its content,
 // numbered and placed as m's only part (as Dovecot does; IMAP has no empty
-// multipart). cut says the body was longer than could be kept.
-func (r *Reader) standIn(m *Part, body []byte, cut bool) (*Part, error) {
+// multipart). cut says the body was longer than could be kept; end is the
+// offset of the end of m's body, its last line break included.
+func (r *Reader) standIn(m *Part, body []byte, cut bool, end int64) (*Part, error) {
 	if err := r.countPart(); err != nil {
 		return nil, err
 	}
 	p := &Part{Header: m.Header, Path: leafPath(m.Path), Depth: m.Depth + 1,
-		MediaType: m.MediaType, Params: m.Params, Kind: Leaf}
+		MediaType: m.MediaType, Params: m.Params, Kind: Leaf,
+		HeaderOffset: m.HeaderOffset, BodyOffset: m.BodyOffset, EndOffset: max(end, m.BodyOffset), Encoded: m.Encoded}
+	if p.Encoded {
+		p.EndOffset = -1
+	}
 	if cut {
 		p.Defects = append(p.Defects, Defect{Kind: DefectBodyTruncated, Detail: strconv.Itoa(len(body))})
 	}
@@ -257,12 +276,14 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 	if err := r.countPart(); err != nil {
 		return nil, err
 	}
+	headerAt := r.s.lr.pos()
 	// A message may start with an mbox "From " line (CPython skips it too).
 	hr, err := readHeader(r.s, &r.Limits, message, &r.scratch)
 	if err != nil {
 		return nil, err
 	}
 	p := &Part{Header: hr.header, Depth: depth, Message: message, Defects: hr.defects}
+	r.locate(p, headerAt, hr.bodyFollows)
 	p.MediaType = def
 	if v := p.Header.Get("Content-Type"); v != "" {
 		// An invalid Content-Type means text/plain (RFC 2045 5.2); what
@@ -313,6 +334,7 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 		sub.Limits = r.Limits
 		sub.count = r.count // one part count for the whole message
 		sub.basePath, sub.baseDepth = p.Path, depth+1
+		sub.encoded = true
 		r.sub = &encodedMessage{r: sub, wrapper: p}
 		return p, nil
 	}
@@ -320,6 +342,31 @@ func (r *Reader) readPart(path string, depth int, message bool, def string) (*Pa
 	p.body = &bodyReader{s: r.s, done: !hr.bodyFollows}
 	p.r = r
 	return p, nil
+}
+
+// locate sets the offsets of p, whose header started at headerAt and has
+// just been read, and adds it to the scanner's open entities if its body
+// follows.
+func (r *Reader) locate(p *Part, headerAt int64, bodyFollows bool) {
+	if r.encoded {
+		p.Encoded = true
+		p.HeaderOffset, p.BodyOffset, p.EndOffset = -1, -1, -1
+		return
+	}
+	p.HeaderOffset = headerAt
+	p.BodyOffset = r.s.lr.pos()
+	if !bodyFollows {
+		// The header ended at a delimiter line (already read) or at
+		// the end of input: the body is empty.
+		if r.s.hit >= 0 && r.s.hitLine >= headerAt {
+			p.BodyOffset = r.s.hitLine
+		}
+		p.EndOffset = p.BodyOffset
+		return
+	}
+	p.EndOffset = -1
+	p.outer = len(r.s.bounds)
+	r.s.open = append(r.s.open, p)
 }
 
 func (r *Reader) checkIdentityEncoding(p *Part) {

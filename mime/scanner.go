@@ -21,10 +21,19 @@ type scanner struct {
 
 	hit      int  // index in bounds of the delimiter line last read, or -1
 	hitClose bool // that delimiter was a close delimiter
+
+	// Offset tracking for Part.EndOffset.
+	hitLine  int64   // offset of the delimiter line last read
+	lastEOL  int     // line break length of the piece last read
+	savedEOL int     // lastEOL before that piece, restored by unread
+	open     []*Part // entities whose end is not known yet, outermost first
+	open0    [6]*Part
 }
 
 func newScanner(r io.Reader) *scanner {
-	return &scanner{lr: newLineReader(r), atLineStart: true, hit: -1}
+	s := &scanner{lr: newLineReader(r), atLineStart: true, hit: -1}
+	s.open = s.open0[:0]
+	return s
 }
 
 // delimiter reports whether line (without its terminator) is a delimiter of
@@ -75,8 +84,11 @@ func (s *scanner) nextPiece() (piece []byte, eolLen int, delim, eof bool) {
 		if err != io.EOF {
 			s.err = err
 		}
+		s.closeAtEOF()
 		return nil, 0, false, true
 	}
+	prevEOL := s.lastEOL
+	s.savedEOL, s.lastEOL = prevEOL, eolLen
 	lineStart := s.atLineStart
 	s.pieceStart = lineStart
 	s.atLineStart = eolLen > 0
@@ -86,6 +98,12 @@ func (s *scanner) nextPiece() (piece []byte, eolLen int, delim, eof bool) {
 		if i, c, ok := s.delimiter(piece[:len(piece)-eolLen]); ok {
 			s.hit, s.hitClose = i, c
 			s.atLineStart = true
+			s.hitLine = s.lr.pos() - int64(len(piece))
+			if len(s.open) > 0 {
+				// RFC 2046 5.1.1: the line break before the delimiter
+				// line belongs to the delimiter.
+				s.closeOpen(i, s.hitLine-int64(prevEOL))
+			}
 			return nil, 0, true, false
 		}
 	}
@@ -273,6 +291,7 @@ func (s *scanner) bulk() (chunk []byte, eolLen int, ok bool) {
 	l.take(n)
 	l.last = 0
 	s.pieceStart = true
+	s.lastEOL = eolLen
 	return chunk, eolLen, true
 }
 
@@ -280,4 +299,34 @@ func (s *scanner) bulk() (chunk []byte, eolLen int, ok bool) {
 func (s *scanner) unread() {
 	s.lr.unread()
 	s.atLineStart = true
+	s.lastEOL = s.savedEOL
+}
+
+// closeOpen sets the end of the open entities that a delimiter line of
+// bounds[i] ends: those inside that multipart. end is the offset of the
+// line break before the delimiter line.
+func (s *scanner) closeOpen(i int, end int64) {
+	n := len(s.open)
+	for n > 0 && s.open[n-1].outer > i {
+		s.open[n-1].setEnd(end)
+		n--
+	}
+	clear(s.open[n:])
+	s.open = s.open[:n]
+}
+
+// closeAtEOF sets the end of every open entity at the end of input. Inside
+// a multipart the last line break is left out, as bodyReader leaves it out
+// (it was meant for the missing close delimiter).
+func (s *scanner) closeAtEOF() {
+	end := s.lr.pos()
+	for i, p := range s.open {
+		if p.outer > 0 {
+			p.setEnd(end - int64(s.lastEOL))
+		} else {
+			p.setEnd(end)
+		}
+		s.open[i] = nil
+	}
+	s.open = s.open[:0]
 }
