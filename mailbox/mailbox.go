@@ -118,6 +118,10 @@ type Status struct {
 	UIDValidity   uint32 // changes when UIDs are no longer valid; never 0
 	Size          int64  // total size of the messages in octets (RFC 8438)
 	HighestModSeq uint64 // RFC 7162; 0 only when the mailbox never changed
+	// Flags lists the flags and keywords defined in the mailbox: the
+	// system flags and every keyword a message has or had (IMAP FLAGS
+	// response, RFC 9051 7.3.5).
+	Flags []string
 	// PermanentFlags lists the flags that stay after the session ends;
 	// `\*` in it means any keyword can be created.
 	PermanentFlags []string
