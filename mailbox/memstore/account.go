@@ -100,8 +100,8 @@ func find(msgs []*message, uid mailbox.UID) (int, bool) {
 	})
 }
 
-// status computes the status of b; recentFor counts the messages
-// recent in that view, or those no view claimed when it is nil.
+// status computes the status of b; Recent counts the messages recent
+// in the view recentFor, or those no view claimed when it is nil.
 func (b *box) status(recentFor *view) *mailbox.Status {
 	st := &mailbox.Status{
 		Messages:      uint32(len(b.msgs)),
@@ -116,7 +116,7 @@ func (b *box) status(recentFor *view) *mailbox.Status {
 		if mailbox.HasFlag(m.flags, mailbox.FlagDeleted) {
 			st.Deleted++
 		}
-		if recentFor == nil && !m.claimed || recentFor != nil && m.recent == recentFor {
+		if recentFor == nil && !m.claimed || recentFor != nil && recentFor.recentLocked(m) {
 			st.Recent++
 		}
 		st.Size += int64(len(m.body))

@@ -31,10 +31,11 @@
 //
 // A message is \Recent (RFC 3501 2.3.2) in exactly one read-write view:
 // the first that learns of it, by opening the mailbox, by Poll, or by
-// appending or copying it itself. Read-only views never claim messages.
-// Fetch and StoreResult list \Recent in the flags of the messages that
-// are recent in the view; Account.Status counts the messages no view
-// has claimed yet.
+// appending or copying it itself. Read-only views never claim messages
+// and show as \Recent those no view has claimed (RFC 3501 6.3.2:
+// EXAMINE leaves \Recent alone). Fetch, StoreResult and Poll list
+// \Recent in the flags of the messages that are recent in the view;
+// Account.Status counts the messages no view has claimed yet.
 //
 // # Names
 //

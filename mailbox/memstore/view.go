@@ -80,12 +80,19 @@ func (v *view) claimLocked(ms []*message) {
 	}
 }
 
+// recentLocked reports whether m is \Recent in v: claimed by v, or, in
+// a read-only view, claimed by no view (RFC 3501 6.3.2: EXAMINE shows
+// \Recent without taking it).
+func (v *view) recentLocked(m *message) bool {
+	return m.recent == v || v.readOnly && !m.claimed
+}
+
 // flagsLocked returns a copy of m's flags as v sees them: with \Recent
 // when m is recent in v.
 func (v *view) flagsLocked(m *message) []string {
 	f := make([]string, len(m.flags), len(m.flags)+1)
 	copy(f, m.flags)
-	if m.recent == v {
+	if v.recentLocked(m) {
 		f = append(f, mailbox.FlagRecent)
 	}
 	return f
@@ -224,7 +231,9 @@ func (b *box) room(n int) bool {
 }
 
 // Fetch copies the known messages in uids a chunk at a time and calls
-// fn without holding the lock, so fn may use the view.
+// fn without holding the lock, so fn may use the view. A message that
+// fn itself expunges may still be passed to fn if it was in the chunk
+// already copied, as it would be had another view expunged it.
 func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.Message) error) error {
 	set := normalize(uids)
 	from := mailbox.UID(1)
@@ -462,7 +471,7 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 		}
 		// The Flags slice is shared with the other views: copy it.
 		u.Flags = slices.Clone(u.Flags)
-		if j, ok := find(v.b.msgs, u.UID); ok && v.b.msgs[j].recent == v {
+		if j, ok := find(v.b.msgs, u.UID); ok && v.recentLocked(v.b.msgs[j]) {
 			u.Flags = append(u.Flags, mailbox.FlagRecent)
 		}
 		ups[i] = u
