@@ -197,19 +197,10 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if date.IsZero() {
 		date = time.Now().Round(0)
 	}
-	var buf bytes.Buffer
-	max := v.d.store.maxMessageBytes()
-	src := io.Reader(ctxReader{ctx, r})
-	if max > 0 {
-		src = io.LimitReader(src, max+1)
-	}
-	if _, err := buf.ReadFrom(src); err != nil {
+	body, err := readAll(ctxReader{ctx, r}, v.d.store.maxMessageBytes())
+	if err != nil {
 		return 0, err
 	}
-	if max > 0 && int64(buf.Len()) > max {
-		return 0, mailbox.ErrTooLarge
-	}
-	body := bytes.Clone(buf.Bytes()) // no spare capacity kept
 
 	if err := v.lock(ctx, true, false); err != nil {
 		return 0, err
@@ -223,6 +214,38 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	v.claimLocked([]*message{m})
 	v.hv.Publish(mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: slices.Clone(m.flags), ModSeq: m.modSeq})
 	return m.uid, nil
+}
+
+// readAll reads r to the end, failing with mailbox.ErrTooLarge past
+// max octets when max > 0. It sizes its buffer from r's Len when r has
+// one (bytes.Reader, strings.Reader, bytes.Buffer), and returns a slice
+// without much spare capacity, since it is kept.
+func readAll(r ctxReader, max int64) ([]byte, error) {
+	size := 4096
+	if l, ok := r.r.(interface{ Len() int }); ok && (max <= 0 || int64(l.Len()) <= max) {
+		size = l.Len() + 1 // +1 to see io.EOF without growing
+	}
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if max > 0 && int64(len(b)) > max {
+			return nil, mailbox.ErrTooLarge
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cap(b)-len(b) > len(b)/8+1 {
+		b = bytes.Clone(b)
+	}
+	return b, nil
 }
 
 // room reports whether b can give n more UIDs.
