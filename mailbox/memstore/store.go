@@ -29,7 +29,7 @@
 //
 // # Recent
 //
-// A message is \Recent (RFC 3501 2.3.2) in exactly one read-write view:
+// A message is \Recent (RFC 3501 2.3.2) in at most one read-write view:
 // the first that learns of it, by opening the mailbox, by Poll, or by
 // appending or copying it itself. Read-only views never claim messages
 // and show as \Recent those no view has claimed (RFC 3501 6.3.2:
