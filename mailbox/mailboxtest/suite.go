@@ -31,7 +31,9 @@
 // The search subtest runs the IMAP SEARCH keys on a fixed set of
 // messages from testdata/messages; it runs against mailbox.Search once
 // that evaluator is wired in (searchFunc) and, in any case, against a
-// Mailbox that implements mailbox.Searcher.
+// Mailbox that implements mailbox.Searcher. The suite finds
+// testdata/messages from its own source file, so it runs from any
+// package of this module.
 package mailboxtest
 
 import (
