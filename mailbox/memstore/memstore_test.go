@@ -22,6 +22,17 @@ func TestConformance(t *testing.T) {
 	mailboxtest.Run(t, func(t *testing.T) mailbox.Store { return memstore.New() })
 }
 
+// TestConformanceReopen runs the suite with a Reopen that hands back
+// the same Store: the data outlives every Account and Mailbox handle,
+// which is all a memory store can persist, and it exercises the
+// persistence subtest for the backends that have a real Reopen.
+func TestConformanceReopen(t *testing.T) {
+	mailboxtest.RunFactory(t, mailboxtest.Factory{
+		New:    func(t *testing.T) mailbox.Store { return memstore.New() },
+		Reopen: func(t *testing.T, s mailbox.Store) mailbox.Store { return s },
+	})
+}
+
 func newAccount(t *testing.T, s *memstore.Store) mailbox.Account {
 	t.Helper()
 	a, err := s.Account(t.Context(), "alice")
