@@ -16,5 +16,6 @@ var (
 	ErrUseAttrUnsupported = errors.New("mailbox: special-use attribute refused") // [USEATTR]
 	ErrTooLarge           = errors.New("mailbox: message too large")             // [TOOBIG]
 	ErrQuota              = errors.New("mailbox: quota exceeded")                // [OVERQUOTA]
+	ErrInvalidFlag        = errors.New("mailbox: invalid flag")                  // BAD
 	ErrClosed             = errors.New("mailbox: closed")
 )

@@ -44,7 +44,8 @@ type Account interface {
 
 	// Rename renames a mailbox and all its children (RFC 9051 6.3.6).
 	// Renaming INBOX moves its messages to a new mailbox and leaves INBOX
-	// empty. It fails with ErrNoSuchMailbox or ErrMailboxExists.
+	// empty. It fails with ErrNoSuchMailbox, ErrMailboxExists, or
+	// ErrNotAllowed for a rename into the mailbox's own child.
 	Rename(ctx context.Context, from, to string) error
 
 	// Subscribe adds name to the subscriptions, or removes it when
@@ -63,8 +64,8 @@ type Account interface {
 	// for a \Noselect parent.
 	Open(ctx context.Context, name string, opts *OpenOptions) (Mailbox, error)
 
-	// Close releases the account. Open mailboxes stay usable until they
-	// are closed.
+	// Close releases this handle of the account (others, and open
+	// mailboxes, stay usable); using it afterwards gives ErrClosed.
 	Close() error
 }
 
@@ -129,6 +130,19 @@ type Status struct {
 
 // Mailbox is one session's view of a mailbox. Its methods may be called
 // from one goroutine at a time; Updates may be read from another.
+//
+// A view knows the messages that were there when it was opened and
+// those Poll has reported since, and no others: a message appended
+// through any view, this one included, is fetched only after Poll has
+// reported it, so a view learns of new messages in ascending UID order
+// (as IMAP's sequence numbers need). A message expunged through another
+// view stays fetchable, with its last flags and its body, until Poll
+// reports the expunge (RFC 9051 7.5.1: no EXPUNGE while the session
+// cannot be told); Store, Expunge, Copy and Move skip it. Flags reported
+// by a view (Message.Flags, FlagUpdate, Update) include \Recent where the
+// message is recent in that view. Status describes the mailbox as it is
+// now, not as the view knows it. After Close, or once the mailbox was
+// deleted, methods fail with ErrClosed or ErrNoSuchMailbox.
 type Mailbox interface {
 	// Name returns the mailbox's full name.
 	Name() string
@@ -137,8 +151,9 @@ type Mailbox interface {
 	Status(ctx context.Context) (*Status, error)
 
 	// Append adds a message read from r, which must be a whole RFC 5322
-	// message, and returns its UID. The view that appends sees the
-	// message in its next Fetch; other views get an Update.
+	// message, stored octet for octet, and returns its UID. Every view,
+	// this one included, learns of it through Poll; it is \Recent in
+	// this view. Bad flags give ErrInvalidFlag.
 	Append(ctx context.Context, r io.Reader, opts *AppendOptions) (UID, error)
 
 	// Fetch calls fn for each message whose UID is in uids, in ascending
@@ -160,17 +175,20 @@ type Mailbox interface {
 
 	// Copy copies the messages in uids, with their flags and internal
 	// dates, to the mailbox named dest (ErrNoSuchMailbox when it does not
-	// exist: IMAP says [TRYCREATE]), and returns the UID mapping
-	// (RFC 4315 COPYUID).
+	// exist: IMAP says [TRYCREATE]; ErrNotSelectable for a \Noselect
+	// one), and returns the UID mapping (RFC 4315 COPYUID). Copies into
+	// this view's own mailbox reach it through Poll, like an Append.
 	Copy(ctx context.Context, uids UIDSet, dest string) (*CopyResult, error)
 
 	// Updates returns a channel that receives a value whenever another
 	// view of this mailbox changed it; Poll then says what changed.
 	Updates() <-chan struct{}
 
-	// Poll returns the changes made by other views since the last Poll,
-	// oldest first, and makes them part of this view: a Fetch after it
-	// sees them. Changes made through this view are not returned.
+	// Poll returns the changes since the last Poll, oldest first, and
+	// makes them part of this view: a Fetch after it sees them. It
+	// returns the messages added through any view (this one included)
+	// and the flag changes and expunges made through other views; this
+	// view's own Store and Expunge results were returned to it already.
 	Poll(ctx context.Context) ([]Update, error)
 
 	// Close closes the view.

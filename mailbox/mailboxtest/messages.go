@@ -74,6 +74,11 @@ func addAt(t *testing.T, m mailbox.Mailbox, body []byte, date time.Time, flags .
 	uid, err := m.Append(t.Context(), bytes.NewReader(body), &mailbox.AppendOptions{Flags: flags, InternalDate: date})
 	require.NoError(t, err, "Append")
 	require.NotZero(t, uid, "Append returned UID 0")
+	// The appending view learns of its message through Poll, like every
+	// view (mailbox.Mailbox.Append).
+	ups := poll(t, m)
+	require.NotEmpty(t, ups, "Poll after Append reports the new message")
+	require.Equal(t, mailbox.Update{Kind: mailbox.UpdateAppended, UID: uid}, mailbox.Update{Kind: ups[len(ups)-1].Kind, UID: ups[len(ups)-1].UID})
 	return uid
 }
 

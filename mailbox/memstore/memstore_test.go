@@ -53,6 +53,8 @@ func appendMsg(t *testing.T, m mailbox.Mailbox, body string, flags ...string) ma
 	t.Helper()
 	u, err := m.Append(t.Context(), strings.NewReader(body), &mailbox.AppendOptions{Flags: flags})
 	require.NoError(t, err)
+	_, err = m.Poll(t.Context()) // the view learns of its message
+	require.NoError(t, err)
 	return u
 }
 
@@ -297,8 +299,11 @@ func TestCopyToSelf(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Dest, 1)
 	assert.Greater(t, res.Dest[0], u)
+	ups, err := m.Poll(t.Context())
+	require.NoError(t, err)
+	require.Len(t, ups, 1, "the copying view learns of the copy through Poll, like an Append")
 	assert.ElementsMatch(t, []string{mailbox.FlagSeen, mailbox.FlagRecent}, flagsOf(t, m, res.Dest[0]), "the copying view knows the copy, like an Append")
-	ups, err := v.Poll(t.Context())
+	ups, err = v.Poll(t.Context())
 	require.NoError(t, err)
 	assert.Len(t, ups, 2)
 
@@ -306,6 +311,8 @@ func TestCopyToSelf(t *testing.T) {
 	mres, err := m.(mailbox.Mover).Move(t.Context(), mailbox.AllUIDs, "INBOX")
 	require.NoError(t, err)
 	assert.Equal(t, []mailbox.UID{u, res.Dest[0]}, mres.Source)
+	_, err = m.Poll(t.Context())
+	require.NoError(t, err)
 	var uids []mailbox.UID
 	require.NoError(t, m.Fetch(t.Context(), mailbox.AllUIDs, func(x mailbox.Message) error {
 		uids = append(uids, x.UID())
@@ -362,6 +369,7 @@ func Example() {
 	defer inbox.Close()
 	msg := "From: bob@example.org\r\nSubject: hello\r\n\r\nHi Alice.\r\n"
 	uid, _ := inbox.Append(ctx, strings.NewReader(msg), &mailbox.AppendOptions{Flags: []string{mailbox.FlagSeen}})
+	inbox.Poll(ctx) // the view learns of the new message
 
 	inbox.Fetch(ctx, mailbox.UIDSetOf(uid), func(m mailbox.Message) error {
 		fmt.Println(m.UID(), m.Flags(), m.Size())

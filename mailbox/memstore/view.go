@@ -3,7 +3,6 @@ package memstore
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -15,7 +14,7 @@ import (
 
 // errInvalidFlag is returned for a flag that cannot be stored: a
 // keyword that is not an IMAP atom or an unknown system flag.
-var errInvalidFlag = errors.New("memstore: invalid flag")
+var errInvalidFlag = mailbox.ErrInvalidFlag
 
 // errNoUIDs is returned when a mailbox has given out every UID.
 var errNoUIDs = fmt.Errorf("memstore: mailbox has no UIDs left: %w", mailbox.ErrQuota)
@@ -210,9 +209,11 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 		return 0, errNoUIDs
 	}
 	m := v.b.add(&message{date: date, body: body}, flags)
-	v.known = append(v.known, m)
+	// Like every view, this one learns of the message through Poll, so
+	// it learns of all new messages in UID order; the message is recent
+	// in it.
 	v.claimLocked([]*message{m})
-	v.hv.Publish(mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: slices.Clone(m.flags), ModSeq: m.modSeq})
+	v.b.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: slices.Clone(m.flags), ModSeq: m.modSeq})
 	return m.uid, nil
 }
 
@@ -460,13 +461,12 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult
 		res.Dest = append(res.Dest, n.uid)
 		ups = append(ups, mailbox.Update{Kind: mailbox.UpdateAppended, UID: n.uid, Flags: slices.Clone(n.flags), ModSeq: n.modSeq})
 	}
+	// The copies reach every view of dst, this one too when dst is its
+	// own mailbox, through Poll; then they are recent in it.
 	if dst == v.b {
-		v.known = append(v.known, added...)
 		v.claimLocked(added)
-		v.hv.Publish(ups...)
-	} else {
-		dst.hub.Publish(nil, ups...)
 	}
+	dst.hub.Publish(nil, ups...)
 	return res, ms, nil
 }
 
