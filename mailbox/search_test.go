@@ -73,7 +73,7 @@ type testMailbox struct {
 
 var errTestMailbox = errors.New("testMailbox: not implemented")
 
-func (mb *testMailbox) Name() string                           { return "INBOX" }
+func (mb *testMailbox) Name() string                            { return "INBOX" }
 func (mb *testMailbox) Status(context.Context) (*Status, error) { return nil, errTestMailbox }
 func (mb *testMailbox) Append(context.Context, io.Reader, *AppendOptions) (UID, error) {
 	return 0, errTestMailbox
@@ -85,9 +85,9 @@ func (mb *testMailbox) Expunge(context.Context, *UIDSet) ([]UID, error) { return
 func (mb *testMailbox) Copy(context.Context, UIDSet, string) (*CopyResult, error) {
 	return nil, errTestMailbox
 }
-func (mb *testMailbox) Updates() <-chan struct{}                { return nil }
+func (mb *testMailbox) Updates() <-chan struct{}               { return nil }
 func (mb *testMailbox) Poll(context.Context) ([]Update, error) { return nil, nil }
-func (mb *testMailbox) Close() error                            { return nil }
+func (mb *testMailbox) Close() error                           { return nil }
 
 func (mb *testMailbox) Fetch(ctx context.Context, uids UIDSet, fn func(Message) error) error {
 	for _, m := range mb.msgs {
