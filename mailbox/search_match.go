@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -42,16 +43,16 @@ func foldRune(r rune) rune {
 // become U+FFFD. An incomplete rune at the end of src is not consumed:
 // n is how much of src was.
 func foldAppend(dst, src []byte) (out []byte, n int) {
+	dst = slices.Grow(dst, len(src)) // enough but for invalid octets
 	i := 0
 	for i < len(src) {
-		c := src[i]
-		if c < utf8.RuneSelf {
-			if 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A'
-			}
-			dst = append(dst, c)
+		// Runs of ASCII, the bulk of mail, by table.
+		for i < len(src) && src[i] < utf8.RuneSelf {
+			dst = append(dst, asciiFold[src[i]])
 			i++
-			continue
+		}
+		if i == len(src) {
+			break
 		}
 		if !utf8.FullRune(src[i:]) {
 			break
@@ -62,6 +63,14 @@ func foldAppend(dst, src []byte) (out []byte, n int) {
 	}
 	return dst, i
 }
+
+// asciiFold is foldRune for ASCII.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		t[c] = byte(foldRune(rune(c)))
+	}
+	return t
+}()
 
 // foldString returns the folded UTF-8 of s.
 func foldString(s string) []byte {
@@ -253,9 +262,15 @@ func (ev *evaluator) scanBody(mr *mime.Reader, top *mime.Part) error {
 func (ev *evaluator) scanPart(p *mime.Part) (done bool, err error) {
 	s := &ev.scan
 	var r io.Reader = p.Body()
-	if cr, err := mime.NewCharsetReader(p.Charset(), r); err == nil {
-		r = cr
-	} // an unknown charset: the raw octets, read as UTF-8
+	switch cs := p.Charset(); cs {
+	case "", "us-ascii", "utf-8", "utf8":
+		// Read as UTF-8 by the scanner, invalid octets as U+FFFD, as
+		// mime decodes them.
+	default:
+		if cr, err := mime.NewCharsetReader(cs, r); err == nil {
+			r = cr
+		} // an unknown charset: the raw octets, read as UTF-8
+	}
 	for {
 		n, err := r.Read(s.buf)
 		if n > 0 {
