@@ -96,8 +96,9 @@ func Search(ctx context.Context, m Mailbox, c *SearchCriteria) ([]UID, error) {
 // string: for address fields that is display names and addresses as
 // written, as Dovecot does. SENT* compare the first Date field as
 // message.ParseDate reads it; a message without a readable Date matches
-// no SENT* key (RFC 9051 6.4.4 names the Date field; Dovecot falls back
-// to the internal date, which we do not).
+// no SENT* key, so NOT SENTBEFORE does match it (RFC 9051 6.4.4 names
+// the Date field; Dovecot falls back to the internal date, which we do
+// not).
 //
 // BODY matches the decoded content of the text/*, message/* and
 // malformed multipart leaves (RFC 9051 6.4.4 lets a server skip other
@@ -394,6 +395,7 @@ func (ev *evaluator) readHeader() {
 	}
 	for i, k := range p.hkeys {
 		ev.hres[i] = triFalse
+		// RFC 9051 6.4.4: any field of the name; "" tests presence.
 		for _, f := range ev.hdr.Fields() {
 			if strings.EqualFold(f.Key, k.field) && ev.scan.fieldContains(f.Value, k.folded) {
 				ev.hres[i] = triTrue
@@ -433,16 +435,18 @@ func (ev *evaluator) eval(n *searchNode) tri {
 			}
 		}
 	}
+	// RFC 9051 6.4.4: LARGER and SMALLER are strict, on RFC822.SIZE.
 	if n.larger > 0 && m.Size() <= n.larger || n.smaller > 0 && m.Size() >= n.smaller {
 		return triFalse
 	}
+	// RFC 9051 6.4.4: SINCE, BEFORE (and ON) on the internal date's day.
 	if n.since != 0 || n.before != 0 {
 		d := dayOf(m.InternalDate())
 		if n.since != 0 && d < n.since || n.before != 0 && d >= n.before {
 			return triFalse
 		}
 	}
-	if n.hasModSeq && m.ModSeq() < n.modSeq {
+	if n.hasModSeq && m.ModSeq() < n.modSeq { // RFC 7162 3.1.5: at least
 		return triFalse
 	}
 	r := triTrue
@@ -455,7 +459,7 @@ func (ev *evaluator) eval(n *searchNode) tri {
 		}
 		return true
 	}
-	if n.hasSent {
+	if n.hasSent { // RFC 9051 6.4.4: SENT* on the Date field's day
 		x := triUnknown
 		if ev.headerRead {
 			d := ev.sent

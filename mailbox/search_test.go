@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -764,4 +765,17 @@ func TestIntersectUIDs(t *testing.T) {
 	assert.Equal(t, UIDSet{{3, 5}, {10, 12}, {19, 20}, {30, 31}}, intersectUIDs(a, b))
 	assert.Empty(t, intersectUIDs(a, UIDSet{{6, 9}}))
 	assert.Equal(t, UIDSet{{2, 4}}, intersectUIDs(UIDSet{{4, 2}}, AllUIDs))
+}
+
+func ExampleMatch() {
+	msg := &testMessage{uid: 1, flags: []string{FlagSeen}, raw: []byte("From: Kelvin <k@example.com>\r\n" +
+		"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\n300 \u212a is hot\r\n")}
+	c := &SearchCriteria{
+		Flag:   []string{FlagSeen},
+		Header: []SearchHeader{{"Subject", "GRÜẞE"}},
+		Body:   []string{"300 k"},
+	}
+	ok, err := Match(context.Background(), msg, c)
+	fmt.Println(ok, err)
+	// Output: true <nil>
 }
