@@ -1,0 +1,307 @@
+package mailbox
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/postkit/postkit/mime"
+)
+
+// searchReadSize is how much decoded body text is matched at a time.
+// With the overlap kept between reads it bounds the memory a body search
+// takes, whatever the size of the message.
+const searchReadSize = 32 << 10
+
+// foldRune maps r to the smallest code point of its unicode.SimpleFold
+// orbit, so that two runes are equal under simple case folding exactly
+// when their foldRune values are. The result is never longer in UTF-8
+// than r: folding a text never makes it grow.
+func foldRune(r rune) rune {
+	switch {
+	case r < utf8.RuneSelf:
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	case r >= 0x3000 && r < 0xA640 || r >= 0xAC00 && r < 0xD800:
+		// CJK, kana, Hangul, Yi: no case (checked by a test).
+		return r
+	}
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return m
+}
+
+// foldAppend appends the folded UTF-8 of src to dst. Invalid bytes
+// become U+FFFD. An incomplete rune at the end of src is not consumed:
+// n is how much of src was.
+func foldAppend(dst, src []byte) (out []byte, n int) {
+	dst = slices.Grow(dst, len(src)) // enough but for invalid octets
+	i := 0
+	for i < len(src) {
+		// Runs of ASCII, the bulk of mail, by table.
+		for i < len(src) && src[i] < utf8.RuneSelf {
+			dst = append(dst, asciiFold[src[i]])
+			i++
+		}
+		if i == len(src) {
+			break
+		}
+		if !utf8.FullRune(src[i:]) {
+			break
+		}
+		r, size := utf8.DecodeRune(src[i:])
+		dst = utf8.AppendRune(dst, foldRune(r))
+		i += size
+	}
+	return dst, i
+}
+
+// asciiFold is foldRune for ASCII.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		t[c] = byte(foldRune(rune(c)))
+	}
+	return t
+}()
+
+// foldString returns the folded UTF-8 of s.
+func foldString(s string) []byte {
+	out, n := foldAppend(make([]byte, 0, len(s)), []byte(s))
+	if n < len(s) {
+		out = utf8.AppendRune(out, utf8.RuneError)
+	}
+	return out
+}
+
+// A scanner looks for the BODY and TEXT strings of a program in a stream
+// of text segments (a header block, or the content of one part) fed in
+// pieces of any size. It keeps, between pieces, the last len(longest
+// string)-1 folded bytes, so a string split by a read is still found,
+// and no more: memory is bounded by one read plus that overlap.
+type scanner struct {
+	needles  []needle
+	found    []bool
+	active   []int // needles searched in this segment and not found yet
+	keep     int   // bytes of overlap the active needles need
+	win      []byte
+	pend     []byte // an incomplete rune at the end of the last piece
+	newFound bool   // a needle was found since the caller last looked
+	buf      []byte // read buffer
+	scratch  []byte
+}
+
+// start begins a segment: a header block when header is true (only TEXT
+// strings are searched), else a body. It reports whether any string is
+// still to be searched in such a segment.
+func (s *scanner) start(p *searchProgram, found []bool, header bool) bool {
+	s.needles, s.found = p.needles, found
+	s.active = s.active[:0]
+	s.keep = 0
+	for i, nd := range p.needles {
+		if found[i] || header && !nd.text {
+			continue
+		}
+		if len(nd.folded) == 0 {
+			found[i], s.newFound = true, true // "" is in any text
+			continue
+		}
+		s.active = append(s.active, i)
+		s.keep = max(s.keep, len(nd.folded)-1)
+	}
+	s.win, s.pend = s.win[:0], s.pend[:0]
+	return len(s.active) > 0
+}
+
+// write feeds the next piece of the segment's UTF-8 text.
+func (s *scanner) write(b []byte) {
+	if len(s.active) == 0 {
+		return
+	}
+	if len(s.pend) > 0 {
+		// Complete the rune the last piece cut: it is a lead byte and
+		// continuation bytes.
+		taken := 0
+		for !utf8.FullRune(s.pend) && taken < len(b) {
+			s.pend = append(s.pend, b[taken])
+			taken++
+		}
+		if !utf8.FullRune(s.pend) {
+			return
+		}
+		r, size := utf8.DecodeRune(s.pend)
+		s.win = utf8.AppendRune(s.win, foldRune(r))
+		if rest := len(s.pend) - size; rest <= taken {
+			b = b[taken-rest:] // give back what the rune did not use
+		} else {
+			// An invalid sequence: the cut continuation bytes are one
+			// U+FFFD each, and b is read again from its start.
+			for range rest - taken {
+				s.win = utf8.AppendRune(s.win, utf8.RuneError)
+			}
+		}
+		s.pend = s.pend[:0]
+	}
+	var n int
+	s.win, n = foldAppend(s.win, b)
+	s.pend = append(s.pend, b[n:]...)
+	s.search()
+}
+
+// search looks for the active needles in the window and trims it to the
+// overlap.
+func (s *scanner) search() {
+	for k := 0; k < len(s.active); {
+		i := s.active[k]
+		if bytes.Contains(s.win, s.needles[i].folded) {
+			s.found[i], s.newFound = true, true
+			s.active = append(s.active[:k], s.active[k+1:]...)
+			continue
+		}
+		k++
+	}
+	s.keep = 0
+	for _, i := range s.active {
+		s.keep = max(s.keep, len(s.needles[i].folded)-1)
+	}
+	if len(s.win) > s.keep {
+		n := copy(s.win, s.win[len(s.win)-s.keep:])
+		s.win = s.win[:n]
+	}
+}
+
+// finish ends the segment.
+func (s *scanner) finish() {
+	if len(s.pend) > 0 && len(s.active) > 0 {
+		s.win = utf8.AppendRune(s.win, utf8.RuneError)
+		s.search()
+	}
+	s.win, s.pend = s.win[:0], s.pend[:0]
+}
+
+// header feeds a header block as "Name: decoded value" lines.
+func (s *scanner) header(h *mime.Header) {
+	for _, f := range h.Fields() {
+		if len(s.active) == 0 {
+			return
+		}
+		v, _ := mime.DecodeHeader(f.Value)
+		s.write([]byte(f.Key))
+		s.write([]byte(": "))
+		s.write([]byte(v))
+		s.write([]byte("\r\n"))
+	}
+}
+
+// fieldContains reports whether the decoded field value holds the folded
+// string; an empty string is in every value.
+func (s *scanner) fieldContains(value string, folded []byte) bool {
+	if len(folded) == 0 {
+		return true
+	}
+	v, _ := mime.DecodeHeader(value)
+	s.scratch, _ = foldAppend(s.scratch[:0], []byte(v))
+	return bytes.Contains(s.scratch, folded)
+}
+
+// searchable reports whether the body of p is text to search: text/*
+// and message/* leaves (RFC 9051 6.4.4 lets other media types be left
+// out), and a multipart without delimiters that mime.Reader hands out as
+// one text.
+func searchable(p *mime.Part) bool {
+	if p.Kind != mime.Leaf {
+		return false
+	}
+	t := p.MediaType
+	return strings.HasPrefix(t, "text/") || strings.HasPrefix(t, "message/") || strings.HasPrefix(t, "multipart/")
+}
+
+// scanBody reads the rest of the message after its header, part by part,
+// for the needles not found yet, and stops as soon as the program's
+// result is known. A Limits bound ends the scan: what lies beyond is
+// not searched.
+func (ev *evaluator) scanBody(mr *mime.Reader, top *mime.Part) error {
+	s := &ev.scan
+	if s.buf == nil {
+		s.buf = make([]byte, searchReadSize)
+	}
+	for p := top; ; {
+		if p != top && s.start(ev.p, ev.found, true) {
+			s.header(&p.Header)
+			s.finish()
+		}
+		if searchable(p) && s.start(ev.p, ev.found, false) {
+			done, err := ev.scanPart(p)
+			if err != nil || done {
+				return err
+			}
+		}
+		if ev.decided() {
+			return nil
+		}
+		var err error
+		p, err = mr.Next()
+		switch {
+		case err == io.EOF || errors.Is(err, mime.ErrLimitExceeded):
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// scanPart feeds the decoded content of a leaf to the scanner. done says
+// the program's result is known.
+func (ev *evaluator) scanPart(p *mime.Part) (done bool, err error) {
+	s := &ev.scan
+	var r io.Reader = p.Body()
+	switch cs := p.Charset(); cs {
+	case "", "us-ascii", "utf-8", "utf8":
+		// Read as UTF-8 by the scanner, invalid octets as U+FFFD, as
+		// mime decodes them.
+	default:
+		if cr, err := mime.NewCharsetReader(cs, r); err == nil {
+			r = cr
+		} // an unknown charset: the raw octets, read as UTF-8
+	}
+	for {
+		n, err := r.Read(s.buf)
+		if n > 0 {
+			s.write(s.buf[:n])
+			if ev.decided() {
+				return true, nil
+			}
+			if len(s.active) == 0 {
+				s.finish()
+				return false, nil // found all this part can give
+			}
+		}
+		switch {
+		case err == io.EOF:
+			s.finish()
+			return ev.decided(), nil
+		case errors.Is(err, mime.ErrLimitExceeded):
+			s.finish()
+			return false, nil
+		case err != nil:
+			return false, err
+		}
+	}
+}
+
+// decided reports whether the program's result is known, once a needle
+// was found since the last call.
+func (ev *evaluator) decided() bool {
+	if !ev.scan.newFound {
+		return false
+	}
+	ev.scan.newFound = false
+	return ev.eval(ev.p.root) != triUnknown
+}
