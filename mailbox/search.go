@@ -42,7 +42,8 @@ type SearchCriteria struct {
 	Body, Text []string
 
 	// Larger and Smaller bound RFC822.SIZE: larger than Larger, smaller
-	// than Smaller. 0 is unset.
+	// than Smaller. 0 is unset, so the session writes SMALLER 0 (no
+	// message) as an empty set in UID, and LARGER 0 as Not{Smaller: 1}.
 	Larger, Smaller int64
 
 	// ModSeq: the message's MODSEQ is at least ModSeq.ModSeq (RFC 7162

@@ -345,6 +345,7 @@ func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (
 	}
 	defer body.Close()
 	mr := mime.NewReader(&ctxReader{ctx: ctx, r: io.NewSectionReader(body, 0, body.Size())})
+	defer mr.Close() // a search often stops before the end
 	top, err := mr.Next()
 	switch {
 	case err == nil:

@@ -297,6 +297,7 @@ func searchCases() []SearchCase {
 		{"LARGER exact size is not larger", SearchCriteria{Larger: 4016}, []UID{11}},
 		{"SMALLER", SearchCriteria{Smaller: 500}, []UID{1, 10}},
 		{"SMALLER exact size is not smaller", SearchCriteria{Smaller: 459}, []UID{10}},
+		{"SMALLER 0 as an empty UID set", SearchCriteria{UID: []UIDSet{{}}}, nil},
 		{"MODSEQ", SearchCriteria{ModSeq: &SearchModSeq{ModSeq: 120}}, []UID{12, 13, 14}},
 		{"MODSEQ with entry", SearchCriteria{ModSeq: &SearchModSeq{ModSeq: 131, MetadataName: "/flags/\\draft", MetadataType: "all"}}, []UID{14}},
 		{"UID", SearchCriteria{UID: []UIDSet{{{3, 5}, {9, 9}}}}, []UID{3, 4, 5, 9}},

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -96,6 +97,26 @@ func (r *Reader) Next() (*Part, error) {
 	}
 	r.cur = p
 	return p, nil
+}
+
+// ErrReaderClosed is returned by Next after Close.
+var ErrReaderClosed = errors.New("mime: Reader closed")
+
+// Close releases the Reader's buffers for reuse by other Readers. Call it
+// when you stop before Next returned io.EOF or an error (which release
+// them already), such as after reading only the header; Next then
+// returns ErrReaderClosed. Close does not close the underlying reader.
+func (r *Reader) Close() error {
+	if r.sub != nil {
+		r.sub.r.Close()
+		r.sub = nil
+	}
+	if r.err == nil {
+		r.err = ErrReaderClosed
+	}
+	r.cur = nil
+	r.s.lr.release()
+	return nil
 }
 
 func (r *Reader) next() (*Part, error) {

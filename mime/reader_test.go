@@ -484,3 +484,13 @@ func TestHeaderHardBreakKeepsCharacters(t *testing.T) {
 		assert.True(t, utf8.ValidString(line), "%.40q", line)
 	}
 }
+
+func TestReaderClose(t *testing.T) {
+	r := NewReader(strings.NewReader("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--\r\n"))
+	_, err := r.Next()
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	_, err = r.Next()
+	assert.ErrorIs(t, err, ErrReaderClosed)
+	require.NoError(t, r.Close(), "twice")
+}

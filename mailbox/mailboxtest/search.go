@@ -11,14 +11,9 @@ import (
 	"github.com/postkit/postkit/mailbox"
 )
 
-// searchFunc is the generic evaluator the search subtest runs against.
-// TODO(lead): set it to mailbox.Search when the evaluator lands:
-//
-//	var searchFunc = mailbox.Search
-//
-// While it is nil the subtest runs only for a Mailbox that implements
-// mailbox.Searcher, and is skipped otherwise.
-var searchFunc func(ctx context.Context, m mailbox.Mailbox, c *mailbox.SearchCriteria) ([]mailbox.UID, error)
+// searchFunc is the generic evaluator the search subtest runs: it
+// delegates to the backend's mailbox.Searcher when there is one.
+var searchFunc = mailbox.Search
 
 // searchCorpus is the fixed set of messages the search table is written
 // against, in append order, with the internal date (day of January
@@ -171,17 +166,11 @@ func testSearch(t *testing.T, f Factory) {
 		name string
 		fn   func(ctx context.Context, c *mailbox.SearchCriteria) ([]mailbox.UID, error)
 	}
-	var searchers []searcher
-	if searchFunc != nil {
-		searchers = append(searchers, searcher{"Search", func(ctx context.Context, c *mailbox.SearchCriteria) ([]mailbox.UID, error) {
-			return searchFunc(ctx, m, c)
-		}})
-	}
+	searchers := []searcher{{"Search", func(ctx context.Context, c *mailbox.SearchCriteria) ([]mailbox.UID, error) {
+		return searchFunc(ctx, m, c)
+	}}}
 	if s, ok := m.(mailbox.Searcher); ok {
 		searchers = append(searchers, searcher{"Searcher", s.Search})
-	}
-	if len(searchers) == 0 {
-		t.Skip("TODO: no evaluator yet; set searchFunc to mailbox.Search")
 	}
 
 	var uids []mailbox.UID

@@ -29,9 +29,8 @@
 //     refused with mailbox.ErrInvalidName.
 //
 // The search subtest runs the IMAP SEARCH keys on a fixed set of
-// messages from testdata/messages; it runs against mailbox.Search once
-// that evaluator is wired in (searchFunc) and, in any case, against a
-// Mailbox that implements mailbox.Searcher. The suite finds
+// messages from testdata/messages, through mailbox.Search and, when
+// the Mailbox implements mailbox.Searcher, through that too. The suite finds
 // testdata/messages from its own source file, so it runs from any
 // package of this module.
 package mailboxtest
