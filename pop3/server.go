@@ -111,7 +111,7 @@ type Server struct {
 	// newTimestamp makes the APOP timestamp; tests set it to replay
 	// RFC 1939's example session.
 	newTimestamp func() string
-	connWG     sync.WaitGroup
+	connWG       sync.WaitGroup
 }
 
 func (s *Server) hostname() string {
