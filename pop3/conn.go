@@ -131,6 +131,7 @@ func (c *conn) serve() {
 			c.mu.Lock()
 			c.nc = tc
 			c.mu.Unlock()
+			c.br.Reset(tc)
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, orDefault(c.srv.ReadTimeout, DefaultReadTimeout))
 		err := tc.HandshakeContext(ctx)
@@ -160,7 +161,7 @@ func (c *conn) serve() {
 			return
 		}
 		c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.ReadTimeout, DefaultReadTimeout)))
-		line, err := readLine(c.br, maxLine-2)
+		line, err := readLine(c.br, maxLine)
 		if !c.setIdle(false) {
 			return
 		}
