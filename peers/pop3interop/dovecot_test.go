@@ -111,9 +111,9 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:%[1]s/Maildir
-default_internal_user = %[7]s
-default_internal_group = %[8]s
-default_login_user = %[9]s
+default_internal_user = %[5]s
+default_internal_group = %[6]s
+default_login_user = %[7]s
 first_valid_uid = 0
 first_valid_gid = 0
 pop3_uidl_format = %%08Xu%%08Xv
@@ -123,13 +123,13 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=%[4]s gid=%[5]s home=%[1]s
+  args = uid=%[2]s gid=%[3]s home=%[1]s
 }
 service pop3-login {
   chroot =
   inet_listener pop3 {
     address = 127.0.0.1
-    port = %[6]d
+    port = %[4]d
   }
   inet_listener pop3s {
     port = 0
@@ -146,7 +146,7 @@ service stats {
     mode = 0666
   }
 }
-`, dir, "", "", mailUID, mailGID, port, internalUser, internalGroup, loginUser)
+`, dir, mailUID, mailGID, port, internalUser, internalGroup, loginUser)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
 

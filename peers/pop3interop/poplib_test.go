@@ -1,7 +1,6 @@
 package pop3interop
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,17 +20,17 @@ var poplibScript []byte
 
 // poplibResult is what testdata/poplib_client.py prints.
 type poplibResult struct {
-	Error         *string  `json:"error"`
-	Welcome       string   `json:"welcome"`
-	Capa          []string `json:"capa"`
-	CapaTLS       []string `json:"capa_tls"`
-	Stat          []int    `json:"stat"`
-	List          []string `json:"list"`
-	List1         string   `json:"list1"`
-	UIDL          []string `json:"uidl"`
-	UIDL1         string   `json:"uidl1"`
-	Top           string   `json:"top"`
-	Retr          []struct {
+	Error   *string  `json:"error"`
+	Welcome string   `json:"welcome"`
+	Capa    []string `json:"capa"`
+	CapaTLS []string `json:"capa_tls"`
+	Stat    []int    `json:"stat"`
+	List    []string `json:"list"`
+	List1   string   `json:"list1"`
+	UIDL    []string `json:"uidl"`
+	UIDL1   string   `json:"uidl1"`
+	Top     string   `json:"top"`
+	Retr    []struct {
 		Body   string `json:"body"`
 		Octets int    `json:"octets"`
 	} `json:"retr"`
@@ -130,6 +128,3 @@ func unb64(t *testing.T, s string) []byte {
 	require.NoError(t, err)
 	return b
 }
-
-var _ = bytes.Equal
-var _ = strconv.Itoa
