@@ -32,8 +32,9 @@ type Server struct {
 	// account name to open with Store.Account. It returns an error
 	// wrapping sasl.ErrAuthFailed for wrong credentials; any other error
 	// is answered as a temporary failure ([SYS/TEMP]). nil disables USER
-	// and PASS. With the UTF8 capability the server prepares user and
-	// password with SASLprep (RFC 6856 2.2) before the call.
+	// and PASS. The server prepares user and password with SASLprep
+	// before the call, as the "UTF8 USER" capability promises (RFC 6856
+	// 2.2).
 	Authenticate func(ctx context.Context, user, pass string) (account string, err error)
 
 	// APOPSecret returns the secret shared with user for APOP (RFC 1939
