@@ -203,7 +203,9 @@ type Message interface {
 	Flags() []string
 	// InternalDate is when the message arrived (RFC 9051 2.3.3).
 	InternalDate() time.Time
-	// Size is the message's size in octets (RFC822.SIZE).
+	// Size is the message's size in octets as stored. Messages that
+	// arrive through SMTP or IMAP APPEND end their lines with CRLF, and
+	// then Size is RFC822.SIZE, which POP3's LIST and STAT also report.
 	Size() int64
 	// ModSeq is the message's modification sequence (RFC 7162).
 	ModSeq() uint64
