@@ -1,0 +1,167 @@
+package maildir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Files shared between processes are guarded by dot-locks, as Dovecot
+// guards them: "<file>.lock" created with O_EXCL. A writer that replaces
+// the file writes the new content into the lock file and renames it over
+// the file, which also releases the lock. A lock older than the stale
+// timeout whose mtime has not moved, or one a dead process on this host
+// holds, is broken.
+
+const (
+	// DefaultLockTimeout bounds the wait for a lock.
+	DefaultLockTimeout = 30 * time.Second
+	// DefaultLockStale is when a lock nobody refreshes is broken: the
+	// two minutes Dovecot uses for dovecot-uidlist.lock.
+	DefaultLockStale = 2 * time.Minute
+)
+
+// ErrLockTimeout is returned when a lock could not be taken in time.
+var ErrLockTimeout = errors.New("maildir: timed out waiting for a lock")
+
+// dotLock is a held lock.
+type dotLock struct {
+	path   string // the locked file
+	f      *os.File
+	noSync bool
+}
+
+// lockFile takes the dot-lock of path.
+func (s *Store) lockFile(ctx context.Context, path string) (*dotLock, error) {
+	lp := path + ".lock"
+	timeout := s.opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	wait := time.Millisecond
+	for {
+		f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			fmt.Fprintf(f, "%d:%s\n", os.Getpid(), hostName)
+			return &dotLock{path: path, f: f, noSync: s.opts.NoSync}, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		s.breakStale(lp)
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w: %s", ErrLockTimeout, lp)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
+}
+
+// breakStale removes the lock file lp if it is stale.
+func (s *Store) breakStale(lp string) {
+	stale := s.opts.LockStale
+	if stale <= 0 {
+		stale = DefaultLockStale
+	}
+	st, err := os.Stat(lp)
+	if err != nil {
+		return
+	}
+	dead := false
+	if b, err := os.ReadFile(lp); err == nil {
+		var pid int
+		var host string
+		if n, _ := fmt.Sscanf(string(b), "%d:%s", &pid, &host); n == 2 && host == hostName && pid > 0 && pid != os.Getpid() {
+			dead = errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+		}
+	}
+	if !dead && time.Since(st.ModTime()) < stale {
+		return
+	}
+	// Remove only the lock judged stale, not one taken since.
+	if st2, err := os.Stat(lp); err == nil && os.SameFile(st, st2) {
+		os.Remove(lp)
+	}
+}
+
+// unlock releases the lock without changing the file.
+func (l *dotLock) unlock() error {
+	if l.f == nil {
+		return nil
+	}
+	l.f.Close()
+	l.f = nil
+	return os.Remove(l.path + ".lock")
+}
+
+// commit writes content as the new file and releases the lock: the
+// content goes into the lock file, which is synced and renamed over the
+// file.
+func (l *dotLock) commit(content []byte) error {
+	f := l.f
+	l.f = nil
+	lp := l.path + ".lock"
+	err := f.Truncate(0)
+	if err == nil {
+		_, err = f.WriteAt(content, 0)
+	}
+	if err == nil && !l.noSync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(lp, l.path)
+	}
+	if err != nil {
+		os.Remove(lp)
+	}
+	return err
+}
+
+// writeFileAtomic writes content to path by way of a temporary file in
+// dir, synced and renamed.
+func writeFileAtomic(path string, content []byte, noSync bool) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".postkit-tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(content)
+	if err == nil && !noSync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// syncDir fsyncs a directory, making renames in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	d.Close()
+	return err
+}
