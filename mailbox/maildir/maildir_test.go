@@ -139,4 +139,3 @@ func TestAppendFetchStoreExpunge(t *testing.T) {
 	assert.Zero(t, st.Messages)
 	assert.Equal(t, mailbox.UID(3), st.UIDNext)
 }
-
