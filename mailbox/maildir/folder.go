@@ -24,6 +24,7 @@ type msg struct {
 	inNew  bool   // in new/, not yet in cur/
 	info   string // flag letters
 	size   int64  // -1 until known
+	ext    string // the uidlist record's extension fields, kept
 	modseq uint64
 	date   atomic.Int64 // internal date in Unix nanoseconds, 0 until read
 }
@@ -52,10 +53,25 @@ func stampOf(path string) stamp {
 	return stamp{ok: true, ino: inode(st), size: st.Size(), mtime: st.ModTime()}
 }
 
-// recentWindow: a directory or file changed this recently may change
-// again within the file system's timestamp granularity without its mtime
-// moving, so it is read again regardless.
-const recentWindow = time.Second
+// A directory or file changed this recently may change again within the
+// file system's timestamp granularity without its mtime moving, so it is
+// read again regardless: a second where mtimes have whole seconds (as
+// Dovecot assumes), and a few clock ticks where they have nanoseconds.
+const (
+	recentWindowCoarse = 2 * time.Second
+	recentWindowFine   = 100 * time.Millisecond
+)
+
+func (st stamp) recent(now time.Time) bool {
+	if !st.ok {
+		return false
+	}
+	w := recentWindowFine
+	if st.mtime.Nanosecond() == 0 {
+		w = recentWindowCoarse
+	}
+	return now.Sub(st.mtime) < w
+}
 
 // folder is the in-process state of one folder, shared by its views.
 type folder struct {
@@ -94,14 +110,18 @@ func (f *folder) currentStamps() [5]stamp {
 	}
 }
 
-// changed reports whether the disk may differ from the state.
-func (f *folder) changed() bool {
+// changed reports whether the disk may differ from the state. Unless
+// strict, what changed too recently to tell counts as changed. Under the
+// lock a strict check is enough: every writer that numbers messages
+// changes the uidlist's size or inode, and a file renamed by a program
+// that takes no lock is looked for again when its old name is gone.
+func (f *folder) changed(strict bool) bool {
 	if !f.loaded {
 		return true
 	}
 	now := time.Now()
 	for i, st := range f.currentStamps() {
-		if st != f.stamps[i] || st.ok && now.Sub(st.mtime) < recentWindow {
+		if st != f.stamps[i] || !strict && st.recent(now) {
 			return true
 		}
 	}
@@ -170,7 +190,10 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	if f.gone.Load() {
 		return mailbox.ErrNoSuchMailbox
 	}
-	if !force && t == nil && !f.changed() {
+	if !force && (t == nil || f.loaded) && !f.changed(t != nil) {
+		if t != nil {
+			t.mod = f.mod
+		}
 		return nil
 	}
 	stamps := f.currentStamps()
@@ -276,13 +299,13 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		mod.highest = max(mod.highest, f.modHighest())
 		t.mod = mod
 	}
-	add := func(uid mailbox.UID, base string) {
+	add := func(uid mailbox.UID, base, ext string) {
 		info := ls.info[base]
 		m := old[base]
 		if m == nil || m.uid != uid {
 			m = &msg{uid: uid, base: base, size: baseSize(base)}
 		}
-		m.inNew, m.info = ls.inNew[base], info
+		m.inNew, m.info, m.ext = ls.inNew[base], info, ext
 		e, ok := mod.entries[uid]
 		if !ok || e.info != info {
 			if t != nil {
@@ -319,7 +342,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 			stale++ // the same file twice: keep the first UID
 			continue
 		}
-		add(r.uid, r.base)
+		add(r.uid, r.base, r.ext)
 	}
 	if t != nil {
 		// Number the files the uidlist does not know, oldest first.
@@ -341,12 +364,12 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 			ul.nextUID++
 			ul.recs = append(ul.recs, r)
 			t.uidLines = appendRec(t.uidLines, r)
-			add(r.uid, b)
+			add(r.uid, b, "")
 		}
 		if stale > 64 && stale > len(msgs)/4 {
 			t.rewrite = true
 		}
-		t.ul, t.mod, t.modLines = ul, mod, modLines
+		t.mod, t.modLines = mod, modLines
 	}
 	if old != nil {
 		for b, m := range old {
@@ -449,7 +472,6 @@ func (f *folder) stopPolling() {
 type tx struct {
 	f        *folder
 	lk       *dotLock
-	ul       *uidList
 	mod      *modLog
 	uidLines []byte // records to append to dovecot-uidlist
 	modLines []byte // lines to append to postkit-modseq
@@ -473,7 +495,7 @@ func (f *folder) begin(ctx context.Context) (*tx, error) {
 		return nil, err
 	}
 	t := &tx{f: f, lk: lk}
-	if err := f.sync(ctx, true, t); err != nil {
+	if err := f.sync(ctx, false, t); err != nil {
 		t.abort()
 		return nil, err
 	}
@@ -511,17 +533,14 @@ func (t *tx) commit() error {
 			return err
 		}
 	}
-	t.ul.nextUID = max(t.ul.nextUID, f.nextUID)
 	if t.rewrite || f.uidlistEnd == 0 {
-		// Drop the records of files that are gone.
-		live := t.ul.recs[:0]
-		for _, r := range t.ul.recs {
-			if m := f.byBase[r.base]; m != nil && m.uid == r.uid {
-				live = append(live, r)
-			}
+		// The records of the messages there are; those of files that
+		// are gone are dropped.
+		ul := &uidList{uidValidity: f.uidValidity, nextUID: f.nextUID, hdrExt: f.uidlistHdr, recs: make([]uidRec, len(f.msgs))}
+		for i, m := range f.msgs {
+			ul.recs[i] = uidRec{uid: m.uid, base: m.base, ext: m.ext}
 		}
-		t.ul.recs = live
-		b := t.ul.format()
+		b := ul.format()
 		t.done = true
 		if err := t.lk.commit(b); err != nil {
 			return err

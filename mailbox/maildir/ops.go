@@ -134,8 +134,13 @@ func (f *folder) locate(m *msg) (string, bool) {
 	if _, err := os.Stat(p); err == nil {
 		return p, true
 	}
-	if _, err := os.Stat(f.path("new", m.base)); err == nil {
-		return f.path("new", m.base), true
+	return f.search(m.base)
+}
+
+// search looks for the file of base in new/ and cur/.
+func (f *folder) search(base string) (string, bool) {
+	if _, err := os.Stat(f.path("new", base)); err == nil {
+		return f.path("new", base), true
 	}
 	d, err := os.Open(f.path("cur"))
 	if err != nil {
@@ -145,7 +150,7 @@ func (f *folder) locate(m *msg) (string, bool) {
 	for {
 		names, err := d.Readdirnames(4096)
 		for _, n := range names {
-			if b, _ := splitName(n); b == m.base {
+			if b, _ := splitName(n); b == base {
 				return f.path("cur", n), true
 			}
 		}
@@ -197,20 +202,25 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 			res.Modified = append(res.Modified, m.uid)
 			continue
 		}
-		nf := mailbox.ApplyFlags(infoFlags(m.info, f.kw), op, change)
-		info, err := flagsInfo(nf, f.kw, m.info)
+		info, err := f.apply(m, op, change)
+		if errors.Is(err, os.ErrNotExist) {
+			// Renamed by a program that takes no lock: find it and
+			// apply the change to its flags as they are now.
+			p, ok := f.search(m.base)
+			if !ok {
+				continue // expunged: the next sync reports it
+			}
+			_, pinfo := splitName(filepath.Base(p))
+			m.inNew, m.info = filepath.Base(filepath.Dir(p)) == "new", normInfo(pinfo)
+			if m.inNew {
+				m.info = ""
+			}
+			info, err = f.apply(m, op, change)
+		}
 		if err != nil {
 			return nil, err
 		}
 		if info != m.info || m.inNew {
-			old := f.path(m.file())
-			nw := f.path("cur", fileName(m.base, info))
-			if err := os.Rename(old, nw); err != nil {
-				if errors.Is(err, os.ErrNotExist) {
-					continue // gone meanwhile: the next sync says so
-				}
-				return nil, err
-			}
 			renamed = true
 			changed := info != m.info
 			m.info, m.inNew = info, false
@@ -238,6 +248,18 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 	return res, nil
 }
 
+// apply renames the file of m for its flags changed by op, and returns
+// its new info letters; the error is os.ErrNotExist when the file is
+// not where m says.
+func (f *folder) apply(m *msg, op mailbox.StoreOp, change []string) (string, error) {
+	nf := mailbox.ApplyFlags(infoFlags(m.info, f.kw), op, change)
+	info, err := flagsInfo(nf, f.kw, m.info)
+	if err != nil || info == m.info && !m.inNew {
+		return info, err
+	}
+	return info, os.Rename(f.path(m.file()), f.path("cur", fileName(m.base, info)))
+}
+
 // Expunge unlinks the files of the \Deleted messages.
 func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID, error) {
 	if err := v.check(true); err != nil {
@@ -255,7 +277,13 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	keep := f.msgs[:0:0]
 	for _, m := range f.msgs {
 		if hasLetter(m.info, 'T') && v.visible(m.uid) && (uids == nil || uids.Contains(m.uid)) {
-			if err := os.Remove(f.path(m.file())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			err := os.Remove(f.path(m.file()))
+			if errors.Is(err, os.ErrNotExist) {
+				if p, ok := f.search(m.base); ok {
+					err = os.Remove(p)
+				}
+			}
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return nil, err
 			}
 			gone = append(gone, m.uid)

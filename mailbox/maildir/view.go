@@ -217,10 +217,7 @@ func (t *tx) add(m *msg) {
 	f := t.f
 	m.uid = f.nextUID
 	f.nextUID++
-	t.ul.nextUID = f.nextUID
-	r := uidRec{uid: m.uid, base: m.base}
-	t.ul.recs = append(t.ul.recs, r)
-	t.uidLines = appendRec(t.uidLines, r)
+	t.uidLines = appendRec(t.uidLines, uidRec{uid: m.uid, base: m.base})
 	m.modseq = t.nextModSeq()
 	t.logModSeq(m)
 	f.msgs = append(f.msgs, m)
