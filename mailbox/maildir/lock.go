@@ -12,11 +12,12 @@ import (
 )
 
 // Files shared between processes are guarded by dot-locks, as Dovecot
-// guards them: "<file>.lock" created with O_EXCL. A writer that replaces
-// the file writes the new content into the lock file and renames it over
-// the file, which also releases the lock. A lock older than the stale
-// timeout whose mtime has not moved, or one a dead process on this host
-// holds, is broken.
+// guards them: "<file>.lock", made by linking a temporary file that
+// holds "<pid>:<host>" to that name, so the lock never exists without
+// its holder. A writer that replaces the file writes a temporary file,
+// syncs it and renames it over the file before removing the lock. A lock
+// older than the stale timeout, or one a dead process on this host holds,
+// is broken.
 
 const (
 	// DefaultLockTimeout bounds the wait for a lock.
@@ -32,7 +33,7 @@ var ErrLockTimeout = errors.New("maildir: timed out waiting for a lock")
 // dotLock is a held lock.
 type dotLock struct {
 	path   string // the locked file
-	f      *os.File
+	held   bool
 	noSync bool
 }
 
@@ -46,13 +47,12 @@ func (s *Store) lockFile(ctx context.Context, path string) (*dotLock, error) {
 	deadline := time.Now().Add(timeout)
 	wait := time.Millisecond
 	for {
-		f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			fmt.Fprintf(f, "%d:%s\n", os.Getpid(), hostName)
-			return &dotLock{path: path, f: f, noSync: s.opts.NoSync}, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
+		ok, err := linkLock(lp)
+		if err != nil {
 			return nil, err
+		}
+		if ok {
+			return &dotLock{path: path, held: true, noSync: s.opts.NoSync}, nil
 		}
 		s.breakStale(lp)
 		if time.Now().After(deadline) {
@@ -67,6 +67,20 @@ func (s *Store) lockFile(ctx context.Context, path string) (*dotLock, error) {
 		}
 		wait = min(2*wait, 100*time.Millisecond)
 	}
+}
+
+// linkLock makes the lock file lp, reporting false if it exists.
+func linkLock(lp string) (bool, error) {
+	tmp := fmt.Sprintf("%s.%s.%d.%s", lp, hostName, os.Getpid(), newGUID()[:8])
+	if err := os.WriteFile(tmp, fmt.Appendf(nil, "%d:%s\n", os.Getpid(), hostName), 0o600); err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp)
+	err := os.Link(tmp, lp)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // breakStale removes the lock file lp if it is stale.
@@ -98,36 +112,19 @@ func (s *Store) breakStale(lp string) {
 
 // unlock releases the lock without changing the file.
 func (l *dotLock) unlock() error {
-	if l.f == nil {
+	if !l.held {
 		return nil
 	}
-	l.f.Close()
-	l.f = nil
+	l.held = false
 	return os.Remove(l.path + ".lock")
 }
 
-// commit writes content as the new file and releases the lock: the
-// content goes into the lock file, which is synced and renamed over the
-// file.
+// commit replaces the file with content, durably, and releases the
+// lock.
 func (l *dotLock) commit(content []byte) error {
-	f := l.f
-	l.f = nil
-	lp := l.path + ".lock"
-	err := f.Truncate(0)
-	if err == nil {
-		_, err = f.WriteAt(content, 0)
-	}
-	if err == nil && !l.noSync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(lp, l.path)
-	}
-	if err != nil {
-		os.Remove(lp)
+	err := writeFileAtomic(l.path, content, l.noSync)
+	if uerr := l.unlock(); err == nil {
+		err = uerr
 	}
 	return err
 }
