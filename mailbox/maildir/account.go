@@ -152,19 +152,8 @@ func (a *account) Create(ctx context.Context, name string, opts *mailbox.CreateO
 			su = append(su, specialUse[i])
 		}
 	}
-	levels := strings.Split(n, string(mailbox.Delimiter))
-	for i := 1; i < len(levels); i++ {
-		p := strings.Join(levels[:i], string(mailbox.Delimiter))
-		if isInbox(p) {
-			continue
-		}
-		_, pdir, err := a.resolve(p)
-		if err != nil {
-			return err
-		}
-		if err := a.makeFolder(ctx, pdir, nil); err != nil && !errors.Is(err, mailbox.ErrMailboxExists) {
-			return err
-		}
+	if err := a.makeParents(ctx, n); err != nil {
+		return err
 	}
 	return a.makeFolder(ctx, dir, su)
 }
@@ -299,10 +288,33 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 		}
 	}
 	a.s.forget(fdir, true)
+	if err := a.makeParents(ctx, tn); err != nil {
+		return err
+	}
 	if a.s.opts.NoSync {
 		return nil
 	}
 	return syncDir(a.dir)
+}
+
+// makeParents creates the missing parents of a name as folders (RFC 9051
+// 6.3.3, 6.3.6).
+func (a *account) makeParents(ctx context.Context, n string) error {
+	levels := strings.Split(n, string(mailbox.Delimiter))
+	for i := 1; i < len(levels); i++ {
+		p := strings.Join(levels[:i], string(mailbox.Delimiter))
+		if isInbox(p) {
+			continue
+		}
+		_, pdir, err := a.resolve(p)
+		if err != nil {
+			return err
+		}
+		if err := a.makeFolder(ctx, pdir, nil); err != nil && !errors.Is(err, mailbox.ErrMailboxExists) {
+			return err
+		}
+	}
+	return nil
 }
 
 // renameInbox moves INBOX's messages to a new folder; INBOX stays, empty

@@ -264,7 +264,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		}
 	}
 	if needWrite && t == nil {
-		lt, err := f.begin(ctx)
+		lt, err := f.beginSync(ctx, true)
 		if err != nil {
 			return err
 		}
@@ -483,7 +483,10 @@ type tx struct {
 
 // begin takes the folder's lock and syncs under it. Call with f.mu held;
 // commit or abort the tx before releasing it.
-func (f *folder) begin(ctx context.Context) (*tx, error) {
+func (f *folder) begin(ctx context.Context) (*tx, error) { return f.beginSync(ctx, false) }
+
+// beginSync is begin, reading the disk again if force is set.
+func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -495,7 +498,7 @@ func (f *folder) begin(ctx context.Context) (*tx, error) {
 		return nil, err
 	}
 	t := &tx{f: f, lk: lk}
-	if err := f.sync(ctx, false, t); err != nil {
+	if err := f.sync(ctx, force, t); err != nil {
 		t.abort()
 		return nil, err
 	}

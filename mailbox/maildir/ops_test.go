@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -306,4 +307,47 @@ func TestTwoStores(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ups, 1)
 	assert.Equal(t, mailbox.UpdateAppended, ups[0].Kind)
+}
+
+// TestPollAcrossStores waits on Updates for a change made by another
+// Store (another process): the folder's poller notices it.
+func TestPollAcrossStores(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	a1 := openAccount(t, New(root, &Options{NoSync: true, PollInterval: 10 * time.Millisecond}), "kim")
+	a2 := openAccount(t, New(root, &Options{NoSync: true, PollInterval: -1}), "kim")
+	m1 := openBox(t, a1, "INBOX", false)
+	m2 := openBox(t, a2, "INBOX", false)
+	uid := appendMsg(t, m2, testMsg)
+	select {
+	case <-m1.Updates():
+	case <-time.After(5 * time.Second):
+		t.Fatal("no update from the other store")
+	}
+	ups, err := m1.Poll(ctx)
+	require.NoError(t, err)
+	require.Len(t, ups, 1)
+	assert.Equal(t, uid, ups[0].UID)
+}
+
+// TestStoreAfterForeignRename changes the flags of a message that
+// another program renamed since this store last looked.
+func TestStoreAfterForeignRename(t *testing.T) {
+	ctx := context.Background()
+	s, root := newTestStore(t)
+	a := openAccount(t, s, "lee")
+	m := openBox(t, a, "INBOX", false)
+	appendMsg(t, m, testMsg, mailbox.FlagDraft)
+	cur := filepath.Join(root, "lee", "cur")
+	ents, err := os.ReadDir(cur)
+	require.NoError(t, err)
+	require.Len(t, ents, 1)
+	base, _ := splitName(ents[0].Name())
+	require.NoError(t, os.Rename(filepath.Join(cur, ents[0].Name()), filepath.Join(cur, fileName(base, "DS"))))
+	res, err := m.Store(ctx, mailbox.UIDSetOf(1), mailbox.StoreAdd, []string{mailbox.FlagFlagged}, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Updated, 1)
+	assert.ElementsMatch(t, []string{mailbox.FlagDraft, mailbox.FlagFlagged, mailbox.FlagSeen}, res.Updated[0].Flags)
+	_, err = os.Stat(filepath.Join(cur, fileName(base, "DFS")))
+	assert.NoError(t, err)
 }
