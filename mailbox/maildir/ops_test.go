@@ -351,3 +351,18 @@ func TestStoreAfterForeignRename(t *testing.T) {
 	_, err = os.Stat(filepath.Join(cur, fileName(base, "DFS")))
 	assert.NoError(t, err)
 }
+
+func TestSpecialUse(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	a := openAccount(t, s, "max")
+	require.NoError(t, a.Create(ctx, "Sent Items", &mailbox.CreateOptions{SpecialUse: []string{`\sent`}}))
+	assert.ErrorIs(t, a.Create(ctx, "X", &mailbox.CreateOptions{SpecialUse: []string{`\Bogus`}}), mailbox.ErrUseAttrUnsupported)
+	infos, err := a.Mailboxes(ctx)
+	require.NoError(t, err)
+	for _, i := range infos {
+		if i.Name == "Sent Items" {
+			assert.Equal(t, []string{mailbox.AttrSent}, i.SpecialUse)
+		}
+	}
+}
