@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -98,7 +97,7 @@ func (s *Store) breakStale(lp string) {
 		var pid int
 		var host string
 		if n, _ := fmt.Sscanf(string(b), "%d:%s", &pid, &host); n == 2 && host == hostName && pid > 0 && pid != os.Getpid() {
-			dead = errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+			dead = processDead(pid)
 		}
 	}
 	if !dead && time.Since(st.ModTime()) < stale {

@@ -3,6 +3,7 @@
 package maildir
 
 import (
+	"errors"
 	"io/fs"
 	"syscall"
 )
@@ -13,4 +14,9 @@ func inode(st fs.FileInfo) uint64 {
 		return uint64(s.Ino)
 	}
 	return 0
+}
+
+// processDead reports whether no process of this host has the id pid.
+func processDead(pid int) bool {
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
