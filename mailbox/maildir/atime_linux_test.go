@@ -56,4 +56,3 @@ func TestOpenReadsNoMessage(t *testing.T) {
 		}
 	}
 }
-
