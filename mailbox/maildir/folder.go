@@ -369,6 +369,18 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		if stale > 64 && stale > len(msgs)/4 {
 			t.rewrite = true
 		}
+		// Forget the MODSEQ of messages that are gone.
+		if len(mod.entries) > len(msgs) {
+			live := make(map[mailbox.UID]bool, len(msgs))
+			for _, m := range msgs {
+				live[m.uid] = true
+			}
+			for u := range mod.entries {
+				if !live[u] {
+					delete(mod.entries, u)
+				}
+			}
+		}
 		t.mod, t.modLines = mod, modLines
 	}
 	if old != nil {

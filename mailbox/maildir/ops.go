@@ -193,6 +193,7 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 	defer t.abort()
 	res := &mailbox.StoreResult{}
 	var updates []mailbox.Update
+	var loopErr error
 	renamed := false
 	for _, m := range f.msgs {
 		if !uids.Contains(m.uid) || !v.visible(m.uid) {
@@ -218,7 +219,8 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 			info, err = f.apply(m, op, change)
 		}
 		if err != nil {
-			return nil, err
+			loopErr = err // what was done is still recorded
+			break
 		}
 		if info != m.info || m.inNew {
 			renamed = true
@@ -245,6 +247,9 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 		return nil, err
 	}
 	v.hv.Publish(updates...)
+	if loopErr != nil {
+		return nil, loopErr
+	}
 	return res, nil
 }
 
@@ -274,6 +279,7 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	}
 	defer t.abort()
 	var gone []mailbox.UID
+	var loopErr error
 	keep := f.msgs[:0:0]
 	for _, m := range f.msgs {
 		if hasLetter(m.info, 'T') && v.visible(m.uid) && (uids == nil || uids.Contains(m.uid)) {
@@ -283,8 +289,12 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 					err = os.Remove(p)
 				}
 			}
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return nil, err
+			if err != nil && !errors.Is(err, os.ErrNotExist) && loopErr == nil {
+				loopErr = err
+			}
+			if loopErr != nil {
+				keep = append(keep, m)
+				continue
 			}
 			gone = append(gone, m.uid)
 			delete(f.byBase, m.base)
@@ -294,7 +304,7 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 		keep = append(keep, m)
 	}
 	if len(gone) == 0 {
-		return nil, nil
+		return nil, loopErr
 	}
 	f.msgs = keep
 	if !f.s.opts.NoSync {
@@ -312,7 +322,7 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 		delete(v.recent, u)
 	}
 	v.hv.Publish(updates...)
-	return gone, nil
+	return gone, loopErr
 }
 
 // source is a message to copy or move.
@@ -371,13 +381,13 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 	df := a.s.folder(ddir, dn)
 	defer a.s.release(df)
 	res, moved, err := df.receive(ctx, srcs, move)
+	if move && len(moved) > 0 {
+		if derr := v.dropMoved(ctx, moved); err == nil {
+			err = derr
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	if move && len(moved) > 0 {
-		if err := v.dropMoved(ctx, moved); err != nil {
-			return res, err
-		}
 	}
 	return res, nil
 }
@@ -394,13 +404,16 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 	res := &mailbox.CopyResult{UIDValidity: f.uidValidity}
 	var updates []mailbox.Update
 	var moved []mailbox.UID
+	var added []*msg
+	var loopErr error
 	for _, src := range srcs {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+		if loopErr = ctx.Err(); loopErr != nil {
+			break
 		}
 		info, err := flagsInfo(src.flags, f.kw, src.info)
 		if err != nil {
-			return nil, nil, err
+			loopErr = err
+			break
 		}
 		size, vsize := baseSize(src.base), baseVSize(src.base)
 		if size < 0 || vsize < 0 {
@@ -427,15 +440,28 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 			}
 		}
 		if err != nil {
-			return nil, nil, err
+			loopErr = err
+			break
 		}
 		t.add(m)
+		added = append(added, m)
 		res.Source = append(res.Source, src.uid)
 		res.Dest = append(res.Dest, m.uid)
 		if move {
 			moved = append(moved, src.uid)
 		}
 		updates = append(updates, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(info, f.kw), ModSeq: m.modseq})
+	}
+	if loopErr != nil && !move && len(added) > 0 {
+		// RFC 9051 6.4.7: a failed COPY leaves the destination as it
+		// was. The UIDs given are skipped.
+		for _, m := range added {
+			os.Remove(f.path(m.file()))
+			delete(f.byBase, m.base)
+		}
+		f.msgs = f.msgs[:len(f.msgs)-len(added)]
+		t.expunged(len(added))
+		updates = nil
 	}
 	if len(res.Source) > 0 && !f.s.opts.NoSync {
 		if err := syncDir(f.path("cur")); err != nil {
@@ -446,6 +472,10 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 		return nil, nil, err
 	}
 	f.hub.Publish(nil, updates...)
+	if loopErr != nil {
+		// A failed MOVE keeps what moved, and the source expunges it.
+		return nil, moved, loopErr
+	}
 	return res, moved, nil
 }
 

@@ -366,3 +366,63 @@ func TestSpecialUse(t *testing.T) {
 		}
 	}
 }
+
+func TestModSeqAndLimits(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s := New(root, &Options{NoSync: true, PollInterval: -1, MaxMessageSize: 100})
+	a := openAccount(t, s, "ned")
+	m := openBox(t, a, "INBOX", false)
+	st0, err := m.Status(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st0.HighestModSeq, "never changed")
+
+	appendMsg(t, m, testMsg, mailbox.FlagDeleted)
+	st1, err := m.Status(ctx)
+	require.NoError(t, err)
+	assert.Positive(t, st1.HighestModSeq)
+	_, err = m.Expunge(ctx, nil)
+	require.NoError(t, err)
+	st2, err := m.Status(ctx)
+	require.NoError(t, err)
+	assert.Greater(t, st2.HighestModSeq, st1.HighestModSeq, "an expunge raises HIGHESTMODSEQ")
+
+	// It stays up after reopening.
+	a2 := openAccount(t, New(root, &Options{NoSync: true, PollInterval: -1}), "ned")
+	st3, err := a2.Status(ctx, "INBOX")
+	require.NoError(t, err)
+	assert.Equal(t, st2.HighestModSeq, st3.HighestModSeq)
+
+	_, err = m.Append(ctx, strings.NewReader(strings.Repeat("x", 101)), nil)
+	assert.ErrorIs(t, err, mailbox.ErrTooLarge)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = m.Append(cctx, strings.NewReader(testMsg), nil)
+	assert.ErrorIs(t, err, context.Canceled)
+	for _, d := range []string{"tmp", "new", "cur"} {
+		ents, err := os.ReadDir(filepath.Join(root, "ned", d))
+		require.NoError(t, err)
+		assert.Empty(t, ents, d)
+	}
+	_, err = m.Store(ctx, mailbox.AllUIDs, mailbox.StoreAdd, []string{"bad(flag"}, nil)
+	assert.Error(t, err)
+}
+
+func TestTooManyKeywords(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	a := openAccount(t, s, "ola")
+	m := openBox(t, a, "INBOX", false)
+	uid := appendMsg(t, m, testMsg)
+	for i := range maxKeywords {
+		_, err := m.Store(ctx, mailbox.UIDSetOf(uid), mailbox.StoreAdd, []string{fmt.Sprintf("k%d", i)}, nil)
+		require.NoError(t, err)
+	}
+	_, err := m.Store(ctx, mailbox.UIDSetOf(uid), mailbox.StoreAdd, []string{"one-too-many"}, nil)
+	assert.ErrorIs(t, err, mailbox.ErrNotAllowed)
+	st, err := m.Status(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, st.PermanentFlags, `\*`)
+	msgs := fetchAll(t, m)
+	assert.Len(t, msgs[0].Flags, maxKeywords)
+}
