@@ -171,3 +171,30 @@ func TestStaleLock(t *testing.T) {
 	_, err := m.Append(context.Background(), strings.NewReader(testMsg), nil)
 	assert.ErrorIs(t, err, ErrLockTimeout)
 }
+
+// TestOddFileNames reads files in cur/ named by other programs: no info,
+// letters out of order, an unknown letter (kept).
+func TestOddFileNames(t *testing.T) {
+	ctx := context.Background()
+	s, root := newTestStore(t)
+	home := filepath.Join(root, "pat")
+	writeFile(t, filepath.Join(home, "cur", "100.M1P1.h"), "Subject: bare\n")
+	writeFile(t, filepath.Join(home, "cur", "101.M1P1.h:2,SRX"), "Subject: unordered\n")
+	require.NoError(t, os.MkdirAll(filepath.Join(home, "new"), 0o700))
+	a := openAccount(t, s, "pat")
+	m := openBox(t, a, "INBOX", false)
+	msgs := fetchAll(t, m)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, "Subject: bare\n", msgs[0].Body)
+	assert.Equal(t, int64(len("Subject: bare\n")), msgs[0].Size, "no S=: stat")
+	assert.ElementsMatch(t, []string{mailbox.FlagAnswered, mailbox.FlagSeen}, msgs[1].Flags)
+	_, err := m.Store(ctx, mailbox.UIDSetOf(1, 2), mailbox.StoreAdd, []string{mailbox.FlagFlagged}, nil)
+	require.NoError(t, err)
+	for _, n := range []string{"100.M1P1.h:2,F", "101.M1P1.h:2,FRSX"} {
+		_, err := os.Stat(filepath.Join(home, "cur", n))
+		assert.NoError(t, err, n)
+	}
+	msgs = fetchAll(t, m)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, "Subject: unordered\n", msgs[1].Body)
+}

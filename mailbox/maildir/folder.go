@@ -22,6 +22,7 @@ type msg struct {
 	uid    mailbox.UID
 	base   string
 	inNew  bool   // in new/, not yet in cur/
+	odd    string // the name in cur/ when it is not fileName(base, info)
 	info   string // flag letters
 	size   int64  // -1 until known
 	ext    string // the uidlist record's extension fields, kept
@@ -33,6 +34,9 @@ type msg struct {
 func (m *msg) file() string {
 	if m.inNew {
 		return filepath.Join("new", m.base)
+	}
+	if m.odd != "" {
+		return filepath.Join("cur", m.odd)
 	}
 	return filepath.Join("cur", fileName(m.base, m.info))
 }
@@ -133,12 +137,13 @@ func (f *folder) changed(strict bool) bool {
 type listing struct {
 	info  map[string]string
 	inNew map[string]bool
+	odd   map[string]string // names in cur/ that are not in canonical form
 }
 
 // list scans new/ then cur/ (a file moved from new/ to cur/ meanwhile is
 // then seen in cur/).
 func (f *folder) list() (*listing, error) {
-	l := &listing{info: make(map[string]string), inNew: make(map[string]bool)}
+	l := &listing{info: make(map[string]string), inNew: make(map[string]bool), odd: make(map[string]string)}
 	for _, sub := range []string{"new", "cur"} {
 		d, err := os.Open(f.path(sub))
 		if errors.Is(err, os.ErrNotExist) {
@@ -160,13 +165,19 @@ func (f *folder) list() (*listing, error) {
 					continue
 				}
 				base, info := splitName(n)
+				info = normInfo(info)
 				if sub == "new" {
 					l.inNew[base] = true
 					info = ""
 				} else {
 					delete(l.inNew, base)
+					if n != fileName(base, info) {
+						l.odd[base] = n // no ":2,", letters out of order, ...
+					} else {
+						delete(l.odd, base)
+					}
 				}
-				l.info[base] = normInfo(info)
+				l.info[base] = info
 			}
 			if err == io.EOF || len(names) == 0 {
 				break
@@ -241,6 +252,11 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 				} else {
 					delete(ls.inNew, b)
 				}
+				if o, ok := ls2.odd[b]; ok {
+					ls.odd[b] = o
+				} else {
+					delete(ls.odd, b)
+				}
 			}
 		}
 	}
@@ -305,7 +321,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		if m == nil || m.uid != uid {
 			m = &msg{uid: uid, base: base, size: baseSize(base)}
 		}
-		m.inNew, m.info, m.ext = ls.inNew[base], info, ext
+		m.inNew, m.info, m.ext, m.odd = ls.inNew[base], info, ext, ls.odd[base]
 		e, ok := mod.entries[uid]
 		if !ok || e.info != info {
 			if t != nil {

@@ -212,9 +212,11 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 				continue // expunged: the next sync reports it
 			}
 			_, pinfo := splitName(filepath.Base(p))
-			m.inNew, m.info = filepath.Base(filepath.Dir(p)) == "new", normInfo(pinfo)
+			m.inNew, m.info, m.odd = filepath.Base(filepath.Dir(p)) == "new", normInfo(pinfo), ""
 			if m.inNew {
 				m.info = ""
+			} else if filepath.Base(p) != fileName(m.base, m.info) {
+				m.odd = filepath.Base(p)
 			}
 			info, err = f.apply(m, op, change)
 		}
@@ -222,10 +224,10 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 			loopErr = err // what was done is still recorded
 			break
 		}
-		if info != m.info || m.inNew {
+		if info != m.info || m.inNew || m.odd != "" {
 			renamed = true
 			changed := info != m.info
-			m.info, m.inNew = info, false
+			m.info, m.inNew, m.odd = info, false, ""
 			if changed {
 				m.modseq = t.nextModSeq()
 				t.logModSeq(m)
@@ -259,7 +261,7 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 func (f *folder) apply(m *msg, op mailbox.StoreOp, change []string) (string, error) {
 	nf := mailbox.ApplyFlags(infoFlags(m.info, f.kw), op, change)
 	info, err := flagsInfo(nf, f.kw, m.info)
-	if err != nil || info == m.info && !m.inNew {
+	if err != nil || info == m.info && !m.inNew && m.odd == "" {
 		return info, err
 	}
 	return info, os.Rename(f.path(m.file()), f.path("cur", fileName(m.base, info)))
