@@ -426,3 +426,51 @@ func TestTooManyKeywords(t *testing.T) {
 	msgs := fetchAll(t, m)
 	assert.Len(t, msgs[0].Flags, maxKeywords)
 }
+
+// TestConcurrentFlags changes flags of the same messages from two Stores
+// at once: no change is lost.
+func TestConcurrentFlags(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	setup := openAccount(t, New(root, &Options{NoSync: true, PollInterval: -1}), "quin")
+	m := openBox(t, setup, "INBOX", false)
+	const n = 30
+	for range n {
+		appendMsg(t, m, testMsg)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := New(root, &Options{NoSync: true, PollInterval: -1}).Account(ctx, "quin")
+			if !assert.NoError(t, err) {
+				return
+			}
+			v, err := a.Open(ctx, "INBOX", nil)
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer v.Close()
+			for i := 1; i <= n; i++ {
+				flag := []string{fmt.Sprintf("w%d", w), mailbox.FlagSeen, mailbox.FlagFlagged, mailbox.FlagDraft, mailbox.FlagAnswered}[w%4+(i%2)]
+				_, err := v.Store(ctx, mailbox.UIDSetOf(mailbox.UID(i)), mailbox.StoreAdd, []string{flag, fmt.Sprintf("w%d", w)}, nil)
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	final := openBox(t, openAccount(t, New(root, &Options{NoSync: true, PollInterval: -1}), "quin"), "INBOX", true)
+	msgs := fetchAll(t, final)
+	require.Len(t, msgs, n)
+	var prev uint64
+	for _, msg := range msgs {
+		for w := range 4 {
+			assert.Contains(t, msg.Flags, fmt.Sprintf("w%d", w), "UID %d", msg.UID)
+		}
+		prev = max(prev, msg.ModSeq)
+	}
+	st, err := final.Status(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, prev, st.HighestModSeq)
+}
