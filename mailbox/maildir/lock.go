@@ -129,7 +129,7 @@ func (l *dotLock) commit(content []byte) error {
 }
 
 // writeFileAtomic writes content to path by way of a temporary file in
-// dir, synced and renamed.
+// the same directory, synced and renamed, and syncs the directory.
 func writeFileAtomic(path string, content []byte, noSync bool) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".postkit-tmp-*")
 	if err != nil {
@@ -147,8 +147,12 @@ func writeFileAtomic(path string, content []byte, noSync bool) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		return err
 	}
-	return err
+	if noSync {
+		return nil
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 // syncDir fsyncs a directory, making renames in it durable.

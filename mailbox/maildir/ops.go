@@ -310,8 +310,10 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	}
 	f.msgs = keep
 	if !f.s.opts.NoSync {
-		if err := syncDir(f.path("cur")); err != nil {
-			return nil, err
+		for _, d := range []string{"cur", "new"} {
+			if err := syncDir(f.path(d)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t.expunged(len(gone))
