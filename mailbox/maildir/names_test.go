@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,13 +91,36 @@ func TestHostileNames(t *testing.T) {
 		assert.ErrorIs(t, err, mailbox.ErrInvalidName, "%q", n)
 		checkInside(t, root, n)
 	}
-	s, _ := newTestStore(t)
+	outer := t.TempDir()
+	s := New(filepath.Join(outer, "root"), &Options{NoSync: true, PollInterval: -1})
 	a := openAccount(t, s, "bob")
+	require.NoError(t, a.Create(t.Context(), "Ok", nil))
+	m := openBox(t, a, "INBOX", false)
+	appendMsg(t, m, testMsg)
+	ctx := t.Context()
 	for _, n := range hostileNames {
-		assert.ErrorIs(t, a.Create(t.Context(), n, nil), mailbox.ErrInvalidName, "%q", n)
-		_, err := a.Open(t.Context(), n, nil)
+		assert.ErrorIs(t, a.Create(ctx, n, nil), mailbox.ErrInvalidName, "%q", n)
+		_, err := a.Open(ctx, n, nil)
+		assert.ErrorIs(t, err, mailbox.ErrInvalidName, "%q", n)
+		_, err = a.Status(ctx, n)
+		assert.ErrorIs(t, err, mailbox.ErrInvalidName, "%q", n)
+		assert.ErrorIs(t, a.Delete(ctx, n), mailbox.ErrInvalidName, "%q", n)
+		assert.ErrorIs(t, a.Rename(ctx, "Ok", n), mailbox.ErrInvalidName, "%q", n)
+		assert.ErrorIs(t, a.Rename(ctx, n, "New"), mailbox.ErrInvalidName, "%q", n)
+		assert.ErrorIs(t, a.Subscribe(ctx, n, true), mailbox.ErrInvalidName, "%q", n)
+		_, err = m.Copy(ctx, mailbox.AllUIDs, n)
 		assert.ErrorIs(t, err, mailbox.ErrInvalidName, "%q", n)
 	}
+	// Nothing was made outside the account.
+	ents, err := os.ReadDir(outer)
+	require.NoError(t, err)
+	require.Len(t, ents, 1)
+	ents, err = os.ReadDir(filepath.Join(outer, "root"))
+	require.NoError(t, err)
+	require.Len(t, ents, 1)
+	boxes, err := a.Mailboxes(ctx)
+	require.NoError(t, err)
+	assert.Len(t, boxes, 2)
 }
 
 // checkInside fails unless the directory of name is in root.
