@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -281,10 +282,14 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	}
 	if needWrite && t == nil {
 		lt, err := f.beginSync(ctx, true)
-		if err != nil {
+		if err == nil {
+			return lt.commit()
+		}
+		// A maildir this process may not write is shown as it is: the
+		// messages it has numbered, with the MODSEQ values logged.
+		if uerr != nil || !errors.Is(err, fs.ErrPermission) && !isReadOnlyFS(err) {
 			return err
 		}
-		return lt.commit()
 	}
 
 	if uerr != nil {

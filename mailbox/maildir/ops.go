@@ -566,9 +566,9 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 			delete(v.extra, u)
 		}
 	}
-	if err := v.claimRecent(ctx); err != nil {
-		return nil, err
-	}
+	// The updates are taken: a failure to claim \Recent (a lock timeout)
+	// must not lose them. The messages are claimed at a later Poll.
+	_ = v.claimRecent(ctx)
 	return out, nil
 }
 

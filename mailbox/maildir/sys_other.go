@@ -9,3 +9,6 @@ func inode(fs.FileInfo) uint64 { return 0 }
 
 // processDead reports false: locks are broken by age alone.
 func processDead(int) bool { return false }
+
+// isReadOnlyFS reports false.
+func isReadOnlyFS(error) bool { return false }

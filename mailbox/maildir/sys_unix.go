@@ -20,3 +20,6 @@ func inode(st fs.FileInfo) uint64 {
 func processDead(pid int) bool {
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
+
+// isReadOnlyFS reports whether err says the file system is read-only.
+func isReadOnlyFS(err error) bool { return errors.Is(err, syscall.EROFS) }
