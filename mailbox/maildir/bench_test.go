@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -113,6 +114,55 @@ func BenchmarkStoreFlag100k(b *testing.B) {
 		}
 		if _, err := m.Store(ctx, mailbox.UIDSetOf(1), op, []string{mailbox.FlagFlagged}, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStatus100k is STATUS of a 100,000-message folder that no view
+// has open: after the first, only the stamps of the control files and
+// directories are read.
+func BenchmarkStatus100k(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 100000)
+	ctx := context.Background()
+	s := New(root, &Options{PollInterval: -1})
+	a, _ := s.Account(ctx, "big")
+	for b.Loop() {
+		st, err := a.Status(ctx, "INBOX")
+		if err != nil || st.Messages != 100000 {
+			b.Fatal(err, st)
+		}
+	}
+}
+
+// BenchmarkSearchBodies reads every message of a 10,000-message folder
+// looking for a string, as a SEARCH BODY without an index does.
+func BenchmarkSearchBodies(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 10000)
+	ctx := context.Background()
+	a, _ := New(root, &Options{PollInterval: -1}).Account(ctx, "big")
+	m, err := a.Open(ctx, "INBOX", &mailbox.OpenOptions{ReadOnly: true})
+	require.NoError(b, err)
+	defer m.Close()
+	buf := make([]byte, 64<<10)
+	needle := []byte("needle")
+	for b.Loop() {
+		found := 0
+		err := m.Fetch(ctx, mailbox.AllUIDs, func(msg mailbox.Message) error {
+			body, err := msg.Open(ctx)
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			n, _ := body.ReadAt(buf[:min(int64(len(buf)), body.Size())], 0)
+			if bytes.Contains(buf[:n], needle) {
+				found++
+			}
+			return nil
+		})
+		if err != nil || found != 0 {
+			b.Fatal(err, found)
 		}
 	}
 }

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -81,8 +82,14 @@ type Store struct {
 	opts Options
 
 	mu      sync.Mutex
-	folders map[string]*folder // by directory, while in use
+	folders map[string]*folder // by directory: in use, or among idle
+	idle    []*folder          // released, kept so Status need not reread them
 }
+
+// maxIdleFolders is how many folders without views a Store keeps in
+// memory, so that a repeated Status of a big folder rereads only what
+// changed on disk.
+const maxIdleFolders = 8
 
 var _ mailbox.Store = (*Store)(nil)
 
@@ -178,6 +185,11 @@ func (s *Store) folder(dir, name string) *folder {
 		f = &folder{s: s, dir: dir, name: name}
 		s.folders[dir] = f
 	}
+	if f.refs == 0 {
+		if i := slices.Index(s.idle, f); i >= 0 {
+			s.idle = slices.Delete(s.idle, i, i+1)
+		}
+	}
 	f.refs++
 	return f
 }
@@ -187,11 +199,20 @@ func (s *Store) release(f *folder) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f.refs--
-	if f.refs == 0 {
-		if s.folders[f.dir] == f {
-			delete(s.folders, f.dir)
+	if f.refs > 0 {
+		return
+	}
+	f.stopPolling()
+	if s.folders[f.dir] != f {
+		return // forgotten
+	}
+	s.idle = append(s.idle, f)
+	if len(s.idle) > maxIdleFolders {
+		old := s.idle[0]
+		s.idle = slices.Delete(s.idle, 0, 1)
+		if s.folders[old.dir] == old {
+			delete(s.folders, old.dir)
 		}
-		f.stopPolling()
 	}
 }
 
@@ -205,6 +226,9 @@ func (s *Store) forget(dir string, children bool) {
 		if d == dir || children && strings.HasPrefix(d, dir+".") {
 			delete(s.folders, d)
 			f.gone.Store(true)
+			if i := slices.Index(s.idle, f); i >= 0 {
+				s.idle = slices.Delete(s.idle, i, i+1)
+			}
 		}
 	}
 }
