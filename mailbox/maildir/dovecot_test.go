@@ -198,3 +198,25 @@ func TestOddFileNames(t *testing.T) {
 	require.Len(t, msgs, 2)
 	assert.Equal(t, "Subject: unordered\n", msgs[1].Body)
 }
+
+// TestForeignKeywordLetters keeps the letters of keywords this package
+// cannot name, and does not reuse their index.
+func TestForeignKeywordLetters(t *testing.T) {
+	ctx := context.Background()
+	s, root := newTestStore(t)
+	home := filepath.Join(root, "rob")
+	writeFile(t, filepath.Join(home, "dovecot-keywords"), "0 Work\n1 bad(kw\n")
+	writeFile(t, filepath.Join(home, "cur", "100.M1P1.h:2,Sab"), "Subject: x\n")
+	require.NoError(t, os.MkdirAll(filepath.Join(home, "new"), 0o700))
+	a := openAccount(t, s, "rob")
+	m := openBox(t, a, "INBOX", false)
+	msgs := fetchAll(t, m)
+	require.Len(t, msgs, 1)
+	assert.ElementsMatch(t, []string{mailbox.FlagSeen, "Work"}, msgs[0].Flags)
+	_, err := m.Store(ctx, mailbox.UIDSetOf(1), mailbox.StoreReplace, []string{"New"}, nil)
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(home, "cur", "100.M1P1.h:2,bc"))
+	assert.NoError(t, err)
+	kw, _ := os.ReadFile(filepath.Join(home, "dovecot-keywords"))
+	assert.Equal(t, "0 Work\n1 bad(kw\n2 New\n", string(kw))
+}

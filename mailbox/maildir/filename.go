@@ -153,14 +153,15 @@ func letterFlag(c byte) string {
 }
 
 // flagsInfo returns the info letters of flags, adding keywords to kw as
-// needed (kw.changed then says so). Letters of info that flags cannot
-// express (unknown upper-case letters) are kept from keep.
+// needed (kw.changed then says so). Letters of keep that no flag can
+// express (unknown upper-case letters, keyword letters with no usable
+// keyword) are kept.
 func flagsInfo(flags []string, kw *keywords, keep string) (string, error) {
 	var b []byte
 	for i := 0; i < len(keep); i++ {
 		c := keep[i]
-		if 'A' <= c && c <= 'Z' && letterFlag(c) == "" {
-			b = append(b, c)
+		if 'A' <= c && c <= 'Z' && letterFlag(c) == "" || 'a' <= c && c <= 'z' && kw.name(int(c-'a')) == "" {
+			b = append(b, c) // a letter with no IMAP flag: kept
 		}
 	}
 flags:

@@ -26,7 +26,8 @@ var errTooManyKeywords = fmt.Errorf("maildir: a folder holds at most %d keywords
 // keywords is a folder's keyword table.
 type keywords struct {
 	names   [maxKeywords]string
-	changed bool // names changed since parsed or written
+	other   [maxKeywords]string // lines this package cannot use, kept as they are
+	changed bool                // names changed since parsed or written
 }
 
 // parseKeywords reads a dovecot-keywords file; lines it cannot use are
@@ -40,11 +41,14 @@ func parseKeywords(b []byte) *keywords {
 			continue
 		}
 		i, err := strconv.Atoi(idx)
-		if err != nil || i < 0 || i >= maxKeywords || !mailbox.ValidFlag(name) || strings.HasPrefix(name, `\`) {
+		if err != nil || i < 0 || i >= maxKeywords || kw.names[i] != "" || kw.other[i] != "" {
 			continue
 		}
-		if kw.find(name) < 0 {
+		if mailbox.ValidFlag(name) && !strings.HasPrefix(name, `\`) && kw.find(name) < 0 {
 			kw.names[i] = name
+		} else {
+			// Not a keyword IMAP can name: its letter is left alone.
+			kw.other[i] = name
 		}
 	}
 	return kw
@@ -54,6 +58,9 @@ func parseKeywords(b []byte) *keywords {
 func (kw *keywords) format() []byte {
 	var b bytes.Buffer
 	for i, n := range kw.names {
+		if n == "" {
+			n = kw.other[i]
+		}
 		if n != "" {
 			fmt.Fprintf(&b, "%d %s\n", i, n)
 		}
@@ -88,7 +95,7 @@ func (kw *keywords) index(k string) (int, error) {
 		return 0, errors.New("maildir: invalid keyword")
 	}
 	for i, n := range kw.names {
-		if n == "" {
+		if n == "" && kw.other[i] == "" {
 			kw.names[i], kw.changed = k, true
 			return i, nil
 		}
@@ -97,17 +104,13 @@ func (kw *keywords) index(k string) (int, error) {
 }
 
 // full reports whether no letter is free.
-func (kw *keywords) full() bool { return kw.count() == maxKeywords }
-
-// count returns the number of keywords.
-func (kw *keywords) count() int {
-	n := 0
-	for _, k := range kw.names {
-		if k != "" {
-			n++
+func (kw *keywords) full() bool {
+	for i, n := range kw.names {
+		if n == "" && kw.other[i] == "" {
+			return false
 		}
 	}
-	return n
+	return true
 }
 
 // list returns the keywords.
