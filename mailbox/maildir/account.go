@@ -323,7 +323,7 @@ func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
 	if err := a.Create(ctx, tn, nil); err != nil {
 		return err
 	}
-	f := a.s.folder(a.dir, mailbox.Inbox)
+	f := a.s.folder(a.dir, a.dir, mailbox.Inbox)
 	defer a.s.release(f)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -435,7 +435,7 @@ func (a *account) Status(ctx context.Context, name string) (*mailbox.Status, err
 	if err := a.selectable(dir); err != nil {
 		return nil, err
 	}
-	f := a.s.folder(dir, n)
+	f := a.s.folder(a.dir, dir, n)
 	defer a.s.release(f)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -465,7 +465,7 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 	if err := a.selectable(dir); err != nil {
 		return nil, err
 	}
-	f := a.s.folder(dir, n)
+	f := a.s.folder(a.dir, dir, n)
 	f.mu.Lock()
 	err = f.sync(ctx, false, nil)
 	if err != nil {

@@ -81,6 +81,7 @@ func (st stamp) recent(now time.Time) bool {
 // folder is the in-process state of one folder, shared by its views.
 type folder struct {
 	s    *Store
+	root string // the account's directory
 	dir  string
 	name string
 	hub  mailbox.Hub
@@ -294,7 +295,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 
 	if uerr != nil {
 		// No usable uidlist: start one, with a new UIDVALIDITY.
-		v, err := f.s.newUIDValidity(ctx, f.root())
+		v, err := f.s.newUIDValidity(ctx, f.root)
 		if err != nil {
 			return err
 		}
@@ -429,14 +430,6 @@ func (f *folder) modHighest() uint64 {
 	}
 	h := f.mod.highest
 	return h
-}
-
-// root returns the account directory of the folder.
-func (f *folder) root() string {
-	if filepath.Base(f.dir)[0] == '.' {
-		return filepath.Dir(f.dir)
-	}
-	return f.dir
 }
 
 // find returns the message of uid, or nil.

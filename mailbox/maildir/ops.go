@@ -373,7 +373,7 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 	if err := v.check(false); err != nil {
 		return nil, err
 	}
-	a := &account{s: v.f.s, dir: v.f.root()}
+	a := &account{s: v.f.s, dir: v.f.root}
 	dn, ddir, err := a.resolve(dest)
 	if err != nil {
 		return nil, err
@@ -382,7 +382,7 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 		return nil, mailbox.ErrNoSuchMailbox
 	}
 	srcs := v.snapshot(uids)
-	df := a.s.folder(ddir, dn)
+	df := a.s.folder(a.dir, ddir, dn)
 	defer a.s.release(df)
 	res, moved, err := df.receive(ctx, srcs, move)
 	if move && len(moved) > 0 {

@@ -474,3 +474,25 @@ func TestConcurrentFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, prev, st.HighestModSeq)
 }
+
+// TestDotAccountDir uses an account directory whose name starts with
+// "." (~/.maildir): folders stay inside it.
+func TestDotAccountDir(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	s := New("", &Options{NoSync: true, PollInterval: -1, AccountPath: func(string) (string, error) {
+		return filepath.Join(home, ".maildir"), nil
+	}})
+	a := openAccount(t, s, "any")
+	require.NoError(t, a.Create(ctx, "Box", nil))
+	m := openBox(t, a, "INBOX", false)
+	appendMsg(t, m, testMsg)
+	res, err := m.Copy(ctx, mailbox.AllUIDs, "Box")
+	require.NoError(t, err)
+	assert.Len(t, res.Dest, 1)
+	_, err = os.Stat(filepath.Join(home, ".maildir", ".Box", "cur"))
+	require.NoError(t, err)
+	ents, err := os.ReadDir(home)
+	require.NoError(t, err)
+	assert.Len(t, ents, 1, "nothing next to the account directory")
+}

@@ -175,14 +175,14 @@ func makeMaildir(dir string, isFolder bool) error {
 	return nil
 }
 
-// folder returns the in-process state of the folder in dir, holding a
-// reference that release drops.
-func (s *Store) folder(dir, name string) *folder {
+// folder returns the in-process state of the folder in dir of the
+// account in root, holding a reference that release drops.
+func (s *Store) folder(root, dir, name string) *folder {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.folders[dir]
 	if f == nil {
-		f = &folder{s: s, dir: dir, name: name}
+		f = &folder{s: s, root: root, dir: dir, name: name}
 		s.folders[dir] = f
 	}
 	if f.refs == 0 {
