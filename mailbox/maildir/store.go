@@ -7,13 +7,17 @@
 //	<folder>/dovecot-keywords      keyword letters a..z -> keyword names
 //	<folder>/postkit-modseq        MODSEQ values (Dovecot keeps them in its index)
 //	<folder>/maildirfolder         marks a Maildir++ folder
+//	<folder>/postkit-specialuse    special-use attributes given at Create
 //	<root>/<user>/subscriptions    subscribed names (Dovecot's version 2 format)
+//	<root>/<user>/postkit-uidvalidity  the last UIDVALIDITY given out
 //
 // Messages are files named "<time>.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<vsize>:2,<flags>"
-// with the flags as Maildir info letters. A delivery writes the file in
-// tmp/, syncs it, renames it into new/ (or cur/ with its flags) and
-// syncs the directory before a UID is assigned in dovecot-uidlist under
-// its dot-lock; Append returns only then.
+// with the flags as Maildir info letters. Append writes the file in
+// tmp/ and syncs it; then, under the folder's dot-lock, renames it into
+// new/ (cur/ when it has flags), syncs the directory, and records its
+// UID in dovecot-uidlist and its MODSEQ, synced; it returns only then.
+// Messages in new/ are \Recent: the first read-write view to call Status
+// or Poll moves them to cur/ and reports them \Recent.
 //
 // Several processes may share a store: every change to a folder's
 // control files is made under dovecot-uidlist.lock, and each process
