@@ -1,0 +1,489 @@
+package maildir
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+const (
+	subscriptionsFile = "subscriptions"
+	uidValidityFile   = "postkit-uidvalidity"
+	specialUseFile    = "postkit-specialuse"
+)
+
+// account is one user's directory.
+type account struct {
+	s      *Store
+	dir    string
+	closed atomic.Bool
+}
+
+var _ mailbox.Account = (*account)(nil)
+
+// resolve checks name and returns it normalized with its directory.
+func (a *account) resolve(name string) (string, string, error) {
+	if a.closed.Load() {
+		return "", "", mailbox.ErrClosed
+	}
+	n, err := normName(name)
+	if err != nil {
+		return "", "", err
+	}
+	d, err := dirName(n)
+	if err != nil {
+		return "", "", err
+	}
+	return n, filepath.Join(a.dir, d), nil
+}
+
+// isDir reports whether path is a directory (not a symbolic link).
+func isDir(path string) bool {
+	st, err := os.Lstat(path)
+	return err == nil && st.IsDir()
+}
+
+// folderDirs returns the folder directories of the account by name.
+func (a *account) folderDirs() (map[string]string, error) {
+	ents, err := os.ReadDir(a.dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string)
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		if n, ok := nameOfDir(e.Name()); ok {
+			out[n] = e.Name()
+		}
+	}
+	return out, nil
+}
+
+// hasChildren reports whether a folder of the account is below name.
+func (a *account) hasChildren(dir string) bool {
+	ents, err := os.ReadDir(a.dir)
+	if err != nil {
+		return false
+	}
+	prefix := filepath.Base(dir) + "."
+	if dir == a.dir {
+		prefix = ".INBOX."
+	}
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// Mailboxes lists the mailboxes; parents with no directory of their own
+// are \Noselect.
+func (a *account) Mailboxes(ctx context.Context) ([]mailbox.MailboxInfo, error) {
+	if a.closed.Load() {
+		return nil, mailbox.ErrClosed
+	}
+	dirs, err := a.folderDirs()
+	if err != nil {
+		return nil, err
+	}
+	out := []mailbox.MailboxInfo{{Name: mailbox.Inbox}}
+	seen := map[string]bool{mailbox.Inbox: true}
+	for n, d := range dirs {
+		info := mailbox.MailboxInfo{Name: n, SpecialUse: readSpecialUse(filepath.Join(a.dir, d))}
+		out = append(out, info)
+		seen[n] = true
+	}
+	for n := range dirs {
+		for i := strings.LastIndexByte(n, mailbox.Delimiter); i > 0; i = strings.LastIndexByte(n[:i], mailbox.Delimiter) {
+			p := n[:i]
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, mailbox.MailboxInfo{Name: p, Attrs: []string{mailbox.AttrNoSelect}})
+			}
+		}
+	}
+	return out, nil
+}
+
+// specialUse lists the special-use attributes this store keeps.
+var specialUse = []string{mailbox.AttrAll, mailbox.AttrArchive, mailbox.AttrDrafts, mailbox.AttrFlagged, mailbox.AttrJunk, mailbox.AttrSent, mailbox.AttrTrash}
+
+func readSpecialUse(dir string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, specialUseFile))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Fields(string(b)) {
+		if slices.Contains(specialUse, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Create makes a folder, and its missing parents.
+func (a *account) Create(ctx context.Context, name string, opts *mailbox.CreateOptions) error {
+	n, dir, err := a.resolve(name)
+	if err != nil {
+		return err
+	}
+	if isInbox(n) {
+		return mailbox.ErrMailboxExists
+	}
+	var su []string
+	if opts != nil {
+		for _, u := range opts.SpecialUse {
+			i := slices.IndexFunc(specialUse, func(s string) bool { return strings.EqualFold(s, u) })
+			if i < 0 {
+				return mailbox.ErrUseAttrUnsupported
+			}
+			su = append(su, specialUse[i])
+		}
+	}
+	if err := a.makeParents(ctx, n); err != nil {
+		return err
+	}
+	return a.makeFolder(ctx, dir, su)
+}
+
+// makeFolder creates a folder directory with its uidlist.
+func (a *account) makeFolder(ctx context.Context, dir string, su []string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return mailbox.ErrMailboxExists
+		}
+		return err
+	}
+	if err := makeMaildir(dir, true); err != nil {
+		return err
+	}
+	if len(su) > 0 {
+		if err := writeFileAtomic(filepath.Join(dir, specialUseFile), []byte(strings.Join(su, "\n")+"\n"), a.s.opts.NoSync); err != nil {
+			return err
+		}
+	}
+	v, err := a.s.newUIDValidity(ctx, a.dir)
+	if err != nil {
+		return err
+	}
+	ul := &uidList{uidValidity: v, nextUID: 1, hdrExt: []string{"G" + newGUID()}}
+	if err := writeFileAtomic(filepath.Join(dir, uidlistFile), ul.format(), a.s.opts.NoSync); err != nil {
+		return err
+	}
+	if a.s.opts.NoSync {
+		return nil
+	}
+	return syncDir(a.dir)
+}
+
+// newUIDValidity returns a UIDVALIDITY for a folder of the account in
+// root: the current time, or one more than the last one given, so that a
+// folder created again gets a new value (RFC 9051 2.3.1.1).
+func (s *Store) newUIDValidity(ctx context.Context, root string) (uint32, error) {
+	path := filepath.Join(root, uidValidityFile)
+	lk, err := s.lockFile(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	last := uint64(0)
+	if b, err := os.ReadFile(path); err == nil {
+		last, _ = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 32)
+	}
+	v := uint32(time.Now().Unix())
+	if uint64(v) <= last {
+		v = uint32(last) + 1
+	}
+	if v == 0 {
+		v = 1
+	}
+	if err := lk.commit([]byte(strconv.FormatUint(uint64(v), 10) + "\n")); err != nil {
+		return 0, err
+	}
+	return v, nil
+}
+
+// Delete removes a folder: it is renamed into the account's tmp/ (so it
+// disappears at once) and removed from there. Symbolic links are removed,
+// never followed.
+func (a *account) Delete(ctx context.Context, name string) error {
+	n, dir, err := a.resolve(name)
+	if err != nil {
+		return err
+	}
+	if isInbox(n) {
+		return mailbox.ErrNotAllowed
+	}
+	if !isDir(dir) {
+		if a.hasChildren(dir) {
+			return mailbox.ErrHasChildren
+		}
+		return mailbox.ErrNoSuchMailbox
+	}
+	trash := filepath.Join(a.dir, "tmp", "postkit-deleted-"+newGUID())
+	if err := os.Rename(dir, trash); err != nil {
+		return err
+	}
+	a.s.forget(dir, false)
+	return os.RemoveAll(trash)
+}
+
+// Rename renames a folder and its children.
+func (a *account) Rename(ctx context.Context, from, to string) error {
+	fn, fdir, err := a.resolve(from)
+	if err != nil {
+		return err
+	}
+	tn, tdir, err := a.resolve(to)
+	if err != nil {
+		return err
+	}
+	if isInbox(tn) || isDir(tdir) {
+		return mailbox.ErrMailboxExists
+	}
+	if strings.HasPrefix(tn, fn+string(mailbox.Delimiter)) {
+		return mailbox.ErrInvalidName
+	}
+	if isInbox(fn) {
+		return a.renameInbox(ctx, tn, tdir)
+	}
+	moves := map[string]string{}
+	if isDir(fdir) {
+		moves[fdir] = tdir
+	}
+	ents, err := os.ReadDir(a.dir)
+	if err != nil {
+		return err
+	}
+	fb, tb := filepath.Base(fdir), filepath.Base(tdir)
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), fb+".") {
+			nd := tb + strings.TrimPrefix(e.Name(), fb)
+			if len(nd) > maxDirName {
+				return mailbox.ErrInvalidName
+			}
+			if isDir(filepath.Join(a.dir, nd)) {
+				return mailbox.ErrMailboxExists
+			}
+			moves[filepath.Join(a.dir, e.Name())] = filepath.Join(a.dir, nd)
+		}
+	}
+	if len(moves) == 0 {
+		return mailbox.ErrNoSuchMailbox
+	}
+	for old, nw := range moves {
+		if err := os.Rename(old, nw); err != nil {
+			return err
+		}
+	}
+	a.s.forget(fdir, true)
+	if err := a.makeParents(ctx, tn); err != nil {
+		return err
+	}
+	if a.s.opts.NoSync {
+		return nil
+	}
+	return syncDir(a.dir)
+}
+
+// makeParents creates the missing parents of a name as folders (RFC 9051
+// 6.3.3, 6.3.6).
+func (a *account) makeParents(ctx context.Context, n string) error {
+	levels := strings.Split(n, string(mailbox.Delimiter))
+	for i := 1; i < len(levels); i++ {
+		p := strings.Join(levels[:i], string(mailbox.Delimiter))
+		if isInbox(p) {
+			continue
+		}
+		_, pdir, err := a.resolve(p)
+		if err != nil {
+			return err
+		}
+		if err := a.makeFolder(ctx, pdir, nil); err != nil && !errors.Is(err, mailbox.ErrMailboxExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameInbox moves INBOX's messages to a new folder; INBOX stays, empty
+// (RFC 9051 6.3.6). Its children are not moved.
+func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
+	if err := a.Create(ctx, tn, nil); err != nil {
+		return err
+	}
+	f := a.s.folder(a.dir, a.dir, mailbox.Inbox)
+	defer a.s.release(f)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, err := f.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer t.abort()
+	if b, err := os.ReadFile(f.path(keywordsFile)); err == nil {
+		if err := writeFileAtomic(filepath.Join(tdir, keywordsFile), b, a.s.opts.NoSync); err != nil {
+			return err
+		}
+	}
+	var gone []mailbox.Update
+	for _, m := range f.msgs {
+		if err := os.Rename(f.path(m.file()), filepath.Join(tdir, m.file())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		gone = append(gone, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid})
+	}
+	f.msgs, f.byBase = nil, map[string]*msg{}
+	t.expunged(len(gone))
+	if err := t.commit(); err != nil {
+		return err
+	}
+	f.hub.Publish(nil, gone...)
+	return nil
+}
+
+// Subscribe adds or removes name in the subscriptions file.
+func (a *account) Subscribe(ctx context.Context, name string, subscribed bool) error {
+	n, _, err := a.resolve(name)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(a.dir, subscriptionsFile)
+	lk, err := a.s.lockFile(ctx, path)
+	if err != nil {
+		return err
+	}
+	subs := readSubscriptions(path)
+	i := slices.Index(subs, n)
+	switch {
+	case subscribed && i < 0:
+		subs = append(subs, n)
+	case !subscribed && i >= 0:
+		subs = slices.Delete(subs, i, i+1)
+	default:
+		return lk.unlock()
+	}
+	return lk.commit(formatSubscriptions(subs))
+}
+
+// Subscriptions lists the subscribed names.
+func (a *account) Subscriptions(ctx context.Context) ([]string, error) {
+	if a.closed.Load() {
+		return nil, mailbox.ErrClosed
+	}
+	return readSubscriptions(filepath.Join(a.dir, subscriptionsFile)), nil
+}
+
+// The subscriptions file is in Dovecot's version 2 format: "V\t2\n\n",
+// then one name a line with its levels separated by tabs. Version 1
+// files (one name a line, levels separated by ".", modified UTF-7) are
+// read too.
+func readSubscriptions(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	lines := strings.Split(string(b), "\n")
+	v2 := len(lines) > 0 && lines[0] == "V\t2"
+	if v2 {
+		lines = lines[1:]
+	}
+	var out []string
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		if v2 {
+			l = strings.ReplaceAll(l, "\t", string(mailbox.Delimiter))
+		} else if n, ok := nameOfDir("." + l); ok {
+			l = n
+		}
+		if n, err := normName(l); err == nil && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func formatSubscriptions(subs []string) []byte {
+	var sb strings.Builder
+	sb.WriteString("V\t2\n\n")
+	for _, s := range subs {
+		sb.WriteString(strings.ReplaceAll(s, string(mailbox.Delimiter), "\t"))
+		sb.WriteByte('\n')
+	}
+	return []byte(sb.String())
+}
+
+// Status reports on a folder.
+func (a *account) Status(ctx context.Context, name string) (*mailbox.Status, error) {
+	n, dir, err := a.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.selectable(dir); err != nil {
+		return nil, err
+	}
+	f := a.s.folder(a.dir, dir, n)
+	defer a.s.release(f)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.sync(ctx, false, nil); err != nil {
+		return nil, err
+	}
+	return f.status(nil), nil
+}
+
+// selectable checks that dir is a folder.
+func (a *account) selectable(dir string) error {
+	if isDir(dir) {
+		return nil
+	}
+	if a.hasChildren(dir) {
+		return mailbox.ErrNotSelectable
+	}
+	return mailbox.ErrNoSuchMailbox
+}
+
+// Open opens a view of a folder.
+func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
+	n, dir, err := a.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.selectable(dir); err != nil {
+		return nil, err
+	}
+	f := a.s.folder(a.dir, dir, n)
+	f.mu.Lock()
+	err = f.sync(ctx, false, nil)
+	if err != nil {
+		f.mu.Unlock()
+		a.s.release(f)
+		return nil, err
+	}
+	v := &view{f: f, name: n, ro: opts != nil && opts.ReadOnly, seen: f.nextUID - 1}
+	v.hv = f.hub.Join()
+	f.mu.Unlock()
+	a.s.mu.Lock()
+	f.startPolling()
+	a.s.mu.Unlock()
+	return v, nil
+}
+
+// Close releases the account.
+func (a *account) Close() error {
+	a.closed.Store(true)
+	return nil
+}

@@ -1,0 +1,171 @@
+package maildir
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// makeBigInbox writes an INBOX of n messages the way Dovecot leaves one:
+// files in cur/ with flags, and a dovecot-uidlist. Each file's atime is
+// set before its mtime, so that reading it (relatime) moves the atime.
+func makeBigInbox(tb testing.TB, root, user string, n int) {
+	tb.Helper()
+	home := filepath.Join(root, user)
+	for _, d := range []string{"cur", "new", "tmp"} {
+		require.NoError(tb, os.MkdirAll(filepath.Join(home, d), 0o700))
+	}
+	body := []byte("From: a@example.com\r\nSubject: bulk\r\n\r\n" + strings.Repeat("x", 200) + "\r\n")
+	var ul strings.Builder
+	fmt.Fprintf(&ul, "3 V1700000000 N%d G00112233445566778899aabbccddeeff\n", n+1)
+	old, mtime := time.Unix(1600000000, 0), time.Unix(1700000000, 0)
+	for i := 1; i <= n; i++ {
+		base := fmt.Sprintf("1700000000.M%dP1.host,S=%d,W=%d", i, len(body), len(body))
+		info := ""
+		if i%2 == 0 {
+			info = "S"
+		}
+		p := filepath.Join(home, "cur", fileName(base, info))
+		require.NoError(tb, os.WriteFile(p, body, 0o600))
+		require.NoError(tb, os.Chtimes(p, old, mtime))
+		fmt.Fprintf(&ul, "%d :%s\n", i, base)
+	}
+	require.NoError(tb, os.WriteFile(filepath.Join(home, uidlistFile), []byte(ul.String()), 0o600))
+}
+
+// BenchmarkOpen100k opens a 100,000-message INBOX and reports the time
+// and the heap it takes.
+func BenchmarkOpen100k(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 100000)
+	ctx := context.Background()
+	// The first open numbers nothing but writes the MODSEQ log.
+	{
+		s := New(root, &Options{PollInterval: -1})
+		a, _ := s.Account(ctx, "big")
+		m, err := a.Open(ctx, "INBOX", nil)
+		require.NoError(b, err)
+		m.Close()
+	}
+	var heap uint64
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		s := New(root, &Options{PollInterval: -1})
+		a, _ := s.Account(ctx, "big")
+		m, err := a.Open(ctx, "INBOX", nil)
+		require.NoError(b, err)
+		st, err := m.Status(ctx)
+		require.NoError(b, err)
+		require.Equal(b, uint32(100000), st.Messages)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = after.HeapAlloc - before.HeapAlloc
+		m.Close()
+	}
+	b.ReportMetric(float64(heap)/(1<<20), "MiB-heap-open")
+}
+
+// BenchmarkAppendFsync appends with every fsync on.
+func BenchmarkAppendFsync(b *testing.B) {
+	s := New(b.TempDir(), &Options{PollInterval: -1})
+	ctx := context.Background()
+	a, _ := s.Account(ctx, "u")
+	m, err := a.Open(ctx, "INBOX", nil)
+	require.NoError(b, err)
+	defer m.Close()
+	msg := "From: a@example.com\r\nSubject: bench\r\n\r\n" + strings.Repeat("y", 2000) + "\r\n"
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if _, err := m.Append(ctx, strings.NewReader(msg), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStoreFlag100k sets a flag on one message of a 100,000-message
+// INBOX: the cost of a change under the lock in a big folder.
+func BenchmarkStoreFlag100k(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 100000)
+	ctx := context.Background()
+	s := New(root, &Options{PollInterval: -1})
+	a, _ := s.Account(ctx, "big")
+	m, err := a.Open(ctx, "INBOX", nil)
+	require.NoError(b, err)
+	defer m.Close()
+	i := 0
+	for b.Loop() {
+		i++
+		op := mailbox.StoreAdd
+		if i%2 == 0 {
+			op = mailbox.StoreRemove
+		}
+		if _, err := m.Store(ctx, mailbox.UIDSetOf(1), op, []string{mailbox.FlagFlagged}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStatus100k is STATUS of a 100,000-message folder that no view
+// has open: after the first, only the stamps of the control files and
+// directories are read.
+func BenchmarkStatus100k(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 100000)
+	ctx := context.Background()
+	s := New(root, &Options{PollInterval: -1})
+	a, _ := s.Account(ctx, "big")
+	_, err := a.Status(ctx, "INBOX") // numbers nothing, writes the MODSEQ log
+	require.NoError(b, err)
+	time.Sleep(2 * recentWindowFine)
+	for b.Loop() {
+		st, err := a.Status(ctx, "INBOX")
+		if err != nil || st.Messages != 100000 {
+			b.Fatal(err, st)
+		}
+	}
+}
+
+// BenchmarkSearchBodies reads every message of a 10,000-message folder
+// looking for a string, as a SEARCH BODY without an index does.
+func BenchmarkSearchBodies(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 10000)
+	ctx := context.Background()
+	a, _ := New(root, &Options{PollInterval: -1}).Account(ctx, "big")
+	m, err := a.Open(ctx, "INBOX", &mailbox.OpenOptions{ReadOnly: true})
+	require.NoError(b, err)
+	defer m.Close()
+	buf := make([]byte, 64<<10)
+	needle := []byte("needle")
+	for b.Loop() {
+		found := 0
+		err := m.Fetch(ctx, mailbox.AllUIDs, func(msg mailbox.Message) error {
+			body, err := msg.Open(ctx)
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			n, _ := body.ReadAt(buf[:min(int64(len(buf)), body.Size())], 0)
+			if bytes.Contains(buf[:n], needle) {
+				found++
+			}
+			return nil
+		})
+		if err != nil || found != 0 {
+			b.Fatal(err, found)
+		}
+	}
+}

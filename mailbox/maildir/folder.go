@@ -1,0 +1,601 @@
+package maildir
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// msg is a message of a folder. Its fields change only under folder.mu.
+type msg struct {
+	uid    mailbox.UID
+	base   string
+	inNew  bool   // in new/, not yet in cur/
+	odd    string // the name in cur/ when it is not fileName(base, info)
+	info   string // flag letters
+	size   int64  // -1 until known
+	ext    string // the uidlist record's extension fields, kept
+	modseq uint64
+	date   atomic.Int64 // internal date in Unix nanoseconds, 0 until read
+}
+
+// file returns the message's path relative to the folder.
+func (m *msg) file() string {
+	if m.inNew {
+		return filepath.Join("new", m.base)
+	}
+	if m.odd != "" {
+		return filepath.Join("cur", m.odd)
+	}
+	return filepath.Join("cur", fileName(m.base, m.info))
+}
+
+// stamp identifies a version of a file or directory.
+type stamp struct {
+	ok    bool
+	ino   uint64
+	size  int64
+	mtime time.Time
+}
+
+func stampOf(path string) stamp {
+	st, err := os.Stat(path)
+	if err != nil {
+		return stamp{}
+	}
+	return stamp{ok: true, ino: inode(st), size: st.Size(), mtime: st.ModTime()}
+}
+
+// A directory or file changed this recently may change again within the
+// file system's timestamp granularity without its mtime moving, so it is
+// read again regardless: a second where mtimes have whole seconds (as
+// Dovecot assumes), and a few clock ticks where they have nanoseconds.
+const (
+	recentWindowCoarse = 2 * time.Second
+	recentWindowFine   = 100 * time.Millisecond
+)
+
+func (st stamp) recent(now time.Time) bool {
+	if !st.ok {
+		return false
+	}
+	w := recentWindowFine
+	if st.mtime.Nanosecond() == 0 {
+		w = recentWindowCoarse
+	}
+	return now.Sub(st.mtime) < w
+}
+
+// folder is the in-process state of one folder, shared by its views.
+type folder struct {
+	s    *Store
+	root string // the account's directory
+	dir  string
+	name string
+	hub  mailbox.Hub
+	refs int // under s.mu
+	gone atomic.Bool
+
+	mu          sync.Mutex
+	loaded      bool
+	uidValidity uint32
+	nextUID     mailbox.UID
+	msgs        []*msg // ascending UID
+	byBase      map[string]*msg
+	kw          *keywords
+	mod         *modLog
+	uidlistEnd  int64 // length of the whole lines of dovecot-uidlist
+	uidlistHdr  []string
+	stale       int // uidlist records without a file
+	stamps      [5]stamp
+
+	pollStop chan struct{}
+}
+
+func (f *folder) path(parts ...string) string {
+	return filepath.Join(append([]string{f.dir}, parts...)...)
+}
+
+// currentStamps returns the stamps of what a sync reads.
+func (f *folder) currentStamps() [5]stamp {
+	return [5]stamp{
+		stampOf(f.path(uidlistFile)), stampOf(f.path("new")), stampOf(f.path("cur")),
+		stampOf(f.path(keywordsFile)), stampOf(f.path(modseqFile)),
+	}
+}
+
+// changed reports whether the disk may differ from the state. Unless
+// strict, what changed too recently to tell counts as changed. Under the
+// lock a strict check is enough: every writer that numbers messages
+// changes the uidlist's size or inode, and a file renamed by a program
+// that takes no lock is looked for again when its old name is gone.
+func (f *folder) changed(strict bool) bool {
+	if !f.loaded {
+		return true
+	}
+	now := time.Now()
+	for i, st := range f.currentStamps() {
+		if st != f.stamps[i] || !strict && st.recent(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// listing is what a directory scan found: base name -> info, and which
+// are in new/.
+type listing struct {
+	info  map[string]string
+	inNew map[string]bool
+	odd   map[string]string // names in cur/ that are not in canonical form
+}
+
+// list scans new/ then cur/ (a file moved from new/ to cur/ meanwhile is
+// then seen in cur/).
+func (f *folder) list() (*listing, error) {
+	l := &listing{info: make(map[string]string), inNew: make(map[string]bool), odd: make(map[string]string)}
+	for _, sub := range []string{"new", "cur"} {
+		d, err := os.Open(f.path(sub))
+		if errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Lstat(f.dir); err != nil {
+				return nil, mailbox.ErrNoSuchMailbox
+			}
+			if err := os.Mkdir(f.path(sub), 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for {
+			names, err := d.Readdirnames(4096)
+			for _, n := range names {
+				if n == "" || n[0] == '.' {
+					continue
+				}
+				base, info := splitName(n)
+				info = normInfo(info)
+				if sub == "new" {
+					l.inNew[base] = true
+					info = ""
+				} else {
+					delete(l.inNew, base)
+					if n != fileName(base, info) {
+						l.odd[base] = n // no ":2,", letters out of order, ...
+					} else {
+						delete(l.odd, base)
+					}
+				}
+				l.info[base] = info
+			}
+			if err == io.EOF || len(names) == 0 {
+				break
+			}
+			if err != nil {
+				d.Close()
+				return nil, err
+			}
+		}
+		d.Close()
+	}
+	return l, nil
+}
+
+// sync brings the state up to date with the disk, when it may differ or
+// when force is set, and publishes what changed to every view. With lk
+// nil it takes the lock only when the disk needs writing (new files to
+// number, a MODSEQ to record); with lk held it writes what is needed
+// into tx. It must be called with f.mu held.
+func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
+	if f.gone.Load() {
+		return mailbox.ErrNoSuchMailbox
+	}
+	if !force && (t == nil || f.loaded) && !f.changed(t != nil) {
+		if t != nil {
+			t.mod = f.mod
+		}
+		return nil
+	}
+	stamps := f.currentStamps()
+	if !stamps[1].ok && !stamps[2].ok {
+		if _, err := os.Lstat(f.dir); err != nil {
+			return mailbox.ErrNoSuchMailbox
+		}
+	}
+	ls, err := f.list()
+	if err != nil {
+		return err
+	}
+	ub, err := os.ReadFile(f.path(uidlistFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	ul, uerr := parseUidlist(ub)
+	kb, _ := os.ReadFile(f.path(keywordsFile))
+	kw := parseKeywords(kb)
+	var mod *modLog
+	if ul != nil {
+		mb, _ := os.ReadFile(f.path(modseqFile))
+		mod = parseModLog(mb, ul.uidValidity)
+	}
+
+	// Records whose file is missing may be files renamed during the
+	// scan: scan again before calling them gone.
+	if ul != nil {
+		missing := false
+		for _, r := range ul.recs {
+			if _, ok := ls.info[r.base]; !ok && f.byBase[r.base] != nil {
+				missing = true
+				break
+			}
+		}
+		if missing {
+			ls2, err := f.list()
+			if err != nil {
+				return err
+			}
+			for b, i := range ls2.info {
+				ls.info[b] = i
+				if ls2.inNew[b] {
+					ls.inNew[b] = true
+				} else {
+					delete(ls.inNew, b)
+				}
+				if o, ok := ls2.odd[b]; ok {
+					ls.odd[b] = o
+				} else {
+					delete(ls.odd, b)
+				}
+			}
+		}
+	}
+
+	needWrite := uerr != nil
+	if !needWrite {
+		known := make(map[string]bool, len(ul.recs))
+		for _, r := range ul.recs {
+			known[r.base] = true
+			if info, ok := ls.info[r.base]; ok {
+				if e, ok := mod.entries[r.uid]; !ok || e.info != info {
+					needWrite = true
+				}
+			}
+		}
+		for b := range ls.info {
+			if !known[b] {
+				needWrite = true
+				break
+			}
+		}
+	}
+	if needWrite && t == nil {
+		lt, err := f.beginSync(ctx, true)
+		if err == nil {
+			return lt.commit()
+		}
+		// A maildir this process may not write is shown as it is: the
+		// messages it has numbered, with the MODSEQ values logged.
+		if uerr != nil || !errors.Is(err, fs.ErrPermission) && !isReadOnlyFS(err) {
+			return err
+		}
+	}
+
+	if uerr != nil {
+		// No usable uidlist: start one, with a new UIDVALIDITY.
+		v, err := f.s.newUIDValidity(ctx, f.root)
+		if err != nil {
+			return err
+		}
+		ul = &uidList{uidValidity: v, nextUID: 1, hdrExt: []string{"G" + newGUID()}}
+		mod = parseModLog(nil, v)
+		t.rewrite = true
+	}
+	if !ul.hasGUID() {
+		ul.hdrExt = append(ul.hdrExt, "G"+newGUID())
+	}
+
+	// Build the new state.
+	old := f.byBase
+	if f.uidValidity != ul.uidValidity {
+		old = nil
+	}
+	var updates []mailbox.Update
+	msgs := make([]*msg, 0, len(ul.recs))
+	byBase := make(map[string]*msg, len(ul.recs))
+	stale := 0
+	var modLines []byte
+	if t != nil {
+		mod.highest = max(mod.highest, f.modHighest())
+		t.mod = mod
+	}
+	add := func(uid mailbox.UID, base, ext string) {
+		info := ls.info[base]
+		m := old[base]
+		if m == nil || m.uid != uid {
+			m = &msg{uid: uid, base: base, size: baseSize(base)}
+		}
+		m.inNew, m.info, m.ext, m.odd = ls.inNew[base], info, ext, ls.odd[base]
+		e, ok := mod.entries[uid]
+		if !ok || e.info != info {
+			if t != nil {
+				e = modEntry{t.nextModSeq(), info}
+				mod.entries[uid] = e
+				modLines = appendEntry(modLines, uid, e)
+			} else if !ok {
+				e.modseq = 1
+			}
+		}
+		changedFlags := m.modseq != 0 && m.modseq != e.modseq
+		m.modseq = e.modseq
+		if m.size < 0 {
+			if st, err := os.Stat(f.path(m.file())); err == nil {
+				m.size = st.Size()
+			}
+		}
+		msgs = append(msgs, m)
+		byBase[base] = m
+		if old != nil {
+			if o := old[base]; o == nil {
+				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateAppended, UID: uid, Flags: infoFlags(info, kw), ModSeq: m.modseq})
+			} else if changedFlags {
+				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateFlags, UID: uid, Flags: infoFlags(info, kw), ModSeq: m.modseq})
+			}
+		}
+	}
+	for _, r := range ul.recs {
+		if _, ok := ls.info[r.base]; !ok {
+			stale++
+			continue
+		}
+		if byBase[r.base] != nil {
+			stale++ // the same file twice: keep the first UID
+			continue
+		}
+		add(r.uid, r.base, r.ext)
+	}
+	if t != nil {
+		// Number the files the uidlist does not know, oldest first.
+		var fresh []string
+		for b := range ls.info {
+			if byBase[b] == nil {
+				fresh = append(fresh, b)
+			}
+		}
+		sort.Slice(fresh, func(i, j int) bool {
+			ti, tj := baseTime(fresh[i]), baseTime(fresh[j])
+			if !ti.Equal(tj) {
+				return ti.Before(tj)
+			}
+			return fresh[i] < fresh[j]
+		})
+		for _, b := range fresh {
+			r := uidRec{uid: ul.nextUID, base: b}
+			ul.nextUID++
+			ul.recs = append(ul.recs, r)
+			t.uidLines = appendRec(t.uidLines, r)
+			add(r.uid, b, "")
+		}
+		if stale > 64 && stale > len(msgs)/4 {
+			t.rewrite = true
+		}
+		// Forget the MODSEQ of messages that are gone.
+		if len(mod.entries) > len(msgs) {
+			live := make(map[mailbox.UID]bool, len(msgs))
+			for _, m := range msgs {
+				live[m.uid] = true
+			}
+			for u := range mod.entries {
+				if !live[u] {
+					delete(mod.entries, u)
+				}
+			}
+		}
+		t.mod, t.modLines = mod, modLines
+	}
+	if old != nil {
+		for b, m := range old {
+			if byBase[b] == nil {
+				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: m.modseq})
+			}
+		}
+	}
+	slices.SortFunc(updates, func(a, b mailbox.Update) int { return int(a.UID) - int(b.UID) })
+
+	f.loaded = true
+	f.uidValidity, f.nextUID = ul.uidValidity, ul.nextUID
+	f.msgs, f.byBase, f.kw, f.mod = msgs, byBase, kw, mod
+	f.uidlistEnd, f.uidlistHdr, f.stale = int64(ul.end), ul.hdrExt, stale
+	f.stamps = stamps
+	f.hub.Publish(nil, updates...)
+	return nil
+}
+
+// modHighest returns the highest MODSEQ of the state.
+func (f *folder) modHighest() uint64 {
+	if f.mod == nil {
+		return 0
+	}
+	h := f.mod.highest
+	return h
+}
+
+// find returns the message of uid, or nil.
+func (f *folder) find(uid mailbox.UID) *msg {
+	i, ok := slices.BinarySearchFunc(f.msgs, uid, func(m *msg, u mailbox.UID) int {
+		switch {
+		case m.uid < u:
+			return -1
+		case m.uid > u:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return nil
+	}
+	return f.msgs[i]
+}
+
+// newGUID returns a mailbox GUID for the uidlist header.
+func newGUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// startPolling starts the poller of a folder that got a view.
+func (f *folder) startPolling() {
+	iv := f.s.opts.PollInterval
+	if iv == 0 {
+		iv = DefaultPollInterval
+	}
+	if iv < 0 || f.pollStop != nil {
+		return
+	}
+	stop := make(chan struct{})
+	f.pollStop = stop
+	go func() {
+		t := time.NewTicker(iv)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if f.mu.TryLock() {
+					ctx, cancel := context.WithTimeout(context.Background(), iv)
+					f.sync(ctx, false, nil)
+					cancel()
+					f.mu.Unlock()
+				}
+			}
+		}
+	}()
+}
+
+// stopPolling stops the poller; called under s.mu.
+func (f *folder) stopPolling() {
+	if f.pollStop != nil {
+		close(f.pollStop)
+		f.pollStop = nil
+	}
+}
+
+// tx is a change to a folder under its lock.
+type tx struct {
+	f        *folder
+	lk       *dotLock
+	mod      *modLog
+	uidLines []byte // records to append to dovecot-uidlist
+	modLines []byte // lines to append to postkit-modseq
+	rewrite  bool   // write dovecot-uidlist whole
+	kwDirty  bool
+	modseq   uint64 // of the changes of this tx, once one is made
+	done     bool
+}
+
+// begin takes the folder's lock and syncs under it. Call with f.mu held;
+// commit or abort the tx before releasing it.
+func (f *folder) begin(ctx context.Context) (*tx, error) { return f.beginSync(ctx, false) }
+
+// beginSync is begin, reading the disk again if force is set.
+func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Lstat(f.dir); err != nil || f.gone.Load() {
+		return nil, mailbox.ErrNoSuchMailbox
+	}
+	lk, err := f.s.lockFile(ctx, f.path(uidlistFile))
+	if err != nil {
+		return nil, err
+	}
+	t := &tx{f: f, lk: lk}
+	if err := f.sync(ctx, force, t); err != nil {
+		t.abort()
+		return nil, err
+	}
+	return t, nil
+}
+
+// abort releases the lock without writing.
+func (t *tx) abort() {
+	if !t.done {
+		t.done = true
+		t.lk.unlock()
+	}
+}
+
+// commit writes the keywords, the MODSEQ log and the uidlist, and
+// releases the lock.
+func (t *tx) commit() error {
+	if t.done {
+		return nil
+	}
+	defer t.abort()
+	f, noSync := t.f, t.f.s.opts.NoSync
+	if t.kwDirty || f.kw.changed {
+		klk, err := f.s.lockFile(context.Background(), f.path(keywordsFile))
+		if err != nil {
+			return err
+		}
+		if err := klk.commit(f.kw.format()); err != nil {
+			return err
+		}
+		f.kw.changed = false
+	}
+	if len(t.modLines) > 0 || t.mod.end == 0 {
+		if err := t.mod.write(f.path(modseqFile), t.modLines, noSync); err != nil {
+			return err
+		}
+	}
+	if t.rewrite || f.uidlistEnd == 0 {
+		// The records of the messages there are; those of files that
+		// are gone are dropped.
+		ul := &uidList{uidValidity: f.uidValidity, nextUID: f.nextUID, hdrExt: f.uidlistHdr, recs: make([]uidRec, len(f.msgs))}
+		for i, m := range f.msgs {
+			ul.recs[i] = uidRec{uid: m.uid, base: m.base, ext: m.ext}
+		}
+		b := ul.format()
+		t.done = true
+		if err := t.lk.commit(b); err != nil {
+			return err
+		}
+		f.uidlistEnd, f.stale = int64(len(b)), 0
+	} else if len(t.uidLines) > 0 {
+		uf, err := os.OpenFile(f.path(uidlistFile), os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = uf.WriteAt(t.uidLines, f.uidlistEnd)
+		if err == nil {
+			err = uf.Truncate(f.uidlistEnd + int64(len(t.uidLines)))
+		}
+		if err == nil && !noSync {
+			err = uf.Sync()
+		}
+		if cerr := uf.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		f.uidlistEnd += int64(len(t.uidLines))
+	}
+	t.uidLines, t.modLines = nil, nil
+	f.stamps = f.currentStamps()
+	return nil
+}

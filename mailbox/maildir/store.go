@@ -1,0 +1,238 @@
+// Package maildir is a mailbox.Store on disk in Maildir++, in the formats
+// Dovecot uses, so that Dovecot, mutt and mbsync can share the mail:
+//
+//	<root>/<user>/                 INBOX: cur/, new/, tmp/
+//	<root>/<user>/.Name.Sub/       the mailbox "Name/Sub" (names in modified UTF-7)
+//	<folder>/dovecot-uidlist       UIDVALIDITY, next UID, UID -> file base name
+//	<folder>/dovecot-keywords      keyword letters a..z -> keyword names
+//	<folder>/postkit-modseq        MODSEQ values (Dovecot keeps them in its index)
+//	<folder>/maildirfolder         marks a Maildir++ folder
+//	<folder>/postkit-specialuse    special-use attributes given at Create
+//	<root>/<user>/subscriptions    subscribed names (Dovecot's version 2 format)
+//	<root>/<user>/postkit-uidvalidity  the last UIDVALIDITY given out
+//
+// Messages are files named "<time>.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<vsize>:2,<flags>"
+// with the flags as Maildir info letters. Append writes the file in
+// tmp/ and syncs it; then, under the folder's dot-lock, renames it into
+// new/ (cur/ when it has flags), syncs the directory, and records its
+// UID in dovecot-uidlist and its MODSEQ, synced; it returns only then.
+// Messages in new/ are \Recent: the first read-write view to call Status
+// or Poll moves them to cur/ and reports them \Recent.
+//
+// Several processes may share a store: every change to a folder's
+// control files is made under dovecot-uidlist.lock, and each process
+// notices the others' changes when a view polls (or every PollInterval
+// while views are open) by comparing the control files and directories
+// with what it last read. Opening a mailbox reads the uidlist, the
+// MODSEQ log and the directory listings, never a message.
+//
+// Mailbox names are mapped so that no name can reach outside the
+// account's directory; names containing "." are refused with
+// mailbox.ErrInvalidName, since "." separates levels on disk.
+package maildir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// DefaultPollInterval is how often a folder with open views looks for
+// changes made by other processes.
+const DefaultPollInterval = 2 * time.Second
+
+// MaxUserLength bounds a user name.
+const MaxUserLength = 255
+
+// Options are the options of a Store. The zero value is ready to use.
+type Options struct {
+	// AccountPath returns the directory of user's account. The default
+	// is root/user, for user names ValidUser accepts.
+	AccountPath func(user string) (string, error)
+
+	// NoAutoCreate makes Account fail with mailbox.ErrNoSuchAccount for
+	// an account whose directory does not exist, instead of creating it.
+	NoAutoCreate bool
+
+	// NoSync skips fsync. Faster, and not durable: for tests.
+	NoSync bool
+
+	// LockTimeout bounds the wait for a dot-lock; DefaultLockTimeout if 0.
+	LockTimeout time.Duration
+	// LockStale is the age at which a dot-lock is broken; DefaultLockStale if 0.
+	LockStale time.Duration
+
+	// PollInterval is how often a folder with open views checks for
+	// changes by other processes and signals its views;
+	// DefaultPollInterval if 0, never if negative.
+	PollInterval time.Duration
+
+	// MaxMessageSize bounds an appended message; 0 means no limit.
+	MaxMessageSize int64
+}
+
+// Store is a Maildir++ mail store: one directory per account.
+type Store struct {
+	root string
+	opts Options
+
+	mu      sync.Mutex
+	folders map[string]*folder // by directory: in use, or among idle
+	idle    []*folder          // released, kept so Status need not reread them
+}
+
+// maxIdleFolders is how many folders without views a Store keeps in
+// memory, so that a repeated Status of a big folder rereads only what
+// changed on disk.
+const maxIdleFolders = 8
+
+var _ mailbox.Store = (*Store)(nil)
+
+// New returns a Store with its accounts under root.
+func New(root string, opts *Options) *Store {
+	s := &Store{root: root, folders: make(map[string]*folder)}
+	if opts != nil {
+		s.opts = *opts
+	}
+	return s
+}
+
+// ValidUser reports whether user can name an account directory under the
+// default AccountPath: 1 to MaxUserLength octets of UTF-8, no "/", "\",
+// NUL or other control characters, not starting with "." (so neither
+// "." nor "..").
+func ValidUser(user string) bool {
+	if user == "" || len(user) > MaxUserLength || !utf8.ValidString(user) || user[0] == '.' {
+		return false
+	}
+	for _, r := range user {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}
+
+// Account returns the account of user, creating its directory with an
+// INBOX unless Options.NoAutoCreate is set.
+func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var dir string
+	if s.opts.AccountPath != nil {
+		d, err := s.opts.AccountPath(user)
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	} else {
+		if !ValidUser(user) {
+			return nil, mailbox.ErrNoSuchAccount
+		}
+		dir = filepath.Join(s.root, user)
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && !st.IsDir():
+		return nil, fmt.Errorf("maildir: %s is not a directory", dir)
+	case errors.Is(err, os.ErrNotExist):
+		if s.opts.NoAutoCreate {
+			return nil, mailbox.ErrNoSuchAccount
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	}
+	if err := makeMaildir(dir, false); err != nil {
+		return nil, err
+	}
+	return &account{s: s, dir: dir}, nil
+}
+
+// makeMaildir creates the cur, new and tmp directories of dir, and the
+// maildirfolder file of a folder.
+func makeMaildir(dir string, isFolder bool) error {
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+	}
+	if isFolder {
+		f, err := os.OpenFile(filepath.Join(dir, "maildirfolder"), os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	}
+	return nil
+}
+
+// folder returns the in-process state of the folder in dir of the
+// account in root, holding a reference that release drops.
+func (s *Store) folder(root, dir, name string) *folder {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.folders[dir]
+	if f == nil {
+		f = &folder{s: s, root: root, dir: dir, name: name}
+		s.folders[dir] = f
+	}
+	if f.refs == 0 {
+		if i := slices.Index(s.idle, f); i >= 0 {
+			s.idle = slices.Delete(s.idle, i, i+1)
+		}
+	}
+	f.refs++
+	return f
+}
+
+// release drops a reference taken by folder.
+func (s *Store) release(f *folder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f.refs--
+	if f.refs > 0 {
+		return
+	}
+	f.stopPolling()
+	if s.folders[f.dir] != f {
+		return // forgotten
+	}
+	s.idle = append(s.idle, f)
+	if len(s.idle) > maxIdleFolders {
+		old := s.idle[0]
+		s.idle = slices.Delete(s.idle, 0, 1)
+		if s.folders[old.dir] == old {
+			delete(s.folders, old.dir)
+		}
+	}
+}
+
+// forget drops the in-process state of the folder in dir, and of its
+// children too if children is set (a folder deleted or renamed), so that
+// a folder created there later starts anew; its views fail from then on.
+func (s *Store) forget(dir string, children bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for d, f := range s.folders {
+		if d == dir || children && strings.HasPrefix(d, dir+".") {
+			delete(s.folders, d)
+			f.gone.Store(true)
+			if i := slices.Index(s.idle, f); i >= 0 {
+				s.idle = slices.Delete(s.idle, i, i+1)
+			}
+		}
+	}
+}
