@@ -86,7 +86,7 @@ type fakeErr struct {
 	diag   string
 }
 
-func (e *fakeErr) Error() string         { return "fake: " + e.diag }
+func (e *fakeErr) Error() string          { return "fake: " + e.diag }
 func (e *fakeErr) Temporary() bool        { return e.temp }
 func (e *fakeErr) Status() string         { return e.status }
 func (e *fakeErr) RemoteMTA() string      { return e.mta }
@@ -236,7 +236,7 @@ func settle(t *testing.T, q *Queue) {
 		queued := map[*item]bool{}
 		for _, ds := range q.waiting {
 			// Jobs may wait only for a rate limit's next token.
-			if q.DomainRate <= 0 || ds.tokens+clk.Now().Sub(ds.refill).Seconds()*q.DomainRate >= 1 {
+			if !q.take(&domainState{tat: ds.tat}, clk.Now()).After(clk.Now()) {
 				return false
 			}
 			for _, j := range ds.queue {

@@ -146,6 +146,7 @@ type Queue struct {
 	domains       map[string]*domainState
 	waiting       []*domainState // domains with jobs waiting for a slot
 	active        int            // Deliver calls in progress
+	swept         time.Time      // last sweep of q.domains
 	started       bool
 	stopping      bool
 	wakeC         chan struct{}

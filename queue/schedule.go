@@ -32,10 +32,9 @@ func Jitter(d time.Duration, frac float64) time.Duration {
 type domainState struct {
 	name   string
 	active int
-	queue  []*job // waiting for a slot, oldest first
-	listed bool   // in Queue.waiting
-	tokens float64
-	refill time.Time // when tokens was computed
+	queue  []*job    // waiting for a slot, oldest first
+	listed bool      // in Queue.waiting
+	tat    time.Time // rate limit: see take
 }
 
 // job is the delivery of one message to the recipients of one domain.
@@ -83,6 +82,7 @@ func (q *Queue) dispatch(now time.Time) time.Time {
 		q.schedule(it)
 	}
 	wakeAt := q.startJobs(now)
+	q.sweep(now)
 	if q.due.Len() > 0 {
 		if t := q.due[0].env.NextAttempt; wakeAt.IsZero() || t.Before(wakeAt) {
 			wakeAt = t
@@ -161,9 +161,7 @@ func (q *Queue) startJobs(now time.Time) time.Time {
 		} else {
 			ds.listed = false
 			ds.queue = nil
-			if ds.active == 0 {
-				delete(q.domains, ds.name)
-			}
+			q.forget(ds, now)
 		}
 	}
 	clear(q.waiting[len(kept):])
@@ -171,25 +169,49 @@ func (q *Queue) startJobs(now time.Time) time.Time {
 	return wakeAt
 }
 
+// forget drops the state of ds once it holds nothing worth keeping: no
+// job, and a full rate bucket.
+func (q *Queue) forget(ds *domainState, now time.Time) {
+	if ds.active > 0 || ds.listed {
+		return
+	}
+	if q.DomainRate > 0 && ds.tat.After(now) {
+		return
+	}
+	delete(q.domains, ds.name)
+}
+
+// sweep forgets the domains whose rate bucket has filled up since they
+// were last used.
+func (q *Queue) sweep(now time.Time) {
+	if q.DomainRate <= 0 || now.Sub(q.swept) < time.Minute {
+		return
+	}
+	q.swept = now
+	for _, ds := range q.domains {
+		q.forget(ds, now)
+	}
+}
+
 // take spends a token of ds's rate limit, or returns when one will be
-// there.
+// there. The bucket is kept as a theoretical arrival time (GCRA): each
+// start moves ds.tat one interval on, and a start is allowed while
+// ds.tat is at most burst-1 intervals ahead of now.
 func (q *Queue) take(ds *domainState, now time.Time) time.Time {
 	if q.DomainRate <= 0 {
 		return time.Time{}
 	}
-	burst := float64(orInt(q.DomainBurst, 1))
-	if ds.refill.IsZero() {
-		ds.tokens = burst
-	} else {
-		ds.tokens = min(burst, ds.tokens+now.Sub(ds.refill).Seconds()*q.DomainRate)
+	interval := time.Duration(float64(time.Second) / q.DomainRate)
+	ahead := time.Duration(orInt(q.DomainBurst, 1)-1) * interval
+	tat := ds.tat
+	if tat.Before(now) {
+		tat = now
 	}
-	ds.refill = now
-	if ds.tokens >= 1 {
-		ds.tokens--
-		return time.Time{}
+	if at := tat.Add(-ahead); at.After(now) {
+		return at
 	}
-	wait := time.Duration((1 - ds.tokens) / q.DomainRate * float64(time.Second))
-	return now.Add(max(wait, time.Millisecond))
+	ds.tat = tat.Add(interval)
+	return time.Time{}
 }
 
 // run delivers one job and records its results.
@@ -234,9 +256,7 @@ func (q *Queue) run(j *job, start time.Time) {
 	}
 	ds := q.domains[j.domain]
 	ds.active--
-	if ds.active == 0 && !ds.listed {
-		delete(q.domains, j.domain)
-	}
+	q.forget(ds, now)
 	q.active--
 	j.it.jobs--
 	last := j.it.jobs == 0
