@@ -326,7 +326,7 @@ func TestShutdownWaitsOrReturns(t *testing.T) {
 
 func TestRestartKeepsState(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenSpool(dir, nil)
+	s, err := OpenSpool(dir)
 	require.NoError(t, err)
 	d := &fakeDeliverer{result: func(rcpt string, _ int) error {
 		if rcpt == "later@x.test" {
@@ -340,7 +340,7 @@ func TestRestartKeepsState(t *testing.T) {
 	require.NoError(t, q.Shutdown(context.Background()))
 	require.NoError(t, s.Close())
 
-	s2, err := OpenSpool(dir, nil)
+	s2, err := OpenSpool(dir)
 	require.NoError(t, err)
 	defer s2.Close()
 	d2 := &fakeDeliverer{}

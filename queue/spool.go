@@ -27,33 +27,58 @@ import (
 // left behind — temporary files and lone .msg or .env files, which belong
 // to messages never acknowledged or already deleted.
 //
-// Group commit: the directory fsync that makes renames durable is shared.
-// Callers write and fsync their own files concurrently (the file system
-// joins concurrent fsyncs into one journal commit) and then wait for a
-// committer goroutine, which fsyncs the directory once for every rename
-// made since its last fsync. Throughput thus grows with the number of
-// concurrent writers.
+// Group commit: callers write their temporary files and hand them to a
+// committer goroutine, which takes every file handed in since its last
+// round, fsyncs them all at once (the file system joins concurrent fsyncs
+// into one journal commit), renames them, fsyncs the directory once, and
+// answers every caller of the round. Throughput thus grows with the
+// number of concurrent callers.
 //
 // A Spool is safe for concurrent use. The directory must not be shared
 // by two Spools, in one process or in several.
 type Spool struct {
-	dir   string
-	d     *os.File
-	each  bool // fsync the directory for each call (no group commit)
-	syncs chan chan error
+	dir     string
+	d       *os.File
+	mode    commitMode
+	commits chan *commitReq
+	serial  sync.Mutex // commitSerial: one commit at a time
+	// creators bounds the files being created at once: many threads
+	// creating files in one directory spin on its lock.
+	creators chan struct{}
 
 	mu     sync.Mutex
 	closed bool
 	wg     sync.WaitGroup
 }
 
-// SpoolOptions configure OpenSpool.
-type SpoolOptions struct {
-	// NoGroupCommit makes every call fsync the directory itself instead
-	// of sharing the fsync with concurrent calls. It exists for
-	// benchmarks (the baseline group commit is measured against).
-	NoGroupCommit bool
+// commitMode is how a Spool makes its writes durable. Only benchmarks
+// choose another than commitGroup: they are the baselines group commit is
+// measured against.
+type commitMode int
+
+const (
+	// commitGroup: the committer fsyncs and renames for many callers.
+	commitGroup commitMode = iota
+	// commitSerial: each call makes its own writes durable, one call at
+	// a time — every message is fsynced alone.
+	commitSerial
+	// commitIndependent: each call makes its own writes durable, calls
+	// running concurrently (the file system may still join their fsyncs).
+	commitIndependent
+)
+
+// A commitReq is a caller's writes waiting for the committer.
+type commitReq struct {
+	files   []*os.File  // temporary files to fsync and close
+	renames [][2]string // then to rename, in order
+	done    chan error
 }
+
+// maxCreators bounds concurrent file creations in a spool.
+const maxCreators = 4
+
+// maxSyncers bounds the fsyncs the committer runs at once.
+const maxSyncers = 32
 
 // Suffixes of the spool's files.
 const (
@@ -68,7 +93,11 @@ var _ Store = (*Spool)(nil)
 // recovers it from a crash: temporary files are removed, and so are
 // bodies without an envelope and envelopes without a body. The Spool
 // must be closed with Close.
-func OpenSpool(dir string, opts *SpoolOptions) (*Spool, error) {
+func OpenSpool(dir string) (*Spool, error) {
+	return openSpool(dir, commitGroup)
+}
+
+func openSpool(dir string, mode commitMode) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -76,10 +105,7 @@ func OpenSpool(dir string, opts *SpoolOptions) (*Spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Spool{dir: dir, d: d, syncs: make(chan chan error, 1024)}
-	if opts != nil {
-		s.each = opts.NoGroupCommit
-	}
+	s := &Spool{dir: dir, d: d, mode: mode, commits: make(chan *commitReq, 1024), creators: make(chan struct{}, maxCreators)}
 	if err := s.recover(); err != nil {
 		d.Close()
 		return nil, err
@@ -158,40 +184,156 @@ func validID(id string) bool {
 // ErrClosed is returned by a closed Spool or Queue.
 var ErrClosed = errors.New("queue: closed")
 
-// writeTemp writes a new temporary file next to final with what fill
-// writes, fsyncs it and returns its name.
-func (s *Spool) writeTemp(final string, fill func(w io.Writer) error) (string, error) {
+// createTemp creates a temporary file next to final, writes what fill
+// writes to it, and returns it open, not yet fsynced.
+func (s *Spool) createTemp(final string, fill func(w io.Writer) error) (*os.File, error) {
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	tmp := final + "." + hex.EncodeToString(rnd[:]) + spoolTmp
+	s.creators <- struct{}{}
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	<-s.creators
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	err = fill(f)
-	if err == nil {
-		err = f.Sync()
+	if err := fill(f); err != nil {
+		discard(f)
+		return nil, err
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return "", err
-	}
-	return tmp, nil
+	return f, nil
 }
 
-func (s *Spool) writeEnv(env *Envelope) (string, error) {
+// discard closes and removes a temporary file.
+func discard(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
+}
+
+func (s *Spool) createEnv(env *Envelope) (*os.File, error) {
 	b, err := json.Marshal(env)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	b = append(b, '\n')
-	return s.writeTemp(s.path(env.ID, spoolEnv), func(w io.Writer) error {
+	return s.createTemp(s.path(env.ID, spoolEnv), func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
+}
+
+// commit makes files durable and renames them as renames says, then
+// makes the renames durable: through the committer, or alone.
+func (s *Spool) commit(files []*os.File, renames [][2]string) error {
+	if s.mode != commitGroup {
+		if s.mode == commitSerial {
+			s.serial.Lock()
+			defer s.serial.Unlock()
+		}
+		err := syncFiles(files)
+		if err == nil {
+			err = rename(renames)
+		}
+		if err == nil {
+			err = s.d.Sync()
+		}
+		return err
+	}
+	r := &commitReq{files: files, renames: renames, done: make(chan error, 1)}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		for _, f := range files {
+			discard(f)
+		}
+		return ErrClosed
+	}
+	s.commits <- r // under mu, so that Close cannot close commits meanwhile
+	s.mu.Unlock()
+	return <-r.done
+}
+
+// syncFiles fsyncs and closes files; on error it removes them all.
+func syncFiles(files []*os.File) error {
+	var err error
+	for _, f := range files {
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		for _, f := range files {
+			os.Remove(f.Name())
+		}
+	}
+	return err
+}
+
+func rename(renames [][2]string) error {
+	for i, r := range renames {
+		if err := os.Rename(r[0], r[1]); err != nil {
+			for _, r := range renames[i:] {
+				os.Remove(r[0])
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// committer serves rounds of commits: every request waiting when a round
+// starts is in it. The files of the round are fsynced concurrently, then
+// renamed, then the directory is fsynced once for all.
+func (s *Spool) committer() {
+	defer s.wg.Done()
+	var batch []*commitReq
+	for first := range s.commits {
+		batch = append(batch[:0], first)
+	drain:
+		for {
+			select {
+			case r, ok := <-s.commits:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		errs := make([]error, len(batch))
+		sem := make(chan struct{}, maxSyncers)
+		var wg sync.WaitGroup
+		for i, r := range batch {
+			if len(r.files) == 0 {
+				continue
+			}
+			sem <- struct{}{}
+			wg.Go(func() {
+				errs[i] = syncFiles(r.files)
+				<-sem
+			})
+		}
+		wg.Wait()
+		for i, r := range batch {
+			if errs[i] == nil {
+				errs[i] = rename(r.renames)
+			} else {
+				for _, rn := range r.renames {
+					os.Remove(rn[0])
+				}
+			}
+		}
+		derr := s.d.Sync()
+		for i, r := range batch {
+			if errs[i] == nil {
+				errs[i] = derr
+			}
+			r.done <- errs[i]
+		}
+	}
 }
 
 func (s *Spool) check(id string) error {
@@ -207,34 +349,28 @@ func (s *Spool) check(id string) error {
 }
 
 // Create implements Store: the body and the envelope are written to
-// temporary files and fsynced, renamed (body first), and the directory is
-// fsynced with the group's.
+// temporary files, fsynced, renamed (body first), and the directory is
+// fsynced, with the group's.
 func (s *Spool) Create(ctx context.Context, env *Envelope, body io.Reader) error {
 	if err := s.check(env.ID); err != nil {
 		return err
 	}
-	msgTmp, err := s.writeTemp(s.path(env.ID, spoolMsg), func(w io.Writer) error {
+	msgFile, err := s.createTemp(s.path(env.ID, spoolMsg), func(w io.Writer) error {
 		_, err := io.Copy(w, body)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	envTmp, err := s.writeEnv(env)
+	envFile, err := s.createEnv(env)
 	if err != nil {
-		os.Remove(msgTmp)
+		discard(msgFile)
 		return err
 	}
-	if err := os.Rename(msgTmp, s.path(env.ID, spoolMsg)); err != nil {
-		os.Remove(msgTmp)
-		os.Remove(envTmp)
-		return err
-	}
-	if err := os.Rename(envTmp, s.path(env.ID, spoolEnv)); err != nil {
-		os.Remove(envTmp)
-		return err
-	}
-	return s.syncDir()
+	return s.commit([]*os.File{msgFile, envFile}, [][2]string{
+		{msgFile.Name(), s.path(env.ID, spoolMsg)},
+		{envFile.Name(), s.path(env.ID, spoolEnv)},
+	})
 }
 
 // Update implements Store: the envelope is replaced by a rename.
@@ -249,15 +385,11 @@ func (s *Spool) Update(ctx context.Context, env *Envelope) error {
 		}
 		return err
 	}
-	tmp, err := s.writeEnv(env)
+	f, err := s.createEnv(env)
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return s.syncDir()
+	return s.commit([]*os.File{f}, [][2]string{{f.Name(), final}})
 }
 
 // Open implements Store; the body is an *os.File.
@@ -283,7 +415,7 @@ func (s *Spool) Delete(ctx context.Context, id string) error {
 	if err := os.Remove(s.path(id, spoolMsg)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return s.syncDir()
+	return s.commit(nil, nil)
 }
 
 // Load implements Store. An envelope that cannot be read is reported as
@@ -330,49 +462,6 @@ func (s *Spool) Load(ctx context.Context, fn func(env *Envelope) error) error {
 	return errors.Join(bad...)
 }
 
-// syncDir makes the renames and removals made so far durable: alone with
-// NoGroupCommit, else with the committer's next fsync.
-func (s *Spool) syncDir() error {
-	if s.each {
-		return s.d.Sync()
-	}
-	done := make(chan error, 1)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	s.syncs <- done // under mu, so that Close cannot close syncs meanwhile
-	s.mu.Unlock()
-	return <-done
-}
-
-// committer fsyncs the directory for every batch of waiting callers: all
-// the callers queued when an fsync starts are answered by it.
-func (s *Spool) committer() {
-	defer s.wg.Done()
-	var batch []chan error
-	for first := range s.syncs {
-		batch = append(batch[:0], first)
-	drain:
-		for {
-			select {
-			case c, ok := <-s.syncs:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, c)
-			default:
-				break drain
-			}
-		}
-		err := s.d.Sync()
-		for _, c := range batch {
-			c <- err
-		}
-	}
-}
-
 // Close stops the committer and closes the directory. Calls in progress
 // finish first; later ones return ErrClosed.
 func (s *Spool) Close() error {
@@ -382,7 +471,7 @@ func (s *Spool) Close() error {
 		return nil
 	}
 	s.closed = true
-	close(s.syncs)
+	close(s.commits)
 	s.mu.Unlock()
 	s.wg.Wait()
 	return s.d.Close()

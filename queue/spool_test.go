@@ -46,7 +46,7 @@ func TestStores(t *testing.T) {
 	for name, open := range map[string]func(t *testing.T) Store{
 		"memory": func(t *testing.T) Store { return &MemoryStore{} },
 		"spool": func(t *testing.T) Store {
-			s, err := OpenSpool(t.TempDir(), nil)
+			s, err := OpenSpool(t.TempDir())
 			require.NoError(t, err)
 			t.Cleanup(func() { s.Close() })
 			return s
@@ -89,7 +89,7 @@ func TestStores(t *testing.T) {
 
 func TestSpoolRecovery(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenSpool(dir, nil)
+	s, err := OpenSpool(dir)
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, s.Create(ctx, &Envelope{ID: "good", Recipients: []Recipient{{Addr: "a@b"}}}, strings.NewReader("x")))
@@ -109,7 +109,7 @@ func TestSpoolRecovery(t *testing.T) {
 	} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600))
 	}
-	s, err = OpenSpool(dir, nil)
+	s, err = OpenSpool(dir)
 	require.NoError(t, err)
 	defer s.Close()
 	ents, _ := os.ReadDir(dir)
@@ -127,7 +127,7 @@ func TestSpoolRecovery(t *testing.T) {
 }
 
 func TestSpoolRejectsBadIDs(t *testing.T) {
-	s, err := OpenSpool(t.TempDir(), nil)
+	s, err := OpenSpool(t.TempDir())
 	require.NoError(t, err)
 	defer s.Close()
 	for _, id := range []string{"", "../x", "a/b", "a.b", strings.Repeat("a", 200)} {
@@ -191,7 +191,7 @@ func TestCrashRecovery(t *testing.T) {
 			newAcks++
 		}
 
-		s, err := OpenSpool(dir, nil)
+		s, err := OpenSpool(dir)
 		require.NoError(t, err)
 		present := loadAll(t, s)
 		for id, sum := range acked {
@@ -233,7 +233,7 @@ func TestCrashRecovery(t *testing.T) {
 
 // crashChild runs in the child process until it is killed.
 func crashChild(dir string) {
-	s, err := OpenSpool(dir, nil)
+	s, err := OpenSpool(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
