@@ -50,5 +50,6 @@
 //
 // A notification is queued before the recipients it reports are marked
 // reported, so a crash between the two can repeat it, never lose it.
-// Delete and Hold that return nil are durable.
+// Operations (Hold, Release, RetryNow, Delete) are durable once applied;
+// on a message being delivered they apply when the attempt ends.
 package queue

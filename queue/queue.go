@@ -145,6 +145,7 @@ type Queue struct {
 	due           dueHeap
 	domains       map[string]*domainState
 	waiting       []*domainState // domains with jobs waiting for a slot
+	rr            int            // where startJobs begins in waiting, for fairness
 	active        int            // Deliver calls in progress
 	swept         time.Time      // last sweep of q.domains
 	started       bool
@@ -213,7 +214,10 @@ func (q *Queue) hostname() string {
 
 // Start loads the messages of the Store, schedules each again with its
 // recipients' state, and starts delivering. A message that was being
-// delivered when the process stopped is due at once.
+// delivered when the process stopped is due at once. If the Store's Load
+// fails (an unreadable envelope, say), the messages it did give are
+// scheduled, the queue runs, and Start returns the error: the caller
+// decides whether to go on or to Shutdown.
 func (q *Queue) Start(ctx context.Context) error {
 	if q.Store == nil || q.Deliverer == nil {
 		return errors.New("queue: Store and Deliverer are required")
@@ -246,11 +250,7 @@ func (q *Queue) Start(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		// Unreadable envelopes are reported, the rest is scheduled.
 		q.logger().Error("queue: loading the store", "err", err)
-		if ctx.Err() != nil {
-			return err
-		}
 	}
 	for _, e := range loaded {
 		q.Hooks.Enqueued(e)
@@ -382,8 +382,10 @@ func (q *Queue) Open(ctx context.Context, id string) (Body, error) {
 	return q.Store.Open(ctx, id)
 }
 
-// Hold stops delivery of message id until Release. A delivery in
-// progress finishes first.
+// Hold stops delivery of message id until Release. On a message not
+// being delivered it is durable when it returns; on one being delivered
+// it takes effect, durably, when the attempt ends. So do Release,
+// RetryNow and Delete.
 func (q *Queue) Hold(ctx context.Context, id string) error {
 	return q.operate(ctx, id, func(it *item) { it.wantHold, it.wantRelease = true, false })
 }
@@ -410,9 +412,13 @@ func (q *Queue) Delete(ctx context.Context, id string) error {
 // in progress (which applies it when it ends), applies it now.
 func (q *Queue) operate(ctx context.Context, id string, set func(*item)) error {
 	q.mu.Lock()
-	if !q.started {
+	switch {
+	case !q.started:
 		q.mu.Unlock()
 		return ErrNotStarted
+	case q.stopping:
+		q.mu.Unlock()
+		return ErrClosed
 	}
 	it, ok := q.items[id]
 	if !ok {

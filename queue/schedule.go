@@ -139,8 +139,16 @@ func (q *Queue) startJobs(now time.Time) time.Time {
 	maxAll := orInt(q.MaxConcurrency, DefaultMaxConcurrency)
 	maxDomain := orInt(q.DomainConcurrency, DefaultDomainConcurrency)
 	var wakeAt time.Time
+	// Domains take turns to be first, so that when the global bound is
+	// what holds jobs back, no domain waits behind the same others.
+	n := len(q.waiting)
+	if n == 0 {
+		return wakeAt
+	}
+	q.rr = (q.rr + 1) % n
+	order := append(q.waiting[q.rr:n:n], q.waiting[:q.rr]...)
 	kept := q.waiting[:0]
-	for _, ds := range q.waiting {
+	for _, ds := range order {
 		for len(ds.queue) > 0 && q.active < maxAll && ds.active < maxDomain {
 			if at := q.take(ds, now); !at.IsZero() {
 				if wakeAt.IsZero() || at.Before(wakeAt) {
