@@ -1,0 +1,3 @@
+package queue
+
+const isAMD64 = true
