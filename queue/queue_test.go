@@ -387,3 +387,28 @@ func TestParseNotify(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+func TestDeleteWhileWaitingForSlot(t *testing.T) {
+	block := make(chan struct{})
+	d := &fakeDeliverer{block: block}
+	q, _ := testQueue(t, d, func(q *Queue) { q.DomainConcurrency = 1 })
+	ctx := context.Background()
+	enqueue(t, q, "a@example.org", "r1@x.test")
+	require.Eventually(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return d.all == 1 }, 5*time.Second, time.Millisecond)
+	waiting := enqueue(t, q, "a@example.org", "r2@x.test")
+	held := enqueue(t, q, "a@example.org", "r3@x.test")
+	require.NoError(t, q.Delete(ctx, waiting))
+	require.NoError(t, q.Hold(ctx, held))
+	close(block)
+	settle(t, q)
+	calls := d.userCalls()
+	require.Len(t, calls, 1, "neither the deleted nor the held message was delivered")
+	assert.Equal(t, []string{"r1@x.test"}, calls[0].to)
+	_, err := q.Inspect(waiting)
+	assert.ErrorIs(t, err, ErrNotFound)
+	info, err := q.Inspect(held)
+	require.NoError(t, err)
+	assert.True(t, info.Held)
+	assert.Equal(t, 0, info.Attempts)
+	assert.Equal(t, 0, info.Recipients[0].Attempts)
+}

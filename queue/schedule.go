@@ -230,10 +230,19 @@ func (q *Queue) run(j *job, start time.Time) {
 	for k, i := range j.rcpts {
 		to[k] = env.Recipients[i].Addr
 	}
+	// A message deleted or held while this job waited for its slot is
+	// not delivered; the round ends as if interrupted.
+	q.mu.Lock()
+	skip := j.it.wantDelete || j.it.wantHold
+	q.mu.Unlock()
 	ctx, cancel := context.WithTimeout(q.deliverCtx, orDuration(q.AttemptTimeout, DefaultAttemptTimeout))
 	var res []error
 	body, err := q.Store.Open(ctx, env.ID)
-	if err != nil {
+	if skip {
+		if err == nil {
+			body.Close()
+		}
+	} else if err != nil {
 		res = fill(len(to), fmt.Errorf("queue: opening the message: %w", err))
 	} else {
 		res = q.Deliverer.Deliver(ctx, env.From, to, body)
@@ -243,17 +252,22 @@ func (q *Queue) run(j *job, start time.Time) {
 		}
 	}
 	cancel()
-	interrupted := q.deliverCtx.Err() != nil
+	interrupted := skip || q.deliverCtx.Err() != nil
 	clk := q.clock()
 	now := clk.Now()
-	a := &Attempt{ID: env.ID, Domain: j.domain, Recipients: to, Results: res, Start: start, Duration: now.Sub(start)}
-	q.logAttempt(a)
-	if q.Hooks.Attempted != nil {
-		q.Hooks.Attempted(a)
+	if !skip {
+		a := &Attempt{ID: env.ID, Domain: j.domain, Recipients: to, Results: res, Start: start, Duration: now.Sub(start)}
+		q.logAttempt(a)
+		if q.Hooks.Attempted != nil {
+			q.Hooks.Attempted(a)
+		}
 	}
 
 	q.mu.Lock()
 	for k, i := range j.rcpts {
+		if skip {
+			break
+		}
 		r := &env.Recipients[i]
 		r.Attempts++
 		r.LastAttempt = now
