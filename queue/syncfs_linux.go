@@ -10,10 +10,6 @@ import (
 	"syscall"
 )
 
-// sysSyncfs is the number of syncfs(2): 306 on amd64, 267 on the
-// architectures of the generic system call table.
-var sysSyncfs uintptr = map[bool]uintptr{true: 306, false: 267}[isAMD64]
-
 var syncfsOK = sync.OnceValue(func() bool {
 	// Before Linux 5.8 syncfs returned 0 even when write-back failed,
 	// which would acknowledge a message that is not on the disk.

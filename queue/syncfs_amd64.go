@@ -1,3 +1,0 @@
-package queue
-
-const isAMD64 = true

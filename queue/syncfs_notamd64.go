@@ -1,5 +1,0 @@
-//go:build !amd64
-
-package queue
-
-const isAMD64 = false
