@@ -271,7 +271,8 @@ func (q *Queue) newID(now time.Time) string {
 
 // Enqueue adds a message to the queue and returns its id once the Store
 // has made it durable: body is read to its end, env is copied (its ID,
-// Created, NextAttempt and delivery state are set by the queue). An
+// Created, NextAttempt and delivery state are set by the queue; Held is
+// kept, so a message enqueued held waits for Release). An
 // error means the message may or may not be in the queue; the caller
 // must not acknowledge it (an SMTP server answers 451) and may send it
 // again.

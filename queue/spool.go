@@ -384,6 +384,9 @@ func (s *Spool) check(id string) error {
 // temporary files, fsynced, renamed (body first), and the directory is
 // fsynced, with the group's.
 func (s *Spool) Create(ctx context.Context, env *Envelope, body io.Reader) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := s.check(env.ID); err != nil {
 		return err
 	}
