@@ -1,0 +1,12 @@
+//go:build !(linux && (amd64 || arm64 || riscv64 || loong64))
+
+package queue
+
+import (
+	"errors"
+	"os"
+)
+
+func haveSyncfs() bool { return false }
+
+func syncfs(*os.File) error { return errors.ErrUnsupported }
