@@ -149,3 +149,29 @@ func decodeMUTF7Run(sb *strings.Builder, b64 string) error {
 	}
 	return nil
 }
+
+// DecodeMailboxName returns the UTF-8 form of a mailbox name as sent on
+// the wire: decoded from modified UTF-7, or, when utf8 is set (IMAP4rev2,
+// or UTF8=ACCEPT enabled, RFC 6855 3), checked to be valid UTF-8. INBOX
+// in any case is returned as "INBOX" (RFC 9051 5.1).
+func DecodeMailboxName(name string, utf8Names bool) (string, error) {
+	if strings.EqualFold(name, "INBOX") {
+		return "INBOX", nil
+	}
+	if utf8Names {
+		if !utf8.ValidString(name) {
+			return "", syntaxf("mailbox name is not UTF-8")
+		}
+		return name, nil
+	}
+	return DecodeMUTF7(name)
+}
+
+// EncodeMailboxName returns the wire form of a UTF-8 mailbox name: as it
+// is when utf8 is set, in modified UTF-7 otherwise.
+func EncodeMailboxName(name string, utf8Names bool) string {
+	if utf8Names {
+		return name
+	}
+	return EncodeMUTF7(name)
+}

@@ -50,6 +50,11 @@ type Decoder struct {
 	// lineOver is set when a refused synchronising literal ended the
 	// line: the peer sends nothing more of it.
 	lineOver bool
+	// responses is set while reading responses: every literal follows
+	// its announcement at once, whatever its form.
+	responses bool
+	// closeParen is set when the literal of APPEND UTF8 awaits its ")".
+	closeParen bool
 }
 
 // NewDecoder returns a Decoder reading from r.
@@ -62,7 +67,7 @@ func NewDecoder(r *bufio.Reader) *Decoder {
 func (d *Decoder) Begin() error {
 	d.lim = d.Limits.withDefaults()
 	d.line, d.total, d.depth = 0, 0, 0
-	d.lineOver = false
+	d.lineOver, d.closeParen = false, false
 	return d.drain()
 }
 
@@ -741,7 +746,7 @@ func (d *Decoder) SkipLine() error {
 		}
 		d.line = 0
 		size, sync, ok := trailingLiteral(string(tail[:nt]))
-		if !ok || sync {
+		if !ok || sync && !d.responses {
 			return nil
 		}
 		if size > d.lim.MaxDiscard {
