@@ -234,7 +234,7 @@ func (d *Decoder) AString() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if b == '"' || b == '{' || b == '~' {
+	if b == '"' || b == '{' {
 		return d.String()
 	}
 	return d.token(classAString, "astring")
