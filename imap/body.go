@@ -137,7 +137,7 @@ func (d *Decoder) addressList() ([]Address, error) {
 		return nil, err
 	}
 	var l []Address
-	err := d.List(func() error {
+	err := d.listTight(func() error {
 		var a Address
 		i := 0
 		err := d.List(func() error {

@@ -60,9 +60,11 @@ func WriteResponse(e *Encoder, r Response) error {
 				e.NIL()
 				continue
 			}
-			e.List(len(l), func(i int) {
-				e.byte1('(').String(l[i].Prefix).SP().delim(l[i].Delim).byte1(')')
-			})
+			e.byte1('(')
+			for _, ns := range l {
+				e.byte1('(').String(ns.Prefix).SP().delim(ns.Delim).byte1(')')
+			}
+			e.byte1(')')
 		}
 	case *IDData:
 		e.Raw("* ID ").idParams(r.Params)

@@ -564,7 +564,7 @@ func (d *Decoder) namespaceData() (*NamespaceData, error) {
 			continue
 		}
 		*p = []Namespace{}
-		err := d.List(func() error {
+		err := d.listTight(func() error {
 			var ns Namespace
 			i := 0
 			err := d.List(func() error {

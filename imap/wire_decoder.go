@@ -391,7 +391,7 @@ func (d *Decoder) literalHeader(binary bool, max int64) (LiteralInfo, error) {
 
 func (d *Decoder) refuse(info LiteralInfo, err error) error {
 	le := &LiteralRefusedError{Literal: info, Err: err}
-	if info.Sync {
+	if info.Sync && !d.responses {
 		d.lineOver = true
 		return le
 	}
@@ -550,6 +550,31 @@ func (d *Decoder) List(item func() error) error {
 		}
 		if b != ' ' {
 			return syntaxf("expected SP or \")\" in list, got %q", b)
+		}
+	}
+}
+
+// listTight reads a parenthesised list of one or more elements that
+// the grammar runs together, "(a)(b)" (address lists, namespaces); a
+// space between them is tolerated.
+func (d *Decoder) listTight(item func() error) error {
+	if err := d.Expect('('); err != nil {
+		return err
+	}
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > d.lim.MaxDepth {
+		return ErrTooDeep
+	}
+	for {
+		if err := item(); err != nil {
+			return err
+		}
+		if ok, err := d.Accept(')'); ok || err != nil {
+			return err
+		}
+		if _, err := d.Accept(' '); err != nil {
+			return err
 		}
 	}
 }
