@@ -126,9 +126,11 @@ func (s SeqSet) Contains(n, largest uint32) bool {
 }
 
 // Resolve returns the ranges of s as concrete, sorted, merged ranges,
-// with "*" standing for largest. When largest is 0 (an empty mailbox),
-// "*" stands for nothing and ranges reaching it are dropped to their
-// other end. "$" is ignored.
+// with "*" standing for largest. Numbers above largest are kept: the
+// session decides whether they are an error (message numbers) or
+// simply match nothing (UIDs). When largest is 0 (an empty mailbox),
+// "*" stands for nothing and a range reaching it shrinks to its other
+// end. "$" is ignored: the session replaces it first.
 func (s SeqSet) Resolve(largest uint32) []SeqRange {
 	var u mailbox.UIDSet
 	for _, r := range s.Ranges {
