@@ -62,8 +62,9 @@ type BodyStructure struct {
 	// Multiparts.
 	Parts []*BodyStructure
 
-	// Extended holds whether the extension data is there: it is for
-	// BODYSTRUCTURE, not for BODY.
+	// Extended is set on every node of a tree read from BODYSTRUCTURE,
+	// whose extension data (the fields below) the encoder writes; BODY
+	// has none. The encoder looks at the item, not at this field.
 	Extended          bool
 	MD5               string // single parts only
 	Disposition       string // Content-Disposition type, "" for NIL
@@ -442,4 +443,30 @@ func (d *Decoder) bodyExtension() error {
 		_, _, err = d.NString()
 	}
 	return err
+}
+
+// normalize makes a parsed tree what the encoder writes back: every
+// node Extended as the item it came in (BODYSTRUCTURE or BODY, whose
+// extension data is dropped), a missing encoding as 7BIT, and no
+// disposition parameters without a disposition.
+func (b *BodyStructure) normalize(extended bool) {
+	b.Extended = extended
+	if !extended {
+		b.MD5, b.Disposition, b.DispositionParams, b.Language, b.Location = "", "", nil, nil, ""
+		if b.IsMultipart() {
+			b.Params = nil
+		}
+	}
+	if b.Disposition == "" {
+		b.DispositionParams = nil
+	}
+	if !b.IsMultipart() && b.Encoding == "" {
+		b.Encoding = "7BIT"
+	}
+	for _, p := range b.Parts {
+		p.normalize(extended)
+	}
+	if b.Body != nil {
+		b.Body.normalize(extended)
+	}
 }

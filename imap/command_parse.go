@@ -377,6 +377,9 @@ func (d *Decoder) createArgs() (*CreateCommand, error) {
 			return err
 		})
 	})
+	if len(c.SpecialUse) == 0 {
+		c.SpecialUse = nil
+	}
 	return c, err
 }
 

@@ -185,8 +185,8 @@ func (d *Decoder) fetchItemNamed(orig string, resp bool) (FetchItem, error) {
 	}
 	f.Name = name
 	if ok, err := d.Accept('['); err != nil || !ok {
-		if err == nil && f.Peek {
-			err = syntaxf("%s.PEEK needs a section", name)
+		if err == nil && (f.Peek || name == FetchBinary || name == FetchBinarySize) {
+			err = syntaxf("%s needs a section", orig)
 		}
 		return f, err
 	}

@@ -147,7 +147,7 @@ func (e *Encoder) codeArg(code string, arg any) {
 		case "PERMANENTFLAGS":
 			e.SP().FlagList(a)
 		default:
-			if len(a) > 0 {
+			if a != nil {
 				e.SP().List(len(a), func(i int) { e.AString(a[i]) })
 			}
 		}

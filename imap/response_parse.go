@@ -137,7 +137,7 @@ func (d *Decoder) respCode(r *StatusResponse) error {
 		if ok, err := d.Accept(' '); err != nil || !ok {
 			return err
 		}
-		var cs []string
+		cs := []string{}
 		err = d.List(func() error {
 			s, err := d.AString()
 			cs = append(cs, s)
@@ -329,7 +329,11 @@ func (d *Decoder) delimiter() (string, error) {
 	if isNil, err := d.NIL(); isNil || err != nil {
 		return "", err
 	}
-	return d.Quoted()
+	s, err := d.Quoted()
+	if err == nil && (len(s) != 1 || s[0] >= 0x80) {
+		err = syntaxf("bad hierarchy delimiter %q", s)
+	}
+	return s, err
 }
 
 func (d *Decoder) listData(lsub bool) (*ListData, error) {
@@ -632,14 +636,18 @@ func (d *Decoder) fetchData(seq uint32, onBody BodyHandler) (*FetchData, error) 
 		case FetchEnvelope:
 			f.Envelope, err = d.Envelope()
 		case FetchBodyStructure:
-			f.BodyStructure, err = d.BodyStructure()
+			if f.BodyStructure, err = d.BodyStructure(); err == nil {
+				f.BodyStructure.normalize(true)
+			}
 		case FetchBinarySize:
 			var n uint32
 			n, err = d.Number()
 			f.BinarySizes = append(f.BinarySizes, BinarySize{Part: item.Section.Part, Size: n})
 		case FetchBody:
 			if item.Section == nil {
-				f.Body, err = d.BodyStructure()
+				if f.Body, err = d.BodyStructure(); err == nil {
+					f.Body.normalize(false)
+				}
 				break
 			}
 			fallthrough

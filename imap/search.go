@@ -184,6 +184,10 @@ func (d *Decoder) searchKeyNamed(name string) (SearchKey, error) {
 			if k.ModSeqEntry, err = d.Quoted(); err != nil {
 				return k, err
 			}
+			// RFC 7162 3.1.5: entry-flag-name = DQUOTE "/flags/" attr-flag DQUOTE
+			if !strings.HasPrefix(strings.ToLower(k.ModSeqEntry), "/flags/") || !isASCII(k.ModSeqEntry) {
+				return k, syntaxf("bad MODSEQ entry name %q", k.ModSeqEntry)
+			}
 			if err = d.SP(); err != nil {
 				return k, err
 			}
@@ -344,4 +348,13 @@ func (e *Encoder) searchCommand(c *SearchCommand) {
 	for _, k := range c.Keys {
 		e.SP().SearchKey(k)
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

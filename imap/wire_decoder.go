@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -414,13 +415,17 @@ func (d *Decoder) Literal(binary bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, info.Size)
-	if _, err := io.ReadFull(d.r, buf); err != nil {
+	// Read as the bytes come rather than allocating the announced size
+	// up front, which a peer could announce and never send.
+	var bb bytes.Buffer
+	bb.Grow(int(min(info.Size, 4096)))
+	if _, err := io.CopyN(&bb, d.r, info.Size); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, err
 	}
+	buf := bb.Bytes()
 	d.total += info.Size
 	if !info.Binary {
 		for _, c := range buf {
