@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// ReadCommand reads one command for a server. The error is a
+// ReadCommand reads one command for a server. It returns io.EOF when
+// the stream ends cleanly before a command. Otherwise the error is a
 // *CommandError for a command that was refused but left the stream in
 // step (the server answers BAD with its Tag, or an untagged BAD when
 // Tag is ""); IsFatal tells the errors after which the connection must
@@ -18,6 +19,9 @@ func ReadCommand(d *Decoder) (*Command, error) {
 		return nil, err
 	}
 	d.responses = false
+	if err := d.atEOF(); err != nil {
+		return nil, err
+	}
 	c := &Command{}
 	fail := func(err error) (*Command, error) {
 		if !IsFatal(err) {

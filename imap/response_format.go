@@ -121,10 +121,13 @@ func (e *Encoder) delim(d string) *Encoder {
 }
 
 func (e *Encoder) statusResponse(r *StatusResponse) {
-	if r.Tag == "" {
+	switch {
+	case r.Tag == "":
 		e.Raw("*")
-	} else {
-		e.Atom(r.Tag)
+	case isToken(r.Tag, classTag):
+		e.Raw(r.Tag)
+	default:
+		e.fail(fmt.Errorf("%w: bad tag %q", ErrBadString, r.Tag))
 	}
 	e.SP().Atom(r.Type)
 	if r.Code != "" {

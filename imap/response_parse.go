@@ -13,12 +13,16 @@ type BodyHandler func(seq uint32, item FetchItem, info LiteralInfo, r io.Reader)
 // ReadResponse reads one server response, for a client. Body sections
 // of FETCH responses go to onBody when it is not nil and are read into
 // FetchSection.Data (within Limits.MaxStringLiteral) otherwise. A
-// *SyntaxError leaves the stream at the next response.
+// *SyntaxError leaves the stream at the next response; io.EOF means the
+// stream ended cleanly before a response.
 func ReadResponse(d *Decoder, onBody BodyHandler) (Response, error) {
 	if err := d.Begin(); err != nil {
 		return nil, err
 	}
 	d.responses = true
+	if err := d.atEOF(); err != nil {
+		return nil, err
+	}
 	r, err := d.response(onBody)
 	if err == nil {
 		err = d.CRLF()

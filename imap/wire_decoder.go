@@ -30,7 +30,8 @@ type LiteralInfo struct {
 // decision to accept a literal from OnLiteral. It never panics on
 // input and never buffers more than the limits allow.
 type Decoder struct {
-	// Limits bounds memory; zero fields take the defaults.
+	// Limits bounds memory; zero fields take the defaults. Changes take
+	// effect at the next Begin, which ReadCommand and ReadResponse call.
 	Limits Limits
 
 	// OnLiteral, when set, is called after a literal's announcement has
@@ -70,6 +71,15 @@ func (d *Decoder) Begin() error {
 	d.line, d.total, d.depth = 0, 0, 0
 	d.lineOver, d.closeParen = false, false
 	return d.drain()
+}
+
+// atEOF reports whether the stream ended cleanly, before a command or
+// response began: io.EOF rather than io.ErrUnexpectedEOF.
+func (d *Decoder) atEOF() error {
+	if _, err := d.r.Peek(1); err != nil {
+		return err
+	}
+	return nil
 }
 
 func (d *Decoder) drain() error {
