@@ -46,7 +46,7 @@ func TestSeqSetResolve(t *testing.T) {
 
 	u := s.UIDSet(100)
 	assert.Equal(t, "2:4,9:100", u.String())
-	assert.Equal(t, "1:5,*", SeqSetFromUIDs(mailbox.UIDSet{{1, 5}, {mailbox.MaxUID, mailbox.MaxUID}}).String())
+	assert.Equal(t, "1:5,*", SeqSetFromUIDs(mailbox.UIDSet{{Start: 1, Stop: 5}, {Start: mailbox.MaxUID, Stop: mailbox.MaxUID}}).String())
 	assert.Equal(t, "1:*", SeqSetFromUIDs(mailbox.AllUIDs).String())
 }
 
