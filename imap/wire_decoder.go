@@ -611,4 +611,3 @@ func (d *Decoder) seqNumber() (uint32, error) {
 	}
 	return d.NZNumber()
 }
-
