@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -204,6 +205,10 @@ func (e *Encoder) BodyStructure(b *BodyStructure, extended bool) *Encoder {
 func (e *Encoder) bodyStructure(b *BodyStructure, ext bool, depth int) *Encoder {
 	if depth > DefaultMaxDepth {
 		e.fail(ErrTooDeep)
+		return e
+	}
+	if b == nil {
+		e.fail(fmt.Errorf("%w: nil body structure", ErrBadString))
 		return e
 	}
 	e.byte1('(')

@@ -212,7 +212,9 @@ type BinarySize struct {
 // holds the origin only.
 //
 // When writing, the content comes from Reader (Size bytes, streamed) or
-// else Data; IsNil writes NIL. When reading, Data holds it, unless a
+// else Data; IsNil writes NIL. Data holding NUL is refused except for
+// BINARY, which is then sent as literal8 (RFC 3516); a Reader's bytes
+// are not checked, and a Reader for BINARY is always sent as literal8. When reading, Data holds it, unless a
 // body handler was given to ReadResponse, which then consumed it.
 type FetchSection struct {
 	Item   FetchItem

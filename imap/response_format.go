@@ -183,7 +183,7 @@ func (e *Encoder) listData(r *ListData) {
 	if len(r.ChildInfo) > 0 || r.OldName != "" {
 		e.Raw(" (")
 		if len(r.ChildInfo) > 0 {
-			e.Raw("\"CHILDINFO\" ").List(len(r.ChildInfo), func(i int) { e.Quoted(r.ChildInfo[i]) })
+			e.Raw("\"CHILDINFO\" ").List(len(r.ChildInfo), func(i int) { e.String(r.ChildInfo[i]) })
 			if r.OldName != "" {
 				e.SP()
 			}
@@ -304,7 +304,13 @@ func (e *Encoder) FetchSection(s FetchSection) *Encoder {
 	case s.Reader != nil:
 		e.Literal(s.Reader, s.Size, binary)
 	default:
-		e.Literal(bytes.NewReader(s.Data), int64(len(s.Data)), binary && bytes.IndexByte(s.Data, 0) >= 0)
+		nul := bytes.IndexByte(s.Data, 0) >= 0
+		if nul && !binary {
+			// RFC 9051 4.3.1: NUL only in literal8, which BINARY alone may use.
+			e.fail(fmt.Errorf("%w: NUL in %s section", ErrBadString, s.Item.Name))
+			return e
+		}
+		e.Literal(bytes.NewReader(s.Data), int64(len(s.Data)), nul)
 	}
 	return e
 }
