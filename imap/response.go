@@ -178,7 +178,9 @@ type IDData struct {
 }
 
 // UnknownData is an untagged response this package does not know: its
-// first word and the rest of the line.
+// first word and the rest of the line as it is on the wire, literals
+// included ("{3}\r\nabc"). WriteResponse writes Text as it is, once it
+// has checked that CR LF only end literal announcements.
 type UnknownData struct {
 	Name string
 	Text string

@@ -96,7 +96,9 @@ func checkResponse(r Response) error {
 	case *ContinuationRequest:
 		texts = append(texts, r.Text)
 	case *UnknownData:
-		texts = append(texts, r.Text)
+		if !checkRawText(r.Text) {
+			return fmt.Errorf("%w: bad raw response text", ErrBadString)
+		}
 	}
 	for _, t := range texts {
 		if strings.ContainsAny(t, "\r\n\x00") {

@@ -325,8 +325,67 @@ func (d *Decoder) untaggedData(name string) (Response, error) {
 		return u, err
 	}
 	var err error
-	u.Text, err = d.Text()
+	u.Text, err = d.rawText()
 	return u, err
+}
+
+// rawText reads the rest of a response that this package does not
+// know, with the literals it holds, so that the stream stays in step.
+func (d *Decoder) rawText() (string, error) {
+	var sb strings.Builder
+	for {
+		t, err := d.Text()
+		if err != nil {
+			return "", err
+		}
+		sb.WriteString(t)
+		size, _, ok := trailingLiteral(t + "\r")
+		if !ok {
+			return sb.String(), nil
+		}
+		if err := d.CRLF(); err != nil {
+			return "", err
+		}
+		info := LiteralInfo{Size: size, Binary: strings.HasSuffix(t[:strings.LastIndexByte(t, '{')], "~")}
+		if size > min(d.lim.MaxStringLiteral, d.lim.MaxCommandBytes-d.total) {
+			return "", d.refuse(info, ErrLiteralTooBig)
+		}
+		buf, err := d.literalBody(info)
+		if err != nil {
+			return "", err
+		}
+		sb.WriteString("\r\n")
+		sb.Write(buf)
+	}
+}
+
+// checkRawText reports whether s is safe to write as the rest of a
+// response line: CR LF only right after a literal announcement, each
+// literal as long as announced, NUL only in literal8.
+func checkRawText(s string) bool {
+	for {
+		i := strings.Index(s, "\r\n")
+		line := s
+		if i >= 0 {
+			line = s[:i]
+		}
+		if strings.ContainsAny(line, "\r\n\x00") {
+			return false
+		}
+		if i < 0 {
+			return true
+		}
+		size, _, ok := trailingLiteral(line + "\r")
+		rest := s[i+2:]
+		if !ok || size > int64(len(rest)) {
+			return false
+		}
+		binary := strings.HasSuffix(line[:strings.LastIndexByte(line, '{')], "~")
+		if !binary && strings.IndexByte(rest[:size], 0) >= 0 {
+			return false
+		}
+		s = rest[size:]
+	}
 }
 
 func (d *Decoder) delimiter() (string, error) {

@@ -249,3 +249,22 @@ func TestWriteFetchStreams(t *testing.T) {
 	})
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
+
+// TestUnknownResponseLiterals: an unknown response with literals is
+// read whole, so that the stream stays in step, and written back.
+func TestUnknownResponseLiterals(t *testing.T) {
+	wire := "* METADATA INBOX (/private/comment {3}\r\nabc /shared/x ~{2}\r\na\x00)\r\n* 1 EXISTS\r\n"
+	d := newDec(wire)
+	r, err := ReadResponse(d, nil)
+	require.NoError(t, err)
+	assert.Equal(t, &UnknownData{Name: "METADATA", Text: "INBOX (/private/comment {3}\r\nabc /shared/x ~{2}\r\na\x00)"}, r)
+	assert.Equal(t, wire[:len(wire)-len("* 1 EXISTS\r\n")], formatResponse(t, r))
+	r, err = ReadResponse(d, nil)
+	require.NoError(t, err)
+	assert.Equal(t, &ExistsData{1}, r)
+
+	for _, bad := range []string{"a\r\nb", "{3}\r\nab", "{2}\r\na\x00", "x\x00"} {
+		_, err := encode(t, func(e *Encoder) error { return WriteResponse(e, &UnknownData{Name: "X", Text: bad}) })
+		assert.ErrorIs(t, err, ErrBadString, "%q", bad)
+	}
+}

@@ -92,6 +92,12 @@ func (d *Decoder) Literal(binary bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return d.literalBody(info)
+}
+
+// literalBody reads the bytes of a literal whose announcement was read
+// and accepted.
+func (d *Decoder) literalBody(info LiteralInfo) ([]byte, error) {
 	// Read as the bytes come rather than allocating the announced size
 	// up front, which a peer could announce and never send.
 	var bb bytes.Buffer
