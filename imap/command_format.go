@@ -8,8 +8,10 @@ import (
 // WriteCommand writes c and flushes, for a client. A synchronising
 // literal waits through the Encoder's OnSyncLiteral hook. Arguments that
 // cannot be sent safely (CR or LF where only an atom fits, NUL) make it
-// fail before anything of c is flushed, unless a literal came first.
+// fail before anything of c is written, unless a literal came first; an
+// error does not stick to the Encoder past the next WriteCommand.
 func WriteCommand(e *Encoder, c *Command) error {
+	e.begin()
 	if !isToken(c.Tag, classTag) {
 		return fmt.Errorf("%w: bad tag %q", ErrBadString, c.Tag)
 	}
@@ -19,6 +21,7 @@ func WriteCommand(e *Encoder, c *Command) error {
 	}
 	e.Atom(c.Name)
 	if err := e.commandArgs(c); err != nil {
+		e.abort()
 		return err
 	}
 	return e.CRLF().Flush()

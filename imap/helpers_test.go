@@ -17,8 +17,8 @@ func encode(t testing.TB, f func(e *Encoder) error) (string, error) {
 	w := bufio.NewWriter(&sb)
 	e := NewEncoder(w)
 	err := f(e)
-	if err == nil {
-		err = e.Flush()
+	if ferr := e.Flush(); err == nil {
+		err = ferr
 	}
 	return sb.String(), err
 }

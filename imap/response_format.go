@@ -9,9 +9,12 @@ import (
 // WriteResponse writes r with its CRLF, for a server; it does not
 // flush, so that a server can batch responses. Text that could break
 // the line (CR, LF, NUL) is refused with ErrBadString before r is
-// written; strings go as literals when they need to, and FETCH body
-// sections stream from their Reader.
+// written, and nothing of a response that fails is written unless a
+// literal came first (a FETCH body section whose Reader fails leaves the
+// stream broken: close the connection); strings go as literals when
+// they need to, and FETCH body sections stream from their Reader.
 func WriteResponse(e *Encoder, r Response) error {
+	e.begin()
 	if err := checkResponse(r); err != nil {
 		return err
 	}
@@ -78,7 +81,10 @@ func WriteResponse(e *Encoder, r Response) error {
 	default:
 		return fmt.Errorf("imap: unknown response %T", r)
 	}
-	return e.CRLF().Err()
+	if e.CRLF().Err() != nil {
+		e.abort()
+	}
+	return e.err
 }
 
 // checkResponse refuses text that would break the line.

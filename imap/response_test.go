@@ -224,8 +224,14 @@ func TestWriteResponseSafety(t *testing.T) {
 		&FlagsData{Flags: []string{"a b"}},
 		&CapabilityData{Caps: []string{"IMAP4rev2", "X\r\n"}},
 	} {
-		_, err := encode(t, func(e *Encoder) error { return WriteResponse(e, r) })
+		s, err := encode(t, func(e *Encoder) error {
+			require.NoError(t, WriteResponse(e, &ExistsData{1}))
+			err := WriteResponse(e, r)
+			require.NoError(t, WriteResponse(e, &ExistsData{2}))
+			return err
+		})
 		assert.ErrorIs(t, err, ErrBadString, "%#v", r)
+		assert.Equal(t, "* 1 EXISTS\r\n* 2 EXISTS\r\n", s, "a failed response leaves nothing")
 	}
 	// Strings holding line breaks become literals.
 	s := formatResponse(t, &ListData{Delim: "/", Mailbox: "a\r\nb", Attrs: []string{}})

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -53,18 +54,44 @@ type Encoder struct {
 	// error if the server answered otherwise.
 	OnSyncLiteral func() error
 
-	w   *bufio.Writer
+	w *bufio.Writer
+	// buf holds what was written since the last commit: a line is
+	// handed to w only once it is complete (or a literal follows), so
+	// that a command or response that fails half-way leaves nothing.
+	buf bytes.Buffer
 	err error
 }
+
+// commit hands the pending bytes to the underlying writer.
+func (e *Encoder) commit() {
+	if e.err == nil && e.buf.Len() > 0 {
+		_, e.err = e.w.Write(e.buf.Bytes())
+	}
+	e.buf.Reset()
+}
+
+// begin starts a command or response: the error of the previous one is
+// forgotten (an I/O error sticks in the bufio.Writer anyway), and what
+// the caller wrote before through the element methods is handed on.
+func (e *Encoder) begin() {
+	e.err = nil
+	e.commit()
+}
+
+// abort drops what is pending after an error.
+func (e *Encoder) abort() { e.buf.Reset() }
 
 // NewEncoder returns an Encoder writing to w.
 func NewEncoder(w *bufio.Writer) *Encoder { return &Encoder{w: w} }
 
-// Err returns the first error met.
+// Err returns the first error met since the last WriteCommand or
+// WriteResponse began.
 func (e *Encoder) Err() error { return e.err }
 
-// Flush flushes the underlying writer and returns the first error.
+// Flush writes what is pending, flushes the underlying writer and
+// returns the first error.
 func (e *Encoder) Flush() error {
+	e.commit()
 	if e.err == nil {
 		e.err = e.w.Flush()
 	}
@@ -80,14 +107,14 @@ func (e *Encoder) fail(err error) {
 // Raw writes s as it is; it is for fixed tokens of the grammar.
 func (e *Encoder) Raw(s string) *Encoder {
 	if e.err == nil {
-		_, e.err = e.w.WriteString(s)
+		e.buf.WriteString(s)
 	}
 	return e
 }
 
 func (e *Encoder) byte1(c byte) *Encoder {
 	if e.err == nil {
-		e.err = e.w.WriteByte(c)
+		e.buf.WriteByte(c)
 	}
 	return e
 }
@@ -95,8 +122,11 @@ func (e *Encoder) byte1(c byte) *Encoder {
 // SP writes a space.
 func (e *Encoder) SP() *Encoder { return e.byte1(' ') }
 
-// CRLF ends the line.
-func (e *Encoder) CRLF() *Encoder { return e.Raw("\r\n") }
+// CRLF ends the line and hands it to the underlying writer.
+func (e *Encoder) CRLF() *Encoder {
+	e.Raw("\r\n").commit()
+	return e
+}
 
 // Atom writes s as an atom; it fails with ErrBadString when s is not one.
 func (e *Encoder) Atom(s string) *Encoder {
@@ -126,7 +156,7 @@ func (e *Encoder) Number(n uint32) *Encoder { return e.Number64(uint64(n)) }
 func (e *Encoder) Number64(n uint64) *Encoder {
 	if e.err == nil {
 		var buf [20]byte
-		_, e.err = e.w.Write(strconv.AppendUint(buf[:0], n, 10))
+		e.buf.Write(strconv.AppendUint(buf[:0], n, 10))
 	}
 	return e
 }
@@ -211,7 +241,7 @@ func (e *Encoder) Literal(r io.Reader, size int64, binary bool) *Encoder {
 	if !sync {
 		e.byte1('+')
 	}
-	e.Raw("}\r\n")
+	e.Raw("}\r\n").commit()
 	if sync && e.OnSyncLiteral != nil {
 		if e.Flush() != nil {
 			return e
