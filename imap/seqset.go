@@ -2,6 +2,8 @@ package imap
 
 import (
 	"bufio"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,7 +134,7 @@ func (s SeqSet) Contains(n, largest uint32) bool {
 // "*" stands for nothing and a range reaching it shrinks to its other
 // end. "$" is ignored: the session replaces it first.
 func (s SeqSet) Resolve(largest uint32) []SeqRange {
-	var u mailbox.UIDSet
+	out := make([]SeqRange, 0, len(s.Ranges))
 	for _, r := range s.Ranges {
 		lo, hi := r.bounds(largest)
 		if lo == 0 {
@@ -141,21 +143,28 @@ func (s SeqSet) Resolve(largest uint32) []SeqRange {
 		if hi == 0 {
 			continue
 		}
-		u.AddRange(mailbox.UID(lo), mailbox.UID(hi))
+		out = append(out, SeqRange{lo, hi})
 	}
-	out := make([]SeqRange, len(u))
-	for i, r := range u {
-		out[i] = SeqRange{uint32(r.Start), uint32(r.Stop)}
+	// Sort once and merge: a set can hold tens of thousands of ranges.
+	slices.SortFunc(out, func(a, b SeqRange) int { return cmp.Compare(a.Start, b.Start) })
+	merged := out[:0]
+	for _, r := range out {
+		if n := len(merged); n > 0 && uint64(r.Start) <= uint64(merged[n-1].Stop)+1 {
+			merged[n-1].Stop = max(merged[n-1].Stop, r.Stop)
+			continue
+		}
+		merged = append(merged, r)
 	}
-	return out
+	return merged
 }
 
 // UIDSet resolves s as UIDs (see Resolve) into a mailbox.UIDSet; largest
 // is the largest UID in the mailbox.
 func (s SeqSet) UIDSet(largest mailbox.UID) mailbox.UIDSet {
-	var u mailbox.UIDSet
-	for _, r := range s.Resolve(uint32(largest)) {
-		u.AddRange(mailbox.UID(r.Start), mailbox.UID(r.Stop))
+	rs := s.Resolve(uint32(largest))
+	u := make(mailbox.UIDSet, len(rs))
+	for i, r := range rs {
+		u[i] = mailbox.UIDRange{Start: mailbox.UID(r.Start), Stop: mailbox.UID(r.Stop)}
 	}
 	return u
 }

@@ -78,3 +78,13 @@ func FuzzSeqSet(f *testing.F) {
 		}
 	})
 }
+
+func TestSeqSetResolveLarge(t *testing.T) {
+	var s SeqSet
+	for i := uint32(40000); i > 0; i -= 2 {
+		s.Ranges = append(s.Ranges, SeqRange{i, i})
+	}
+	s.Ranges = append(s.Ranges, SeqRange{1, Star})
+	assert.Equal(t, []SeqRange{{1, 50000}}, s.Resolve(50000))
+	assert.Len(t, SeqSet{Ranges: s.Ranges[:20000]}.Resolve(50000), 20000)
+}
