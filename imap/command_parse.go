@@ -1,0 +1,609 @@
+package imap
+
+import (
+	"encoding/base64"
+	"strings"
+)
+
+// ReadCommand reads one command for a server. It returns io.EOF when
+// the stream ends cleanly before a command. Otherwise the error is a
+// *CommandError for a command that was refused but left the stream in
+// step (the server answers BAD with its Tag, or an untagged BAD when
+// Tag is ""); IsFatal tells the errors after which the connection must
+// be closed (I/O, limits).
+//
+// For APPEND, ReadCommand returns with the message literal unread:
+// the server reads AppendCommand.Message, then calls EndCommand.
+func ReadCommand(d *Decoder) (*Command, error) {
+	if err := d.Begin(); err != nil {
+		return nil, err
+	}
+	d.responses = false
+	if err := d.atEOF(); err != nil {
+		return nil, err
+	}
+	c := &Command{}
+	fail := func(err error) (*Command, error) {
+		if !IsFatal(err) {
+			if serr := d.SkipLine(); serr != nil {
+				return nil, serr
+			}
+		}
+		if IsFatal(err) {
+			return nil, err
+		}
+		return nil, &CommandError{Tag: c.Tag, Name: c.Name, Err: err}
+	}
+	tag, err := d.Tag()
+	if err != nil {
+		return fail(err)
+	}
+	if err := d.SP(); err != nil {
+		return fail(err)
+	}
+	c.Tag = tag
+	name, err := d.Atom()
+	if err != nil {
+		return fail(err)
+	}
+	c.Name = strings.ToUpper(name)
+	if c.Name == "UID" {
+		if err := d.SP(); err != nil {
+			return fail(err)
+		}
+		if name, err = d.Atom(); err != nil {
+			return fail(err)
+		}
+		c.UID, c.Name = true, strings.ToUpper(name)
+		if !commandUID[c.Name] {
+			return fail(syntaxf("UID %s", c.Name))
+		}
+	}
+	if c.Args, err = d.commandArgs(c.Name, c.UID); err != nil {
+		return fail(err)
+	}
+	if c.Name == "APPEND" {
+		return c, nil
+	}
+	if err := d.CRLF(); err != nil {
+		return fail(err)
+	}
+	return c, nil
+}
+
+// EndCommand ends a command whose last literal the caller streamed (an
+// APPEND): it discards what is left of the literal and reads the CRLF.
+// On a syntax error the rest of the line is skipped.
+func (d *Decoder) EndCommand() error {
+	if err := d.drain(); err != nil {
+		return err
+	}
+	d.line = 0
+	var err error
+	if d.closeParen {
+		d.closeParen = false
+		err = d.Expect(')')
+	}
+	if err == nil {
+		err = d.CRLF()
+	}
+	if err != nil {
+		if !IsFatal(err) {
+			if serr := d.SkipLine(); serr != nil {
+				return serr
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// Line reads a whole line without its CRLF, as the client sends after
+// a continuation request: AUTHENTICATE responses and IDLE's DONE.
+func (d *Decoder) Line() (string, error) {
+	if err := d.Begin(); err != nil {
+		return "", err
+	}
+	s, err := d.Text()
+	if err == nil {
+		err = d.CRLF()
+	}
+	if err != nil && !IsFatal(err) {
+		if serr := d.SkipLine(); serr != nil {
+			return "", serr
+		}
+	}
+	return s, err
+}
+
+func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
+	switch name {
+	case "CAPABILITY", "LOGOUT", "NOOP", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "NAMESPACE", "IDLE":
+		return nil, nil
+	case "EXPUNGE":
+		if !uid {
+			return nil, nil
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		s, err := d.SeqSet()
+		return &SeqCommand{Seq: s}, err
+	case "LOGIN":
+		c := &LoginCommand{}
+		return c, d.args(&c.Username, &c.Password)
+	case "AUTHENTICATE":
+		return d.authenticate()
+	case "ENABLE":
+		c := &EnableCommand{}
+		for !d.AtCRLF() {
+			if err := d.SP(); err != nil {
+				return nil, err
+			}
+			a, err := d.Atom()
+			if err != nil {
+				return nil, err
+			}
+			c.Caps = append(c.Caps, a)
+		}
+		if len(c.Caps) == 0 {
+			return nil, syntaxf("ENABLE needs a capability")
+		}
+		return c, nil
+	case "SELECT", "EXAMINE":
+		return d.selectArgs()
+	case "CREATE":
+		return d.createArgs()
+	case "DELETE", "SUBSCRIBE", "UNSUBSCRIBE":
+		c := &MailboxCommand{}
+		return c, d.args(&c.Mailbox)
+	case "RENAME":
+		c := &RenameCommand{}
+		return c, d.args(&c.From, &c.To)
+	case "LIST":
+		return d.listArgs()
+	case "LSUB":
+		c := &ListCommand{Patterns: []string{""}}
+		if err := d.args(&c.Reference); err != nil {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		var err error
+		c.Patterns[0], err = d.ListMailbox()
+		return c, err
+	case "STATUS":
+		c := &StatusCommand{}
+		if err := d.args(&c.Mailbox); err != nil {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		var err error
+		c.Items, err = d.atomList(false)
+		return c, err
+	case "APPEND":
+		return d.appendArgs()
+	case "COPY", "MOVE":
+		c := &CopyCommand{}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		var err error
+		if c.Seq, err = d.SeqSet(); err != nil {
+			return nil, err
+		}
+		return c, d.args(&c.Mailbox)
+	case "FETCH":
+		return d.fetchCommand()
+	case "STORE":
+		return d.storeArgs()
+	case "SEARCH":
+		return d.searchCommand()
+	case "ID":
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		p, err := d.idParams()
+		return &IDCommand{Params: p}, err
+	}
+	return nil, ErrUnknownCommand
+}
+
+// args reads SP astring for each destination.
+func (d *Decoder) args(dst ...*string) error {
+	for _, p := range dst {
+		if err := d.SP(); err != nil {
+			return err
+		}
+		s, err := d.AString()
+		if err != nil {
+			return err
+		}
+		*p = s
+	}
+	return nil
+}
+
+// atomList reads a parenthesised list of atoms, upper-cased; empty
+// reports whether "()" is allowed.
+func (d *Decoder) atomList(empty bool) ([]string, error) {
+	out := []string{}
+	err := d.List(func() error {
+		a, err := d.Atom()
+		out = append(out, strings.ToUpper(a))
+		return err
+	})
+	if err == nil && !empty && len(out) == 0 {
+		err = syntaxf("empty list")
+	}
+	return out, err
+}
+
+func (d *Decoder) authenticate() (*AuthenticateCommand, error) {
+	c := &AuthenticateCommand{}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	m, err := d.Atom()
+	if err != nil {
+		return nil, err
+	}
+	c.Mechanism = strings.ToUpper(m)
+	if d.AtCRLF() {
+		return c, nil
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	// RFC 4959: initial-resp = base64 / "="
+	ir, err := d.Text()
+	if err != nil {
+		return nil, err
+	}
+	if ir == "=" {
+		c.InitialResponse = []byte{}
+		return c, nil
+	}
+	if c.InitialResponse, err = base64.StdEncoding.Strict().DecodeString(ir); err != nil || ir == "" {
+		return nil, syntaxf("bad initial response")
+	}
+	return c, nil
+}
+
+func (d *Decoder) selectArgs() (*SelectCommand, error) {
+	c := &SelectCommand{}
+	if err := d.args(&c.Mailbox); err != nil {
+		return nil, err
+	}
+	if d.AtCRLF() {
+		return c, nil
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	err := d.List(func() error {
+		p, err := d.Atom()
+		if err != nil {
+			return err
+		}
+		switch strings.ToUpper(p) {
+		case "CONDSTORE":
+			c.CondStore = true
+			return nil
+		case "QRESYNC":
+			if c.QResync != nil {
+				return syntaxf("QRESYNC twice")
+			}
+			if err := d.SP(); err != nil {
+				return err
+			}
+			c.QResync, err = d.qresync()
+			return err
+		}
+		return syntaxf("unknown select parameter %q", p)
+	})
+	return c, err
+}
+
+// qresync reads "(" uidvalidity SP mod-sequence-value [SP known-uids]
+// [SP seq-match-data] ")" (RFC 7162 3.2.5).
+func (d *Decoder) qresync() (*QResyncParams, error) {
+	q := &QResyncParams{}
+	i := 0
+	err := d.List(func() error {
+		var err error
+		switch i++; i {
+		case 1:
+			q.UIDValidity, err = d.NZNumber()
+		case 2:
+			q.ModSeq, err = d.Number64()
+		case 3, 4:
+			if b, _ := d.peek(); b == '(' && q.SeqMatchSeqs.Empty() {
+				i = 4
+				return d.List(func() error {
+					if !q.SeqMatchSeqs.Empty() {
+						return syntaxf("bad seq-match-data")
+					}
+					if q.SeqMatchSeqs, err = d.SeqSet(); err != nil {
+						return err
+					}
+					if err := d.SP(); err != nil {
+						return err
+					}
+					q.SeqMatchUIDs, err = d.SeqSet()
+					return err
+				})
+			}
+			if i == 4 {
+				return syntaxf("bad QRESYNC parameter")
+			}
+			q.KnownUIDs, err = d.SeqSet()
+		default:
+			err = syntaxf("too many QRESYNC parameters")
+		}
+		return err
+	})
+	if err == nil && i < 2 {
+		err = syntaxf("QRESYNC needs UIDVALIDITY and MODSEQ")
+	}
+	return q, err
+}
+
+func (d *Decoder) createArgs() (*CreateCommand, error) {
+	c := &CreateCommand{}
+	if err := d.args(&c.Mailbox); err != nil {
+		return nil, err
+	}
+	if d.AtCRLF() {
+		return c, nil
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	// RFC 6154 3: create-param = "USE" SP "(" [use-attr *(SP use-attr)] ")"
+	err := d.List(func() error {
+		p, err := d.Atom()
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(p, "USE") {
+			return syntaxf("unknown CREATE parameter %q", p)
+		}
+		if err := d.SP(); err != nil {
+			return err
+		}
+		return d.List(func() error {
+			f, err := d.Flag()
+			c.SpecialUse = append(c.SpecialUse, f)
+			return err
+		})
+	})
+	if len(c.SpecialUse) == 0 {
+		c.SpecialUse = nil
+	}
+	return c, err
+}
+
+func (d *Decoder) listArgs() (*ListCommand, error) {
+	c := &ListCommand{}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	var err error
+	if b, _ := d.peek(); b == '(' {
+		// RFC 5258 3: list-select-opts
+		if c.SelectOpts, err = d.atomList(true); err != nil {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+	if c.Reference, err = d.AString(); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	if b, _ := d.peek(); b == '(' {
+		err = d.List(func() error {
+			p, err := d.ListMailbox()
+			c.Patterns = append(c.Patterns, p)
+			return err
+		})
+		if err == nil && len(c.Patterns) == 0 {
+			err = syntaxf("empty pattern list")
+		}
+	} else {
+		var p string
+		p, err = d.ListMailbox()
+		c.Patterns = []string{p}
+	}
+	if err != nil || d.AtCRLF() {
+		return c, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	r, err := d.Atom()
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(r, "RETURN") {
+		return nil, syntaxf("expected RETURN, got %q", r)
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	c.HasReturn = true
+	err = d.List(func() error {
+		o, err := d.Atom()
+		if err != nil {
+			return err
+		}
+		o = strings.ToUpper(o)
+		if o == "STATUS" && c.ReturnStatus == nil {
+			if err := d.SP(); err != nil {
+				return err
+			}
+			c.ReturnStatus, err = d.atomList(false)
+			return err
+		}
+		c.ReturnOpts = append(c.ReturnOpts, o)
+		return nil
+	})
+	return c, err
+}
+
+func (d *Decoder) appendArgs() (*AppendCommand, error) {
+	c := &AppendCommand{}
+	if err := d.args(&c.Mailbox); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	var err error
+	if b, _ := d.peek(); b == '(' {
+		if c.Flags, err = d.FlagList(); err != nil {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+	if b, _ := d.peek(); b == '"' {
+		if c.Date, err = d.DateTime(); err != nil {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+	if b, _ := d.peek(); b == 'U' || b == 'u' {
+		// RFC 6855 4: "UTF8" SP "(" literal8 ")"
+		a, err := d.Atom()
+		if err != nil {
+			return nil, err
+		}
+		if !strings.EqualFold(a, "UTF8") {
+			return nil, syntaxf("expected literal, got %q", a)
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		if err := d.Expect('('); err != nil {
+			return nil, err
+		}
+		c.UTF8 = true
+	}
+	if c.Message, c.Literal, err = d.LiteralReader(true); err != nil {
+		return nil, err
+	}
+	d.closeParen = c.UTF8
+	return c, nil
+}
+
+func (d *Decoder) storeArgs() (*StoreCommand, error) {
+	c := &StoreCommand{}
+	var err error
+	if err = d.SP(); err != nil {
+		return nil, err
+	}
+	if c.Seq, err = d.SeqSet(); err != nil {
+		return nil, err
+	}
+	if err = d.SP(); err != nil {
+		return nil, err
+	}
+	if b, _ := d.peek(); b == '(' {
+		// RFC 7162 3.1.3: store-modifiers
+		err = d.List(func() error {
+			m, err := d.Atom()
+			if err != nil {
+				return err
+			}
+			if !strings.EqualFold(m, "UNCHANGEDSINCE") || c.HasUnchangedSince {
+				return syntaxf("unknown STORE modifier %q", m)
+			}
+			if err := d.SP(); err != nil {
+				return err
+			}
+			c.HasUnchangedSince = true
+			c.UnchangedSince, err = d.Number64()
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err = d.SP(); err != nil {
+			return nil, err
+		}
+	}
+	if ok, _ := d.Accept('+'); ok {
+		c.Op = StoreAdd
+	} else if ok, _ := d.Accept('-'); ok {
+		c.Op = StoreRemove
+	}
+	item, err := d.Atom()
+	if err != nil {
+		return nil, err
+	}
+	switch strings.ToUpper(item) {
+	case "FLAGS":
+	case "FLAGS.SILENT":
+		c.Silent = true
+	default:
+		return nil, syntaxf("bad STORE item %q", item)
+	}
+	if err = d.SP(); err != nil {
+		return nil, err
+	}
+	if b, _ := d.peek(); b == '(' {
+		c.Flags, err = d.FlagList()
+		return c, err
+	}
+	c.Flags = []string{}
+	for {
+		f, err := d.Flag()
+		if err != nil {
+			return nil, err
+		}
+		c.Flags = append(c.Flags, f)
+		if d.AtCRLF() {
+			return c, nil
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// idParams reads the ID parameter list or NIL (RFC 2971 4).
+func (d *Decoder) idParams() ([]IDParam, error) {
+	if isNil, err := d.NIL(); isNil || err != nil {
+		return nil, err
+	}
+	params := []IDParam{}
+	err := d.List(func() error {
+		if len(params) >= 30 {
+			// RFC 2971 3.3: at most 30 field-value pairs.
+			return syntaxf("too many ID fields")
+		}
+		var p IDParam
+		var err error
+		if p.Name, err = d.String(); err != nil {
+			return err
+		}
+		if err := d.SP(); err != nil {
+			return err
+		}
+		p.Value, p.IsNil, err = d.NString()
+		params = append(params, p)
+		return err
+	})
+	return params, err
+}
