@@ -217,13 +217,15 @@ func (s *Server) ServeTLS(l net.Listener) error {
 }
 
 // Serve accepts connections on l and serves each in its own goroutine. It
-// returns ErrServerClosed after Shutdown or Close, or the error of Accept.
+// returns ErrServerClosed after Shutdown or Close, or the error of Accept,
+// and always closes l.
 // A listener made by tls.NewListener gives implicit TLS too.
 func (s *Server) Serve(l net.Listener) error {
 	return s.serve(l, false)
 }
 
 func (s *Server) serve(l net.Listener, implicitTLS bool) error {
+	defer l.Close() // as net/http: Serve always closes l
 	if s.Handler == nil {
 		return errors.New("smtp: Server.Handler is nil")
 	}
