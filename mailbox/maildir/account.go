@@ -354,7 +354,7 @@ func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
 		if err := os.Rename(f.path(m.file()), filepath.Join(tdir, m.file())); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		m.kept = filepath.Join(tdir, m.file())
+		m.keep(filepath.Join(tdir, m.file()), false)
 		gone = append(gone, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.nextModSeq()})
 	}
 	f.ghost(f.msgs, nil)

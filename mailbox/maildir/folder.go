@@ -30,15 +30,41 @@ type msg struct {
 	modseq uint64
 	date   atomic.Int64 // internal date in Unix nanoseconds, 0 until read
 
-	// An expunged message stays known to the views that knew it until
-	// they poll (see view.ghosts); holders counts them. kept is where
-	// its body still is, if anywhere: a link in tmp/ that the folder
-	// removes when the last holder lets go (keptOwned), or where a move
-	// or a rename of INBOX put it.
-	gone      bool
-	holders   int
-	kept      string
-	keptOwned bool
+	// x is set once the message is expunged (kept apart so that the
+	// live messages of a big folder do not pay for it).
+	x *expunged
+}
+
+// expunged is the state of an expunged message, which stays known to
+// the views that knew it until they poll (see view.ghosts).
+type expunged struct {
+	holders int    // the views that still know it
+	kept    string // where its body still is, if anywhere
+	// owned: kept is a link in tmp/ that the folder removes when the
+	// last holder lets go; otherwise it is where a move or a rename of
+	// INBOX put the message.
+	owned bool
+}
+
+// gone reports whether m was expunged.
+func (m *msg) gone() bool { return m.x != nil }
+
+// kept returns where the body of an expunged message is kept, or "".
+func (m *msg) kept() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.kept
+}
+
+// keep records where the body of m, being expunged, is kept.
+func (m *msg) keep(path string, owned bool) {
+	if m.x == nil {
+		m.x = &expunged{}
+	}
+	if m.x.kept == "" {
+		m.x.kept, m.x.owned = path, owned
+	}
 }
 
 // file returns the message's path relative to the folder.
@@ -463,7 +489,9 @@ func (f *folder) ghost(ms []*msg, except *view) {
 		return
 	}
 	for _, m := range ms {
-		m.gone = true
+		if m.x == nil {
+			m.x = &expunged{}
+		}
 	}
 	for w := range f.views {
 		if w == except {
@@ -472,7 +500,7 @@ func (f *folder) ghost(ms []*msg, except *view) {
 		i := len(w.ghosts)
 		for _, m := range ms {
 			if m.uid <= w.seen {
-				m.holders++
+				m.x.holders++
 				w.ghosts = append(w.ghosts, m)
 			}
 		}
@@ -481,7 +509,7 @@ func (f *folder) ghost(ms []*msg, except *view) {
 		}
 	}
 	for _, m := range ms {
-		if m.holders == 0 {
+		if m.x.holders == 0 {
 			m.dropKept()
 		}
 	}
@@ -490,8 +518,8 @@ func (f *folder) ghost(ms []*msg, except *view) {
 // letGo releases the ghosts of v. Call with f.mu held.
 func (v *view) letGo() {
 	for _, m := range v.ghosts {
-		m.holders--
-		if m.holders == 0 {
+		m.x.holders--
+		if m.x.holders == 0 {
 			m.dropKept()
 		}
 	}
@@ -500,10 +528,13 @@ func (v *view) letGo() {
 
 // dropKept removes the link that kept an expunged message's body.
 func (m *msg) dropKept() {
-	if m.keptOwned {
-		os.Remove(m.kept)
+	if m.x == nil {
+		return
 	}
-	m.kept, m.keptOwned = "", false
+	if m.x.owned {
+		os.Remove(m.x.kept)
+	}
+	m.x.kept, m.x.owned = "", false
 }
 
 // tmpMaxAge is the age at which a file left in tmp/ is removed, as

@@ -58,7 +58,7 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 			if !uids.Contains(m.uid) {
 				continue
 			}
-			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: v.flags(m), size: m.size, modseq: m.modseq, file: m.file(), kept: m.kept})
+			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: v.flags(m), size: m.size, modseq: m.modseq, file: m.file(), kept: m.kept()})
 		}
 		f.mu.Unlock()
 		if len(batch) == 0 {
@@ -358,12 +358,13 @@ func (f *folder) unlink(v *view, m *msg) error {
 		kept := f.path("tmp", strconv.FormatInt(time.Now().Unix(), 10)+keptInfix+m.base)
 		os.Remove(kept)
 		if os.Link(path, kept) == nil {
-			m.kept, m.keptOwned = kept, true
+			m.keep(kept, true)
 		}
 	}
 	err := os.Remove(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		m.dropKept()
+		m.x = nil
 		return err
 	}
 	return nil
@@ -572,16 +573,14 @@ func (v *view) dropMoved(ctx context.Context, moved []source) error {
 	f := v.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, src := range moved {
-		if src.m.kept == "" {
-			src.m.kept = src.target
-		}
-	}
 	t, err := f.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer t.abort()
+	for _, src := range moved {
+		src.m.keep(src.target, false)
+	}
 	// The sync under the lock may have found some files gone already:
 	// it published their expunge to every view, this one included,
 	// which reports them itself (Move's result), so it drops those from
@@ -593,12 +592,10 @@ func (v *view) dropMoved(ctx context.Context, moved []source) error {
 		isMoved[m] = true
 		delete(v.recent, m.uid)
 		if f.byBase[m.base] != m {
-			if m.gone {
-				if v.skip == nil {
-					v.skip = make(map[mailbox.UID]bool)
-				}
-				v.skip[m.uid] = true
+			if v.skip == nil {
+				v.skip = make(map[mailbox.UID]bool)
 			}
+			v.skip[m.uid] = true
 			continue
 		}
 		removed = append(removed, m)
@@ -613,8 +610,8 @@ func (v *view) dropMoved(ctx context.Context, moved []source) error {
 	kept := v.ghosts[:0]
 	for _, m := range v.ghosts {
 		if isMoved[m] {
-			m.holders--
-			if m.holders == 0 {
+			m.x.holders--
+			if m.x.holders == 0 {
 				m.dropKept()
 			}
 			continue

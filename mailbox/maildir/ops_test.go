@@ -573,3 +573,38 @@ func TestCleanTmp(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{fresh, "other-name"}, names)
 }
+
+// TestMovedKeptUntilPoll moves a message another view knows: that view
+// reads it, from where the move put it, until it polls.
+func TestMovedKeptUntilPoll(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	a := openAccount(t, s, "wes")
+	require.NoError(t, a.Create(ctx, "Dst", nil))
+	src := openBox(t, a, "INBOX", false)
+	uid := appendMsg(t, src, testMsg, mailbox.FlagSeen)
+	keep := appendMsg(t, src, "Subject: stays\r\n\r\nx\r\n")
+	other := openBox(t, a, "INBOX", false)
+	res, err := mailbox.Move(ctx, src, mailbox.UIDSetOf(uid), "Dst")
+	require.NoError(t, err)
+	require.Len(t, res.Dest, 1)
+	assert.Equal(t, []mailbox.UID{keep}, func() (u []mailbox.UID) {
+		for _, m := range fetchAll(t, src) {
+			u = append(u, m.UID)
+		}
+		return
+	}())
+	msgs := fetchAll(t, other)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, uid, msgs[0].UID)
+	assert.Equal(t, testMsg, msgs[0].Body)
+	assert.Equal(t, []string{mailbox.FlagSeen}, msgs[0].Flags)
+	ups, err := other.Poll(ctx)
+	require.NoError(t, err)
+	require.Len(t, ups, 1)
+	assert.Equal(t, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: uid, ModSeq: ups[0].ModSeq}, ups[0])
+	assert.Len(t, fetchAll(t, other), 1)
+	ups, err = src.Poll(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ups, "the moving view reported the expunge itself")
+}

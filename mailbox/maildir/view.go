@@ -45,7 +45,7 @@ func (v *view) knows(m *msg) bool { return m.uid <= v.seen }
 // isRecent reports whether m is \Recent in v: claimed by v, or, in a
 // read-only view, still in new/ (RFC 3501 6.3.2: EXAMINE shows \Recent
 // without taking it).
-func (v *view) isRecent(m *msg) bool { return v.recent[m.uid] || v.ro && m.inNew && !m.gone }
+func (v *view) isRecent(m *msg) bool { return v.recent[m.uid] || v.ro && m.inNew && !m.gone() }
 
 // flags returns the flags of m as v sees them: with \Recent when m is
 // recent in v. Call with f.mu held.
