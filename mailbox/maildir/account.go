@@ -90,6 +90,9 @@ func (a *account) hasChildren(dir string) bool {
 // Mailboxes lists the mailboxes; parents with no directory of their own
 // are \Noselect.
 func (a *account) Mailboxes(ctx context.Context) ([]mailbox.MailboxInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if a.closed.Load() {
 		return nil, mailbox.ErrClosed
 	}
@@ -135,6 +138,9 @@ func readSpecialUse(dir string) []string {
 
 // Create makes a folder, and its missing parents.
 func (a *account) Create(ctx context.Context, name string, opts *mailbox.CreateOptions) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	n, dir, err := a.resolve(name)
 	if err != nil {
 		return err
@@ -218,6 +224,9 @@ func (s *Store) newUIDValidity(ctx context.Context, root string) (uint32, error)
 // disappears at once) and removed from there. Symbolic links are removed,
 // never followed.
 func (a *account) Delete(ctx context.Context, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	n, dir, err := a.resolve(name)
 	if err != nil {
 		return err
@@ -241,6 +250,9 @@ func (a *account) Delete(ctx context.Context, name string) error {
 
 // Rename renames a folder and its children.
 func (a *account) Rename(ctx context.Context, from, to string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	fn, fdir, err := a.resolve(from)
 	if err != nil {
 		return err
@@ -252,11 +264,11 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 	if isInbox(tn) || isDir(tdir) {
 		return mailbox.ErrMailboxExists
 	}
-	if strings.HasPrefix(tn, fn+string(mailbox.Delimiter)) {
-		return mailbox.ErrInvalidName
-	}
 	if isInbox(fn) {
 		return a.renameInbox(ctx, tn, tdir)
+	}
+	if strings.HasPrefix(tn, fn+string(mailbox.Delimiter)) {
+		return mailbox.ErrNotAllowed // into itself
 	}
 	moves := map[string]string{}
 	if isDir(fdir) {
@@ -342,8 +354,10 @@ func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
 		if err := os.Rename(f.path(m.file()), filepath.Join(tdir, m.file())); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		gone = append(gone, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid})
+		m.keep(filepath.Join(tdir, m.file()), false)
+		gone = append(gone, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.nextModSeq()})
 	}
+	f.ghost(f.msgs, nil)
 	f.msgs, f.byBase = nil, map[string]*msg{}
 	t.expunged(len(gone))
 	if err := t.commit(); err != nil {
@@ -355,6 +369,9 @@ func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
 
 // Subscribe adds or removes name in the subscriptions file.
 func (a *account) Subscribe(ctx context.Context, name string, subscribed bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	n, _, err := a.resolve(name)
 	if err != nil {
 		return err
@@ -379,6 +396,9 @@ func (a *account) Subscribe(ctx context.Context, name string, subscribed bool) e
 
 // Subscriptions lists the subscribed names.
 func (a *account) Subscriptions(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if a.closed.Load() {
 		return nil, mailbox.ErrClosed
 	}
@@ -428,6 +448,9 @@ func formatSubscriptions(subs []string) []byte {
 
 // Status reports on a folder.
 func (a *account) Status(ctx context.Context, name string) (*mailbox.Status, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	n, dir, err := a.resolve(name)
 	if err != nil {
 		return nil, err
@@ -458,6 +481,9 @@ func (a *account) selectable(dir string) error {
 
 // Open opens a view of a folder.
 func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	n, dir, err := a.resolve(name)
 	if err != nil {
 		return nil, err
@@ -475,6 +501,14 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 	}
 	v := &view{f: f, name: n, ro: opts != nil && opts.ReadOnly, seen: f.nextUID - 1}
 	v.hv = f.hub.Join()
+	if f.views == nil {
+		f.views = make(map[*view]struct{})
+	}
+	f.views[v] = struct{}{}
+	// A read-write view claims the messages of new/ as \Recent at once,
+	// so that Fetch and Status agree; if the lock cannot be had now,
+	// they are claimed at a later Status or Poll.
+	_ = v.claimRecent(ctx)
 	f.mu.Unlock()
 	a.s.mu.Lock()
 	f.startPolling()

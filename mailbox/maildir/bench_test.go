@@ -20,16 +20,22 @@ import (
 // files in cur/ with flags, and a dovecot-uidlist. Each file's atime is
 // set before its mtime, so that reading it (relatime) moves the atime.
 func makeBigInbox(tb testing.TB, root, user string, n int) {
+	body := []byte("From: a@example.com\r\nSubject: bulk\r\n\r\n" + strings.Repeat("x", 200) + "\r\n")
+	makeInbox(tb, root, user, n, func(int) []byte { return body })
+}
+
+// makeInbox is makeBigInbox with the body of message i given by body.
+func makeInbox(tb testing.TB, root, user string, n int, body func(i int) []byte) {
 	tb.Helper()
 	home := filepath.Join(root, user)
 	for _, d := range []string{"cur", "new", "tmp"} {
 		require.NoError(tb, os.MkdirAll(filepath.Join(home, d), 0o700))
 	}
-	body := []byte("From: a@example.com\r\nSubject: bulk\r\n\r\n" + strings.Repeat("x", 200) + "\r\n")
 	var ul strings.Builder
 	fmt.Fprintf(&ul, "3 V1700000000 N%d G00112233445566778899aabbccddeeff\n", n+1)
 	old, mtime := time.Unix(1600000000, 0), time.Unix(1700000000, 0)
 	for i := 1; i <= n; i++ {
+		body := body(i)
 		base := fmt.Sprintf("1700000000.M%dP1.host,S=%d,W=%d", i, len(body), len(body))
 		info := ""
 		if i%2 == 0 {
@@ -168,4 +174,50 @@ func BenchmarkSearchBodies(b *testing.B) {
 			b.Fatal(err, found)
 		}
 	}
+}
+
+// searchBody is message i of the INBOX the search benchmarks use: about
+// 1.5 KiB, a distinct subject, and the word "needle" in the body of one
+// message in a thousand.
+func searchBody(i int) []byte {
+	word := "haystack"
+	if i%1000 == 0 {
+		word = "needle"
+	}
+	return fmt.Appendf(nil, "From: Sender %d <s%d@example.com>\r\nTo: rcpt@example.org\r\n"+
+		"Subject: report number %d\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n"+
+		"Message-ID: <%d@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s%s\r\n",
+		i, i, i, i, strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n", 24), word)
+}
+
+// benchmarkSearch100k runs mailbox.Search with c over a 100,000-message
+// INBOX, opened once, and checks the number of matches.
+func benchmarkSearch100k(b *testing.B, c *mailbox.SearchCriteria, want int) {
+	root := b.TempDir()
+	makeInbox(b, root, "big", 100000, searchBody)
+	ctx := context.Background()
+	a, err := New(root, &Options{PollInterval: -1}).Account(ctx, "big")
+	require.NoError(b, err)
+	m, err := a.Open(ctx, "INBOX", &mailbox.OpenOptions{ReadOnly: true})
+	require.NoError(b, err)
+	defer m.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		uids, err := mailbox.Search(ctx, m, c)
+		if err != nil || len(uids) != want {
+			b.Fatal(err, len(uids))
+		}
+	}
+}
+
+// BenchmarkSearch100kHeader searches the Subject of every message of a
+// 100,000-message INBOX (no index: every file's header is read).
+func BenchmarkSearch100kHeader(b *testing.B) {
+	benchmarkSearch100k(b, &mailbox.SearchCriteria{Header: []mailbox.SearchHeader{{Field: "Subject", Value: "number 4242"}}}, 11)
+}
+
+// BenchmarkSearch100kBody searches the body of every message of a
+// 100,000-message INBOX for a word one in a thousand has.
+func BenchmarkSearch100kBody(b *testing.B) {
+	benchmarkSearch100k(b, &mailbox.SearchCriteria{Body: []string{"needle"}}, 100)
 }

@@ -60,26 +60,47 @@ func TestCrash(t *testing.T) {
 		out, err := cmd.StdoutPipe()
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
-		sc := bufio.NewScanner(out)
-		deadline := time.Now().Add(10 * time.Second)
+		// The child's lines come through a goroutine, so that a child
+		// that hangs (a lock it cannot get) cannot hang the test.
+		lines := make(chan string)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+		}()
+		deadline := time.After(5 * time.Second)
 		got := 0
-		for sc.Scan() && time.Now().Before(deadline) {
+	read:
+		for got < 20+10*round {
+			var line string
+			var ok bool
+			select {
+			case line, ok = <-lines:
+				if !ok {
+					break read // the child died on its own
+				}
+			case <-deadline:
+				break read
+			}
 			var uid mailbox.UID
 			var n int
-			if _, err := fmt.Sscanf(sc.Text(), "appended %d %d", &uid, &n); err != nil {
+			if _, err := fmt.Sscanf(line, "appended %d %d", &uid, &n); err != nil {
 				continue
 			}
 			_, dup := want[uid]
 			require.False(t, dup, "UID %d given twice", uid)
 			want[uid] = n
 			got++
-			if got == 20+10*round {
-				break
-			}
 		}
 		// Let it get into the middle of the next append.
 		time.Sleep(time.Duration(round) * time.Millisecond)
 		require.NoError(t, cmd.Process.Kill())
+		go func() {
+			for range lines { // let the reader finish
+			}
+		}()
 		cmd.Wait()
 		require.Positive(t, got, "round %d: the child appended nothing", round)
 	}

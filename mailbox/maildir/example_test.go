@@ -38,9 +38,17 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The view learns of the message, as of every new one, by polling.
+	updates, err := box.Poll(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(updates), "new")
 	box.Fetch(ctx, mailbox.UIDSetOf(uid), func(m mailbox.Message) error {
 		fmt.Println(m.UID(), m.Flags(), m.Size())
 		return nil
 	})
-	// Output: 1 [\Seen $Important] 23
+	// Output:
+	// 1 new
+	// 1 [\Seen $Important \Recent] 23
 }

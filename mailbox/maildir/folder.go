@@ -29,6 +29,42 @@ type msg struct {
 	ext    string // the uidlist record's extension fields, kept
 	modseq uint64
 	date   atomic.Int64 // internal date in Unix nanoseconds, 0 until read
+
+	// x is set once the message is expunged (kept apart so that the
+	// live messages of a big folder do not pay for it).
+	x *expunged
+}
+
+// expunged is the state of an expunged message, which stays known to
+// the views that knew it until they poll (see view.ghosts).
+type expunged struct {
+	holders int    // the views that still know it
+	kept    string // where its body still is, if anywhere
+	// owned: kept is a link in tmp/ that the folder removes when the
+	// last holder lets go; otherwise it is where a move or a rename of
+	// INBOX put the message.
+	owned bool
+}
+
+// gone reports whether m was expunged.
+func (m *msg) gone() bool { return m.x != nil }
+
+// kept returns where the body of an expunged message is kept, or "".
+func (m *msg) kept() string {
+	if m.x == nil {
+		return ""
+	}
+	return m.x.kept
+}
+
+// keep records where the body of m, being expunged, is kept.
+func (m *msg) keep(path string, owned bool) {
+	if m.x == nil {
+		m.x = &expunged{}
+	}
+	if m.x.kept == "" {
+		m.x.kept, m.x.owned = path, owned
+	}
 }
 
 // file returns the message's path relative to the folder.
@@ -100,6 +136,7 @@ type folder struct {
 	uidlistHdr  []string
 	stale       int // uidlist records without a file
 	stamps      [5]stamp
+	views       map[*view]struct{} // the open views, under mu
 
 	pollStop chan struct{}
 }
@@ -214,6 +251,9 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		if _, err := os.Lstat(f.dir); err != nil {
 			return mailbox.ErrNoSuchMailbox
 		}
+	}
+	if !f.loaded {
+		f.cleanTmp(time.Now())
 	}
 	ls, err := f.list()
 	if err != nil {
@@ -405,22 +445,128 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		}
 		t.mod, t.modLines = mod, modLines
 	}
+	var removed []*msg
 	if old != nil {
 		for b, m := range old {
 			if byBase[b] == nil {
+				removed = append(removed, m)
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: m.modseq})
 			}
 		}
 	}
-	slices.SortFunc(updates, func(a, b mailbox.Update) int { return int(a.UID) - int(b.UID) })
+	slices.SortFunc(updates, func(a, b mailbox.Update) int { return cmpUID(a.UID, b.UID) })
+	slices.SortFunc(removed, func(a, b *msg) int { return cmpUID(a.uid, b.uid) })
 
 	f.loaded = true
 	f.uidValidity, f.nextUID = ul.uidValidity, ul.nextUID
 	f.msgs, f.byBase, f.kw, f.mod = msgs, byBase, kw, mod
 	f.uidlistEnd, f.uidlistHdr, f.stale = int64(ul.end), ul.hdrExt, stale
 	f.stamps = stamps
+	// Removed by another process: the views that knew them keep them
+	// until they poll, without a body.
+	f.ghost(removed, nil)
 	f.hub.Publish(nil, updates...)
 	return nil
+}
+
+// othersKnow reports whether a view other than except knows the live
+// message of uid. Call with f.mu held.
+func (f *folder) othersKnow(except *view, uid mailbox.UID) bool {
+	for w := range f.views {
+		if w != except && uid <= w.seen {
+			return true
+		}
+	}
+	return false
+}
+
+// ghost marks ms (ascending UID), just removed from the state, expunged,
+// and gives them to the views but except that knew them, which keep them
+// until their next Poll. A kept body nobody holds is removed. Call with
+// f.mu held.
+func (f *folder) ghost(ms []*msg, except *view) {
+	if len(ms) == 0 {
+		return
+	}
+	for _, m := range ms {
+		if m.x == nil {
+			m.x = &expunged{}
+		}
+	}
+	for w := range f.views {
+		if w == except {
+			continue
+		}
+		i := len(w.ghosts)
+		for _, m := range ms {
+			if m.uid <= w.seen {
+				m.x.holders++
+				w.ghosts = append(w.ghosts, m)
+			}
+		}
+		if i > 0 && len(w.ghosts) > i {
+			slices.SortFunc(w.ghosts, func(a, b *msg) int { return cmpUID(a.uid, b.uid) })
+		}
+	}
+	for _, m := range ms {
+		if m.x.holders == 0 {
+			m.dropKept()
+		}
+	}
+}
+
+// letGo releases the ghosts of v. Call with f.mu held.
+func (v *view) letGo() {
+	for _, m := range v.ghosts {
+		m.x.holders--
+		if m.x.holders == 0 {
+			m.dropKept()
+		}
+	}
+	v.ghosts = nil
+}
+
+// dropKept removes the link that kept an expunged message's body.
+func (m *msg) dropKept() {
+	if m.x == nil {
+		return
+	}
+	if m.x.owned {
+		os.Remove(m.x.kept)
+	}
+	m.x.kept, m.x.owned = "", false
+}
+
+// tmpMaxAge is the age at which a file left in tmp/ is removed, as
+// Dovecot does: a delivery or an append that died, or a link that kept
+// an expunged message's body for a process that died.
+const tmpMaxAge = 36 * time.Hour
+
+// cleanTmp removes the files of tmp/ named after a time more than
+// tmpMaxAge before now ("<unix time>.…", the names this package and
+// Dovecot give), when the folder is first loaded.
+func (f *folder) cleanTmp(now time.Time) {
+	d, err := os.Open(f.path("tmp"))
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(1024)
+		for _, n := range names {
+			t := baseTime(n)
+			if t.IsZero() || now.Sub(t) < tmpMaxAge {
+				continue
+			}
+			p := f.path("tmp", n)
+			if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
+				os.Remove(p)
+			}
+		}
+		if err != nil || len(names) == 0 {
+			return
+		}
+	}
 }
 
 // modHighest returns the highest MODSEQ of the state.

@@ -44,7 +44,25 @@ func appendMsg(t *testing.T, m mailbox.Mailbox, body string, flags ...string) ma
 	t.Helper()
 	uid, err := m.Append(context.Background(), strings.NewReader(body), &mailbox.AppendOptions{Flags: flags})
 	require.NoError(t, err)
+	// The appending view learns of its message through Poll, like every
+	// view.
+	ups, err := m.Poll(context.Background())
+	require.NoError(t, err)
+	require.NotEmpty(t, ups)
+	require.Equal(t, mailbox.UpdateAppended, ups[len(ups)-1].Kind)
+	require.Equal(t, uid, ups[len(ups)-1].UID)
 	return uid
+}
+
+// stored drops \Recent, which is per view, from flags.
+func stored(flags []string) []string {
+	out := []string{}
+	for _, f := range flags {
+		if f != mailbox.FlagRecent {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 type fetched struct {
@@ -90,17 +108,21 @@ func TestAppendFetchStoreExpunge(t *testing.T) {
 	assert.Equal(t, testMsg, msgs[0].Body)
 	assert.Equal(t, int64(len(testMsg)), msgs[0].Size)
 	assert.True(t, msgs[0].Date.Equal(date))
-	assert.Empty(t, msgs[0].Flags)
-	assert.ElementsMatch(t, []string{mailbox.FlagSeen, "$Junk"}, msgs[1].Flags)
+	assert.Equal(t, []string{mailbox.FlagRecent}, msgs[0].Flags, "recent in the appending view")
+	assert.ElementsMatch(t, []string{mailbox.FlagSeen, "$Junk", mailbox.FlagRecent}, msgs[1].Flags)
 	assert.Greater(t, msgs[1].ModSeq, msgs[0].ModSeq)
 
-	// On disk: one file in new/, one in cur/ with ":2,Sa", the keyword file.
+	// On disk: nothing in new/ (the appending view claimed \Recent), in
+	// cur/ one with ":2," and one with ":2,Sa"; the keyword file.
 	news, _ := os.ReadDir(filepath.Join(root, "alice", "new"))
-	require.Len(t, news, 1)
-	assert.Contains(t, news[0].Name(), ",S="+strconv.Itoa(len(testMsg))+",W=")
+	require.Empty(t, news)
 	curs, _ := os.ReadDir(filepath.Join(root, "alice", "cur"))
-	require.Len(t, curs, 1)
+	require.Len(t, curs, 2)
+	if strings.HasSuffix(curs[0].Name(), ":2,") {
+		curs[0], curs[1] = curs[1], curs[0]
+	}
 	assert.True(t, strings.HasSuffix(curs[0].Name(), ":2,Sa"), curs[0].Name())
+	assert.True(t, strings.HasSuffix(curs[1].Name(), ",S="+strconv.Itoa(len(testMsg))+",W="+strconv.Itoa(len(testMsg))+":2,"), curs[1].Name())
 	kw, _ := os.ReadFile(filepath.Join(root, "alice", "dovecot-keywords"))
 	assert.Equal(t, "0 $Junk\n", string(kw))
 	// W= counts bare LFs as CRLF.

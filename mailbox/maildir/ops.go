@@ -3,6 +3,7 @@ package maildir
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,8 +18,11 @@ import (
 // runs without the folder's lock and memory stays bounded.
 const fetchBatch = 1024
 
-// Fetch calls fn for the messages in uids that the view sees. It reads
-// no message: metadata comes from the state, the body from Open.
+// Fetch calls fn for the messages in uids that the view knows: the live
+// ones up to what its last Poll reported, and those expunged since by
+// others, whose body stays readable when this process expunged them (it
+// keeps a link in tmp/ until every view that knew them has polled). It
+// reads no message: metadata comes from the state, the body from Open.
 func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.Message) error) error {
 	if err := v.check(false); err != nil {
 		return err
@@ -31,17 +35,30 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 		}
 		var batch []*message
 		f.mu.Lock()
+		if v.closed {
+			f.mu.Unlock()
+			return mailbox.ErrClosed
+		}
 		i, _ := slices.BinarySearchFunc(f.msgs, after+1, func(m *msg, u mailbox.UID) int { return cmpUID(m.uid, u) })
-		for ; i < len(f.msgs) && len(batch) < fetchBatch; i++ {
-			m := f.msgs[i]
-			if !uids.Contains(m.uid) || !v.visible(m.uid) {
+		g, _ := slices.BinarySearchFunc(v.ghosts, after+1, func(m *msg, u mailbox.UID) int { return cmpUID(m.uid, u) })
+		for len(batch) < fetchBatch {
+			// Merge the live messages and the ghosts, by UID.
+			var m *msg
+			switch {
+			case i < len(f.msgs) && f.msgs[i].uid <= v.seen && (g == len(v.ghosts) || f.msgs[i].uid < v.ghosts[g].uid):
+				m = f.msgs[i]
+				i++
+			case g < len(v.ghosts):
+				m = v.ghosts[g]
+				g++
+			}
+			if m == nil {
+				break
+			}
+			if !uids.Contains(m.uid) {
 				continue
 			}
-			fl := infoFlags(m.info, f.kw)
-			if v.recent[m.uid] {
-				fl = append(fl, mailbox.FlagRecent)
-			}
-			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: fl, size: m.size, modseq: m.modseq, file: m.file()})
+			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: v.flags(m), size: m.size, modseq: m.modseq, file: m.file(), kept: m.kept()})
 		}
 		f.mu.Unlock()
 		if len(batch) == 0 {
@@ -75,6 +92,7 @@ type message struct {
 	size   int64
 	modseq uint64
 	file   string
+	kept   string // where the body of an expunged message is kept
 }
 
 func (m *message) UID() mailbox.UID { return m.uid }
@@ -89,6 +107,9 @@ func (m *message) InternalDate() time.Time {
 		return time.Unix(0, d)
 	}
 	st, err := os.Stat(m.f.path(m.file))
+	if err != nil && m.kept != "" {
+		st, err = os.Stat(m.kept)
+	}
 	if err != nil {
 		if p, ok := m.f.locate(m.m); ok {
 			st, err = os.Stat(p)
@@ -108,6 +129,9 @@ func (m *message) Open(ctx context.Context) (mailbox.Body, error) {
 		return nil, err
 	}
 	file, err := os.Open(m.f.path(m.file))
+	if errors.Is(err, os.ErrNotExist) && m.kept != "" {
+		file, err = os.Open(m.kept)
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		p, ok := m.f.locate(m.m)
 		if !ok {
@@ -173,15 +197,12 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 	if err := v.check(true); err != nil {
 		return nil, err
 	}
-	var change []string
-	for _, fl := range flags {
-		if mailbox.CanonicalFlag(fl) == mailbox.FlagRecent {
-			continue
-		}
-		if !mailbox.ValidFlag(fl) {
-			return nil, errors.New("maildir: invalid flag " + strconv.Quote(fl))
-		}
-		change = append(change, fl)
+	change, err := cleanFlags(flags)
+	if err != nil {
+		return nil, err
+	}
+	if op != mailbox.StoreReplace && op != mailbox.StoreAdd && op != mailbox.StoreRemove {
+		return nil, fmt.Errorf("maildir: unknown store operation %d", op)
 	}
 	f := v.f
 	f.mu.Lock()
@@ -196,7 +217,7 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 	var loopErr error
 	renamed := false
 	for _, m := range f.msgs {
-		if !uids.Contains(m.uid) || !v.visible(m.uid) {
+		if !v.knows(m) || !uids.Contains(m.uid) {
 			continue
 		}
 		if opts != nil && opts.UnchangedSince != 0 && m.modseq > opts.UnchangedSince {
@@ -234,11 +255,7 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateFlags, UID: m.uid, Flags: infoFlags(info, f.kw), ModSeq: m.modseq})
 			}
 		}
-		fl := infoFlags(m.info, f.kw)
-		if v.recent[m.uid] {
-			fl = append(fl, mailbox.FlagRecent)
-		}
-		res.Updated = append(res.Updated, mailbox.FlagUpdate{UID: m.uid, Flags: fl, ModSeq: m.modseq})
+		res.Updated = append(res.Updated, mailbox.FlagUpdate{UID: m.uid, Flags: v.flags(m), ModSeq: m.modseq})
 	}
 	if renamed && !f.s.opts.NoSync {
 		if err := syncDir(f.path("cur")); err != nil {
@@ -267,7 +284,9 @@ func (f *folder) apply(m *msg, op mailbox.StoreOp, change []string) (string, err
 	return info, os.Rename(f.path(m.file()), f.path("cur", fileName(m.base, info)))
 }
 
-// Expunge unlinks the files of the \Deleted messages.
+// Expunge unlinks the files of the \Deleted messages the view knows.
+// The body of a message another view of this process knows is first
+// linked into tmp/, so that view can still read it until it polls.
 func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID, error) {
 	if err := v.check(true); err != nil {
 		return nil, err
@@ -281,24 +300,18 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	}
 	defer t.abort()
 	var gone []mailbox.UID
+	var removed []*msg
 	var loopErr error
 	keep := f.msgs[:0:0]
 	for _, m := range f.msgs {
-		if hasLetter(m.info, 'T') && v.visible(m.uid) && (uids == nil || uids.Contains(m.uid)) {
-			err := os.Remove(f.path(m.file()))
-			if errors.Is(err, os.ErrNotExist) {
-				if p, ok := f.search(m.base); ok {
-					err = os.Remove(p)
-				}
-			}
-			if err != nil && !errors.Is(err, os.ErrNotExist) && loopErr == nil {
+		if loopErr == nil && hasLetter(m.info, 'T') && v.knows(m) && (uids == nil || uids.Contains(m.uid)) {
+			if err := f.unlink(v, m); err != nil {
 				loopErr = err
-			}
-			if loopErr != nil {
 				keep = append(keep, m)
 				continue
 			}
 			gone = append(gone, m.uid)
+			removed = append(removed, m)
 			delete(f.byBase, m.base)
 			delete(t.mod.entries, m.uid)
 			continue
@@ -309,6 +322,7 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 		return nil, loopErr
 	}
 	f.msgs = keep
+	f.ghost(removed, v)
 	if !f.s.opts.NoSync {
 		for _, d := range []string{"cur", "new"} {
 			if err := syncDir(f.path(d)); err != nil {
@@ -329,25 +343,61 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	return gone, loopErr
 }
 
-// source is a message to copy or move.
-type source struct {
-	uid   mailbox.UID
-	path  string
-	base  string
-	info  string
-	flags []string
-	date  time.Time
+// unlink removes the file of m, expunged through v, keeping its body in
+// tmp/ when another view knows it. Call with f.mu held.
+func (f *folder) unlink(v *view, m *msg) error {
+	path := f.path(m.file())
+	if _, err := os.Lstat(path); err != nil {
+		p, ok := f.search(m.base)
+		if !ok {
+			return nil // removed already by another program
+		}
+		path = p
+	}
+	if f.othersKnow(v, m.uid) {
+		kept := f.path("tmp", strconv.FormatInt(time.Now().Unix(), 10)+keptInfix+m.base)
+		os.Remove(kept)
+		if os.Link(path, kept) == nil {
+			m.keep(kept, true)
+		}
+	}
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		m.dropKept()
+		m.x = nil
+		return err
+	}
+	return nil
 }
 
-// snapshot returns the messages of uids that v sees.
+// keptInfix is in the name of a link in tmp/ that keeps the body of an
+// expunged message for the views that still know it:
+// "<time>.postkit-expunged.<base>". Should the process die before it
+// removes the link, the link is removed with the other old files of tmp/
+// (see cleanTmp), by Dovecot too.
+const keptInfix = ".postkit-expunged."
+
+// source is a message to copy or move.
+type source struct {
+	m      *msg
+	uid    mailbox.UID
+	path   string
+	base   string
+	info   string
+	flags  []string
+	date   time.Time
+	target string // where a move put it
+}
+
+// snapshot returns the live messages of uids that v knows.
 func (v *view) snapshot(uids mailbox.UIDSet) []source {
 	f := v.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []source
 	for _, m := range f.msgs {
-		if uids.Contains(m.uid) && v.visible(m.uid) {
-			out = append(out, source{uid: m.uid, path: f.path(m.file()), base: m.base, info: m.info, flags: infoFlags(m.info, f.kw)})
+		if v.knows(m) && uids.Contains(m.uid) {
+			out = append(out, source{m: m, uid: m.uid, path: f.path(m.file()), base: m.base, info: m.info, flags: infoFlags(m.info, f.kw)})
 		}
 	}
 	return out
@@ -378,8 +428,8 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 	if err != nil {
 		return nil, err
 	}
-	if !isDir(ddir) {
-		return nil, mailbox.ErrNoSuchMailbox
+	if err := a.selectable(ddir); err != nil {
+		return nil, err
 	}
 	srcs := v.snapshot(uids)
 	df := a.s.folder(a.dir, ddir, dn)
@@ -393,11 +443,21 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 	if err != nil {
 		return nil, err
 	}
+	if df == v.f && !v.ro && len(res.Dest) > 0 {
+		// Copies into the view's own mailbox are \Recent in it, like
+		// its appends; it learns of them through Poll.
+		df.mu.Lock()
+		for _, u := range res.Dest {
+			v.claim(u)
+		}
+		df.mu.Unlock()
+	}
 	return res, nil
 }
 
-// receive links (or renames, for a move) the source files into f.
-func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbox.CopyResult, []mailbox.UID, error) {
+// receive links (or renames, for a move) the source files into f. For a
+// move, it returns the sources moved, with their target set.
+func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbox.CopyResult, []source, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, err := f.begin(ctx)
@@ -407,7 +467,7 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 	defer t.abort()
 	res := &mailbox.CopyResult{UIDValidity: f.uidValidity}
 	var updates []mailbox.Update
-	var moved []mailbox.UID
+	var moved []source
 	var added []*msg
 	var loopErr error
 	for _, src := range srcs {
@@ -452,7 +512,8 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 		res.Source = append(res.Source, src.uid)
 		res.Dest = append(res.Dest, m.uid)
 		if move {
-			moved = append(moved, src.uid)
+			src.target = target
+			moved = append(moved, src)
 		}
 		updates = append(updates, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(info, f.kw), ModSeq: m.modseq})
 	}
@@ -505,8 +566,10 @@ func (f *folder) copyFile(ctx context.Context, src, target string) error {
 	return nil
 }
 
-// dropMoved removes moved messages from the source's state.
-func (v *view) dropMoved(ctx context.Context, uids []mailbox.UID) error {
+// dropMoved removes moved messages from the source's state. The other
+// views that know them keep them until they poll, their body where the
+// move put it.
+func (v *view) dropMoved(ctx context.Context, moved []source) error {
 	f := v.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -515,18 +578,60 @@ func (v *view) dropMoved(ctx context.Context, uids []mailbox.UID) error {
 		return err
 	}
 	defer t.abort()
-	// The sync under the lock found the files gone and published their
-	// expunge to every view; this view reports them itself (Move's
-	// result), so it drops those from its queue at the next Poll.
-	if v.skip == nil {
-		v.skip = make(map[mailbox.UID]bool)
+	for _, src := range moved {
+		src.m.keep(src.target, false)
 	}
-	for _, u := range uids {
-		v.skip[u] = true
-		delete(v.recent, u)
+	// The sync under the lock may have found some files gone already:
+	// it published their expunge to every view, this one included,
+	// which reports them itself (Move's result), so it drops those from
+	// its queue at the next Poll. The others are removed here.
+	var removed []*msg
+	isMoved := make(map[*msg]bool, len(moved))
+	for _, src := range moved {
+		m := src.m
+		isMoved[m] = true
+		delete(v.recent, m.uid)
+		if f.byBase[m.base] != m {
+			if v.skip == nil {
+				v.skip = make(map[mailbox.UID]bool)
+			}
+			v.skip[m.uid] = true
+			continue
+		}
+		removed = append(removed, m)
+		delete(f.byBase, m.base)
+		delete(t.mod.entries, m.uid)
 	}
-	t.expunged(len(uids))
-	return t.commit()
+	if len(removed) > 0 {
+		f.msgs = slices.DeleteFunc(f.msgs, func(m *msg) bool { return isMoved[m] && f.byBase[m.base] != m })
+		f.ghost(removed, v)
+	}
+	// This view does not keep what it moved.
+	kept := v.ghosts[:0]
+	for _, m := range v.ghosts {
+		if isMoved[m] {
+			m.x.holders--
+			if m.x.holders == 0 {
+				m.dropKept()
+			}
+			continue
+		}
+		kept = append(kept, m)
+	}
+	clear(v.ghosts[len(kept):])
+	v.ghosts = kept
+	t.expunged(len(moved))
+	if err := t.commit(); err != nil {
+		return err
+	}
+	if len(removed) > 0 {
+		ups := make([]mailbox.Update, len(removed))
+		for i, m := range removed {
+			ups[i] = mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.modseq}
+		}
+		v.hv.Publish(ups...)
+	}
+	return nil
 }
 
 // Updates returns the channel signalled when other views changed the
@@ -534,8 +639,12 @@ func (v *view) dropMoved(ctx context.Context, uids []mailbox.UID) error {
 func (v *view) Updates() <-chan struct{} { return v.hv.Updates() }
 
 // Poll looks for changes made by other processes, then returns those of
-// other views and processes; a read-write view claims new messages as
-// \Recent.
+// other views and processes, and the messages added through this view,
+// and brings the view up to date: it then knows exactly the folder's
+// live messages. A read-write view claims the messages of new/ as
+// \Recent; the flags in the updates include \Recent where the message
+// is recent in this view. When updates were lost
+// (mailbox.ErrUpdatesLost) the view is brought up to date all the same.
 func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 	if err := v.check(false); err != nil {
 		return nil, err
@@ -546,42 +655,61 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 	if err := f.sync(ctx, false, nil); err != nil {
 		return nil, err
 	}
-	ups, err := v.hv.Poll()
-	if err != nil {
-		return nil, err
-	}
+	ups, perr := v.hv.Poll()
 	out := ups[:0]
 	for _, u := range ups {
 		if u.Kind == mailbox.UpdateExpunged && v.skip[u.UID] {
 			delete(v.skip, u.UID)
 			continue
 		}
-		if u.Kind == mailbox.UpdateAppended && u.UID > v.seen {
-			v.seen = u.UID
-		}
 		out = append(out, u)
 	}
-	for u := range v.extra {
-		if u <= v.seen {
-			delete(v.extra, u)
-		}
+	if len(out) == 0 && perr == nil && len(v.ghosts) == 0 {
+		return nil, nil
 	}
+	v.seen = f.nextUID - 1
+	v.letGo()
 	// The updates are taken: a failure to claim \Recent (a lock timeout)
 	// must not lose them. The messages are claimed at a later Poll.
 	_ = v.claimRecent(ctx)
-	return out, nil
+	for i, u := range out {
+		if u.Kind != mailbox.UpdateAppended && u.Kind != mailbox.UpdateFlags {
+			continue
+		}
+		if v.recent[u.UID] || v.ro && u.Kind == mailbox.UpdateAppended && f.inNew(u.UID) {
+			// The Flags slice is shared with the other views: copy it.
+			u.Flags = append(slices.Clip(u.Flags), mailbox.FlagRecent)
+			out[i] = u
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	return out, perr
 }
 
-// Close closes the view.
+// inNew reports whether the message of uid is live and in new/.
+func (f *folder) inNew(uid mailbox.UID) bool {
+	m := f.find(uid)
+	return m != nil && m.inNew
+}
+
+// Close closes the view; the messages recent in it stay claimed.
+// Closing twice is not an error.
 func (v *view) Close() error {
+	f := v.f
+	f.mu.Lock()
 	if v.closed {
+		f.mu.Unlock()
 		return nil
 	}
 	v.closed = true
+	v.letGo()
+	delete(f.views, v)
+	f.mu.Unlock()
 	v.hv.Leave()
-	v.f.s.release(v.f)
+	f.s.release(f)
 	return nil
 }
 
 var _ io.ReaderAt = (*body)(nil)
-var _ = filepath.Join

@@ -45,7 +45,7 @@ func TestPersistence(t *testing.T) {
 	require.Equal(t, len(before), len(after))
 	for i := range before {
 		assert.Equal(t, before[i].UID, after[i].UID)
-		assert.ElementsMatch(t, before[i].Flags, after[i].Flags)
+		assert.ElementsMatch(t, stored(before[i].Flags), after[i].Flags)
 		assert.Equal(t, before[i].ModSeq, after[i].ModSeq)
 		assert.True(t, before[i].Date.Equal(after[i].Date))
 	}
@@ -133,7 +133,7 @@ func TestHierarchy(t *testing.T) {
 	st, err := a.Status(ctx, "Z/B")
 	require.NoError(t, err)
 	assert.Equal(t, uint32(1), st.Messages)
-	assert.ErrorIs(t, a.Rename(ctx, "Z/B", "Z/B/C/D"), mailbox.ErrInvalidName)
+	assert.ErrorIs(t, a.Rename(ctx, "Z/B", "Z/B/C/D"), mailbox.ErrNotAllowed)
 	assert.ErrorIs(t, a.Rename(ctx, "Z/B", "Z/B/C"), mailbox.ErrMailboxExists)
 	assert.ErrorIs(t, a.Rename(ctx, "nope", "other"), mailbox.ErrNoSuchMailbox)
 
@@ -212,7 +212,8 @@ func TestViewsAndUpdates(t *testing.T) {
 	assert.Equal(t, mailbox.Update{Kind: mailbox.UpdateAppended, UID: uid, Flags: nil, ModSeq: ups[0].ModSeq}, ups[0])
 	got := fetchAll(t, v2)
 	require.Len(t, got, 1)
-	assert.Contains(t, got[0].Flags, mailbox.FlagRecent, "v2 polled first and claims it")
+	assert.NotContains(t, got[0].Flags, mailbox.FlagRecent, "recent in v1, which appended it")
+	assert.Equal(t, []string{mailbox.FlagRecent}, fetchAll(t, v1)[0].Flags)
 	ups, err = v1.Poll(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, ups)
@@ -347,7 +348,7 @@ func TestStoreAfterForeignRename(t *testing.T) {
 	res, err := m.Store(ctx, mailbox.UIDSetOf(1), mailbox.StoreAdd, []string{mailbox.FlagFlagged}, nil)
 	require.NoError(t, err)
 	require.Len(t, res.Updated, 1)
-	assert.ElementsMatch(t, []string{mailbox.FlagDraft, mailbox.FlagFlagged, mailbox.FlagSeen}, res.Updated[0].Flags)
+	assert.ElementsMatch(t, []string{mailbox.FlagDraft, mailbox.FlagFlagged, mailbox.FlagSeen, mailbox.FlagRecent}, res.Updated[0].Flags)
 	_, err = os.Stat(filepath.Join(cur, fileName(base, "DFS")))
 	assert.NoError(t, err)
 }
@@ -424,7 +425,7 @@ func TestTooManyKeywords(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, st.PermanentFlags, `\*`)
 	msgs := fetchAll(t, m)
-	assert.Len(t, msgs[0].Flags, maxKeywords)
+	assert.Len(t, stored(msgs[0].Flags), maxKeywords)
 }
 
 // TestConcurrentFlags changes flags of the same messages from two Stores
@@ -495,4 +496,115 @@ func TestDotAccountDir(t *testing.T) {
 	ents, err := os.ReadDir(home)
 	require.NoError(t, err)
 	assert.Len(t, ents, 1, "nothing next to the account directory")
+}
+
+// TestExpungedKeptUntilPoll expunges through one view a message two
+// others know: they read its body until they poll, from a link in tmp/
+// that goes when the last of them has polled.
+func TestExpungedKeptUntilPoll(t *testing.T) {
+	ctx := context.Background()
+	s, root := newTestStore(t)
+	a := openAccount(t, s, "una")
+	w := openBox(t, a, "INBOX", false)
+	uid := appendMsg(t, w, testMsg, mailbox.FlagDeleted)
+	r1 := openBox(t, a, "INBOX", false)
+	r2 := openBox(t, a, "INBOX", true)
+	_, err := w.Expunge(ctx, nil)
+	require.NoError(t, err)
+	tmp := filepath.Join(root, "una", "tmp")
+	ents, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	require.Len(t, ents, 1)
+	assert.Contains(t, ents[0].Name(), keptInfix)
+
+	for _, v := range []mailbox.Mailbox{r1, r2} {
+		msgs := fetchAll(t, v)
+		require.Len(t, msgs, 1)
+		assert.Equal(t, testMsg, msgs[0].Body)
+		assert.Equal(t, uid, msgs[0].UID)
+	}
+	ups, err := r1.Poll(ctx)
+	require.NoError(t, err)
+	require.Len(t, ups, 1)
+	assert.Empty(t, fetchAll(t, r1))
+	ents, _ = os.ReadDir(tmp)
+	assert.Len(t, ents, 1, "r2 still knows it")
+	require.NoError(t, r2.Close())
+	ents, _ = os.ReadDir(tmp)
+	assert.Empty(t, ents, "the last holder let go")
+
+	// Expunged by another process: listed until Poll, without a body.
+	r3 := openBox(t, a, "INBOX", false)
+	u2 := appendMsg(t, w, testMsg, mailbox.FlagDeleted)
+	_, err = r3.Poll(ctx)
+	require.NoError(t, err)
+	other := openBox(t, openAccount(t, New(root, &Options{NoSync: true, PollInterval: -1}), "una"), "INBOX", false)
+	_, err = other.Expunge(ctx, nil)
+	require.NoError(t, err)
+	require.NoError(t, r3.Fetch(ctx, mailbox.AllUIDs, func(m mailbox.Message) error {
+		assert.Equal(t, u2, m.UID())
+		return nil
+	}))
+	_, err = w.Store(ctx, mailbox.UIDSetOf(u2), mailbox.StoreAdd, []string{mailbox.FlagSeen}, nil)
+	require.NoError(t, err) // its sync finds the file gone
+	ups, err = r3.Poll(ctx)
+	require.NoError(t, err)
+	require.Len(t, ups, 1)
+	assert.Equal(t, mailbox.UpdateExpunged, ups[0].Kind)
+	assert.Empty(t, fetchAll(t, r3))
+}
+
+// TestCleanTmp removes old files from tmp/ when a folder is first loaded.
+func TestCleanTmp(t *testing.T) {
+	s, root := newTestStore(t)
+	tmp := filepath.Join(root, "vic", "tmp")
+	old := fmt.Sprint(time.Now().Add(-40*time.Hour).Unix()) + keptInfix + "x"
+	fresh := fmt.Sprint(time.Now().Unix()) + ".M1P1.host"
+	for _, n := range []string{old, fresh, "other-name"} {
+		writeFile(t, filepath.Join(tmp, n), "x")
+	}
+	a := openAccount(t, s, "vic")
+	openBox(t, a, "INBOX", false)
+	var names []string
+	ents, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{fresh, "other-name"}, names)
+}
+
+// TestMovedKeptUntilPoll moves a message another view knows: that view
+// reads it, from where the move put it, until it polls.
+func TestMovedKeptUntilPoll(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	a := openAccount(t, s, "wes")
+	require.NoError(t, a.Create(ctx, "Dst", nil))
+	src := openBox(t, a, "INBOX", false)
+	uid := appendMsg(t, src, testMsg, mailbox.FlagSeen)
+	keep := appendMsg(t, src, "Subject: stays\r\n\r\nx\r\n")
+	other := openBox(t, a, "INBOX", false)
+	res, err := mailbox.Move(ctx, src, mailbox.UIDSetOf(uid), "Dst")
+	require.NoError(t, err)
+	require.Len(t, res.Dest, 1)
+	assert.Equal(t, []mailbox.UID{keep}, func() (u []mailbox.UID) {
+		for _, m := range fetchAll(t, src) {
+			u = append(u, m.UID)
+		}
+		return
+	}())
+	msgs := fetchAll(t, other)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, uid, msgs[0].UID)
+	assert.Equal(t, testMsg, msgs[0].Body)
+	assert.Equal(t, []string{mailbox.FlagSeen}, msgs[0].Flags)
+	ups, err := other.Poll(ctx)
+	require.NoError(t, err)
+	require.Len(t, ups, 1)
+	assert.Equal(t, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: uid, ModSeq: ups[0].ModSeq}, ups[0])
+	assert.Len(t, fetchAll(t, other), 1)
+	ups, err = src.Poll(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ups, "the moving view reported the expunge itself")
 }

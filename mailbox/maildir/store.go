@@ -14,10 +14,20 @@
 // Messages are files named "<time>.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<vsize>:2,<flags>"
 // with the flags as Maildir info letters. Append writes the file in
 // tmp/ and syncs it; then, under the folder's dot-lock, renames it into
-// new/ (cur/ when it has flags), syncs the directory, and records its
-// UID in dovecot-uidlist and its MODSEQ, synced; it returns only then.
-// Messages in new/ are \Recent: the first read-write view to call Status
-// or Poll moves them to cur/ and reports them \Recent.
+// cur/, syncs the directory, and records its UID in dovecot-uidlist and
+// its MODSEQ, synced; it returns only then.
+//
+// Views follow the model of mailbox.Mailbox: a view learns of every new
+// message, its own appends and copies included, through Poll, and a
+// message expunged through another view of this process stays fetchable,
+// body included, until Poll reports the expunge (its file is linked into
+// tmp/ until then). A message another process expunged stays listed
+// until Poll too, but its body is gone. \Recent is per view: messages
+// in new/ (delivered by another program) are \Recent in the first
+// read-write view to open the folder or poll after they came, which
+// moves them to cur/; a view's own appends and copies are \Recent in it
+// and go straight to cur/. A read-only view shows the messages of new/
+// as \Recent without taking them.
 //
 // Several processes may share a store: every change to a folder's
 // control files is made under dovecot-uidlist.lock, and each process

@@ -20,10 +20,14 @@ type view struct {
 	ro   bool
 	hv   *mailbox.HubView
 
-	// The view sees the messages up to seen, and those in extra (its own
-	// appends); later ones only after Poll reports them.
+	// The view knows the live messages up to seen, and the messages in
+	// ghosts (ascending UID): those it knew that were expunged through
+	// another view or by another process since its last Poll. Messages
+	// added later, through this view too, it learns of through Poll
+	// (see mailbox.Mailbox). seen and ghosts change under f.mu, since
+	// other views add ghosts.
 	seen   mailbox.UID
-	extra  map[mailbox.UID]bool
+	ghosts []*msg
 	recent map[mailbox.UID]bool // messages \Recent in this view
 	skip   map[mailbox.UID]bool // moved away by this view: not reported by Poll
 
@@ -35,7 +39,23 @@ var (
 	_ mailbox.Mover   = (*view)(nil)
 )
 
-func (v *view) visible(uid mailbox.UID) bool { return uid <= v.seen || v.extra[uid] }
+// knows reports whether v knows the live message m. Call with f.mu held.
+func (v *view) knows(m *msg) bool { return m.uid <= v.seen }
+
+// isRecent reports whether m is \Recent in v: claimed by v, or, in a
+// read-only view, still in new/ (RFC 3501 6.3.2: EXAMINE shows \Recent
+// without taking it).
+func (v *view) isRecent(m *msg) bool { return v.recent[m.uid] || v.ro && m.inNew && !m.gone() }
+
+// flags returns the flags of m as v sees them: with \Recent when m is
+// recent in v. Call with f.mu held.
+func (v *view) flags(m *msg) []string {
+	fl := infoFlags(m.info, v.f.kw)
+	if v.isRecent(m) {
+		fl = append(fl, mailbox.FlagRecent)
+	}
+	return fl
+}
 
 func (v *view) Name() string { return v.name }
 
@@ -49,14 +69,12 @@ func (v *view) check(write bool) error {
 	return nil
 }
 
-// status computes a folder's status, over the messages v sees when v is
-// not nil. Call with f.mu held.
+// status computes a folder's status as it is now; Recent counts the
+// messages recent in v, or those in new/ when v is nil. Call with f.mu
+// held.
 func (f *folder) status(v *view) *mailbox.Status {
 	st := &mailbox.Status{UIDNext: f.nextUID, UIDValidity: f.uidValidity, HighestModSeq: f.modHighest()}
 	for _, m := range f.msgs {
-		if v != nil && !v.visible(m.uid) {
-			continue
-		}
 		st.Messages++
 		if !hasLetter(m.info, 'S') {
 			st.Unseen++
@@ -64,7 +82,7 @@ func (f *folder) status(v *view) *mailbox.Status {
 		if hasLetter(m.info, 'T') {
 			st.Deleted++
 		}
-		if v == nil && m.inNew || v != nil && v.recent[m.uid] {
+		if v == nil && m.inNew || v != nil && v.isRecent(m) {
 			st.Recent++
 		}
 		if m.size > 0 {
@@ -90,8 +108,9 @@ func hasLetter(info string, c byte) bool {
 	return false
 }
 
-// Status reports the folder as this view sees it. A read-write view
-// claims the messages in new/ as \Recent first.
+// Status reports the folder as it is now, not as the view knows it;
+// Recent counts the messages recent in this view. A read-write view
+// claims the messages of new/ it knows as \Recent first.
 func (v *view) Status(ctx context.Context) (*mailbox.Status, error) {
 	if err := v.check(false); err != nil {
 		return nil, err
@@ -105,7 +124,7 @@ func (v *view) Status(ctx context.Context) (*mailbox.Status, error) {
 	return f.status(v), nil
 }
 
-// claimRecent moves the messages of new/ that v sees to cur/ and makes
+// claimRecent moves the messages of new/ that v knows to cur/ and makes
 // them \Recent in v (RFC 3501 2.3.2: one session sees a message as
 // recent). Call with f.mu held.
 func (v *view) claimRecent(ctx context.Context) error {
@@ -115,7 +134,7 @@ func (v *view) claimRecent(ctx context.Context) error {
 	f := v.f
 	any := false
 	for _, m := range f.msgs {
-		if m.inNew && v.visible(m.uid) {
+		if m.inNew && v.knows(m) {
 			any = true
 			break
 		}
@@ -129,7 +148,7 @@ func (v *view) claimRecent(ctx context.Context) error {
 	}
 	defer t.abort()
 	for _, m := range f.msgs {
-		if !m.inNew || !v.visible(m.uid) {
+		if !m.inNew || !v.knows(m) {
 			continue
 		}
 		err := os.Rename(f.path("new", m.base), f.path("cur", fileName(m.base, m.info)))
@@ -138,18 +157,17 @@ func (v *view) claimRecent(ctx context.Context) error {
 		}
 		if err == nil {
 			m.inNew = false
-			if v.recent == nil {
-				v.recent = make(map[mailbox.UID]bool)
-			}
-			v.recent[m.uid] = true
+			v.claim(m.uid)
 		}
 	}
 	return t.commit()
 }
 
-// Append writes the message to tmp/, syncs it, moves it to new/ (cur/
-// with its flags) under the folder's lock, syncs the directory and
-// records its UID, then returns.
+// Append writes the message to tmp/ and syncs it; then, under the
+// folder's lock, renames it into cur/ (the view claims it as \Recent, so
+// it does not go through new/), syncs the directory and records its UID,
+// then returns. Like every view, this one learns of the message through
+// Poll.
 func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOptions) (mailbox.UID, error) {
 	if err := v.check(true); err != nil {
 		return 0, err
@@ -157,14 +175,9 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	var flags []string
 	date := time.Now()
 	if opts != nil {
-		for _, fl := range opts.Flags {
-			if mailbox.CanonicalFlag(fl) == mailbox.FlagRecent {
-				continue
-			}
-			if !mailbox.ValidFlag(fl) {
-				return 0, fmt.Errorf("maildir: invalid flag %q", fl)
-			}
-			flags = append(flags, fl)
+		var err error
+		if flags, err = cleanFlags(opts.Flags); err != nil {
+			return 0, err
 		}
 		if !opts.InternalDate.IsZero() {
 			date = opts.InternalDate
@@ -180,6 +193,9 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if v.closed {
+		return 0, mailbox.ErrClosed
+	}
 	t, err := f.begin(ctx)
 	if err != nil {
 		return 0, err
@@ -189,7 +205,8 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if err != nil {
 		return 0, err
 	}
-	m := &msg{base: base, info: info, size: size, inNew: len(flags) == 0}
+	m := &msg{base: base, info: info, size: size}
+	m.date.Store(date.UnixNano())
 	if err := os.Rename(tmp, f.path(m.file())); err != nil {
 		return 0, err
 	}
@@ -202,14 +219,39 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if err := t.commit(); err != nil {
 		return 0, err
 	}
-	if m.uid > v.seen {
-		if v.extra == nil {
-			v.extra = make(map[mailbox.UID]bool)
-		}
-		v.extra[m.uid] = true
-	}
-	v.hv.Publish(mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
+	v.claim(m.uid)
+	// Every view, this one included, learns of it through Poll, so each
+	// learns of new messages in UID order.
+	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
 	return m.uid, nil
+}
+
+// cleanFlags checks the flags of Append and Store: each must be a system
+// flag or an IMAP atom (mailbox.ErrInvalidFlag otherwise). \Recent, which
+// a client cannot set, is dropped.
+func cleanFlags(flags []string) ([]string, error) {
+	out := make([]string, 0, len(flags))
+	for _, fl := range flags {
+		if mailbox.CanonicalFlag(fl) == mailbox.FlagRecent {
+			continue
+		}
+		if !mailbox.ValidFlag(fl) {
+			return nil, fmt.Errorf("maildir: %w %q", mailbox.ErrInvalidFlag, fl)
+		}
+		out = append(out, fl)
+	}
+	return out, nil
+}
+
+// claim makes uid \Recent in v, if v is read-write.
+func (v *view) claim(uid mailbox.UID) {
+	if v.ro {
+		return
+	}
+	if v.recent == nil {
+		v.recent = make(map[mailbox.UID]bool)
+	}
+	v.recent[uid] = true
 }
 
 // add numbers a message whose file is in place and records it.
