@@ -82,17 +82,25 @@ func addressesOf(h mime.Header, key string) []Address {
 	if strings.TrimSpace(v) == "" {
 		return nil
 	}
-	marked := false
+	list, err := message.ParseAddressList(v) // best effort: what could be read
+	unmark := clean
 	if strings.Contains(v, "=?") && !strings.Contains(v, ewMark) {
-		v = strings.ReplaceAll(v, "=?", ewMark)
-		marked = true
-	}
-	list, _ := message.ParseAddressList(v) // best effort: what could be read
-	unmark := func(s string) string {
-		if marked {
-			s = strings.ReplaceAll(s, ewMark, "=?")
+		// Parse again with the encoded words hidden, to keep them as
+		// written. Encoded words with specials in their text (which RFC
+		// 2047 5. forbids in a phrase, but mailers write) break the
+		// list up then: keep the first parse and encode its names again.
+		raw, rawErr := message.ParseAddressList(strings.ReplaceAll(v, "=?", ewMark))
+		if len(raw) == len(list) && (rawErr == nil || err != nil) {
+			list = raw
+			unmark = func(s string) string { return clean(strings.ReplaceAll(s, ewMark, "=?")) }
+		} else {
+			unmark = func(s string) string {
+				if !printableASCII(s) {
+					s = mime.EncodeHeader(s)
+				}
+				return clean(s)
+			}
 		}
-		return clean(s)
 	}
 	var out []Address
 	for _, a := range list {
@@ -117,9 +125,9 @@ func addressesOf(h mime.Header, key string) []Address {
 	return out
 }
 
-// mailboxOf converts one mailbox.
-func mailboxOf(a message.Address, unmark func(string) string) Address {
-	addr := unmark(a.Addr)
+// mailboxOf converts one mailbox; name gives the display name to send.
+func mailboxOf(a message.Address, name func(string) string) Address {
+	addr := clean(strings.ReplaceAll(a.Addr, ewMark, "=?"))
 	local, host := addr, ""
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
 		local, host = addr[:i], addr[i+1:]
@@ -131,7 +139,7 @@ func mailboxOf(a message.Address, unmark func(string) string) Address {
 	if host == "" {
 		host = missingDomain
 	}
-	return Address{Name: unmark(a.Name), Mailbox: local, Host: host}
+	return Address{Name: name(a.Name), Mailbox: local, Host: host}
 }
 
 // unquoteLocal removes the quotes of a quoted-string local part (RFC 5322
@@ -200,7 +208,7 @@ func bodyOf(e *mime.Entity, ext bool, depth int) *BodyStructure {
 	switch e.Kind {
 	case mime.Multipart:
 		b := &BodyStructure{Type: "multipart", Extended: ext}
-		_, b.Subtype = typeOf(h, "multipart/mixed")
+		_, b.Subtype = typeOf(h, e.MediaType)
 		for _, p := range e.Parts {
 			b.Parts = append(b.Parts, bodyOf(p, ext, depth+1))
 		}
@@ -228,14 +236,14 @@ func bodyOf(e *mime.Entity, ext bool, depth int) *BodyStructure {
 		} else {
 			b.Size = clamp32(e.Size)
 			if len(e.Parts) > 0 && e.Size == 0 {
-				b.Size = clamp32(headerSize(&e.Parts[0].Header) + bodySize(e.Parts[0], 0))
+				b.Size = clamp32(headerSize(e.Parts[0]) + bodySize(e.Parts[0], 0))
 			}
 		}
 		b.Lines = uint64(max(e.Lines, 0))
 		if e.Lines == 0 && len(e.Parts) > 0 {
 			// mime.Entity counts the lines of leaves only: the lines
 			// of the encapsulated message are summed from its parts.
-			b.Lines = uint64(headerLines(&e.Parts[0].Header) + bodyLines(e.Parts[0], 0))
+			b.Lines = uint64(headerLines(e.Parts[0]) + bodyLines(e.Parts[0], 0))
 		}
 		return b
 	}
@@ -502,11 +510,16 @@ func clamp32(n int64) uint32 {
 	return uint32(n)
 }
 
-// headerSize and headerLines estimate the octets and lines of a header
-// as read: its fields and the empty line that ends it.
-func headerSize(h *mime.Header) int64 {
+// headerSize and headerLines give the octets and lines of an entity's
+// header as read: its fields and the empty line that ends it, which the
+// offsets tell apart from a header that ended without one; an entity
+// without offsets (inside an encoded message) is assumed to have it.
+func headerSize(e *mime.Entity) int64 {
+	if e.HeaderOffset >= 0 && e.BodyOffset >= e.HeaderOffset {
+		return e.BodyOffset - e.HeaderOffset
+	}
 	n := int64(2)
-	for _, f := range h.Fields() {
+	for _, f := range e.Header.Fields() {
 		if r := f.Raw(); r != "" {
 			n += int64(len(r))
 		} else {
@@ -516,14 +529,18 @@ func headerSize(h *mime.Header) int64 {
 	return n
 }
 
-func headerLines(h *mime.Header) int {
-	n := 1
-	for _, f := range h.Fields() {
+func headerLines(e *mime.Entity) int {
+	n, size := 0, int64(0)
+	for _, f := range e.Header.Fields() {
 		if r := f.Raw(); r != "" {
 			n += max(strings.Count(r, "\n"), 1)
+			size += int64(len(r))
 		} else {
 			n++
 		}
+	}
+	if e.HeaderOffset < 0 || e.BodyOffset < e.HeaderOffset || e.BodyOffset-e.HeaderOffset > size {
+		n++ // the empty line
 	}
 	return n
 }
@@ -544,7 +561,7 @@ func bodySize(e *mime.Entity, depth int) int64 {
 		delim := int64(len(e.Params["boundary"]) + 4) // "--" boundary CRLF
 		n := delim + 2                                // close delimiter's "--"
 		for _, p := range e.Parts {
-			n += delim + headerSize(&p.Header) + bodySize(p, depth+1) + 2
+			n += delim + headerSize(p) + bodySize(p, depth+1) + 2
 		}
 		return n
 	case mime.Encapsulated:
@@ -552,7 +569,7 @@ func bodySize(e *mime.Entity, depth int) int64 {
 			return e.EndOffset - e.BodyOffset
 		}
 		if len(e.Parts) > 0 {
-			return headerSize(&e.Parts[0].Header) + bodySize(e.Parts[0], depth+1)
+			return headerSize(e.Parts[0]) + bodySize(e.Parts[0], depth+1)
 		}
 	}
 	return e.Size
@@ -568,7 +585,7 @@ func bodyLines(e *mime.Entity, depth int) int {
 		for _, p := range e.Parts {
 			// Delimiter line, header, body, the line break before the
 			// next delimiter.
-			n += 1 + headerLines(&p.Header) + bodyLines(p, depth+1) + 1
+			n += 1 + headerLines(p) + bodyLines(p, depth+1) + 1
 		}
 		return n
 	case mime.Encapsulated:
@@ -576,7 +593,7 @@ func bodyLines(e *mime.Entity, depth int) int {
 			return e.Lines
 		}
 		if len(e.Parts) > 0 {
-			return headerLines(&e.Parts[0].Header) + bodyLines(e.Parts[0], depth+1)
+			return headerLines(e.Parts[0]) + bodyLines(e.Parts[0], depth+1)
 		}
 	}
 	return max(e.Lines, 0)
