@@ -558,6 +558,9 @@ func bodySize(e *mime.Entity, depth int) int64 {
 		if e.BodyOffset >= 0 && e.EndOffset >= e.BodyOffset {
 			return e.EndOffset - e.BodyOffset
 		}
+		if isStandIn(e) {
+			return e.Parts[0].Size
+		}
 		delim := int64(len(e.Params["boundary"]) + 4) // "--" boundary CRLF
 		n := delim + 2                                // close delimiter's "--"
 		for _, p := range e.Parts {
@@ -581,6 +584,9 @@ func bodyLines(e *mime.Entity, depth int) int {
 	}
 	switch e.Kind {
 	case mime.Multipart:
+		if isStandIn(e) {
+			return max(e.Parts[0].Lines, 0)
+		}
 		n := 1 // close delimiter
 		for _, p := range e.Parts {
 			// Delimiter line, header, body, the line break before the
@@ -597,4 +603,18 @@ func bodyLines(e *mime.Entity, depth int) int {
 		}
 	}
 	return max(e.Lines, 0)
+}
+
+// isStandIn reports whether the one part of multipart e is the leaf that
+// mime puts in for the body of a multipart without delimiter lines: a
+// part with e's own header.
+func isStandIn(e *mime.Entity) bool {
+	if len(e.Parts) != 1 || e.Parts[0].Kind != mime.Leaf {
+		return false
+	}
+	p := e.Parts[0]
+	if f, g := e.Header.Fields(), p.Header.Fields(); len(f) > 0 && len(g) > 0 {
+		return &f[0] == &g[0]
+	}
+	return p.HeaderOffset == e.HeaderOffset && p.BodyOffset == e.BodyOffset
 }
