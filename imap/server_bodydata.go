@@ -185,6 +185,13 @@ func clean(s string) string {
 // mime.ReadEntity or mailbox.ReadStructure give it (RFC 9051 7.5.2).
 // Extended is set on every node as asked, and the extension data is
 // filled only then. A nil root gives an empty text/plain part.
+//
+// mime.Entity counts octets and lines for leaves only. The size of a
+// message/rfc822 part comes from its offsets; its line count, unless
+// the entity has one, is summed from the encapsulated message (header
+// lines, leaf lines, delimiter lines), which misses the lines of
+// multipart preambles and epilogues and, for a transfer-encoded
+// message/rfc822, counts the decoded message.
 func BodyStructureOf(root *mime.Entity, extended bool) *BodyStructure {
 	if root == nil {
 		return standIn(0, 0, extended)
