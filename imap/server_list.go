@@ -17,6 +17,18 @@ const (
 	attrRemote        = `\Remote`
 )
 
+// Bounds on the patterns of one LIST, which cost the matcher time for
+// each name of the account. RFC 9051 6.3.9 lets a server silently
+// ignore patterns it does not accept; real clients send one to a few
+// patterns with one or two wildcards each.
+const (
+	// maxListPatterns: later patterns of a command are ignored.
+	maxListPatterns = 16
+	// maxListWildcards: a pattern with more runs of wildcards ("*",
+	// "%", "%*" ...) is ignored.
+	maxListWildcards = 8
+)
+
 // listDelim is the hierarchy delimiter of every name the server lists.
 const listDelim = string(mailbox.Delimiter)
 
@@ -139,7 +151,11 @@ func canonMailbox(name string) string {
 // In the basic syntax, an empty pattern asks for the delimiter: the
 // answer is one (\Noselect) "/" "" response, the root being "" since
 // our names are not rooted (RFC 9051 6.3.9). In the extended syntax,
-// empty patterns are ignored (RFC 5258 3).
+// empty patterns are ignored (RFC 5258 3). So are, RFC 9051 6.3.9
+// allowing it, patterns after the first maxListPatterns and patterns
+// with more than maxListWildcards wildcards, which bounds the time a
+// LIST takes to about (number of names) x (name length) x
+// maxListPatterns x maxListWildcards steps.
 //
 // Unknown options and a lone RECURSIVEMATCH give a *SyntaxError: the
 // session answers BAD (RFC 5258 3).
@@ -167,7 +183,9 @@ func listMailboxes(infos []mailbox.MailboxInfo, subs []string, cmd *ListCommand,
 			continue
 		}
 		seen[full] = true
-		pats = append(pats, compileListPattern(full))
+		if lp := compileListPattern(full); lp.wildcards <= maxListWildcards && len(pats) < maxListPatterns {
+			pats = append(pats, lp)
+		}
 	}
 	if len(pats) == 0 {
 		return nil, nil
@@ -378,8 +396,10 @@ func compareMailboxNames(a, b string) int {
 // of wildcards are folded into one ("%*%" is "*", "%%" is "%"), so
 // that a pattern has at most one wildcard between two literal bytes.
 type listPattern struct {
-	toks []listTok
-	lits int // literal bytes: a name shorter than that cannot match
+	toks      []listTok
+	lits      int  // literal bytes: a name shorter than that cannot match
+	wildcards int  // wildcard tokens
+	percent   bool // some token is "%"
 }
 
 // A listTok is a wildcard ('*' or '%') or a literal string (kind 0).
@@ -399,6 +419,8 @@ func compileListPattern(p string) *listPattern {
 				}
 			}
 			lp.toks = append(lp.toks, listTok{kind: kind})
+			lp.wildcards++
+			lp.percent = lp.percent || kind == '%'
 			continue
 		}
 		j := i
@@ -412,11 +434,14 @@ func compileListPattern(p string) *listPattern {
 	return lp
 }
 
-// listMatcher matches names against listPatterns with a dynamic
-// program over the positions of the name: for each token, the set of
-// name prefixes the pattern so far can match. Its cost is
-// O(len(name) * len(pattern)) whatever the pattern; backtracking
-// matchers are exponential on patterns like "%a%a%a%a%b".
+// listMatcher matches names against listPatterns. The literals of a
+// pattern are first looked for in order, leftmost first, which decides
+// patterns without "%" exactly (the greedy choice is the best one when
+// only "*" lies between literals) and rejects most others in linear
+// time. The rest goes to a dynamic program over the positions of the
+// name: for each token, the set of name prefixes the pattern so far can
+// match. Its cost is O(len(name) * tokens), where backtracking matchers
+// are exponential on patterns like "%a%a%a%a%b".
 type listMatcher struct {
 	cur, next []bool
 }
@@ -433,45 +458,90 @@ func (m *listMatcher) match(p *listPattern, name string) bool {
 	if p.lits > n {
 		return false
 	}
-	if len(p.toks) == 1 && p.toks[0].kind == '*' {
-		return true
-	}
 	fold := 0
 	if strings.HasPrefix(name, mailbox.Inbox) && (n == len(mailbox.Inbox) || name[len(mailbox.Inbox)] == mailbox.Delimiter) {
 		fold = len(mailbox.Inbox)
 	}
+	if fold == 0 {
+		if ok := p.literalsInOrder(name); !ok || !p.percent {
+			return ok
+		}
+	}
 	cur, next := m.cur[:n+1], m.next[:n+1]
 	clear(cur)
 	cur[0] = true
+	lo := 0 // the first position set in cur
 	for _, t := range p.toks {
-		alive := false
+		first := -1
 		switch t.kind {
 		case '*':
-			for i := range next {
-				alive = alive || cur[i]
-				next[i] = alive
+			clear(next[:lo])
+			for i := lo; i <= n; i++ {
+				next[i] = true
 			}
+			first = lo
 		case '%':
-			for i := range next {
-				next[i] = cur[i] || i > 0 && next[i-1] && name[i-1] != mailbox.Delimiter
-				alive = alive || next[i]
+			clear(next[:lo])
+			for i := lo; i <= n; i++ {
+				next[i] = cur[i] || i > lo && next[i-1] && name[i-1] != mailbox.Delimiter
+				if first < 0 && next[i] {
+					first = i
+				}
 			}
 		default:
 			l := len(t.lit)
 			clear(next)
-			for i := 0; i+l <= n; i++ {
+			for i := lo; i+l <= n; i++ {
 				if cur[i] && literalMatch(name[i:i+l], t.lit, fold-i) {
 					next[i+l] = true
-					alive = true
+					if first < 0 {
+						first = i + l
+					}
 				}
 			}
 		}
-		if !alive {
+		if first < 0 {
 			return false
 		}
+		lo = first
 		cur, next = next, cur
 	}
 	return cur[n]
+}
+
+// literalsInOrder reports whether the literals of p can be found in
+// name in order, the first at the start and the last at the end when
+// the pattern starts or ends with them, "%" read as "*". It is exact
+// for patterns without "%".
+func (p *listPattern) literalsInOrder(name string) bool {
+	toks := p.toks
+	if p.wildcards == 0 {
+		return len(toks) == 0 && name == "" || len(toks) == 1 && name == toks[0].lit
+	}
+	pos, end := 0, len(name)
+	if toks[0].kind == 0 {
+		if !strings.HasPrefix(name, toks[0].lit) {
+			return false
+		}
+		pos, toks = len(toks[0].lit), toks[1:]
+	}
+	if t := toks[len(toks)-1]; t.kind == 0 {
+		if !strings.HasSuffix(name[pos:], t.lit) {
+			return false
+		}
+		end, toks = end-len(t.lit), toks[:len(toks)-1]
+	}
+	for _, t := range toks {
+		if t.kind != 0 {
+			continue
+		}
+		i := strings.Index(name[pos:end], t.lit)
+		if i < 0 {
+			return false
+		}
+		pos += i + len(t.lit)
+	}
+	return true
 }
 
 // literalMatch reports whether s equals lit, ASCII case-insensitively

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -497,4 +498,93 @@ func TestListPatternHostile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, got)
 	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// TestListWorstCase times a LIST at the limits: patterns whose
+// literals all occur in order, so that only the dynamic program can
+// tell that "%" cannot cross the "/" of long names. About 150 ms
+// without the race detector.
+func TestListWorstCase(t *testing.T) {
+	var infos []mailbox.MailboxInfo
+	for i := range 300 {
+		infos = append(infos, mailbox.MailboxInfo{Name: strings.Repeat("a", 400+i) + "/" + strings.Repeat("a", 300)})
+	}
+	var pats []string
+	for i := range maxListPatterns {
+		pats = append(pats, strings.Repeat("%a", maxListWildcards-1)+"%"+strings.Repeat("a", i+1))
+	}
+	m := newListMatcher(1000)
+	p := compileListPattern(pats[0])
+	require.True(t, p.literalsInOrder(infos[0].Name))
+	require.False(t, m.match(p, infos[0].Name))
+	start := time.Now()
+	got, err := listMailboxes(infos, nil, &ListCommand{Patterns: pats}, false)
+	require.NoError(t, err)
+	t.Logf("%d names x %d patterns: %v", len(infos), len(pats), time.Since(start))
+	assert.Less(t, time.Since(start), 10*time.Second)
+	// Only the missing first levels match.
+	assert.Len(t, got, len(infos))
+	for _, d := range got {
+		assert.NotContains(t, d.Mailbox, "/")
+	}
+}
+
+func TestListPatternLimits(t *testing.T) {
+	infos := mboxes("a", "b", "c")
+	// Too many wildcards: ignored.
+	got, err := listMailboxes(infos, nil, &ListCommand{Patterns: []string{strings.Repeat("%a", maxListWildcards+1)[1:] + "%"}}, false)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	got, err = listMailboxes(infos, nil, &ListCommand{Patterns: []string{strings.Repeat("*%", 1000)}}, false)
+	require.NoError(t, err)
+	assert.Len(t, got, 3, "a run of wildcards is one")
+	// Patterns beyond maxListPatterns: ignored.
+	var pats []string
+	for i := range maxListPatterns {
+		pats = append(pats, "x"+strings.Repeat("y", i))
+	}
+	got, err = listMailboxes(infos, nil, &ListCommand{Patterns: append(pats, "a")}, false)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	got, err = listMailboxes(infos, nil, &ListCommand{Patterns: append(pats[1:], "a")}, false)
+	require.NoError(t, err)
+	assert.Len(t, got, 1)
+}
+
+// refListMatch is a naive backtracking matcher, for small inputs.
+func refListMatch(p, s string) bool {
+	if p == "" {
+		return s == ""
+	}
+	switch p[0] {
+	case '*', '%':
+		for i := 0; i <= len(s); i++ {
+			if refListMatch(p[1:], s[i:]) {
+				return true
+			}
+			if i < len(s) && p[0] == '%' && s[i] == '/' {
+				return false
+			}
+		}
+		return false
+	}
+	return s != "" && s[0] == p[0] && refListMatch(p[1:], s[1:])
+}
+
+// TestListPatternRandom checks the matcher, both of its paths, against
+// the naive one on random short patterns and names.
+func TestListPatternRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	gen := func(alphabet string, n int) string {
+		b := make([]byte, rng.IntN(n+1))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	m := newListMatcher(16)
+	for range 20000 {
+		p, s := gen("ab/*%", 8), gen("ab/", 10)
+		assert.Equal(t, refListMatch(p, s), m.match(compileListPattern(p), s), "%q ~ %q", p, s)
+	}
 }
