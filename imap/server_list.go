@@ -310,7 +310,7 @@ func listMailboxes(infos []mailbox.MailboxInfo, subs []string, cmd *ListCommand,
 		}
 		d.Attrs = n.listAttrs(o)
 		if o.recursive && n.selDesc && (n.sel || n.hiddenDesc) {
-			d.ChildInfo = childInfo
+			d.ChildInfo = slices.Clone(childInfo)
 		}
 		out = append(out, d)
 	}
@@ -368,14 +368,14 @@ func forEachParent(name string, fn func(string)) {
 // compareMailboxNames orders names level by level ("a" < "a/b" < "a-b"
 // < "b"), INBOX before anything else.
 func compareMailboxNames(a, b string) int {
-	for {
+	for top := true; ; top = false {
 		ca, ra, moreA := strings.Cut(a, listDelim)
 		cb, rb, moreB := strings.Cut(b, listDelim)
 		if ca != cb {
 			switch {
-			case ca == mailbox.Inbox:
+			case top && ca == mailbox.Inbox:
 				return -1
-			case cb == mailbox.Inbox:
+			case top && cb == mailbox.Inbox:
 				return 1
 			}
 			return strings.Compare(ca, cb)

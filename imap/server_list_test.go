@@ -411,7 +411,7 @@ func TestListMailboxes(t *testing.T) {
 }
 
 func TestListOrder(t *testing.T) {
-	infos := mboxes("b", "a-b", "a/b", "a", "INBOX/x", "Archive", "INBOX", "a/b/c", "a/a")
+	infos := mboxes("b", "a-b", "a/b", "a", "INBOX/x", "Archive", "INBOX", "a/b/c", "a/a", "a/INBOX", "a/Archive")
 	got, err := listMailboxes(infos, nil, &ListCommand{Patterns: []string{"*"}}, false)
 	require.NoError(t, err)
 	var names []string
@@ -420,7 +420,7 @@ func TestListOrder(t *testing.T) {
 		assert.Equal(t, "/", d.Delim)
 		assert.False(t, d.LSUB)
 	}
-	assert.Equal(t, []string{"INBOX", "INBOX/x", "Archive", "a", "a/a", "a/b", "a/b/c", "a-b", "b"}, names)
+	assert.Equal(t, []string{"INBOX", "INBOX/x", "Archive", "a", "a/Archive", "a/INBOX", "a/a", "a/b", "a/b/c", "a-b", "b"}, names)
 }
 
 func TestListPatternMatch(t *testing.T) {
