@@ -79,9 +79,11 @@ type Server struct {
 	// CountSizes makes the server read every message of the maildrop at
 	// login to count its octets in the CRLF form it sends. Without it
 	// the sizes in STAT and LIST are those of Message.Size, which the
-	// mailbox seam defines as RFC822.SIZE, the size of the CRLF form;
-	// set it for a backend that stores bare LF and reports the size of
-	// its file. It costs one read of the whole maildrop per login.
+	// mailbox seam defines as RFC822.SIZE, the size of the CRLF form,
+	// plus the CRLF RETR adds to a message whose last line lacks one
+	// (found by reading its last two octets); set it for a backend that
+	// stores bare LF and reports the size of its file. It costs one
+	// read of the whole maildrop per login.
 	CountSizes bool
 
 	MaxLineLength    int           // command line limit, CRLF included; DefaultMaxLineLength if 0
