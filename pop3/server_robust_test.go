@@ -217,7 +217,7 @@ func unstuff(body string) string {
 // ends too with CountSizes.
 func TestSizesAreOctetsSent(t *testing.T) {
 	m1 := []byte("Subject: a\r\n\r\n.dot\r\n..two\r\n.\r\nlast") // 34 octets, no final CRLF
-	m2 := []byte("Subject: b\n\nx\ny\n")                          // 16 octets, bare LF
+	m2 := []byte("Subject: b\n\nx\ny\n")                         // 16 octets, bare LF
 	const sent1 = "Subject: a\r\n\r\n.dot\r\n..two\r\n.\r\nlast\r\n"
 	const sent2 = "Subject: b\r\n\r\nx\r\ny\r\n"
 
