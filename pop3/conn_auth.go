@@ -365,6 +365,12 @@ func (c *conn) authFailed(err error) bool {
 // the authentication returned, and the key of the maildrop lock as it
 // is.
 func (c *conn) login(account string) bool {
+	if account == "" {
+		// A backend bug: there is no maildrop to lock or open.
+		c.log().Error("pop3: authentication succeeded without an account name")
+		c.reply(false, CodeSysTemp, "Unable to open maildrop")
+		return true
+	}
 	now := time.Now()
 	if c.srv.tooSoon(account, now) {
 		c.reply(false, CodeLoginDelay, "Login attempted too soon after the last login")

@@ -288,3 +288,18 @@ func TestMaildropSizeOfLastLine(t *testing.T) {
 		assert.Equal(t, counted.size, fast.size, "%q", body)
 	}
 }
+
+// TestEmptyAccountNameRefused: an Authenticate that succeeds without an
+// account name gets a temporary failure, and takes no lock.
+func TestEmptyAccountNameRefused(t *testing.T) {
+	ts := startServer(t, func(s *Server) {
+		s.Authenticate = func(ctx context.Context, user, pass string) (string, error) { return "", nil }
+	})
+	w := dialWire(t, ts.addr)
+	w.expectPrefix("+OK")
+	w.cmd("USER "+testUser, "+OK Send PASS")
+	w.cmd("PASS "+testPass, "-ERR [SYS/TEMP] Unable to open maildrop")
+	ts.srv.mu.Lock()
+	defer ts.srv.mu.Unlock()
+	assert.Empty(t, ts.srv.locks)
+}
