@@ -24,6 +24,11 @@ import (
 // SASL challenges).
 const MaxClientLineLength = 128 << 10
 
+// ErrBusy is returned by a method called while another one is still
+// running, as from inside the callback of RetrMessages: the connection
+// is in the middle of that exchange and cannot take a command.
+var ErrBusy = errors.New("pop3: client busy with another command")
+
 // ErrBodyOpen is returned by a command issued while the reader of an
 // earlier RETR or TOP is open and the client could not finish it.
 var ErrBodyOpen = errors.New("pop3: previous message body not closed")
@@ -39,6 +44,8 @@ type Client struct {
 	timestamp string
 	caps      Capabilities // nil until Capabilities runs, reset by STLS and login
 	isTLS     bool
+	host      string         // the host name dialled, for StartTLS; "" after NewClient
+	busy      bool           // a pipeline is running: no other command may start
 	body      *messageReader // the open RETR or TOP body
 	err       error          // a broken connection: every call returns it
 }
@@ -51,7 +58,15 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewClient(ctx, nc)
+	return newClient(ctx, nc, hostOf(addr))
+}
+
+// hostOf returns the host of "host:port", or addr if it has no port.
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 // DialTLS connects to the POP3 server at addr with TLS from the first
@@ -59,21 +74,26 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 // verifies the server against addr's host name.
 func DialTLS(ctx context.Context, addr string, config *tls.Config) (*Client, error) {
 	if config == nil {
-		host, _, _ := net.SplitHostPort(addr)
-		config = &tls.Config{ServerName: host}
+		config = &tls.Config{ServerName: hostOf(addr)}
 	}
 	d := tls.Dialer{Config: config}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return NewClient(ctx, nc)
+	return newClient(ctx, nc, hostOf(addr))
 }
 
 // NewClient reads the greeting from an established connection and
-// returns a client for it. On failure the connection is closed.
+// returns a client for it. On failure the connection is closed. The
+// client does not know the name of the server it talks to: StartTLS
+// then needs a tls.Config with ServerName (or InsecureSkipVerify).
 func NewClient(ctx context.Context, conn net.Conn) (*Client, error) {
-	c := &Client{conn: conn}
+	return newClient(ctx, conn, "")
+}
+
+func newClient(ctx context.Context, conn net.Conn, host string) (*Client, error) {
+	c := &Client{conn: conn, host: host}
 	c.br = bufio.NewReaderSize(conn, 4096)
 	c.bw = bufio.NewWriterSize(conn, 1024)
 	_, c.isTLS = conn.(*tls.Conn)
@@ -141,6 +161,9 @@ func (c *Client) fail(err error) error {
 func (c *Client) ready() error {
 	if c.err != nil {
 		return c.err
+	}
+	if c.busy {
+		return ErrBusy
 	}
 	if c.body != nil {
 		if err := c.body.Close(); err != nil {
@@ -273,12 +296,25 @@ func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
 	return c.caps, nil
 }
 
-// StartTLS upgrades the connection with STLS (RFC 2595 4.). A nil
-// config verifies the server against the host name of the address
-// dialled.
+// StartTLS upgrades the connection with STLS (RFC 2595 4.). The server
+// is verified against config.ServerName or, if config is nil or has
+// none, against the host name given to Dial or DialTLS (never the
+// peer's IP address, which the name may not match). A client made by
+// NewClient knows no host name: give it a config with ServerName.
 func (c *Client) StartTLS(ctx context.Context, config *tls.Config) error {
 	if c.isTLS {
 		return errors.New("pop3: TLS already active")
+	}
+	if config == nil || (config.ServerName == "" && !config.InsecureSkipVerify) {
+		if c.host == "" {
+			return errors.New("pop3: StartTLS needs a tls.Config with ServerName: the client does not know the server's name")
+		}
+		if config == nil {
+			config = &tls.Config{}
+		} else {
+			config = config.Clone()
+		}
+		config.ServerName = c.host
 	}
 	if _, err := c.cmd(ctx, CmdSTLS); err != nil {
 		return err
@@ -286,10 +322,6 @@ func (c *Client) StartTLS(ctx context.Context, config *tls.Config) error {
 	if c.br.Buffered() > 0 {
 		// Data after "+OK" and before the handshake: an injection.
 		return c.fail(&ProtocolError{Msg: "data after STLS response before TLS"})
-	}
-	if config == nil {
-		host, _, _ := net.SplitHostPort(c.conn.RemoteAddr().String())
-		config = &tls.Config{ServerName: host}
 	}
 	tc := tls.Client(c.conn, config)
 	end := c.watch(ctx)
@@ -678,6 +710,9 @@ func (c *Client) Languages(ctx context.Context) ([]string, error) {
 // connection; an *Error reports that the server could not remove them.
 func (c *Client) Quit(ctx context.Context) error {
 	_, err := c.cmd(ctx, CmdQuit)
+	if errors.Is(err, ErrBusy) {
+		return err
+	}
 	c.conn.Close()
 	if c.err == nil {
 		c.err = net.ErrClosed

@@ -30,6 +30,12 @@ func (c *Client) pipeline(ctx context.Context, name string, args [][]string, han
 	if c.pipelined(ctx) {
 		window = pipelineWindow
 	}
+	if c.err != nil {
+		return c.err // CAPA broke the connection
+	}
+	// Commands in flight: whatever handle calls must not send another.
+	c.busy = true
+	defer func() { c.busy = false }()
 	end := c.watch(ctx)
 	defer end()
 	sent := 0
@@ -100,11 +106,30 @@ func (c *Client) UIDLMessages(ctx context.Context, nums []int) (uids []UIDInfo, 
 	return uids, errs, err
 }
 
+// DeleMessages marks the messages in nums deleted with DELE n,
+// pipelined when the server allows it; the server removes them when the
+// session ends with Quit. A message the server refuses (already
+// deleted, no such message) has its *Error in errs. With RetrMessages
+// it fetches and deletes a maildrop in two pipelined passes.
+func (c *Client) DeleMessages(ctx context.Context, nums []int) (errs []error, err error) {
+	errs = make([]error, len(nums))
+	err = c.pipeline(ctx, CmdDele, numbers(nums), func(i int, r Response, err error) error {
+		errs[i] = err
+		return nil
+	})
+	return errs, err
+}
+
 // RetrMessages retrieves the messages in nums, pipelined when the server
 // allows it, and calls fn with each message as a stream, in order; fn
 // need not read it all. A message the server refuses is passed to fn
 // with a nil reader and its *Error. An error from fn stops the calls to
 // fn, and is returned once the answers already asked for are read.
+//
+// While it runs the connection carries the commands still in flight, so
+// fn must not use the Client: its methods return ErrBusy. To delete
+// the messages retrieved, note their numbers in fn and call
+// DeleMessages after RetrMessages returns.
 func (c *Client) RetrMessages(ctx context.Context, nums []int, fn func(n int, r io.Reader, err error) error) error {
 	var stopped bool
 	return c.pipeline(ctx, CmdRetr, numbers(nums), func(i int, r Response, err error) error {

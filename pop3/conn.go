@@ -38,8 +38,8 @@ type conn struct {
 	capIP       string // the IP address the per-IP cap counts this connection under
 	implicitTLS bool   // TLS from the first byte (ServeTLS)
 
-	mu     sync.Mutex // guards idle and closed against Shutdown
-	idle   bool
+	mu     sync.Mutex // guards nc, idle and closed against Shutdown and Close
+	idle   idleKind
 	closed bool
 
 	tlsState  *tls.ConnectionState
@@ -87,27 +87,103 @@ func (c *conn) log() *slog.Logger {
 	return c.srv.logger().With("remote", c.nc.RemoteAddr().String())
 }
 
-// closeIfIdle answers and closes the connection if it waits for a
-// command. Called by Shutdown.
+// idleKind says whether a connection may be closed by Shutdown, and
+// how.
+type idleKind uint8
+
+const (
+	busy       idleKind = iota // in the middle of a command: Shutdown waits
+	idleReply                  // waiting for the client at a line: answered, then closed
+	idleSilent                 // in a TLS handshake: closed without a word
+)
+
+// closeIfIdle answers and closes the connection if it waits for the
+// client. Called by Shutdown; the goodbye is written outside c.mu, and
+// the session's goroutine, seeing closed, writes nothing more.
 func (c *conn) closeIfIdle() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.idle || c.closed {
+	if c.idle == busy || c.closed {
+		c.mu.Unlock()
 		return
 	}
 	c.closed = true
-	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-	c.nc.Write(AppendResponse(nil, false, CodeSysTemp, "Server shutting down"))
-	c.nc.Close()
+	nc, kind := c.nc, c.idle
+	c.mu.Unlock()
+	c.cancel()
+	if kind == idleReply {
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		nc.Write(AppendResponse(nil, false, CodeSysTemp, "Server shutting down"))
+	}
+	nc.Close()
 }
 
-// setIdle marks the connection as waiting for a command; it reports
-// false if Shutdown closed it.
-func (c *conn) setIdle(idle bool) bool {
+// closeNow closes the connection and cancels its context, busy or not.
+// Called by Close.
+func (c *conn) closeNow() {
+	c.mu.Lock()
+	c.closed = true
+	nc := c.nc
+	c.mu.Unlock()
+	c.cancel()
+	nc.Close()
+}
+
+// setIdle marks the connection as waiting for the client (or not); it
+// reports false if Shutdown or Close closed it, when the session must
+// end without writing anything more.
+func (c *conn) setIdle(kind idleKind) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.idle = idle
+	c.idle = kind
 	return !c.closed
+}
+
+// idleWhileWaiting is the idle kind of a wait for a line: idle when
+// nothing the client sent is buffered, so pipelined commands already
+// received are served before Shutdown may close.
+func (c *conn) idleWhileWaiting() idleKind {
+	if c.br.Buffered() == 0 {
+		return idleReply
+	}
+	return busy
+}
+
+// handshakeTimeout bounds a TLS handshake.
+func (c *conn) handshakeTimeout() time.Duration {
+	return orDefault(c.srv.HandshakeTimeout, DefaultHandshakeTimeout)
+}
+
+// handshake runs the server side of a TLS handshake on tc, idle for
+// Shutdown meanwhile; it reports false if it failed or the connection
+// was closed.
+func (c *conn) handshake(tc *tls.Conn) bool {
+	if !c.setIdle(idleSilent) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.handshakeTimeout())
+	err := tc.HandshakeContext(ctx)
+	cancel()
+	if !c.setIdle(busy) {
+		return false
+	}
+	if err != nil {
+		c.log().Info("pop3: TLS handshake", "err", err)
+		return false
+	}
+	st := tc.ConnectionState()
+	c.tlsState = &st
+	return true
+}
+
+// safely runs a cleanup step that calls the backend: a panic there is
+// logged, not allowed to take the server down.
+func (c *conn) safely(what string, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log().Error("pop3: panic in "+what, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
 }
 
 func (c *conn) serve() {
@@ -116,7 +192,9 @@ func (c *conn) serve() {
 			c.log().Error("pop3: panic serving connection", "panic", r, "stack", string(debug.Stack()))
 		}
 		// A session that did not QUIT applies nothing (RFC 1939 6.).
-		c.closeMaildrop()
+		// Each step runs whatever the one before did, so the maildrop
+		// lock and the connection slot are always given back.
+		c.safely("closing the maildrop", c.closeMaildrop)
 		c.cancel()
 		c.mu.Lock()
 		c.closed = true
@@ -133,14 +211,9 @@ func (c *conn) serve() {
 			c.mu.Unlock()
 			c.br.Reset(tc)
 		}
-		ctx, cancel := context.WithTimeout(c.ctx, orDefault(c.srv.ReadTimeout, DefaultReadTimeout))
-		err := tc.HandshakeContext(ctx)
-		cancel()
-		if err != nil {
+		if !c.handshake(tc) {
 			return
 		}
-		st := tc.ConnectionState()
-		c.tlsState = &st
 	}
 	c.greet()
 	maxLine := orDefault(c.srv.MaxLineLength, DefaultMaxLineLength)
@@ -157,12 +230,12 @@ func (c *conn) serve() {
 		}
 		// Idle means blocked waiting for the client: pipelined commands
 		// already buffered are served before Shutdown may close.
-		if !c.setIdle(c.br.Buffered() == 0) {
+		if !c.setIdle(c.idleWhileWaiting()) {
 			return
 		}
 		c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.ReadTimeout, DefaultReadTimeout)))
 		line, err := readLine(c.br, maxLine)
-		if !c.setIdle(false) {
+		if !c.setIdle(busy) {
 			return
 		}
 		if errors.Is(err, errLineTooLong) {

@@ -1,7 +1,6 @@
 package pop3
 
 import (
-	"context"
 	"crypto/md5"
 	"crypto/subtle"
 	"crypto/tls"
@@ -136,18 +135,12 @@ func (c *conn) cmdSTLS(args []string) bool {
 	// as sent under TLS (the STARTTLS command injection, CVE-2011-0411).
 	c.br.Discard(c.br.Buffered())
 	tc := tls.Server(c.nc, c.srv.TLSConfig)
-	ctx, cancel := context.WithTimeout(c.ctx, orDefault(c.srv.ReadTimeout, DefaultReadTimeout))
-	err := tc.HandshakeContext(ctx)
-	cancel()
-	if err != nil {
-		c.log().Info("pop3: TLS handshake", "err", err)
+	if !c.handshake(tc) {
 		return false
 	}
 	c.mu.Lock()
 	c.nc = tc
 	c.mu.Unlock()
-	st := tc.ConnectionState()
-	c.tlsState = &st
 	c.br.Reset(tc)
 	c.bw.Reset(deadlineWriter{c})
 	c.user = ""
@@ -288,8 +281,16 @@ func (c *conn) cmdAuth(args []string) bool {
 		if c.flush() != nil {
 			return false
 		}
+		// Waiting for the client's response is as idle as waiting for a
+		// command: Shutdown may answer and close.
+		if !c.setIdle(c.idleWhileWaiting()) {
+			return false
+		}
 		c.nc.SetReadDeadline(time.Now().Add(orDefault(c.srv.ReadTimeout, DefaultReadTimeout)))
 		line, err := readLine(c.br, maxAuthLine)
+		if !c.setIdle(busy) {
+			return false
+		}
 		if errors.Is(err, errLineTooLong) {
 			return c.badCommand("Authentication line too long")
 		}
@@ -340,9 +341,19 @@ func (c *conn) authFailed(err error) bool {
 		d = time.Second
 	}
 	if d > 0 {
+		// The pause is idle time: Shutdown need not wait for it. The
+		// answers to commands pipelined before go out first.
+		if c.flush() != nil || !c.setIdle(idleReply) {
+			return false
+		}
+		t := time.NewTimer(time.Duration(c.authFailures) * d)
 		select {
-		case <-time.After(time.Duration(c.authFailures) * d):
+		case <-t.C:
 		case <-c.ctx.Done():
+		}
+		t.Stop()
+		if !c.setIdle(busy) {
+			return false
 		}
 	}
 	c.reply(false, CodeAuth, "Authentication failed")
@@ -350,8 +361,16 @@ func (c *conn) authFailed(err error) bool {
 }
 
 // login opens account's maildrop after a successful authentication and
-// enters the TRANSACTION state (RFC 1939 4.).
+// enters the TRANSACTION state (RFC 1939 4.). account is the identity
+// the authentication returned, and the key of the maildrop lock as it
+// is.
 func (c *conn) login(account string) bool {
+	if account == "" {
+		// A backend bug: there is no maildrop to lock or open.
+		c.log().Error("pop3: authentication succeeded without an account name")
+		c.reply(false, CodeSysTemp, "Unable to open maildrop")
+		return true
+	}
 	now := time.Now()
 	if c.srv.tooSoon(account, now) {
 		c.reply(false, CodeLoginDelay, "Login attempted too soon after the last login")
@@ -362,9 +381,13 @@ func (c *conn) login(account string) bool {
 		c.reply(false, CodeInUse, "Maildrop is locked by another session")
 		return true
 	}
+	// From here on closeMaildrop releases the lock and whatever is open,
+	// even when the backend panics: the connection's deferred cleanup
+	// calls it.
+	c.account = account
 	acct, err := c.srv.Store.Account(c.ctx, account)
 	if err != nil {
-		c.srv.unlock(account, c)
+		c.closeMaildrop()
 		if errors.Is(err, mailbox.ErrNoSuchAccount) {
 			c.reply(false, CodeSysPerm, "No maildrop for this user")
 			return true
@@ -373,34 +396,44 @@ func (c *conn) login(account string) bool {
 		c.reply(false, CodeSysTemp, "Unable to open maildrop")
 		return true
 	}
-	mbox, err := acct.Open(c.ctx, mailbox.Inbox, nil)
-	var drop *maildrop
+	c.acct = acct
+	c.mbox, err = acct.Open(c.ctx, mailbox.Inbox, nil)
 	if err == nil {
-		drop, err = loadMaildrop(c.ctx, mbox, c.srv.CountSizes)
-		if err != nil {
-			mbox.Close()
-		}
+		c.drop, err = loadMaildrop(c.ctx, c.mbox, c.srv.CountSizes)
 	}
 	if err != nil {
-		acct.Close()
-		c.srv.unlock(account, c)
+		c.closeMaildrop()
 		c.log().Error("pop3: open maildrop", "account", account, "err", err)
 		c.reply(false, CodeSysTemp, "Unable to open maildrop")
 		return true
 	}
 	c.srv.recordLogin(account, now)
-	c.account, c.acct, c.mbox, c.drop = account, acct, mbox, drop
 	c.state = stateTransaction
 	c.reply(true, "", account+"'s maildrop has "+c.dropStatus())
 	return true
 }
 
-// closeMaildrop releases the maildrop without changing it.
+// closeMaildrop releases the maildrop without changing it: it closes
+// what login opened and gives back the lock, which it does even if
+// closing panics.
 func (c *conn) closeMaildrop() {
-	if c.mbox != nil {
-		c.mbox.Close()
-		c.acct.Close()
-		c.srv.unlock(c.account, c)
-		c.mbox, c.acct, c.drop = nil, nil, nil
+	if c.account == "" {
+		return
+	}
+	account, mbox, acct := c.account, c.mbox, c.acct
+	c.account, c.mbox, c.acct, c.drop = "", nil, nil, nil
+	defer c.srv.unlock(account, c)
+	if mbox != nil {
+		defer acctClose(acct)
+		mbox.Close()
+		return
+	}
+	acctClose(acct)
+}
+
+// acctClose closes acct if it is not nil.
+func acctClose(acct mailbox.Account) {
+	if acct != nil {
+		acct.Close()
 	}
 }

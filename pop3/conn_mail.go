@@ -251,7 +251,7 @@ func (c *conn) cmdQuit() bool {
 		}
 	}
 	left := c.drop.count
-	c.closeMaildrop()
+	c.safely("closing the maildrop", c.closeMaildrop)
 	if err != nil {
 		c.log().Error("pop3: update", "err", err)
 		c.reply(false, CodeSysTemp, "Some deleted messages not removed")

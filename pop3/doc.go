@@ -42,13 +42,23 @@
 // kept \Seen. A connection that drops, times out or is shut down before
 // QUIT changes nothing.
 //
-// Sizes in STAT and LIST are Message.Size, which the mailbox seam defines
-// as RFC822.SIZE, the size of the message with CRLF line ends, as SMTP
-// delivers it. Reading 100,000 messages at every login to count them
-// would make logins slow, so the server trusts the backend; set
-// Server.CountSizes for a backend that stores bare LF. RETR sends every
-// line ending as CRLF whatever the store holds, and logs a warning when
-// what it sent differs from the size it listed.
+// Sizes in STAT, LIST and RETR's "+OK n octets" are the same number,
+// meant to be the octets RETR sends (RFC 1939 5.: the "exact size"; RFC
+// 6856 2.1). RETR sends every line ending as CRLF whatever the store
+// holds, and ends a last line that lacks one with CRLF. By default the
+// size is Message.Size, which the mailbox seam defines as RFC822.SIZE,
+// the size of the CRLF form as SMTP and IMAP deliver it, plus the CRLF
+// RETR adds when the message does not end with one: at login the
+// server reads the last two octets of each message, not the whole
+// maildrop. A store that holds bare LF line ends inside its messages
+// gets exact sizes only with Server.CountSizes, which reads every
+// message at login; without it RETR logs a warning when what it sent
+// differs from the size it listed.
+//
+// The maildrop lock and LoginDelay are keyed by the account name the
+// authentication returned (Authenticate's account, APOP's user, the
+// SASL mechanism's Identity) as it is: backends return the name as the
+// store spells it, so that one mailbox has one lock.
 //
 // Unique-ids (UIDL) are the mailbox's UIDVALIDITY and the message's UID
 // in hex, 16 characters: stable across sessions and restarts for as
@@ -63,6 +73,7 @@
 // Every method takes a context that bounds its exchange. Retr and Top
 // return the message as an io.ReadCloser that un-stuffs it from the
 // connection as it is read; the next command finishes it if the caller
-// did not. ListMessages, UIDLMessages and RetrMessages pipeline their
-// commands when the server announces PIPELINING (RFC 2449 6.6).
+// did not. ListMessages, UIDLMessages, RetrMessages and DeleMessages
+// pipeline their commands when the server announces PIPELINING (RFC
+// 2449 6.6); while they run, other methods return ErrBusy.
 package pop3

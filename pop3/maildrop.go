@@ -29,23 +29,28 @@ type dropMsg struct {
 	retrieved bool  // RETR'd in this session
 }
 
-// loadMaildrop takes the snapshot. Sizes are Message.Size (RFC822.SIZE,
-// the size of the CRLF form, by the mailbox seam's contract), or counted
-// by reading each message when count is set.
+// loadMaildrop takes the snapshot. Sizes are the octets RETR sends
+// (RFC 1939 5. LIST: the "exact size"): counted by reading each message
+// when count is set; otherwise Message.Size (RFC822.SIZE, the size of
+// the CRLF form, by the mailbox seam's contract) corrected for a last
+// line without CRLF, which RETR ends with one.
 func loadMaildrop(ctx context.Context, mbox mailbox.Mailbox, count bool) (*maildrop, error) {
 	st, err := mbox.Status(ctx)
 	if err != nil {
 		return nil, err
 	}
 	d := &maildrop{uidValidity: st.UIDValidity, msgs: make([]dropMsg, 0, st.Messages)}
+	var tail [2]byte
 	err = mbox.Fetch(ctx, mailbox.AllUIDs, func(m mailbox.Message) error {
-		size := m.Size()
+		var size int64
+		var err error
 		if count {
-			n, err := countCRLFSize(ctx, m)
-			if err != nil {
-				return err
-			}
-			size = n
+			size, err = countCRLFSize(ctx, m)
+		} else {
+			size, err = endedSize(ctx, m, tail[:])
+		}
+		if err != nil {
+			return err
 		}
 		d.msgs = append(d.msgs, dropMsg{uid: m.UID(), size: size})
 		d.count++
@@ -56,6 +61,35 @@ func loadMaildrop(ctx context.Context, mbox mailbox.Mailbox, count bool) (*maild
 		return nil, err
 	}
 	return d, nil
+}
+
+// endedSize is Message.Size plus the octets RETR adds to end the last
+// line with CRLF: none if the message ends in CRLF (or is empty), one
+// for a bare CR or LF at its end, two for a last line without either.
+// It reads the last two octets only; tail is their buffer. A message
+// that cannot be read keeps Message.Size: RETR answers -ERR for it, and
+// the rest of the maildrop stays usable.
+func endedSize(ctx context.Context, m mailbox.Message, tail []byte) (int64, error) {
+	body, err := m.Open(ctx)
+	if err != nil {
+		return m.Size(), ctx.Err()
+	}
+	defer body.Close()
+	n := body.Size()
+	k := min(n, 2)
+	if k == 0 {
+		return m.Size(), nil
+	}
+	if _, err := body.ReadAt(tail[:k], n-k); err != nil && err != io.EOF {
+		return m.Size(), ctx.Err()
+	}
+	switch t := tail[:k]; {
+	case len(t) == 2 && t[0] == '\r' && t[1] == '\n':
+		return m.Size(), nil
+	case t[len(t)-1] == '\r' || t[len(t)-1] == '\n':
+		return m.Size() + 1, nil
+	}
+	return m.Size() + 2, nil
 }
 
 // countCRLFSize reads a message and counts its octets in the form the

@@ -35,6 +35,11 @@ type Server struct {
 	// and PASS. The server prepares user and password with SASLprep
 	// before the call, as the "UTF8 USER" capability promises (RFC 6856
 	// 2.2).
+	//
+	// The account returned, like the identity of APOP and AUTH, is the
+	// key of the maildrop lock ([IN-USE]) and of LoginDelay, compared as
+	// it is: return the name as the store spells it (the canonical
+	// case), so that "MRose" and "mrose" lock the same maildrop.
 	Authenticate func(ctx context.Context, user, pass string) (account string, err error)
 
 	// APOPSecret returns the secret shared with user for APOP (RFC 1939
@@ -44,8 +49,8 @@ type Server struct {
 	APOPSecret func(ctx context.Context, user string) (secret string, err error)
 
 	// Auth maps SASL mechanism names ("PLAIN", "SCRAM-SHA-256") to their
-	// server factories for AUTH (RFC 5034). The account opened is the
-	// mechanism's Identity.
+	// server factories for AUTH (RFC 5034). The account opened (and
+	// locked) is the mechanism's Identity.
 	Auth map[string]sasl.ServerFactory
 
 	// AllowInsecureAuth accepts USER/PASS and the SASL mechanisms that
@@ -74,17 +79,20 @@ type Server struct {
 	// CountSizes makes the server read every message of the maildrop at
 	// login to count its octets in the CRLF form it sends. Without it
 	// the sizes in STAT and LIST are those of Message.Size, which the
-	// mailbox seam defines as RFC822.SIZE, the size of the CRLF form;
-	// set it for a backend that stores bare LF and reports the size of
-	// its file. It costs one read of the whole maildrop per login.
+	// mailbox seam defines as RFC822.SIZE, the size of the CRLF form,
+	// plus the CRLF RETR adds to a message whose last line lacks one
+	// (found by reading its last two octets); set it for a backend that
+	// stores bare LF and reports the size of its file. It costs one
+	// read of the whole maildrop per login.
 	CountSizes bool
 
-	MaxLineLength   int           // command line limit, CRLF included; DefaultMaxLineLength if 0
-	ReadTimeout     time.Duration // wait for a command; DefaultReadTimeout if 0
-	WriteTimeout    time.Duration // wait for each write to the client; DefaultWriteTimeout if 0
-	MaxErrors       int           // bad commands before the connection is closed; DefaultMaxErrors if 0
-	MaxAuthFailures int           // failed logins before the connection is closed; DefaultMaxAuthFailures if 0
-	MaxCommands     int           // commands per connection; DefaultMaxCommands if 0, no cap if negative
+	MaxLineLength    int           // command line limit, CRLF included; DefaultMaxLineLength if 0
+	ReadTimeout      time.Duration // wait for a command; DefaultReadTimeout if 0
+	WriteTimeout     time.Duration // wait for each write to the client; DefaultWriteTimeout if 0
+	MaxErrors        int           // bad commands before the connection is closed; DefaultMaxErrors if 0
+	MaxAuthFailures  int           // failed logins before the connection is closed; DefaultMaxAuthFailures if 0
+	MaxCommands      int           // commands per connection; DefaultMaxCommands if 0, no cap if negative
+	HandshakeTimeout time.Duration // TLS handshake (implicit TLS, STLS); DefaultHandshakeTimeout if 0
 
 	// AuthDelay is the pause after each failed login, multiplied by the
 	// number of failures so far; one second if 0, none if negative.
@@ -179,6 +187,8 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Store == nil {
 		return errors.New("pop3: Server.Store is nil")
 	}
+	// Serve owns l from here: it is closed whatever ends the loop.
+	defer l.Close()
 	if !s.trackListener(&l, true) {
 		return ErrServerClosed
 	}
@@ -360,27 +370,39 @@ func (s *Server) closeListeners() error {
 	return err
 }
 
-// Close closes the listeners and every connection at once. Sessions
-// that were not in the UPDATE state apply no deletions.
+// Close closes the listeners and every connection at once, and
+// cancels the context of each session, stopping the backend calls and
+// authentication delays in progress. Sessions that were not in the
+// UPDATE state apply no deletions.
 func (s *Server) Close() error {
 	s.inShutdown.Store(true)
 	s.mu.Lock()
 	err := s.closeListeners()
-	for c := range s.conns {
-		c.mu.Lock()
-		c.closed = true
-		c.nc.Close()
-		c.mu.Unlock()
-	}
+	conns := s.connList()
 	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeNow()
+	}
 	return err
+}
+
+// connList returns the connections served; s.mu must be held.
+func (s *Server) connList() []*conn {
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	return conns
 }
 
 // Shutdown stops accepting connections, answers "-ERR [SYS/TEMP]" to
 // idle connections and closes them, and waits for busy ones to finish
 // their command and close likewise, until ctx is done; then it closes
-// what remains and returns ctx's error. Sessions closed this way apply
-// no deletions (RFC 1939 6.: only QUIT enters the UPDATE state).
+// what remains as Close does and returns ctx's error. A connection is
+// idle when it waits for a command, for the next line of an AUTH
+// exchange, for a TLS handshake or in the pause after a failed login.
+// Sessions closed this way apply no deletions (RFC 1939 6.: only QUIT
+// enters the UPDATE state).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.inShutdown.Store(true)
 	s.mu.Lock()
@@ -389,14 +411,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for {
+		// The goodbyes are written without s.mu: a slow client must not
+		// hold up the connections coming and going.
 		s.mu.Lock()
-		for c := range s.conns {
-			c.closeIfIdle()
-		}
-		n := len(s.conns)
+		conns := s.connList()
 		s.mu.Unlock()
-		if n == 0 {
+		if len(conns) == 0 {
 			return err
+		}
+		for _, c := range conns {
+			c.closeIfIdle()
 		}
 		select {
 		case <-ctx.Done():

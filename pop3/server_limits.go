@@ -35,6 +35,10 @@ const (
 	DefaultReadTimeout = 10 * time.Minute
 	// DefaultWriteTimeout is how long one write to the client may take.
 	DefaultWriteTimeout = 5 * time.Minute
+	// DefaultHandshakeTimeout bounds a TLS handshake (implicit TLS and
+	// STLS): a handshake is a few round trips, so a peer that takes
+	// longer holds a connection slot for nothing.
+	DefaultHandshakeTimeout = 30 * time.Second
 )
 
 func orDefault[T int | time.Duration](v, d T) T {

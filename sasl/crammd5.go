@@ -93,8 +93,10 @@ func (s *CRAMMD5Server) Identity() string { return s.identity }
 func (s *CRAMMD5Server) Next(ctx context.Context, response []byte) ([]byte, bool, error) {
 	switch s.step {
 	case 0:
-		if len(response) != 0 {
-			// RFC 2195 2.: the server speaks first.
+		if response != nil {
+			// RFC 2195 2.: the server speaks first. RFC 5034 4. (and
+			// RFC 4954 4.): an initial response to such a mechanism,
+			// even an empty one ("="), MUST be rejected.
 			s.step = 2
 			return nil, true, malformed(CRAMMD5, "initial response not allowed")
 		}

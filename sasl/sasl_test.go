@@ -278,6 +278,35 @@ func TestCRAMMD5ServerMalformed(t *testing.T) {
 	}
 }
 
+// RFC 5034 4. (and RFC 4954 4.): CRAM-MD5 is server-first, so any
+// initial response, even the empty one a client sends as "=", is
+// rejected; only a missing one (nil) gets the challenge.
+func TestCRAMMD5RejectsInitialResponse(t *testing.T) {
+	lookup := func(ctx context.Context, u string) (string, error) { return users[u], nil }
+	for _, tc := range []struct {
+		name string
+		ir   []byte
+	}{
+		{"empty", []byte{}},
+		{"non-empty", []byte("tim b913a602c7eda7a495b4e6e7334d3890")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewCRAMMD5Server("h", lookup)
+			ch, done, err := s.Next(context.Background(), tc.ir)
+			assert.ErrorIs(t, err, ErrMalformed)
+			assert.True(t, done)
+			assert.Nil(t, ch)
+			_, _, err = s.Next(context.Background(), []byte("tim b913a602c7eda7a495b4e6e7334d3890"))
+			assert.ErrorIs(t, err, ErrUnexpected, "the exchange is over")
+		})
+	}
+	s := NewCRAMMD5Server("h", lookup)
+	ch, done, err := s.Next(context.Background(), nil)
+	require.NoError(t, err)
+	assert.False(t, done)
+	assert.NotEmpty(t, ch)
+}
+
 func TestSCRAMSHA1RFC5802(t *testing.T) {
 	// RFC 5802 5.: user/pencil.
 	testSCRAMVector(t, "SHA-1", "fyko+d2lbbFgONRv9qkxdawL", "3rfcNHYJY1ZVvWVs7j", "QSXCR+Q6sek8bf92",
