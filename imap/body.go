@@ -25,7 +25,7 @@ type Envelope struct {
 // an address with only Mailbox set to the group's name, then the
 // members, then a group end, the zero Address (RFC 9051 7.5.2).
 type Address struct {
-	Name    string // display name, decoded
+	Name    string // display name as in the header: quotes removed, RFC 2047 words not decoded
 	ADL     string // source route, obsolete
 	Mailbox string // local part, or the group name
 	Host    string // domain; "" for group starts and ends
