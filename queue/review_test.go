@@ -1,0 +1,157 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Shutdown drops the jobs waiting for a slot as interrupted, so that a
+// message whose other domain's job delivered still has its results stored.
+func TestShutdownStoresMultiDomainResults(t *testing.T) {
+	block := make(chan struct{})
+	d := &fakeDeliverer{block: block}
+	store := &MemoryStore{}
+	q, _ := testQueue(t, d, func(q *Queue) { q.Store = store; q.MaxConcurrency = 1 })
+	enqueue(t, q, "a@example.org", "r@x.test", "s@y.test")
+	require.Eventually(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return d.all == 1 }, 5*time.Second, time.Millisecond)
+	done := make(chan error)
+	go func() { done <- q.Shutdown(context.Background()) }()
+	require.Eventually(t, func() bool {
+		select {
+		case <-q.loopDone:
+			return true
+		default:
+			return false
+		}
+	}, 5*time.Second, time.Millisecond)
+	close(block) // the running job succeeds
+	require.NoError(t, <-done)
+	var env *Envelope
+	require.NoError(t, store.Load(context.Background(), func(e *Envelope) error { env = e; return nil }))
+	require.NotNil(t, env)
+	delivered := 0
+	for _, r := range env.Recipients {
+		if r.State == Delivered {
+			delivered++
+		}
+	}
+	require.Equal(t, 1, delivered, "the recipient delivered before Shutdown returned must be stored as delivered, else it is delivered again after restart: %+v", env.Recipients)
+}
+
+// failStore fails Update and Delete once armed.
+type failStore struct {
+	MemoryStore
+	fail atomic.Bool
+}
+
+func (s *failStore) Update(ctx context.Context, env *Envelope) error {
+	if s.fail.Load() {
+		return errors.New("disk full")
+	}
+	return s.MemoryStore.Update(ctx, env)
+}
+func (s *failStore) Delete(ctx context.Context, id string) error {
+	if s.fail.Load() {
+		return errors.New("disk full")
+	}
+	return s.MemoryStore.Delete(ctx, id)
+}
+
+// gateStore blocks Update while gate is set.
+type gateStore struct {
+	MemoryStore
+	mu      sync.Mutex
+	gate    chan struct{}
+	entered chan struct{}
+}
+
+func (s *gateStore) Update(ctx context.Context, env *Envelope) error {
+	s.mu.Lock()
+	g, e := s.gate, s.entered
+	s.gate = nil
+	s.mu.Unlock()
+	if g != nil {
+		close(e)
+		<-g
+	}
+	return s.MemoryStore.Update(ctx, env)
+}
+
+// An operation that arrives while another operation's store write is in
+// flight is applied once that write ends.
+func TestReleaseDuringHoldWriteApplies(t *testing.T) {
+	d := &fakeDeliverer{result: func(string, int) error { return tempErr("later") }}
+	store := &gateStore{}
+	q, clk := testQueue(t, d, func(q *Queue) { q.Store = store; q.DelayWarning = -1 })
+	id := enqueue(t, q, "a@example.org", "r@x.test")
+	settle(t, q)
+	gate, entered := make(chan struct{}), make(chan struct{})
+	store.mu.Lock()
+	store.gate, store.entered = gate, entered
+	store.mu.Unlock()
+	holdDone := make(chan error)
+	go func() { holdDone <- q.Hold(context.Background(), id) }()
+	<-entered
+	require.NoError(t, q.Release(context.Background(), id)) // returns nil: "takes effect"
+	close(gate)
+	require.NoError(t, <-holdDone)
+	advance(t, q, clk, 2*time.Hour, 5*time.Minute)
+	info, err := q.Inspect(id)
+	require.NoError(t, err)
+	require.False(t, info.Held, "Release acknowledged but the message stays held forever")
+}
+
+// A Delete during a round's store write applies when the write ends, not
+// at the next due time.
+func TestDeleteDuringFinishWriteApplies(t *testing.T) {
+	d := &fakeDeliverer{result: func(string, int) error { return tempErr("later") }}
+	store := &gateStore{}
+	gate, entered := make(chan struct{}), make(chan struct{})
+	store.gate, store.entered = gate, entered
+	q, _ := testQueue(t, d, func(q *Queue) { q.Store = store; q.DelayWarning = -1 })
+	id := enqueue(t, q, "a@example.org", "r@x.test")
+	<-entered // finish is writing the round's result
+	require.NoError(t, q.Delete(context.Background(), id))
+	close(gate)
+	time.Sleep(100 * time.Millisecond)
+	_, err := q.Inspect(id)
+	require.ErrorIs(t, err, ErrNotFound, "Delete returned nil after the attempt; message still queued until its next retry (10 min)")
+}
+
+// A notification that cannot be built with the original's header (one
+// larger than mime.DefaultMaxHeaderBytes) is sent without it, and the
+// message leaves the queue.
+func TestUnbuildableDSNDoesNotKeepMessage(t *testing.T) {
+	for _, body := range []string{"", strings.Repeat("X-Long: "+strings.Repeat("a", 1000)+"\r\n", 1100) + "\r\nbody\r\n"} {
+		d := &fakeDeliverer{result: func(string, int) error { return tempErr("later") }}
+		q, clk := testQueue(t, d, func(q *Queue) { q.Lifetime = time.Hour; q.DelayWarning = -1 })
+		_, err := q.Enqueue(context.Background(), &Envelope{From: "a@example.org", Ret: RetHeaders, Recipients: []Recipient{{Addr: "r@x.test"}}}, strings.NewReader(body))
+		require.NoError(t, err)
+		advance(t, q, clk, 3*time.Hour, 5*time.Minute)
+		require.Equal(t, 0, q.Len(), "expired message with len(body)=%d never leaves the queue; dsns=%d", len(body), len(d.dsns()))
+	}
+}
+
+// With Update and Delete failing, a permanently failed recipient is bounced
+// once, and the store write is retried after a pause, not back to back.
+func TestStoreFailureDoesNotRepeatBounces(t *testing.T) {
+	d := &fakeDeliverer{result: func(string, int) error { return permErr("no such user") }}
+	store := &failStore{}
+	store.fail.Store(true)
+	var rounds atomic.Int64
+	q, _ := testQueue(t, d, func(q *Queue) {
+		q.Store = store
+		q.Hooks.Notified = func(id, dsnID string, actions []string) { rounds.Add(1) }
+	})
+	_, err := q.Enqueue(context.Background(), &Envelope{From: "a@example.org", Recipients: []Recipient{{Addr: "r@x.test"}}}, strings.NewReader(testBody))
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond) // the fake clock does not move
+	require.LessOrEqual(t, rounds.Load(), int64(1), "bounces queued for one failure: %d", rounds.Load())
+}
