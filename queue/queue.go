@@ -497,7 +497,10 @@ func (q *Queue) commit(ctx context.Context, it *item, env *Envelope, remove bool
 }
 
 // Shutdown stops the queue: no message is enqueued or dispatched any
-// more, and deliveries in progress finish. If ctx ends first, they are
+// more, deliveries waiting for a slot do not start (their recipients stay
+// pending, due at the next Start), and deliveries in progress finish; a
+// message's results are stored once its deliveries in progress have
+// ended. If ctx ends first, they are
 // cancelled; their recipients not yet delivered stay in the queue, due at
 // the next Start, without the attempt counting. Shutdown returns when
 // every delivery has ended and its result is stored, with ctx's error if

@@ -63,6 +63,9 @@ func (q *Queue) loop() {
 			if t != nil {
 				t.Stop()
 			}
+			q.mu.Lock()
+			q.dropWaiting()
+			q.mu.Unlock()
 			return
 		case <-q.wakeC:
 		case <-timerC:
@@ -71,6 +74,29 @@ func (q *Queue) loop() {
 			t.Stop()
 		}
 	}
+}
+
+// dropWaiting ends, as interrupted, the jobs still waiting for a slot
+// when the queue stops: no one will start them, and a message's round
+// ends (finish stores its results) only when all its jobs have. Their
+// recipients stay pending, due at the next Start. Called with mu held,
+// by the loop as it exits, so before Shutdown waits on q.jobs.
+func (q *Queue) dropWaiting() {
+	for _, ds := range q.waiting {
+		for _, j := range ds.queue {
+			j.it.interrupted = true
+			j.it.jobs--
+			if j.it.jobs == 0 {
+				q.jobs.Add(1)
+				go q.finish(j.it)
+			}
+		}
+		clear(ds.queue)
+		ds.queue = nil
+		ds.listed = false
+	}
+	clear(q.waiting)
+	q.waiting = nil
 }
 
 // dispatch turns due messages into jobs, starts the jobs that have a
