@@ -437,7 +437,7 @@ func (q *Queue) operate(ctx context.Context, id string, set func(*item)) error {
 	}
 	env, deleted := q.applyOps(it)
 	q.mu.Unlock()
-	return q.commit(ctx, it, env, deleted)
+	return q.commit(ctx, it, env, deleted, false)
 }
 
 // applyOps applies the operations recorded on it to a copy of its
@@ -461,39 +461,85 @@ func (q *Queue) applyOps(it *item) (*Envelope, bool) {
 	return env, false
 }
 
+// pendingOps reports whether operations are recorded on it. Called with
+// mu held.
+func (it *item) pendingOps() bool {
+	return it.wantDelete || it.wantHold || it.wantRelease || it.wantRetry
+}
+
 // commit writes env (or deletes the message) and puts the item back in
-// the schedule. Called without mu, on a busy item.
-func (q *Queue) commit(ctx context.Context, it *item, env *Envelope, remove bool) error {
-	var err error
-	if remove {
-		err = q.Store.Delete(ctx, env.ID)
-	} else {
-		err = q.Store.Update(ctx, env)
-	}
-	q.mu.Lock()
-	it.busy = false
-	deleted := it.wantDelete
-	switch {
-	case err != nil:
-		// The store has the old state; keep it, and schedule it.
-		q.logger().Error("queue: store", "id", env.ID, "err", err)
-		if !it.env.Held {
-			heap.Push(&q.due, it)
+// the schedule. Operations asked for during the write (recorded on it,
+// their callers already answered) are applied and written in turn before
+// the item stops being busy, so that none is lost or waits for the next
+// round. Called without mu, on a busy item; it returns the error of the
+// first write.
+//
+// kept is set when env must stand even if the store fails: the result
+// of a delivery round (its recipients reported, its attempt counted),
+// which must not be acted on again, or operations whose callers were
+// told they would apply. On a store error the queue then keeps env, the
+// store keeps the old state until a later write, and the message is due
+// again after Backoff(1) rather than at once, so that a failing store is
+// not hammered nor a failure bounced round after round. Otherwise (an
+// operation whose caller gets the error) the queue keeps the old state.
+func (q *Queue) commit(ctx context.Context, it *item, env *Envelope, remove, kept bool) error {
+	var first error
+	for n := 0; ; n++ {
+		var err error
+		if remove {
+			err = q.Store.Delete(ctx, env.ID)
+		} else {
+			err = q.Store.Update(ctx, env)
 		}
-	case remove:
-		delete(q.items, env.ID)
-	default:
+		if n == 0 {
+			first = err
+		}
+		q.mu.Lock()
+		if err != nil {
+			q.logger().Error("queue: store", "id", env.ID, "err", err)
+			if kept {
+				if retry := q.clock().Now().Add(q.backoff(1)); env.NextAttempt.Before(retry) {
+					env.NextAttempt = retry
+				}
+				it.env = env
+			}
+			// Operations recorded meanwhile stay recorded: the next
+			// round or operation applies them.
+			break
+		}
+		if remove {
+			deleted := it.wantDelete
+			it.busy = false
+			delete(q.items, env.ID)
+			q.mu.Unlock()
+			q.wake()
+			if q.Hooks.Removed != nil {
+				q.Hooks.Removed(env, deleted)
+			}
+			return first
+		}
 		it.env = env
-		if !env.Held {
-			heap.Push(&q.due, it)
+		if !it.pendingOps() {
+			break
 		}
+		env, remove = q.applyOps(it)
+		kept = true
+		q.mu.Unlock()
+	}
+	it.busy = false
+	if !it.env.Held {
+		heap.Push(&q.due, it)
 	}
 	q.mu.Unlock()
 	q.wake()
-	if err == nil && remove && q.Hooks.Removed != nil {
-		q.Hooks.Removed(env, deleted)
+	return first
+}
+
+func (q *Queue) backoff(n int) time.Duration {
+	if q.Backoff != nil {
+		return q.Backoff(n)
 	}
-	return err
+	return DefaultBackoff(n)
 }
 
 // Shutdown stops the queue: no message is enqueued or dispatched any

@@ -434,7 +434,7 @@ func (q *Queue) finish(it *item) {
 	if it.wantDelete {
 		env := it.env.Clone()
 		q.mu.Unlock()
-		q.commit(ctx, it, env, true)
+		q.commit(ctx, it, env, true, true)
 		return
 	}
 	env := it.env.Clone()
@@ -500,13 +500,9 @@ func (q *Queue) finish(it *item) {
 	if !remove {
 		next := now
 		if !interrupted {
-			bo := q.Backoff
-			if bo == nil {
-				bo = DefaultBackoff
-			}
-			next = now.Add(bo(env.Attempts))
+			next = now.Add(q.backoff(env.Attempts))
 			if env.Done() {
-				next = now.Add(bo(1)) // only a notification to retry
+				next = now.Add(q.backoff(1)) // only a notification to retry
 			} else if next.After(expiry) {
 				next = expiry // one last attempt when the message expires
 			}
@@ -521,5 +517,5 @@ func (q *Queue) finish(it *item) {
 		remove = del
 	}
 	q.mu.Unlock()
-	q.commit(ctx, it, env, remove)
+	q.commit(ctx, it, env, remove, true)
 }
