@@ -15,7 +15,8 @@
 //   - Notifications (dsn.go): delivery status notifications (RFC 3464,
 //     multipart/report of RFC 6522) for failures, delays (once, at
 //     DelayWarning) and successes, as each recipient's NOTIFY asks
-//     (RFC 3461), returning the message or its header as RET says. They
+//     (RFC 3461), returning the message or its header as RET says (or
+//     neither, when the original cannot be read or parsed). They
 //     are queued in the same queue from the null sender, so a
 //     notification never causes another.
 //   - Stores (store.go, spool.go): the Store interface, with its

@@ -129,13 +129,27 @@ func TestDeleteDuringFinishWriteApplies(t *testing.T) {
 // larger than mime.DefaultMaxHeaderBytes) is sent without it, and the
 // message leaves the queue.
 func TestUnbuildableDSNDoesNotKeepMessage(t *testing.T) {
-	for _, body := range []string{"", strings.Repeat("X-Long: "+strings.Repeat("a", 1000)+"\r\n", 1100) + "\r\nbody\r\n"} {
-		d := &fakeDeliverer{result: func(string, int) error { return tempErr("later") }}
-		q, clk := testQueue(t, d, func(q *Queue) { q.Lifetime = time.Hour; q.DelayWarning = -1 })
-		_, err := q.Enqueue(context.Background(), &Envelope{From: "a@example.org", Ret: RetHeaders, Recipients: []Recipient{{Addr: "r@x.test"}}}, strings.NewReader(body))
-		require.NoError(t, err)
-		advance(t, q, clk, 3*time.Hour, 5*time.Minute)
-		require.Equal(t, 0, q.Len(), "expired message with len(body)=%d never leaves the queue; dsns=%d", len(body), len(d.dsns()))
+	for _, tc := range []struct {
+		name     string
+		body     string
+		origType string
+	}{
+		{"empty", "", "text/rfc822-headers"},
+		{"header too large", strings.Repeat("X-Long: "+strings.Repeat("a", 1000)+"\r\n", 1100) + "\r\nbody\r\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &fakeDeliverer{result: func(string, int) error { return tempErr("later") }}
+			q, clk := testQueue(t, d, func(q *Queue) { q.Lifetime = time.Hour; q.DelayWarning = -1 })
+			_, err := q.Enqueue(context.Background(), &Envelope{From: "a@example.org", Ret: RetHeaders, Recipients: []Recipient{{Addr: "r@x.test"}}}, strings.NewReader(tc.body))
+			require.NoError(t, err)
+			advance(t, q, clk, 3*time.Hour, 5*time.Minute)
+			require.Equal(t, 0, q.Len(), "the expired message must leave the queue")
+			require.Len(t, d.dsns(), 1)
+			p := parseDSN(t, d.dsns()[0].body)
+			require.Equal(t, tc.origType, p.origType)
+			require.Len(t, p.perRcpt, 1)
+			require.Equal(t, "failed", p.perRcpt[0].Get("Action"))
+		})
 	}
 }
 
