@@ -194,7 +194,7 @@ func (q *Queue) writeDSN(w io.Writer, env *Envelope, report []int, orig Body, ex
 	if env.EnvID != "" {
 		pm.Add("Original-Envelope-Id", dsnText1(env.EnvID, global)) // 2.2.1
 	}
-	pm.Add("Reporting-MTA", "dns; "+host)                   // 2.2.2
+	pm.Add("Reporting-MTA", mtaName(host))                  // 2.2.2
 	pm.Add("Arrival-Date", message.FormatDate(env.Created)) // 2.2.5
 	if _, err := pm.WriteTo(pw); err != nil {
 		return err
@@ -342,6 +342,19 @@ func dsnText(host string, env *Envelope, report []int, expiry time.Time) string 
 		list(relayed)
 	}
 	return b.String()
+}
+
+// mtaName is the value of a Reporting-MTA field for host: of type dns
+// only when host is a fully qualified domain name, else of type
+// x-local-hostname (RFC 3461 6.3 b, RFC 3464 2.2.2).
+func mtaName(host string) string {
+	h := strings.TrimSuffix(host, ".")
+	l := strings.ToLower(h)
+	if strings.Contains(l, ".") && !strings.HasSuffix(l, ".localhost") &&
+		l != "localhost.localdomain" && isASCII(l) && !strings.ContainsAny(l, " ;()") {
+		return "dns; " + h
+	}
+	return "x-local-hostname; " + dsnText1(host, false)
 }
 
 // addrType is the address type of a Final-Recipient: rfc822, or utf-8

@@ -33,7 +33,8 @@ const (
 	// DefaultAttemptTimeout bounds one Deliver call.
 	DefaultAttemptTimeout = 30 * time.Minute
 	// DefaultDSNFullLimit is the largest message a failure notification
-	// returns in full; a larger one is returned as its header only.
+	// returns in full; a larger one is returned as its header only, even
+	// with RET=FULL (RFC 3461 6.2).
 	DefaultDSNFullLimit = 10 << 20
 )
 
@@ -109,7 +110,9 @@ type Queue struct {
 	Clock Clock
 	// Hostname names this system in notifications (Reporting-MTA, the
 	// From address MAILER-DAEMON@Hostname); the machine's host name if
-	// empty.
+	// empty. It should be the fully qualified domain name: a name without
+	// a dot, or localhost, is reported with the type x-local-hostname
+	// rather than dns (RFC 3461 6.3 b).
 	Hostname string
 	// Backoff returns the wait before attempt n+1 after n failed rounds
 	// (n >= 1); nil means DefaultBackoff.
@@ -133,7 +136,9 @@ type Queue struct {
 	// AttemptTimeout bounds one Deliver call; DefaultAttemptTimeout if 0.
 	AttemptTimeout time.Duration
 	// DSNFullLimit is the largest message returned whole in a failure
-	// notification; DefaultDSNFullLimit if 0.
+	// notification; DefaultDSNFullLimit if 0. It applies to an explicit
+	// RET=FULL too: a larger message is returned as its header only, as
+	// RFC 3461 6.2 allows.
 	DSNFullLimit int64
 	// Hooks observe the queue.
 	Hooks Hooks

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -168,4 +169,42 @@ func TestStoreFailureDoesNotRepeatBounces(t *testing.T) {
 	require.NoError(t, err)
 	time.Sleep(200 * time.Millisecond) // the fake clock does not move
 	require.LessOrEqual(t, rounds.Load(), int64(1), "bounces queued for one failure: %d", rounds.Load())
+}
+
+// Reporting-MTA is of type dns only for a fully qualified name (RFC 3461
+// 6.3 b).
+func TestReportingMTAType(t *testing.T) {
+	for _, tc := range []struct{ host, want string }{
+		{"mta.example.org", "dns; mta.example.org"},
+		{"mta.example.org.", "dns; mta.example.org"},
+		{"MX1.Example.ORG", "dns; MX1.Example.ORG"},
+		{"mailhost", "x-local-hostname; mailhost"},
+		{"localhost", "x-local-hostname; localhost"},
+		{"localhost.localdomain", "x-local-hostname; localhost.localdomain"},
+		{"box.localhost", "x-local-hostname; box.localhost"},
+	} {
+		require.Equal(t, tc.want, mtaName(tc.host), tc.host)
+	}
+
+	d := &fakeDeliverer{result: func(string, int) error { return permErr("no") }}
+	q, _ := testQueue(t, d, func(q *Queue) { q.Hostname = "mailhost" })
+	enqueue(t, q, "alice@example.org", "a@x.test")
+	settle(t, q)
+	require.Len(t, d.dsns(), 1)
+	p := parseDSN(t, d.dsns()[0].body)
+	require.Equal(t, "x-local-hostname; mailhost", p.perMessage.Get("Reporting-MTA"))
+}
+
+// oneLine cuts long text at a character boundary, never inside a UTF-8
+// sequence.
+func TestOneLineKeepsUTF8(t *testing.T) {
+	for _, pre := range []int{0, 1, 2, 3} {
+		s := strings.Repeat("a", pre) + strings.Repeat("é€😀", 200)
+		got := oneLine(s)
+		require.True(t, utf8.ValidString(got), "prefix %d", pre)
+		require.LessOrEqual(t, len(got), 900)
+		require.Greater(t, len(got), 896)
+		require.True(t, strings.HasPrefix(s, got))
+	}
+	require.Equal(t, "x y", oneLine(" x\ty\r\n"))
 }

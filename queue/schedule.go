@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultBackoff is the retry schedule of the big MTAs: 5 minutes after
@@ -410,7 +411,8 @@ func validStatus(s string) bool {
 }
 
 // oneLine makes s fit a header field: control characters become spaces,
-// and it is cut at 900 octets.
+// and it is cut at 900 octets, at the start of a character so that none
+// is split.
 func oneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -418,11 +420,19 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > 900 {
-		s = s[:900]
+	if len(s) > maxLine {
+		n := maxLine
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
 	}
 	return strings.TrimSpace(s)
 }
+
+// maxLine bounds the text of one notification field (RFC 5322 2.1.1:
+// lines of at most 998 octets).
+const maxLine = 900
 
 // finish ends a delivery round of it: expiry, notifications, the next
 // attempt, and the store.
