@@ -161,14 +161,54 @@ func TestStoreFailureDoesNotRepeatBounces(t *testing.T) {
 	store := &failStore{}
 	store.fail.Store(true)
 	var rounds atomic.Int64
-	q, _ := testQueue(t, d, func(q *Queue) {
+	q, clk := testQueue(t, d, func(q *Queue) {
 		q.Store = store
 		q.Hooks.Notified = func(id, dsnID string, actions []string) { rounds.Add(1) }
 	})
 	_, err := q.Enqueue(context.Background(), &Envelope{From: "a@example.org", Recipients: []Recipient{{Addr: "r@x.test"}}}, strings.NewReader(testBody))
 	require.NoError(t, err)
 	time.Sleep(200 * time.Millisecond) // the fake clock does not move
-	require.LessOrEqual(t, rounds.Load(), int64(1), "bounces queued for one failure: %d", rounds.Load())
+	require.Equal(t, int64(1), rounds.Load(), "bounces queued for one failure")
+	require.Len(t, d.userCalls(), 1)
+	require.Equal(t, 2, q.Len(), "the message and its bounce, both waiting to be written")
+
+	// The store recovers: after Backoff(1) the writes are retried, and
+	// both leave the queue without another bounce or delivery.
+	store.fail.Store(false)
+	advance(t, q, clk, 15*time.Minute, 5*time.Minute)
+	require.Equal(t, 0, q.Len())
+	require.Equal(t, 0, store.Len())
+	require.Equal(t, int64(1), rounds.Load())
+	require.Len(t, d.userCalls(), 1)
+	require.Len(t, d.dsns(), 1)
+}
+
+// Jobs that never started when Shutdown came end as interrupted: their
+// message is stored with its recipients pending and no attempt counted,
+// and is not left busy.
+func TestShutdownDropsWaitingJobs(t *testing.T) {
+	block := make(chan struct{})
+	d := &fakeDeliverer{block: block}
+	store := &MemoryStore{}
+	q, _ := testQueue(t, d, func(q *Queue) { q.Store = store; q.MaxConcurrency = 1 })
+	id1 := enqueue(t, q, "a@example.org", "r@x.test")
+	require.Eventually(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return d.all == 1 }, 5*time.Second, time.Millisecond)
+	id2 := enqueue(t, q, "a@example.org", "s@y.test")
+	require.Eventually(t, func() bool { i, err := q.Inspect(id2); return err == nil && i.Delivering }, 5*time.Second, time.Millisecond)
+	done := make(chan error)
+	go func() { done <- q.Shutdown(context.Background()) }()
+	<-q.loopDone
+	close(block)
+	require.NoError(t, <-done)
+	_, err := q.Inspect(id1)
+	require.ErrorIs(t, err, ErrNotFound, "delivered")
+	info, err := q.Inspect(id2)
+	require.NoError(t, err)
+	require.False(t, info.Delivering)
+	require.Equal(t, 0, info.Attempts)
+	require.Equal(t, Pending, info.Recipients[0].State)
+	require.Equal(t, 1, store.Len())
+	require.Len(t, d.userCalls(), 1)
 }
 
 // Reporting-MTA is of type dns only for a fully qualified name (RFC 3461
