@@ -52,5 +52,10 @@
 // A notification is queued before the recipients it reports are marked
 // reported, so a crash between the two can repeat it, never lose it.
 // Operations (Hold, Release, RetryNow, Delete) are durable once applied;
-// on a message being delivered they apply when the attempt ends.
+// on a message being delivered, or being written for another operation,
+// they apply when the attempt or the write ends.
+//
+// When the Store fails to record a round's results, the queue keeps them
+// (a recipient delivered is not delivered again, a failure not bounced
+// again, by this process) and tries the write again after Backoff(1).
 package queue

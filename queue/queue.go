@@ -389,8 +389,11 @@ func (q *Queue) Open(ctx context.Context, id string) (Body, error) {
 }
 
 // Hold stops delivery of message id until Release. On a message not
-// being delivered it is durable when it returns; on one being delivered
-// it takes effect, durably, when the attempt ends. So do Release,
+// being delivered it is durable when it returns; on one being delivered,
+// or whose envelope is being written for another operation, it takes
+// effect, durably, when the attempt or the write ends (should the store
+// then fail, the error is logged, the queue applies the operation anyway
+// and the store gets it with the message's next write). So do Release,
 // RetryNow and Delete.
 func (q *Queue) Hold(ctx context.Context, id string) error {
 	return q.operate(ctx, id, func(it *item) { it.wantHold, it.wantRelease = true, false })
