@@ -511,8 +511,12 @@ func (q *Queue) commit(ctx context.Context, it *item, env *Envelope, remove, kep
 				}
 				it.env = env
 			}
-			// Operations recorded meanwhile stay recorded: the next
-			// round or operation applies them.
+			// Operations recorded meanwhile apply in the queue; the
+			// store gets them with the next write. A Delete stays
+			// recorded, for the next round or operation.
+			if it.pendingOps() && !it.wantDelete {
+				it.env, _ = q.applyOps(it)
+			}
 			break
 		}
 		if remove {

@@ -248,3 +248,47 @@ func TestOneLineKeepsUTF8(t *testing.T) {
 	}
 	require.Equal(t, "x y", oneLine(" x\ty\r\n"))
 }
+
+// A RetryNow that arrives while a Hold's write is failing still applies in
+// the queue at once, not at the message's next due time.
+func TestRetryNowDuringFailingHoldWrite(t *testing.T) {
+	d := &fakeDeliverer{result: func(string, int) error { return tempErr("later") }}
+	store := &gateFailStore{}
+	q, _ := testQueue(t, d, func(q *Queue) { q.Store = store; q.DelayWarning = -1 })
+	id := enqueue(t, q, "a@example.org", "r@x.test")
+	settle(t, q)
+	require.Len(t, d.userCalls(), 1)
+	gate, entered := make(chan struct{}), make(chan struct{})
+	store.mu.Lock()
+	store.gate, store.entered = gate, entered
+	store.mu.Unlock()
+	holdDone := make(chan error)
+	go func() { holdDone <- q.Hold(context.Background(), id) }()
+	<-entered
+	require.NoError(t, q.RetryNow(context.Background(), id))
+	close(gate)
+	require.Error(t, <-holdDone)
+	settle(t, q) // the fake clock does not move
+	info, err := q.Inspect(id)
+	require.NoError(t, err)
+	require.False(t, info.Held)
+	require.Len(t, d.userCalls(), 2, "RetryNow acknowledged: delivered again now")
+}
+
+// gateFailStore blocks the Update made while gate is set, and fails it.
+type gateFailStore struct {
+	gateStore
+}
+
+func (s *gateFailStore) Update(ctx context.Context, env *Envelope) error {
+	s.mu.Lock()
+	g, e := s.gate, s.entered
+	s.gate = nil
+	s.mu.Unlock()
+	if g != nil {
+		close(e)
+		<-g
+		return errors.New("disk full")
+	}
+	return s.MemoryStore.Update(ctx, env)
+}
