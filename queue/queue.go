@@ -547,6 +547,7 @@ func (q *Queue) commit(ctx context.Context, it *item, env *Envelope, remove, kep
 	return first
 }
 
+// backoff is q.Backoff, or DefaultBackoff.
 func (q *Queue) backoff(n int) time.Duration {
 	if q.Backoff != nil {
 		return q.Backoff(n)
