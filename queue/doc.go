@@ -15,7 +15,8 @@
 //   - Notifications (dsn.go): delivery status notifications (RFC 3464,
 //     multipart/report of RFC 6522) for failures, delays (once, at
 //     DelayWarning) and successes, as each recipient's NOTIFY asks
-//     (RFC 3461), returning the message or its header as RET says. They
+//     (RFC 3461), returning the message or its header as RET says (or
+//     neither, when the original cannot be read or parsed). They
 //     are queued in the same queue from the null sender, so a
 //     notification never causes another.
 //   - Stores (store.go, spool.go): the Store interface, with its
@@ -51,5 +52,10 @@
 // A notification is queued before the recipients it reports are marked
 // reported, so a crash between the two can repeat it, never lose it.
 // Operations (Hold, Release, RetryNow, Delete) are durable once applied;
-// on a message being delivered they apply when the attempt ends.
+// on a message being delivered, or being written for another operation,
+// they apply when the attempt or the write ends.
+//
+// When the Store fails to record a round's results, the queue keeps them
+// (a recipient delivered is not delivered again, a failure not bounced
+// again, by this process) and tries the write again after Backoff(1).
 package queue

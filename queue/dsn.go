@@ -3,6 +3,7 @@ package queue
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -33,29 +34,28 @@ func dsnAction(r *Recipient) string {
 }
 
 // notify queues a delivery status notification to env's sender for the
-// recipients at the indexes report, from the null sender.
+// recipients at the indexes report, from the null sender. If the
+// notification cannot be built with the original message or its header
+// (a header too large to parse, a body that cannot be read), it is sent
+// without that third part, which RFC 3464 2. makes optional: a message
+// whose notification cannot be built must not stay in the queue for it.
+// An error is returned only when the store could not take the
+// notification, which a later round tries again.
 func (q *Queue) notify(ctx context.Context, env *Envelope, report []int, expiry, now time.Time) error {
 	body, err := q.Store.Open(ctx, env.ID)
 	if err != nil {
-		return err
-	}
-	defer body.Close()
-	pr, pw := io.Pipe()
-	go func() {
-		bw := bufio.NewWriterSize(pw, 32<<10)
-		err := q.writeDSN(bw, env, report, body, expiry, now)
-		if err == nil {
-			err = bw.Flush()
+		if !errors.Is(err, ErrNotFound) {
+			return err
 		}
-		pw.CloseWithError(err)
-	}()
-	dsn := &Envelope{
-		From:       "", // RFC 3464 2. and RFC 5321 4.5.5: notifications go from the null sender
-		Recipients: []Recipient{{Addr: env.From, Notify: NotifyNever}},
-		Meta:       map[string]string{"dsn-of": env.ID},
+		body = nil // the original is gone: report without it
+	} else {
+		defer body.Close()
 	}
-	id, err := q.enqueue(ctx, dsn, pr, true)
-	pr.CloseWithError(io.ErrClosedPipe) // unblocks the writer if Create stopped early
+	id, werr, err := q.queueDSN(ctx, env, report, body, expiry, now)
+	if err != nil && body != nil && werr != nil {
+		q.logger().Warn("queue: notification sent without the original message", "id", env.ID, "err", werr)
+		id, _, err = q.queueDSN(ctx, env, report, nil, expiry, now)
+	}
 	if err != nil {
 		return err
 	}
@@ -69,10 +69,40 @@ func (q *Queue) notify(ctx context.Context, env *Envelope, report []int, expiry,
 	return nil
 }
 
+// queueDSN builds a notification (without the original if orig is nil)
+// and enqueues it. It returns the new message's id, the error of building
+// it (nil if the building did not fail, or stopped only because the store
+// stopped reading), and the error of enqueueing it.
+func (q *Queue) queueDSN(ctx context.Context, env *Envelope, report []int, orig Body, expiry, now time.Time) (string, error, error) {
+	pr, pw := io.Pipe()
+	werrC := make(chan error, 1)
+	go func() {
+		bw := bufio.NewWriterSize(pw, 32<<10)
+		err := q.writeDSN(bw, env, report, orig, expiry, now)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+		werrC <- err
+	}()
+	dsn := &Envelope{
+		From:       "", // RFC 3464 2. and RFC 5321 4.5.5: notifications go from the null sender
+		Recipients: []Recipient{{Addr: env.From, Notify: NotifyNever}},
+		Meta:       map[string]string{"dsn-of": env.ID},
+	}
+	id, err := q.enqueue(ctx, dsn, pr, true)
+	pr.CloseWithError(io.ErrClosedPipe) // unblocks the writer if Create stopped early
+	werr := <-werrC                     // the writer is done with orig
+	if errors.Is(werr, io.ErrClosedPipe) {
+		werr = nil
+	}
+	return id, werr, err
+}
+
 // writeDSN writes the notification: a multipart/report (RFC 6522) of a
 // human-readable text, a message/delivery-status (RFC 3464 2.) and the
 // original message (RET=FULL, or by default, in a failure notice) or its
-// header (text/rfc822-headers).
+// header (text/rfc822-headers); without that third part if orig is nil.
 func (q *Queue) writeDSN(w io.Writer, env *Envelope, report []int, orig Body, expiry, now time.Time) error {
 	host := q.hostname()
 	var failed, delayed, relayed int
@@ -164,7 +194,7 @@ func (q *Queue) writeDSN(w io.Writer, env *Envelope, report []int, orig Body, ex
 	if env.EnvID != "" {
 		pm.Add("Original-Envelope-Id", dsnText1(env.EnvID, global)) // 2.2.1
 	}
-	pm.Add("Reporting-MTA", "dns; "+host)                   // 2.2.2
+	pm.Add("Reporting-MTA", mtaName(host))                  // 2.2.2
 	pm.Add("Arrival-Date", message.FormatDate(env.Created)) // 2.2.5
 	if _, err := pm.WriteTo(pw); err != nil {
 		return err
@@ -213,7 +243,10 @@ func (q *Queue) writeDSN(w io.Writer, env *Envelope, report []int, orig Body, ex
 		}
 	}
 
-	// 3. The original (RFC 3464 2.; RFC 3461 4.3 RET).
+	// 3. The original (RFC 3464 2.; RFC 3461 4.3 RET), optional.
+	if orig == nil {
+		return mw.Close()
+	}
 	size, err := orig.Seek(0, io.SeekEnd)
 	if err != nil {
 		return err
@@ -309,6 +342,19 @@ func dsnText(host string, env *Envelope, report []int, expiry time.Time) string 
 		list(relayed)
 	}
 	return b.String()
+}
+
+// mtaName is the value of a Reporting-MTA field for host: of type dns
+// only when host is a fully qualified domain name, else of type
+// x-local-hostname (RFC 3461 6.3 b, RFC 3464 2.2.2).
+func mtaName(host string) string {
+	h := strings.TrimSuffix(host, ".")
+	l := strings.ToLower(h)
+	if strings.Contains(l, ".") && !strings.HasSuffix(l, ".localhost") &&
+		l != "localhost.localdomain" && isASCII(l) && !strings.ContainsAny(l, " ;()") {
+		return "dns; " + h
+	}
+	return "x-local-hostname; " + dsnText1(host, false)
 }
 
 // addrType is the address type of a Final-Recipient: rfc822, or utf-8

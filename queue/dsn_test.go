@@ -72,6 +72,9 @@ func parseDSN(t *testing.T, raw []byte) *parsedDSN {
 	}
 
 	p, err = m.NextPart()
+	if err == io.EOF {
+		return d // no third part: the original could not be returned
+	}
 	require.NoError(t, err)
 	d.origType = p.MediaType
 	switch p.MediaType {

@@ -90,8 +90,14 @@ func (n Notify) wantsSuccess() bool { return n&NotifySuccess != 0 }
 // message a failure notification returns.
 type Ret string
 
-// The RET values. RetDefault (absent) returns the full message, as
-// RetFull does, unless it is larger than Queue.DSNFullLimit.
+// The RET values. RetDefault (absent) and RetFull return the full
+// message in a failure notification; RetHeaders its header only. The
+// size limit Queue.DSNFullLimit applies to both RetDefault and an
+// explicit RetFull: a larger message is returned as its header only,
+// as RFC 3461 6.2 allows ("if the length of the message is greater than
+// some implementation-specified length, the MTA MAY return only the
+// headers even if the RET parameter specified FULL"). Notifications of
+// delay or success return the header only, whatever RET says.
 const (
 	RetDefault Ret = ""
 	RetFull    Ret = "FULL"

@@ -33,7 +33,8 @@ const (
 	// DefaultAttemptTimeout bounds one Deliver call.
 	DefaultAttemptTimeout = 30 * time.Minute
 	// DefaultDSNFullLimit is the largest message a failure notification
-	// returns in full; a larger one is returned as its header only.
+	// returns in full; a larger one is returned as its header only, even
+	// with RET=FULL (RFC 3461 6.2).
 	DefaultDSNFullLimit = 10 << 20
 )
 
@@ -109,7 +110,9 @@ type Queue struct {
 	Clock Clock
 	// Hostname names this system in notifications (Reporting-MTA, the
 	// From address MAILER-DAEMON@Hostname); the machine's host name if
-	// empty.
+	// empty. It should be the fully qualified domain name: a name without
+	// a dot, or localhost, is reported with the type x-local-hostname
+	// rather than dns (RFC 3461 6.3 b).
 	Hostname string
 	// Backoff returns the wait before attempt n+1 after n failed rounds
 	// (n >= 1); nil means DefaultBackoff.
@@ -133,7 +136,9 @@ type Queue struct {
 	// AttemptTimeout bounds one Deliver call; DefaultAttemptTimeout if 0.
 	AttemptTimeout time.Duration
 	// DSNFullLimit is the largest message returned whole in a failure
-	// notification; DefaultDSNFullLimit if 0.
+	// notification; DefaultDSNFullLimit if 0. It applies to an explicit
+	// RET=FULL too: a larger message is returned as its header only, as
+	// RFC 3461 6.2 allows.
 	DSNFullLimit int64
 	// Hooks observe the queue.
 	Hooks Hooks
@@ -384,8 +389,11 @@ func (q *Queue) Open(ctx context.Context, id string) (Body, error) {
 }
 
 // Hold stops delivery of message id until Release. On a message not
-// being delivered it is durable when it returns; on one being delivered
-// it takes effect, durably, when the attempt ends. So do Release,
+// being delivered it is durable when it returns; on one being delivered,
+// or whose envelope is being written for another operation, it takes
+// effect, durably, when the attempt or the write ends (should the store
+// then fail, the error is logged, the queue applies the operation anyway
+// and the store gets it with the message's next write). So do Release,
 // RetryNow and Delete.
 func (q *Queue) Hold(ctx context.Context, id string) error {
 	return q.operate(ctx, id, func(it *item) { it.wantHold, it.wantRelease = true, false })
@@ -437,7 +445,7 @@ func (q *Queue) operate(ctx context.Context, id string, set func(*item)) error {
 	}
 	env, deleted := q.applyOps(it)
 	q.mu.Unlock()
-	return q.commit(ctx, it, env, deleted)
+	return q.commit(ctx, it, env, deleted, false)
 }
 
 // applyOps applies the operations recorded on it to a copy of its
@@ -461,43 +469,97 @@ func (q *Queue) applyOps(it *item) (*Envelope, bool) {
 	return env, false
 }
 
+// pendingOps reports whether operations are recorded on it. Called with
+// mu held.
+func (it *item) pendingOps() bool {
+	return it.wantDelete || it.wantHold || it.wantRelease || it.wantRetry
+}
+
 // commit writes env (or deletes the message) and puts the item back in
-// the schedule. Called without mu, on a busy item.
-func (q *Queue) commit(ctx context.Context, it *item, env *Envelope, remove bool) error {
-	var err error
-	if remove {
-		err = q.Store.Delete(ctx, env.ID)
-	} else {
-		err = q.Store.Update(ctx, env)
-	}
-	q.mu.Lock()
-	it.busy = false
-	deleted := it.wantDelete
-	switch {
-	case err != nil:
-		// The store has the old state; keep it, and schedule it.
-		q.logger().Error("queue: store", "id", env.ID, "err", err)
-		if !it.env.Held {
-			heap.Push(&q.due, it)
+// the schedule. Operations asked for during the write (recorded on it,
+// their callers already answered) are applied and written in turn before
+// the item stops being busy, so that none is lost or waits for the next
+// round. Called without mu, on a busy item; it returns the error of the
+// first write.
+//
+// kept is set when env must stand even if the store fails: the result
+// of a delivery round (its recipients reported, its attempt counted),
+// which must not be acted on again, or operations whose callers were
+// told they would apply. On a store error the queue then keeps env, the
+// store keeps the old state until a later write, and the message is due
+// again after Backoff(1) rather than at once, so that a failing store is
+// not hammered nor a failure bounced round after round. Otherwise (an
+// operation whose caller gets the error) the queue keeps the old state.
+func (q *Queue) commit(ctx context.Context, it *item, env *Envelope, remove, kept bool) error {
+	var first error
+	for n := 0; ; n++ {
+		var err error
+		if remove {
+			err = q.Store.Delete(ctx, env.ID)
+		} else {
+			err = q.Store.Update(ctx, env)
 		}
-	case remove:
-		delete(q.items, env.ID)
-	default:
+		if n == 0 {
+			first = err
+		}
+		q.mu.Lock()
+		if err != nil {
+			q.logger().Error("queue: store", "id", env.ID, "err", err)
+			if kept {
+				if retry := q.clock().Now().Add(q.backoff(1)); env.NextAttempt.Before(retry) {
+					env.NextAttempt = retry
+				}
+				it.env = env
+			}
+			// Operations recorded meanwhile apply in the queue; the
+			// store gets them with the next write. A Delete stays
+			// recorded, for the next round or operation.
+			if it.pendingOps() && !it.wantDelete {
+				it.env, _ = q.applyOps(it)
+			}
+			break
+		}
+		if remove {
+			deleted := it.wantDelete
+			it.busy = false
+			delete(q.items, env.ID)
+			q.mu.Unlock()
+			q.wake()
+			if q.Hooks.Removed != nil {
+				q.Hooks.Removed(env, deleted)
+			}
+			return first
+		}
 		it.env = env
-		if !env.Held {
-			heap.Push(&q.due, it)
+		if !it.pendingOps() {
+			break
 		}
+		env, remove = q.applyOps(it)
+		kept = true
+		q.mu.Unlock()
+	}
+	it.busy = false
+	if !it.env.Held {
+		heap.Push(&q.due, it)
 	}
 	q.mu.Unlock()
 	q.wake()
-	if err == nil && remove && q.Hooks.Removed != nil {
-		q.Hooks.Removed(env, deleted)
+	return first
+}
+
+// backoff is q.Backoff, or DefaultBackoff.
+func (q *Queue) backoff(n int) time.Duration {
+	if q.Backoff != nil {
+		return q.Backoff(n)
 	}
-	return err
+	return DefaultBackoff(n)
 }
 
 // Shutdown stops the queue: no message is enqueued or dispatched any
-// more, and deliveries in progress finish. If ctx ends first, they are
+// more, deliveries waiting for a slot do not start (their recipients stay
+// pending, due at the next Start), and deliveries in progress finish; a
+// message's results are stored once its deliveries in progress have
+// ended. If ctx ends first, they are
 // cancelled; their recipients not yet delivered stay in the queue, due at
 // the next Start, without the attempt counting. Shutdown returns when
 // every delivery has ended and its result is stored, with ctx's error if

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultBackoff is the retry schedule of the big MTAs: 5 minutes after
@@ -63,6 +64,9 @@ func (q *Queue) loop() {
 			if t != nil {
 				t.Stop()
 			}
+			q.mu.Lock()
+			q.dropWaiting()
+			q.mu.Unlock()
 			return
 		case <-q.wakeC:
 		case <-timerC:
@@ -71,6 +75,29 @@ func (q *Queue) loop() {
 			t.Stop()
 		}
 	}
+}
+
+// dropWaiting ends, as interrupted, the jobs still waiting for a slot
+// when the queue stops: no one will start them, and a message's round
+// ends (finish stores its results) only when all its jobs have. Their
+// recipients stay pending, due at the next Start. Called with mu held,
+// by the loop as it exits, so before Shutdown waits on q.jobs.
+func (q *Queue) dropWaiting() {
+	for _, ds := range q.waiting {
+		for _, j := range ds.queue {
+			j.it.interrupted = true
+			j.it.jobs--
+			if j.it.jobs == 0 {
+				q.jobs.Add(1)
+				go q.finish(j.it)
+			}
+		}
+		clear(ds.queue)
+		ds.queue = nil
+		ds.listed = false
+	}
+	clear(q.waiting)
+	q.waiting = nil
 }
 
 // dispatch turns due messages into jobs, starts the jobs that have a
@@ -384,7 +411,8 @@ func validStatus(s string) bool {
 }
 
 // oneLine makes s fit a header field: control characters become spaces,
-// and it is cut at 900 octets.
+// and it is cut at 900 octets, at the start of a character so that none
+// is split.
 func oneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -392,11 +420,19 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > 900 {
-		s = s[:900]
+	if len(s) > maxLine {
+		n := maxLine
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
 	}
 	return strings.TrimSpace(s)
 }
+
+// maxLine bounds the text of one notification field (RFC 5322 2.1.1:
+// lines of at most 998 octets).
+const maxLine = 900
 
 // finish ends a delivery round of it: expiry, notifications, the next
 // attempt, and the store.
@@ -408,7 +444,7 @@ func (q *Queue) finish(it *item) {
 	if it.wantDelete {
 		env := it.env.Clone()
 		q.mu.Unlock()
-		q.commit(ctx, it, env, true)
+		q.commit(ctx, it, env, true, true)
 		return
 	}
 	env := it.env.Clone()
@@ -474,13 +510,9 @@ func (q *Queue) finish(it *item) {
 	if !remove {
 		next := now
 		if !interrupted {
-			bo := q.Backoff
-			if bo == nil {
-				bo = DefaultBackoff
-			}
-			next = now.Add(bo(env.Attempts))
+			next = now.Add(q.backoff(env.Attempts))
 			if env.Done() {
-				next = now.Add(bo(1)) // only a notification to retry
+				next = now.Add(q.backoff(1)) // only a notification to retry
 			} else if next.After(expiry) {
 				next = expiry // one last attempt when the message expires
 			}
@@ -495,5 +527,5 @@ func (q *Queue) finish(it *item) {
 		remove = del
 	}
 	q.mu.Unlock()
-	q.commit(ctx, it, env, remove)
+	q.commit(ctx, it, env, remove, true)
 }

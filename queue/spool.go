@@ -36,7 +36,12 @@ import (
 // flush once per file — else by concurrent fsyncs. Throughput thus grows
 // with the number of concurrent callers. (syncfs writes back whatever
 // else is dirty on the file system too: give the spool a file system
-// that does not also take bulk writes.)
+// that does not also take bulk writes.) OpenSpool checks the file
+// system's type once (statfs(2)) and fsyncs each file instead where
+// syncfs does not make files durable or does not report its failure: FUSE
+// (syncfs reaches the server only from Linux 5.15, and only if it
+// implements it), overlayfs before Linux 5.15, and the network file
+// systems it knows (NFS, SMB/CIFS, Ceph, 9p, AFS, Lustre and others).
 //
 // A Spool is safe for concurrent use. The directory must not be shared
 // by two Spools, in one process or in several.
@@ -44,6 +49,7 @@ type Spool struct {
 	dir     string
 	d       *os.File
 	mode    commitMode
+	syncfs  bool // syncRound may use syncfs: see syncfsWorks
 	commits chan *commitReq
 	serial  sync.Mutex // commitSerial: one commit at a time
 	// creators bounds the files being created at once: many threads
@@ -102,14 +108,14 @@ func OpenSpool(dir string) (*Spool, error) {
 }
 
 func openSpool(dir string, mode commitMode) (*Spool, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := mkdirDurable(dir); err != nil {
 		return nil, err
 	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	s := &Spool{dir: dir, d: d, mode: mode, commits: make(chan *commitReq, 1024), creators: make(chan struct{}, maxCreators)}
+	s := &Spool{dir: dir, d: d, mode: mode, syncfs: syncfsWorks(d), commits: make(chan *commitReq, 1024), creators: make(chan struct{}, maxCreators)}
 	if err := s.recover(); err != nil {
 		d.Close()
 		return nil, err
@@ -117,6 +123,48 @@ func openSpool(dir string, mode commitMode) (*Spool, error) {
 	s.wg.Add(1)
 	go s.committer()
 	return s, nil
+}
+
+// mkdirDurable creates dir and its missing parents, and fsyncs the
+// parent of each directory it created, so that the new directory entries
+// — the spool's own among them — survive a crash as the files put in
+// them do.
+func mkdirDurable(dir string) error {
+	dir = filepath.Clean(dir)
+	var missing []string // from dir up
+	for d := dir; ; {
+		if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) {
+			break // there, or an error MkdirAll reports
+		}
+		missing = append(missing, d)
+		p := filepath.Dir(d)
+		if p == d {
+			break
+		}
+		d = p
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := syncDir(filepath.Dir(missing[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncDir fsyncs directory dir.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // recover removes what a crash can leave: temporary files, and the lone
@@ -289,13 +337,14 @@ func rename(renames [][2]string) error {
 
 // syncRound makes the files of a round durable and closes them, and
 // returns each request's error. Where the kernel has a syncfs(2) that
-// reports write-back errors, one call writes back the whole round and
-// flushes the disk cache once; the files are fsynced one by one only if
-// it fails, to learn which. Elsewhere the files are fsynced concurrently,
-// which file systems join into few journal commits.
+// reports write-back errors, and the file system is one where it works
+// (s.syncfs), one call writes back the whole round and flushes the disk
+// cache once; the files are fsynced one by one only if it fails, to learn
+// which. Elsewhere the files are fsynced concurrently, which file systems
+// join into few journal commits.
 func (s *Spool) syncRound(batch []*commitReq) []error {
 	errs := make([]error, len(batch))
-	if haveSyncfs() {
+	if s.syncfs {
 		if err := syncfs(s.d); err == nil {
 			for i, r := range batch {
 				for _, f := range r.files {

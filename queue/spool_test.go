@@ -276,3 +276,15 @@ func crashChild(dir string) {
 	}
 	wg.Wait()
 }
+
+// OpenSpool creates the missing directories of its path.
+func TestOpenSpoolCreatesDirectories(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b", "spool")
+	s, err := OpenSpool(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	fi, err := os.Stat(dir)
+	require.NoError(t, err)
+	require.True(t, fi.IsDir())
+	require.NoError(t, mkdirDurable(dir), "an existing directory")
+}

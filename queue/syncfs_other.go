@@ -7,6 +7,6 @@ import (
 	"os"
 )
 
-func haveSyncfs() bool { return false }
+func syncfsWorks(*os.File) bool { return false }
 
 func syncfs(*os.File) error { return errors.ErrUnsupported }
