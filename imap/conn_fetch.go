@@ -1,0 +1,250 @@
+package imap
+
+import (
+	"errors"
+	"io"
+
+	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/mime"
+)
+
+// errStop ends a Fetch iteration after a write failed.
+var errStop = errors.New("imap: connection broken")
+
+// cmdFetch answers FETCH and UID FETCH (RFC 9051 6.4.5, 6.4.9).
+func (c *conn) cmdFetch(cmd *Command) bool {
+	s := c.sel
+	args := cmd.Args.(*FetchCommand)
+	if args.ChangedSince != 0 || args.Vanished {
+		return c.bad(cmd.Tag, "", "CONDSTORE is not enabled")
+	}
+	uids, err := s.resolve(args.Seq, cmd.UID)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	setSeen := false
+	for _, it := range args.Items {
+		switch it.Name {
+		case FetchBinary, FetchBinarySize:
+			return c.bad(cmd.Tag, "", "BINARY is not supported")
+		case FetchBody:
+			if it.Section == nil {
+				continue
+			}
+			if err := checkSection(it.Section); err != nil {
+				return c.bad(cmd.Tag, "", err.Error())
+			}
+			setSeen = setSeen || !it.Peek
+		case FetchRFC822, FetchRFC822Text:
+			setSeen = true
+		}
+	}
+	// RFC 9051 6.4.5: BODY[...] and RFC822 set \Seen, and the new
+	// flags are reported with the data.
+	var seenSet map[mailbox.UID]bool
+	if setSeen && !s.readOnly && !uids.Empty() {
+		if seenSet, err = c.markSeen(uids); err != nil {
+			return c.fail(cmd, err)
+		}
+	}
+	err = s.mbox.Fetch(c.ctx, uids, func(m mailbox.Message) error {
+		return c.fetchOne(cmd, args.Items, m, seenSet[m.UID()])
+	})
+	if c.broken {
+		return false
+	}
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	return c.done(cmd, cmd.UID)
+}
+
+// checkSection rejects the sections RFC 9051 6.4.5 does not allow.
+func checkSection(sec *Section) error {
+	for _, p := range sec.Part {
+		if p == 0 {
+			return errors.New("section part number 0")
+		}
+	}
+	if sec.Specifier == SectionMIME && len(sec.Part) == 0 {
+		return errors.New("MIME needs a part number")
+	}
+	return nil
+}
+
+// markSeen sets \Seen on the messages in uids that lack it and returns
+// them.
+func (c *conn) markSeen(uids mailbox.UIDSet) (map[mailbox.UID]bool, error) {
+	s := c.sel
+	var unseen mailbox.UIDSet
+	err := s.mbox.Fetch(c.ctx, uids, func(m mailbox.Message) error {
+		if !mailbox.HasFlag(m.Flags(), mailbox.FlagSeen) {
+			unseen.Add(m.UID())
+		}
+		return nil
+	})
+	if err != nil || unseen.Empty() {
+		return nil, err
+	}
+	res, err := s.mbox.Store(c.ctx, unseen, mailbox.StoreAdd, []string{mailbox.FlagSeen}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[mailbox.UID]bool, len(res.Updated))
+	for _, u := range res.Updated {
+		out[u.UID] = true
+	}
+	return out, nil
+}
+
+// fetchOne writes the FETCH response of one message.
+func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen bool) error {
+	s := c.sel
+	seq := s.seqOf(m.UID())
+	if seq == 0 {
+		return nil
+	}
+	fd := &FetchData{Seq: seq}
+	if cmd.UID {
+		// RFC 9051 6.4.9: UID FETCH always returns the UID.
+		fd.UID = uint32(m.UID())
+	}
+	var body mailbox.Body
+	var root *mime.Entity
+	defer func() {
+		if body != nil {
+			body.Close()
+		}
+	}()
+	open := func() (mailbox.Body, error) {
+		if body == nil {
+			b, err := m.Open(c.ctx)
+			if err != nil {
+				return nil, err
+			}
+			body = b
+		}
+		return body, nil
+	}
+	structure := func() (*mime.Entity, error) {
+		if root != nil {
+			return root, nil
+		}
+		key := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
+		cache := c.srv.structures()
+		if e := cache.get(key); e != nil {
+			root = e
+			return root, nil
+		}
+		b, err := open()
+		if err != nil {
+			return nil, err
+		}
+		e, err := mailbox.ReadStructure(b)
+		if err != nil {
+			return nil, err
+		}
+		cache.put(key, e)
+		root = e
+		return root, nil
+	}
+	for _, it := range items {
+		switch it.Name {
+		case FetchUID:
+			fd.UID = uint32(m.UID())
+		case FetchFlags:
+			fd.Flags = c.clientFlags(m.Flags())
+		case FetchInternalDate:
+			fd.InternalDate = m.InternalDate()
+		case FetchRFC822Size:
+			fd.RFC822Size = ptr(m.Size())
+		case FetchModSeq:
+			fd.ModSeq = m.ModSeq()
+		case FetchEnvelope, FetchBodyStructure:
+			e, err := structure()
+			if err != nil {
+				return err
+			}
+			if it.Name == FetchEnvelope {
+				fd.Envelope = EnvelopeOf(e.Header)
+			} else {
+				fd.BodyStructure = BodyStructureOf(e, true)
+			}
+		case FetchBody, FetchRFC822, FetchRFC822Header, FetchRFC822Text:
+			if it.Name == FetchBody && it.Section == nil {
+				e, err := structure()
+				if err != nil {
+					return err
+				}
+				fd.Body = BodyStructureOf(e, false)
+				continue
+			}
+			sec, err := c.section(it, open, structure)
+			if err != nil {
+				return err
+			}
+			fd.Sections = append(fd.Sections, sec)
+		}
+	}
+	if seen && fd.Flags == nil {
+		fd.Flags = c.clientFlags(m.Flags())
+	}
+	c.write(fd)
+	if c.broken {
+		return errStop
+	}
+	return nil
+}
+
+// section returns the value of a body section item, a reader over the
+// message's octets.
+func (c *conn) section(it FetchItem, open func() (mailbox.Body, error), structure func() (*mime.Entity, error)) (FetchSection, error) {
+	var spec mailbox.SectionSpec
+	resp := FetchItem{Name: it.Name}
+	switch it.Name {
+	case FetchRFC822Header:
+		spec.Specifier = SectionHeader
+	case FetchRFC822Text:
+		spec.Specifier = SectionText
+	case FetchBody:
+		resp.Section = it.Section
+		for _, p := range it.Section.Part {
+			spec.Part = append(spec.Part, int(p))
+		}
+		spec.Specifier = it.Section.Specifier
+		spec.Fields = it.Section.Fields
+	}
+	root, err := structure()
+	if err != nil {
+		return FetchSection{}, err
+	}
+	b, err := open()
+	if err != nil {
+		return FetchSection{}, err
+	}
+	r, size, err := mailbox.OpenSection(b, root, spec)
+	if errors.Is(err, mailbox.ErrNoSuchSection) {
+		// As Dovecot does: an empty string.
+		r, size, err = nil, 0, nil
+	}
+	if err != nil {
+		return FetchSection{}, err
+	}
+	if it.Partial != nil {
+		// RFC 9051 6.4.5: <offset.count>; the response gives the origin.
+		resp.Partial = &Partial{Offset: it.Partial.Offset}
+		off := min(int64(min(it.Partial.Offset, 1<<62)), size)
+		n := min(int64(min(it.Partial.Count, 1<<62)), size-off)
+		if r != nil {
+			if _, err := io.CopyN(io.Discard, r, off); err != nil {
+				return FetchSection{}, err
+			}
+			r = io.LimitReader(r, n)
+		}
+		size = n
+	}
+	if r == nil {
+		return FetchSection{Item: resp, Data: []byte{}}, nil
+	}
+	return FetchSection{Item: resp, Reader: r, Size: size}, nil
+}
