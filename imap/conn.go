@@ -376,7 +376,7 @@ var commandStates = map[string]uint8{
 	"SELECT": authStates, "EXAMINE": authStates, "CREATE": authStates, "DELETE": authStates,
 	"RENAME": authStates, "SUBSCRIBE": authStates, "UNSUBSCRIBE": authStates, "LIST": authStates,
 	"LSUB": authStates, "NAMESPACE": authStates, "STATUS": authStates, "APPEND": authStates,
-	"IDLE": authStates,
+	"IDLE":  authStates,
 	"CHECK": 1 << stateSelected, "CLOSE": 1 << stateSelected, "UNSELECT": 1 << stateSelected,
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
