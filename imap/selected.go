@@ -211,6 +211,17 @@ func (c *conn) update(expunges bool) bool {
 // report tells the client of the updates of a Poll, in order.
 func (c *conn) report(ups []mailbox.Update) {
 	s := c.sel
+	// A flag change of a message the same batch expunges is not worth
+	// telling.
+	var gone map[mailbox.UID]bool
+	for _, u := range ups {
+		if u.Kind == mailbox.UpdateExpunged {
+			if gone == nil {
+				gone = make(map[mailbox.UID]bool)
+			}
+			gone[u.UID] = true
+		}
+	}
 	added := false
 	recentBefore := len(s.recent)
 	flush := func() {
@@ -238,7 +249,7 @@ func (c *conn) report(ups []mailbox.Update) {
 		case mailbox.UpdateFlags:
 			flush()
 			seq := s.seqOf(u.UID)
-			if seq == 0 {
+			if seq == 0 || gone[u.UID] {
 				continue
 			}
 			c.checkNewFlags(u.Flags)
@@ -271,10 +282,29 @@ func (c *conn) checkNewFlags(flags []string) {
 	c.sendFlags(st)
 }
 
+// systemFlags are the flags every mailbox defines (RFC 9051 2.3.2), in
+// the order of RFC 9051's examples.
+var systemFlags = []string{mailbox.FlagAnswered, mailbox.FlagFlagged, mailbox.FlagDeleted, mailbox.FlagSeen, mailbox.FlagDraft}
+
+// definedFlags returns the flags of the FLAGS response for st: the
+// system flags, then the keywords the mailbox knows (from Flags, and
+// from PermanentFlags for a backend that lists them only there).
+func definedFlags(st *mailbox.Status) []string {
+	out := slices.Clone(systemFlags)
+	for _, l := range [][]string{st.Flags, st.PermanentFlags} {
+		for _, f := range l {
+			if f != mailbox.FlagRecent && f != `\*` && !mailbox.HasFlag(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
 // sendFlags sends FLAGS and OK [PERMANENTFLAGS] for st.
 func (c *conn) sendFlags(st *mailbox.Status) {
 	s := c.sel
-	s.flags = slices.DeleteFunc(slices.Clone(st.Flags), func(f string) bool { return f == mailbox.FlagRecent })
+	s.flags = definedFlags(st)
 	c.write(&FlagsData{Flags: s.flags})
 	s.permFlags = []string{}
 	if !s.readOnly {
