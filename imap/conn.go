@@ -258,16 +258,12 @@ func (c *conn) readError(err error) bool {
 	}
 	var le *LiteralRefusedError
 	if errors.As(ce.Err, &le) {
-		code := "TOOBIG"
-		if errors.Is(le.Err, errLoginFirst) {
-			code = "CLIENTBUG"
-		}
-		if ce.Name == "APPEND" && code == "TOOBIG" {
+		if ce.Name == "APPEND" && errors.Is(le.Err, errAppendSize) {
 			// RFC 7889 4: NO [TOOBIG] for a message over APPENDLIMIT.
-			c.tagged(ce.Tag, StatusNO, code, nil, "Message too big")
+			c.tagged(ce.Tag, StatusNO, "TOOBIG", nil, "Message too big")
 			return true
 		}
-		return c.bad(ce.Tag, code, le.Err.Error())
+		return c.bad(ce.Tag, "TOOBIG", "Literal too big")
 	}
 	if errors.Is(ce.Err, ErrUnknownCommand) {
 		return c.bad(ce.Tag, "", "Unknown command")
@@ -280,8 +276,8 @@ func (c *conn) readError(err error) bool {
 }
 
 var (
-	errLoginFirst = errors.New("literal too big before login")
-	errAppendSize = errors.New("literal over APPENDLIMIT")
+	errLoginFirst = errors.New("imap: literal too big before login")
+	errAppendSize = errors.New("imap: literal over APPENDLIMIT")
 )
 
 // onLiteral checks a literal's size before any of it is read and sends

@@ -204,6 +204,17 @@ func (c *conn) update(expunges bool) bool {
 		c.log().Error("imap: poll", "err", err)
 		return true
 	}
+	for _, u := range ups {
+		if u.Kind != mailbox.UpdateExpunged {
+			continue
+		}
+		// Expunges may mean that the mailbox was deleted.
+		if _, err := s.mbox.Status(c.ctx); isGone(err) {
+			c.bye("* BYE [UNAVAILABLE] Selected mailbox no longer exists\r\n")
+			return false
+		}
+		break
+	}
 	c.report(ups)
 	return true
 }

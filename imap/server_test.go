@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +38,7 @@ type testServer struct {
 func newTestServer(t *testing.T, opts ...func(*Server)) *testServer {
 	t.Helper()
 	store := memstore.New()
+	tl := &testLog{t: t}
 	srv := &Server{
 		Store: store,
 		Authenticate: func(ctx context.Context, user, pass string) (string, error) {
@@ -45,6 +48,7 @@ func newTestServer(t *testing.T, opts ...func(*Server)) *testServer {
 			return "", sasl.ErrAuthFailed
 		},
 		AuthDelay: -1,
+		Logger:    slog.New(slog.NewTextHandler(tl, nil)),
 	}
 	for _, o := range opts {
 		o(srv)
@@ -54,6 +58,7 @@ func newTestServer(t *testing.T, opts ...func(*Server)) *testServer {
 	ts := &testServer{srv: srv, store: store, addr: l.Addr().String(), done: make(chan error, 1)}
 	go func() { ts.done <- srv.Serve(l) }()
 	t.Cleanup(func() {
+		tl.stop()
 		srv.Close()
 		select {
 		case err := <-ts.done:
@@ -63,6 +68,28 @@ func newTestServer(t *testing.T, opts ...func(*Server)) *testServer {
 		}
 	})
 	return ts
+}
+
+// testLog passes the server's log to the test while it runs.
+type testLog struct {
+	mu   sync.Mutex
+	t    *testing.T
+	done bool
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.done {
+		l.t.Log(strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
+
+func (l *testLog) stop() {
+	l.mu.Lock()
+	l.done = true
+	l.mu.Unlock()
 }
 
 // deliver appends a message to a mailbox of the test user, as a

@@ -1,0 +1,88 @@
+package imap
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestFetchItems(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	hdrLen := strings.Index(testMsg, "\r\n\r\n") + 4
+	hdr, text := testMsg[:hdrLen], testMsg[hdrLen:]
+
+	tests := []struct {
+		cmd  string
+		want string
+	}{
+		{"FETCH 1 (UID FLAGS)", `* 1 FETCH (UID 1 FLAGS ())`},
+		{"FETCH 1 FAST", fmt.Sprintf(`* 1 FETCH (FLAGS () INTERNALDATE "02-Jan-2026 03:04:05 +0000" RFC822.SIZE %d)`, len(testMsg))},
+		{"UID FETCH 1 RFC822.SIZE", fmt.Sprintf(`* 1 FETCH (UID 1 RFC822.SIZE %d)`, len(testMsg))},
+		{"FETCH 1 BODY.PEEK[HEADER]", "* 1 FETCH (BODY[HEADER] " + fmtLiteral(hdr) + ")"},
+		{"FETCH 1 RFC822.HEADER", "* 1 FETCH (RFC822.HEADER " + fmtLiteral(hdr) + ")"},
+		{"FETCH 1 BODY.PEEK[TEXT]<0.5>", "* 1 FETCH (BODY[TEXT]<0> " + fmtLiteral(text[:5]) + ")"},
+		{"FETCH 1 BODY.PEEK[TEXT]<7.100>", "* 1 FETCH (BODY[TEXT]<7> " + fmtLiteral(text[7:]) + ")"},
+		{"FETCH 1 BODY.PEEK[TEXT]<1000.10>", "* 1 FETCH (BODY[TEXT]<1000> {0}\r\n)"},
+		{"FETCH 1 BODY.PEEK[HEADER.FIELDS (Subject)]", "* 1 FETCH (BODY[HEADER.FIELDS (Subject)] " + fmtLiteral("Subject: hello\r\n\r\n") + ")"},
+		{"FETCH 1 BODY.PEEK[1]", "* 1 FETCH (BODY[1] " + fmtLiteral(text) + ")"},
+		// A part the message does not have: empty, as Dovecot does.
+		{"FETCH 1 BODY.PEEK[3]", "* 1 FETCH (BODY[3] {0}\r\n)"},
+		{"FETCH 1 FLAGS", `* 1 FETCH (FLAGS ())`},
+		// BODY[] sets \Seen and reports the flags (RFC 9051 6.4.5).
+		{"FETCH 1 BODY[]", "* 1 FETCH (FLAGS (\\Seen) BODY[] " + fmtLiteral(testMsg) + ")"},
+		{"FETCH 1 RFC822", "* 1 FETCH (RFC822 " + fmtLiteral(testMsg) + ")"},
+		{"FETCH 1 RFC822.TEXT", "* 1 FETCH (RFC822.TEXT " + fmtLiteral(text) + ")"},
+	}
+	for i, tt := range tests {
+		tag := fmt.Sprintf("f%d", i)
+		r := c.cmd(tag + " " + tt.cmd)
+		if assert.Len(t, r, 2, tt.cmd) {
+			assert.Equal(t, tt.want, r[0], tt.cmd)
+			assert.Equal(t, tag+" OK FETCH completed", r[1], tt.cmd)
+		}
+	}
+	assert.Regexp(t, `^b1 BAD `, c.cmd("b1 FETCH 1 BINARY[]")[0])
+	assert.Regexp(t, `^b2 BAD `, c.cmd("b2 FETCH 1 BODY[MIME]")[0])
+	assert.Regexp(t, `^b3 BAD `, c.cmd("b3 FETCH 1 (FLAGS) (CHANGEDSINCE 1)")[0])
+}
+
+func TestFetchEnvelopeAndStructure(t *testing.T) {
+	// ENVELOPE and BODYSTRUCTURE come from server_bodydata.go; here the
+	// session's side: the items are there, and the structure is cached.
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	r := c.ok("b FETCH 1 (ENVELOPE BODY BODYSTRUCTURE)")
+	if assert.Len(t, r, 1) {
+		assert.Regexp(t, `^\* 1 FETCH \(ENVELOPE \(.*\) BODY \(.*\) BODYSTRUCTURE \(.*\)\)$`, r[0])
+	}
+	assert.Equal(t, 1, ts.srv.structures().ll.Len())
+	r = c.ok("c FETCH 1 ALL")
+	assert.Len(t, r, 1)
+	r = c.ok("d FETCH 1 FULL")
+	assert.Len(t, r, 1)
+}
+
+func TestFetchExamineDoesNotSetSeen(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a EXAMINE INBOX")
+	assert.Equal(t, []string{"* 1 FETCH (RFC822.TEXT " + fmtLiteral(testMsg[strings.Index(testMsg, "\r\n\r\n")+4:]) + ")"}, c.ok("b FETCH 1 RFC822.TEXT"))
+	assert.Equal(t, []string{"* 1 FETCH (FLAGS ())"}, c.ok("c FETCH 1 FLAGS"))
+}
+
+func TestFetchSavedResult(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	// RFC 9051 6.4.4.1: "$" is empty before any SEARCH (SAVE).
+	assert.Empty(t, c.ok("b FETCH $ UID"))
+}
