@@ -3,6 +3,7 @@ package imap
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/postkit/postkit/mailbox"
 )
@@ -10,6 +11,10 @@ import (
 // cmdSelect answers SELECT and EXAMINE (RFC 9051 6.3.2, 6.3.3).
 func (c *conn) cmdSelect(cmd *Command) bool {
 	args := cmd.Args.(*SelectCommand)
+	if args.CondStore || args.QResync != nil {
+		// RFC 7162 is not offered.
+		return c.bad(cmd.Tag, "", "CONDSTORE and QRESYNC are not supported")
+	}
 	if c.sel != nil {
 		// RFC 9051 6.3.2: the current mailbox is closed first, whether
 		// the new one can be selected or not.
@@ -75,12 +80,21 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 }
 
 // selectList returns the LIST response SELECT sends to IMAP4rev2
-// clients.
+// clients: what LIST would say of the mailbox.
 func (c *conn) selectList(name string) *ListData {
 	ld := &ListData{Attrs: []string{}, Delim: string(mailbox.Delimiter), Mailbox: c.wireName(name)}
 	infos, err := c.acct.Mailboxes(c.ctx)
 	if err != nil {
 		return ld
+	}
+	subs, _ := c.acct.Subscriptions(c.ctx)
+	if !strings.ContainsAny(name, "*%") {
+		list, err := listMailboxes(infos, subs, &ListCommand{Patterns: []string{name}}, false)
+		if err == nil && len(list) == 1 && list[0].Mailbox == name {
+			l := list[0]
+			l.Mailbox, l.OldName = ld.Mailbox, ""
+			return &l
+		}
 	}
 	for _, in := range infos {
 		if in.Name == name {
@@ -143,6 +157,10 @@ func isGone(err error) bool {
 func (c *conn) cmdStore(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*StoreCommand)
+	if args.HasUnchangedSince {
+		// RFC 7162 is not offered.
+		return c.bad(cmd.Tag, "", "CONDSTORE is not supported")
+	}
 	uids, err := s.resolve(args.Seq, cmd.UID)
 	if err != nil {
 		return c.fail(cmd, err)
@@ -159,13 +177,9 @@ func (c *conn) cmdStore(cmd *Command) bool {
 	if uids.Empty() {
 		return c.done(cmd, cmd.UID)
 	}
-	var opts *mailbox.StoreOptions
-	if args.HasUnchangedSince {
-		opts = &mailbox.StoreOptions{UnchangedSince: args.UnchangedSince}
-	}
 	// RFC 9051 2.3.2: \Recent cannot be changed by the client.
 	flags := slices.DeleteFunc(slices.Clone(args.Flags), func(f string) bool { return equalFoldASCII(f, mailbox.FlagRecent) })
-	res, err := s.mbox.Store(c.ctx, uids, mailbox.StoreOp(args.Op), flags, opts)
+	res, err := s.mbox.Store(c.ctx, uids, mailbox.StoreOp(args.Op), flags, nil)
 	if err != nil {
 		return c.fail(cmd, err)
 	}
