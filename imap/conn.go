@@ -79,7 +79,7 @@ func newConn(s *Server, nc net.Conn, implicitTLS bool) *conn {
 	c := &conn{srv: s, nc: nc, implicitTLS: implicitTLS}
 	c.readTimeout.Store(int64(orDefault(s.LoginTimeout, DefaultLoginTimeout)))
 	c.br = bufio.NewReaderSize(deadlineReader{c}, 4096)
-	c.bw = bufio.NewWriterSize(nc, 4096)
+	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 4096)
 	c.dec = NewDecoder(c.br)
 	c.dec.Limits = Limits{
 		MaxLineLength:   s.MaxLineLength,
@@ -104,6 +104,19 @@ func (d deadlineReader) Read(p []byte) (int, error) {
 	return nc.Read(p)
 }
 
+// deadlineWriter writes to the connection with a fresh write deadline
+// for each write: a large FETCH takes as long as it takes, as long as
+// the client keeps reading.
+type deadlineWriter struct{ c *conn }
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	d.c.mu.Lock()
+	nc := d.c.nc
+	d.c.mu.Unlock()
+	nc.SetWriteDeadline(time.Now().Add(orDefault(d.c.srv.WriteTimeout, DefaultWriteTimeout)))
+	return nc.Write(p)
+}
+
 func (c *conn) log() *slog.Logger {
 	return c.srv.logger().With("remote", c.nc.RemoteAddr().String())
 }
@@ -113,7 +126,6 @@ func (c *conn) setConn(nc net.Conn) {
 	c.mu.Lock()
 	c.nc = nc
 	c.mu.Unlock()
-	c.bw.Reset(nc)
 }
 
 // closeIfIdle sends BYE and closes the connection if it waits for a
@@ -299,10 +311,6 @@ func (c *conn) onLiteral(l LiteralInfo) error {
 }
 
 func (c *conn) flush() error {
-	c.mu.Lock()
-	nc := c.nc
-	c.mu.Unlock()
-	nc.SetWriteDeadline(time.Now().Add(orDefault(c.srv.WriteTimeout, DefaultWriteTimeout)))
 	err := c.enc.Flush()
 	if err != nil {
 		c.broken = true

@@ -213,3 +213,28 @@ func TestSequenceErrors(t *testing.T) {
 // suppress unused warnings until more tests use them.
 var _ = require.NoError
 var _ = strings.Contains
+
+// TestRecentClaimedOnce: a message is \Recent in the first IMAP4rev1
+// session that selects the mailbox after it arrived, and in no other
+// (RFC 3501 2.3.2); EXAMINE does not claim it.
+func TestRecentClaimedOnce(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	a := ts.login(t)
+	b := ts.login(t)
+	a.ok("a1 CREATE Archive")
+	a.ok("a2 SELECT INBOX")
+	// A COPY into another mailbox arrives there unclaimed.
+	a.ok("a3 COPY 1 Archive")
+	assert.Contains(t, b.ok("b1 EXAMINE Archive"), "* 1 RECENT")
+	assert.Equal(t, []string{`* 1 FETCH (FLAGS (\Recent))`}, b.ok("b2 FETCH 1 FLAGS"))
+	assert.Equal(t, []string{`* STATUS Archive (RECENT 1)`}, a.ok("a4 STATUS Archive (RECENT)"))
+	assert.Contains(t, a.ok("a5 SELECT Archive"), "* 1 RECENT")
+	assert.Contains(t, b.ok("b3 SELECT Archive"), "* 0 RECENT")
+	assert.Empty(t, b.ok("b4 NOOP"))
+	// A new message reaches b with RECENT when b claims it.
+	a.ok("a6 UNSELECT")
+	a.ok("a7 SELECT INBOX")
+	a.ok("a8 COPY 1 Archive")
+	assert.Equal(t, []string{"* 2 EXISTS", "* 1 RECENT"}, b.ok("b5 NOOP"))
+}
