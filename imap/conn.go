@@ -53,6 +53,7 @@ type conn struct {
 	sel      *selected
 
 	rev2         bool // ENABLE IMAP4rev2 (RFC 9051 6.3.1)
+	utf8Accept   bool // ENABLE UTF8=ACCEPT (RFC 6855 3)
 	errors       int
 	authFailures int
 	// broken is set when a write failed: the stream is out of step.
@@ -543,8 +544,8 @@ func (c *conn) mailboxName(name string) (string, error) {
 }
 
 // utf8Names reports whether mailbox names are UTF-8 on the wire
-// (IMAP4rev2, RFC 9051 5.1).
-func (c *conn) utf8Names() bool { return c.rev2 }
+// (IMAP4rev2, RFC 9051 5.1; UTF8=ACCEPT, RFC 6855 3).
+func (c *conn) utf8Names() bool { return c.rev2 || c.utf8Accept }
 
 // wireName encodes a mailbox name for the wire.
 func (c *conn) wireName(name string) string {

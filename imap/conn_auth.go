@@ -40,7 +40,7 @@ func (c *conn) capabilities() []string {
 	caps = append(caps,
 		"LITERAL+", "SASL-IR", "ENABLE", "IDLE", "UIDPLUS", "MOVE", "NAMESPACE",
 		"ID", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
-		"ESEARCH", "SEARCHRES", "STATUS=SIZE",
+		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT",
 		"APPENDLIMIT="+strconv.FormatInt(c.srv.maxAppendBytes(), 10))
 	return caps
 }
@@ -210,8 +210,8 @@ func (c *conn) loggedIn(cmd *Command, identity string) bool {
 	return true
 }
 
-// cmdEnable answers ENABLE (RFC 5161, RFC 9051 6.3.1): IMAP4rev2 is the
-// one extension that has something to enable; others are ignored.
+// cmdEnable answers ENABLE (RFC 5161, RFC 9051 6.3.1): IMAP4rev2 and
+// UTF8=ACCEPT (RFC 6855 3) can be enabled; others are ignored.
 func (c *conn) cmdEnable(cmd *Command) bool {
 	args := cmd.Args.(*EnableCommand)
 	var enabled []string
@@ -220,6 +220,11 @@ func (c *conn) cmdEnable(cmd *Command) bool {
 			c.rev2 = true
 			c.enc.UTF8 = true
 			enabled = append(enabled, "IMAP4rev2")
+		}
+		if strings.EqualFold(cp, "UTF8=ACCEPT") && !c.utf8Accept {
+			c.utf8Accept = true
+			c.enc.UTF8 = true
+			enabled = append(enabled, "UTF8=ACCEPT")
 		}
 	}
 	c.write(&EnabledData{Caps: enabled})

@@ -1,6 +1,8 @@
 package imap
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 
@@ -206,6 +208,14 @@ func (c *conn) cmdAppend(cmd *Command) bool {
 			return c.bad(cmd.Tag, "", "Invalid flag "+f)
 		}
 	}
+	if args.UTF8 && !c.utf8Accept {
+		return c.bad(cmd.Tag, "", "APPEND UTF8 needs ENABLE UTF8=ACCEPT")
+	}
+	msg := args.Message
+	if !c.utf8Accept {
+		// RFC 6855 4: 8-bit header fields only after ENABLE UTF8=ACCEPT.
+		msg = &asciiHeaderReader{r: msg}
+	}
 	var mbox mailbox.Mailbox
 	if s := c.sel; s != nil && s.name == name && !s.readOnly {
 		mbox = s.mbox
@@ -216,7 +226,11 @@ func (c *conn) cmdAppend(cmd *Command) bool {
 		}
 		defer mbox.Close()
 	}
-	uid, err := mbox.Append(c.ctx, args.Message, &mailbox.AppendOptions{Flags: args.Flags, InternalDate: args.Date})
+	uid, err := mbox.Append(c.ctx, msg, &mailbox.AppendOptions{Flags: args.Flags, InternalDate: args.Date})
+	if errors.Is(err, err8BitHeader) {
+		c.tagged(cmd.Tag, StatusNO, "CANNOT", nil, "8-bit header fields need ENABLE UTF8=ACCEPT")
+		return true
+	}
 	if err != nil {
 		return c.fail(cmd, err)
 	}
@@ -236,4 +250,29 @@ func (c *conn) cmdAppend(cmd *Command) bool {
 	}
 	c.tagged(cmd.Tag, StatusOK, "APPENDUID", &AppendUIDCode{UIDValidity: st.UIDValidity, UIDs: SeqSetOf(uint32(uid))}, "APPEND completed")
 	return true
+}
+
+var err8BitHeader = errors.New("imap: 8-bit octet in a header field")
+
+// asciiHeaderReader passes a message on and fails if its header holds
+// an octet above 127.
+type asciiHeaderReader struct {
+	r    io.Reader
+	last uint32 // the last four octets of the header seen so far
+	body bool
+}
+
+func (a *asciiHeaderReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	for i := 0; i < n && !a.body; i++ {
+		b := p[i]
+		if b >= 0x80 {
+			return 0, err8BitHeader
+		}
+		a.last = a.last<<8 | uint32(b)
+		if a.last == 0x0d0a0d0a || a.last&0xffff == 0x0a0a {
+			a.body = true
+		}
+	}
+	return n, err
 }

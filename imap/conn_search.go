@@ -38,6 +38,10 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 	if extended && !args.HasReturn {
 		all = true // RFC 9051 6.4.4: no RETURN means ALL
 	}
+	if args.Charset != "" && c.utf8Accept {
+		// RFC 6855 3: no CHARSET once UTF8=ACCEPT is enabled.
+		return c.bad(cmd.Tag, "", "CHARSET not allowed after ENABLE UTF8=ACCEPT")
+	}
 	if cs := args.Charset; cs != "" && !strings.EqualFold(cs, "UTF-8") && !strings.EqualFold(cs, "US-ASCII") {
 		// RFC 9051 6.4.4: BADCHARSET with the charsets supported.
 		if save {

@@ -109,3 +109,26 @@ func TestSelectedMailboxDeleted(t *testing.T) {
 	assert.Equal(t, "* BYE [UNAVAILABLE] Selected mailbox no longer exists", b.line())
 	b.expectClosed()
 }
+
+func TestUTF8Accept(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	msg := "Subject: caf\xc3\xa9\r\n\r\nbody caf\xc3\xa9\r\n"
+	// RFC 6855 4: 8-bit header fields need ENABLE UTF8=ACCEPT; the body
+	// may hold 8-bit octets.
+	c.send(fmt.Sprintf("a APPEND INBOX {%d+}\r\n%s\r\n", len(msg), msg))
+	assert.Equal(t, []string{"a NO [CANNOT] 8-bit header fields need ENABLE UTF8=ACCEPT"}, c.until("a"))
+	body := "Subject: cafe\r\n\r\nbody caf\xc3\xa9\r\n"
+	c.send(fmt.Sprintf("b APPEND INBOX {%d+}\r\n%s\r\n", len(body), body))
+	assert.Equal(t, []string{"b OK [APPENDUID V 1] APPEND completed"}, norm(c.until("b")))
+	c.send(fmt.Sprintf("c APPEND INBOX UTF8 (~{%d+}\r\n%s)\r\n", len(msg), msg))
+	assert.Equal(t, []string{"c BAD APPEND UTF8 needs ENABLE UTF8=ACCEPT"}, c.until("c"))
+
+	assert.Equal(t, []string{"* ENABLED UTF8=ACCEPT"}, c.ok("d ENABLE UTF8=ACCEPT"))
+	c.send(fmt.Sprintf("e APPEND INBOX UTF8 (~{%d+}\r\n%s)\r\n", len(msg), msg))
+	assert.Equal(t, []string{"e OK [APPENDUID V 2] APPEND completed"}, norm(c.until("e")))
+	c.ok(`f CREATE "café"`)
+	assert.Equal(t, []string{`* STATUS "café" (MESSAGES 0)`}, c.ok(`g STATUS "café" (MESSAGES)`))
+	c.ok("h SELECT INBOX")
+	assert.Equal(t, []string{"i BAD CHARSET not allowed after ENABLE UTF8=ACCEPT"}, c.cmd("i SEARCH CHARSET UTF-8 ALL"))
+}
