@@ -238,3 +238,56 @@ func TestRecentClaimedOnce(t *testing.T) {
 	a.ok("a8 COPY 1 Archive")
 	assert.Equal(t, []string{"* 2 EXISTS", "* 1 RECENT"}, b.ok("b5 NOOP"))
 }
+
+// TestRFC9051ExpungeExample is the example of RFC 9051 6.4.3: messages
+// 3, 4, 7 and 11 have \Deleted; each EXPUNGE shifts the numbers after
+// it.
+func TestRFC9051ExpungeExample(t *testing.T) {
+	ts := newTestServer(t)
+	for i := 1; i <= 12; i++ {
+		var flags []string
+		switch i {
+		case 3, 4, 7, 11:
+			flags = []string{`\Deleted`}
+		}
+		ts.deliver(t, "INBOX", testMsg, flags...)
+	}
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	assert.Equal(t, []string{
+		"* 3 EXPUNGE",
+		"* 3 EXPUNGE",
+		"* 5 EXPUNGE",
+		"* 8 EXPUNGE",
+		"A202 OK EXPUNGE completed",
+	}, c.cmd("A202 EXPUNGE"))
+	assert.Equal(t, []string{"* 3 FETCH (UID 5)", "* 8 FETCH (UID 12)"}, c.ok("b FETCH 3,8 UID"))
+}
+
+// TestRFC9051StoreExample follows RFC 9051 6.4.6.
+func TestRFC9051StoreExample(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	ts.deliver(t, "INBOX", testMsg, `\Seen`)
+	ts.deliver(t, "INBOX", testMsg, `$Keyword`)
+	ts.deliver(t, "INBOX", testMsg, `\Flagged`, `\Seen`)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	assert.Equal(t, []string{
+		`* 2 FETCH (FLAGS (\Seen \Deleted))`,
+		`* 3 FETCH (FLAGS ($Keyword \Deleted))`,
+		`* 4 FETCH (FLAGS (\Flagged \Seen \Deleted))`,
+		`A003 OK STORE completed`,
+	}, c.cmd(`A003 STORE 2:4 +FLAGS (\Deleted)`))
+	assert.Equal(t, []string{
+		`* 4 FETCH (FLAGS (\Flagged))`,
+		`A004 OK STORE completed`,
+	}, c.cmd(`A004 STORE 4 FLAGS (\Flagged)`))
+	assert.Equal(t, []string{
+		`* 3 FETCH (UID 3 FLAGS (\Deleted))`,
+		`A005 OK STORE completed`,
+	}, c.cmd(`A005 UID STORE 3 -FLAGS ($keyword)`))
+	assert.Regexp(t, `^A006 BAD `, c.cmd(`A006 STORE 1 +FLAGS (\Bogus)`)[0])
+	// \Recent cannot be set (RFC 9051 2.3.2) and is ignored.
+	assert.Equal(t, []string{`* 1 FETCH (FLAGS ())`, `A007 OK STORE completed`}, c.cmd(`A007 STORE 1 +FLAGS (\Recent)`))
+}

@@ -406,3 +406,27 @@ func TestConnectionCap(t *testing.T) {
 
 // fmtLiteral is a helper for tests that send literals.
 func fmtLiteral(s string) string { return fmt.Sprintf("{%d}\r\n%s", len(s), s) }
+
+func TestIdleWithoutMailboxAndBadDone(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	// IDLE is valid in the authenticated state too (RFC 9051 6.3.13).
+	c.send("a IDLE\r\n")
+	assert.Equal(t, "+ idling", c.line())
+	c.send("done\r\n")
+	assert.Equal(t, []string{"a OK IDLE terminated"}, c.until("a"))
+	c.send("b IDLE\r\n")
+	assert.Equal(t, "+ idling", c.line())
+	c.send("NOOP\r\n")
+	assert.Equal(t, []string{"b BAD Expected DONE"}, c.until("b"))
+	c.ok("c NOOP")
+}
+
+func TestNestingTooDeep(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	c.send("b SEARCH " + strings.Repeat("(", 200) + "ALL" + strings.Repeat(")", 200) + "\r\n")
+	assert.Equal(t, "* BYE Command nested too deep", c.line())
+	c.expectClosed()
+}
