@@ -360,7 +360,6 @@ func (c *conn) untaggedOK(code string, arg any, text string) {
 func (c *conn) bad(tag, code, text string) bool {
 	c.errors++
 	if tag == "" {
-		tag = "*"
 		c.write(&StatusResponse{Type: StatusBAD, Code: code, Text: text})
 	} else {
 		c.tagged(tag, StatusBAD, code, nil, text)

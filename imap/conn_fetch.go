@@ -3,6 +3,7 @@ package imap
 import (
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mime"
@@ -166,9 +167,9 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 				return err
 			}
 			if it.Name == FetchEnvelope {
-				fd.Envelope = EnvelopeOf(e.Header)
+				fd.Envelope = cleanEnvelope(EnvelopeOf(e.Header))
 			} else {
-				fd.BodyStructure = BodyStructureOf(e, true)
+				fd.BodyStructure = cleanBody(BodyStructureOf(e, true))
 			}
 		case FetchBody, FetchRFC822, FetchRFC822Header, FetchRFC822Text:
 			if it.Name == FetchBody && it.Section == nil {
@@ -176,7 +177,7 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 				if err != nil {
 					return err
 				}
-				fd.Body = BodyStructureOf(e, false)
+				fd.Body = cleanBody(BodyStructureOf(e, false))
 				continue
 			}
 			sec, err := c.section(it, open, structure)
@@ -247,4 +248,53 @@ func (c *conn) section(it FetchItem, open func() (mailbox.Body, error), structur
 		return FetchSection{Item: resp, Data: []byte{}}, nil
 	}
 	return FetchSection{Item: resp, Reader: r, Size: size}, nil
+}
+
+// noNUL drops NUL octets, which no IMAP string can carry (RFC 9051 4.3):
+// a message whose header holds one must not make its FETCH fail.
+func noNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
+// cleanEnvelope makes env writable whatever the message held.
+func cleanEnvelope(env *Envelope) *Envelope {
+	if env == nil {
+		return nil
+	}
+	env.Date, env.Subject = noNUL(env.Date), noNUL(env.Subject)
+	env.InReplyTo, env.MessageID = noNUL(env.InReplyTo), noNUL(env.MessageID)
+	for _, l := range [][]Address{env.From, env.Sender, env.ReplyTo, env.To, env.Cc, env.Bcc} {
+		for i := range l {
+			a := &l[i]
+			a.Name, a.ADL, a.Mailbox, a.Host = noNUL(a.Name), noNUL(a.ADL), noNUL(a.Mailbox), noNUL(a.Host)
+		}
+	}
+	return env
+}
+
+// cleanBody makes b writable whatever the message held.
+func cleanBody(b *BodyStructure) *BodyStructure {
+	if b == nil {
+		return nil
+	}
+	b.Type, b.Subtype = noNUL(b.Type), noNUL(b.Subtype)
+	b.ID, b.Description, b.Encoding = noNUL(b.ID), noNUL(b.Description), noNUL(b.Encoding)
+	b.MD5, b.Disposition, b.Location = noNUL(b.MD5), noNUL(b.Disposition), noNUL(b.Location)
+	for _, ps := range [][]Param{b.Params, b.DispositionParams} {
+		for i := range ps {
+			ps[i].Name, ps[i].Value = noNUL(ps[i].Name), noNUL(ps[i].Value)
+		}
+	}
+	for i := range b.Language {
+		b.Language[i] = noNUL(b.Language[i])
+	}
+	cleanEnvelope(b.Envelope)
+	cleanBody(b.Body)
+	for _, p := range b.Parts {
+		cleanBody(p)
+	}
+	return b
 }

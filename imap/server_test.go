@@ -430,3 +430,12 @@ func TestNestingTooDeep(t *testing.T) {
 	assert.Equal(t, "* BYE Command nested too deep", c.line())
 	c.expectClosed()
 }
+
+func TestUntaggedBad(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.dial(t)
+	// RFC 9051 7.1.3: no tag could be read, so the BAD is untagged.
+	c.send("\r\n")
+	assert.Regexp(t, `^\* BAD Syntax error`, c.line())
+	c.ok("a NOOP")
+}
