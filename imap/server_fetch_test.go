@@ -46,7 +46,6 @@ func TestFetchItems(t *testing.T) {
 			assert.Equal(t, tag+" OK FETCH completed", r[1], tt.cmd)
 		}
 	}
-	assert.Regexp(t, `^b1 BAD `, c.cmd("b1 FETCH 1 BINARY[]")[0])
 	assert.Regexp(t, `^b2 BAD `, c.cmd("b2 FETCH 1 BODY[MIME]")[0])
 	assert.Regexp(t, `^b3 BAD `, c.cmd("b3 FETCH 1 (FLAGS) (CHANGEDSINCE 1)")[0])
 }
@@ -85,4 +84,44 @@ func TestFetchSavedResult(t *testing.T) {
 	c.ok("a SELECT INBOX")
 	// RFC 9051 6.4.4.1: "$" is empty before any SEARCH (SAVE).
 	assert.Empty(t, c.ok("b FETCH $ UID"))
+}
+
+const multipartMsg = "From: bob@example.org\r\n" +
+	"Subject: parts\r\n" +
+	"MIME-Version: 1.0\r\n" +
+	"Content-Type: multipart/mixed; boundary=xyz\r\n" +
+	"\r\n" +
+	"--xyz\r\n" +
+	"Content-Type: text/plain\r\n" +
+	"Content-Transfer-Encoding: base64\r\n" +
+	"\r\n" +
+	"bGluZSAxCmxpbmUgMgo=\r\n" +
+	"--xyz\r\n" +
+	"Content-Type: application/octet-stream\r\n" +
+	"Content-Transfer-Encoding: base64\r\n" +
+	"\r\n" +
+	"AAEC\r\n" +
+	"--xyz\r\n" +
+	"Content-Type: text/plain\r\n" +
+	"Content-Transfer-Encoding: x-frob\r\n" +
+	"\r\n" +
+	"abc\r\n" +
+	"--xyz--\r\n"
+
+// TestFetchBinary: BINARY and BINARY.SIZE (RFC 9051 6.4.5, from RFC
+// 3516) decode the transfer encoding.
+func TestFetchBinary(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", multipartMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	// Text: decoded, with CRLF line ends.
+	assert.Equal(t, []string{"* 1 FETCH (BINARY.SIZE[1] 16)"}, c.ok("b FETCH 1 BINARY.SIZE[1]"))
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[1] {16}\r\nline 1\r\nline 2\r\n)"}, c.ok("c FETCH 1 BINARY.PEEK[1]"))
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[1]<5> {3}\r\n1\r\n)"}, c.ok("d FETCH 1 BINARY.PEEK[1]<5.3>"))
+	// NUL: literal8.
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[2] ~{3}\r\n\x00\x01\x02)"}, c.ok("e FETCH 1 BINARY.PEEK[2]"))
+	assert.Equal(t, []string{"f NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding x-frob"}, c.cmd("f FETCH 1 BINARY.PEEK[3]"))
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[9] {0}\r\n)"}, c.ok("g FETCH 1 BINARY.PEEK[9]"))
+	assert.Equal(t, []string{"* 1 FETCH (FLAGS (\\Seen) BINARY[] " + fmtLiteral(multipartMsg) + ")"}, c.ok("h FETCH 1 BINARY[]"))
 }
