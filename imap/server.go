@@ -312,7 +312,8 @@ func (s *Server) closeListenersLocked() error {
 	return err
 }
 
-// Close closes the listeners and every connection at once, without BYE.
+// Close closes the listeners and every connection at once, without BYE,
+// and cancels the sessions' mailbox operations.
 func (s *Server) Close() error {
 	s.startShutdown()
 	s.mu.Lock()
@@ -323,6 +324,7 @@ func (s *Server) Close() error {
 		c.closed = true
 		c.nc.Close()
 		c.mu.Unlock()
+		c.cancel()
 	}
 	return err
 }
