@@ -35,6 +35,14 @@ func (c *conn) cmdDelete(cmd *Command) bool {
 	if err := c.acct.Delete(c.ctx, name); err != nil {
 		return c.fail(cmd, err)
 	}
+	if c.sel != nil && c.sel.name == name {
+		// The session deleted its own mailbox: deselect it rather than
+		// say BYE as for a deletion by another session.
+		c.closeSelected()
+		if c.rev2 {
+			c.untaggedOK("CLOSED", nil, "Mailbox deleted")
+		}
+	}
 	return c.done(cmd, true)
 }
 
@@ -51,6 +59,13 @@ func (c *conn) cmdRename(cmd *Command) bool {
 	}
 	if err := c.acct.Rename(c.ctx, from, to); err != nil {
 		return c.fail(cmd, err)
+	}
+	if s := c.sel; s != nil && from != mailbox.Inbox {
+		if s.name == from {
+			s.name = to
+		} else if rest, ok := strings.CutPrefix(s.name, from+string(mailbox.Delimiter)); ok {
+			s.name = to + string(mailbox.Delimiter) + rest
+		}
 	}
 	return c.done(cmd, true)
 }

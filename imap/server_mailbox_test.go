@@ -132,3 +132,17 @@ func TestUTF8Accept(t *testing.T) {
 	c.ok("h SELECT INBOX")
 	assert.Equal(t, []string{"i BAD CHARSET not allowed after ENABLE UTF8=ACCEPT"}, c.cmd("i SEARCH CHARSET UTF-8 ALL"))
 }
+
+func TestDeleteRenameSelected(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("a CREATE Box")
+	ts.deliver(t, "Box", testMsg)
+	c.ok("b SELECT Box")
+	c.ok("c RENAME Box Other")
+	c.send(fmt.Sprintf("d APPEND Other {%d+}\r\n%s\r\n", len(testMsg), testMsg))
+	assert.Equal(t, []string{"* 2 EXISTS", "* 1 RECENT", "d OK [APPENDUID V 2] APPEND completed"}, norm(c.until("d")))
+	// Deleting the selected mailbox deselects it.
+	c.ok("e DELETE Other")
+	assert.Equal(t, []string{"f BAD FETCH not valid in this state"}, c.cmd("f FETCH 1 UID"))
+}
