@@ -119,8 +119,12 @@ func (c *conn) cmdAuthenticate(cmd *Command) bool {
 			}
 		}
 	}
-	if factory == nil || !c.authAllowed() {
+	if factory == nil {
 		c.tagged(cmd.Tag, StatusNO, "CANNOT", nil, "Unsupported authentication mechanism")
+		return true
+	}
+	if !c.authAllowed() {
+		c.tagged(cmd.Tag, StatusNO, "PRIVACYREQUIRED", nil, "AUTHENTICATE needs TLS")
 		return true
 	}
 	srv := factory()

@@ -138,6 +138,8 @@ func FuzzSession(f *testing.F) {
 		"a UNSELECT\r\nb ENABLE IMAP4rev2\r\nc SELECT INBOX\r\nd SEARCH UNSEEN\r\n",
 		"a AUTHENTICATE PLAIN\r\n*\r\n",
 		"a FETCH 1 BODY[9.9.9]\r\nb FETCH 4000000000 FLAGS\r\n",
+		"a FETCH 1:* (BINARY[1] BINARY.SIZE[1] BINARY.PEEK[]<0.10>)\r\nb FETCH 2 BINARY[1]\r\n",
+		"a ENABLE UTF8=ACCEPT\r\nb APPEND INBOX UTF8 (~{3+}\r\nabc)\r\nc DELETE INBOX\r\nd RENAME INBOX X\r\n",
 		"a LOGOUT\r\n",
 	} {
 		f.Add([]byte(s))
