@@ -40,7 +40,7 @@ func (c *conn) capabilities() []string {
 	caps = append(caps,
 		"LITERAL+", "SASL-IR", "ENABLE", "IDLE", "UIDPLUS", "MOVE", "NAMESPACE",
 		"ID", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
-		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT",
+		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT", "CONDSTORE",
 		"APPENDLIMIT="+strconv.FormatInt(c.srv.maxAppendBytes(), 10))
 	return caps
 }
@@ -214,8 +214,9 @@ func (c *conn) loggedIn(cmd *Command, identity string) bool {
 	return true
 }
 
-// cmdEnable answers ENABLE (RFC 5161, RFC 9051 6.3.1): IMAP4rev2 and
-// UTF8=ACCEPT (RFC 6855 3) can be enabled; others are ignored.
+// cmdEnable answers ENABLE (RFC 5161, RFC 9051 6.3.1): IMAP4rev2,
+// CONDSTORE (RFC 7162 3.1) and UTF8=ACCEPT (RFC 6855 3) can be enabled;
+// others are ignored.
 func (c *conn) cmdEnable(cmd *Command) bool {
 	args := cmd.Args.(*EnableCommand)
 	var enabled []string
@@ -224,6 +225,10 @@ func (c *conn) cmdEnable(cmd *Command) bool {
 			c.rev2 = true
 			c.enc.UTF8 = true
 			enabled = append(enabled, "IMAP4rev2")
+		}
+		if strings.EqualFold(cp, "CONDSTORE") && !c.condStore {
+			c.condStore = true
+			enabled = append(enabled, "CONDSTORE")
 		}
 		if strings.EqualFold(cp, "UTF8=ACCEPT") && !c.utf8Accept {
 			c.utf8Accept = true

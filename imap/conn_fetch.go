@@ -16,16 +16,22 @@ var errStop = errors.New("imap: connection broken")
 func (c *conn) cmdFetch(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*FetchCommand)
-	if args.ChangedSince != 0 || args.Vanished {
-		return c.bad(cmd.Tag, "", "CONDSTORE is not enabled")
+	if args.Vanished {
+		// RFC 7162 3.2.6: QRESYNC only.
+		return c.bad(cmd.Tag, "", "QRESYNC is not supported")
 	}
 	uids, err := s.resolve(args.Seq, cmd.UID)
 	if err != nil {
 		return c.fail(cmd, err)
 	}
 	setSeen := false
+	if args.ChangedSince != 0 {
+		c.enableCondStore(false)
+	}
 	for _, it := range args.Items {
 		switch it.Name {
+		case FetchModSeq:
+			c.enableCondStore(false)
 		case FetchBinary:
 			setSeen = setSeen || !it.Peek
 		case FetchBody:
@@ -105,7 +111,15 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 	if seq == 0 {
 		return nil
 	}
+	if cs := cmd.Args.(*FetchCommand).ChangedSince; cs != 0 && m.ModSeq() <= cs {
+		// RFC 7162 3.1.4.1: only what changed since.
+		return nil
+	}
 	fd := &FetchData{Seq: seq}
+	if c.condStore {
+		// RFC 7162 3.1: MODSEQ in every FETCH once CONDSTORE-aware.
+		fd.ModSeq = m.ModSeq()
+	}
 	if cmd.UID {
 		// RFC 9051 6.4.9: UID FETCH always returns the UID.
 		fd.UID = uint32(m.UID())

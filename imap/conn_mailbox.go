@@ -167,6 +167,11 @@ func (c *conn) cmdStatus(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	for _, it := range args.Items {
+		if it == "HIGHESTMODSEQ" {
+			c.enableCondStore(false)
+		}
+	}
 	sd, err := c.status(name, args.Items)
 	if err != nil {
 		return c.fail(cmd, err)

@@ -50,6 +50,10 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		c.tagged(cmd.Tag, StatusNO, "BADCHARSET", []string{"UTF-8", "US-ASCII"}, "Unsupported charset")
 		return true
 	}
+	modSeq := hasModSeqKey(args.Keys)
+	if modSeq {
+		c.enableCondStore(false)
+	}
 	crit, err := searchCriteria(args.Keys, sessionResolver{s})
 	if err != nil {
 		var se *SyntaxError
@@ -99,11 +103,19 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		}
 		s.saved, s.hasSaved = set, true
 	}
+	// RFC 7162 3.1.6: with MODSEQ, the highest mod-sequence of the
+	// messages found.
+	var highest uint64
+	if modSeq {
+		if highest, err = c.highestModSeq(uids); err != nil {
+			return c.fail(cmd, err)
+		}
+	}
 	switch {
 	case !extended:
-		c.write(&SearchData{Nums: nums})
+		c.write(&SearchData{Nums: nums, ModSeq: highest})
 	case min || max || all || count:
-		ed := &ESearchData{Tag: cmd.Tag, UID: cmd.UID}
+		ed := &ESearchData{Tag: cmd.Tag, UID: cmd.UID, ModSeq: highest}
 		if len(nums) > 0 {
 			if min {
 				ed.Min = nums[0]

@@ -11,9 +11,9 @@ import (
 // cmdSelect answers SELECT and EXAMINE (RFC 9051 6.3.2, 6.3.3).
 func (c *conn) cmdSelect(cmd *Command) bool {
 	args := cmd.Args.(*SelectCommand)
-	if args.CondStore || args.QResync != nil {
-		// RFC 7162 is not offered.
-		return c.bad(cmd.Tag, "", "CONDSTORE and QRESYNC are not supported")
+	if args.QResync != nil {
+		// RFC 7162 QRESYNC is not offered.
+		return c.bad(cmd.Tag, "", "QRESYNC is not supported")
 	}
 	if c.sel != nil {
 		// RFC 9051 6.3.2: the current mailbox is closed first, whether
@@ -67,6 +67,13 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 	}
 	c.untaggedOK("UIDVALIDITY", st.UIDValidity, "UIDs valid")
 	c.untaggedOK("UIDNEXT", uint32(st.UIDNext), "Predicted next UID")
+	if args.CondStore {
+		c.enableCondStore(true)
+	}
+	if c.condStore {
+		// RFC 7162 3.1.2.
+		c.sendHighestModSeq(st)
+	}
 	if c.rev2 {
 		// RFC 9051 6.3.2: a LIST response with the mailbox's name.
 		c.write(c.selectList(name))
@@ -157,10 +164,6 @@ func isGone(err error) bool {
 func (c *conn) cmdStore(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*StoreCommand)
-	if args.HasUnchangedSince {
-		// RFC 7162 is not offered.
-		return c.bad(cmd.Tag, "", "CONDSTORE is not supported")
-	}
 	uids, err := s.resolve(args.Seq, cmd.UID)
 	if err != nil {
 		return c.fail(cmd, err)
@@ -174,12 +177,24 @@ func (c *conn) cmdStore(cmd *Command) bool {
 			return c.bad(cmd.Tag, "", "Invalid flag "+f)
 		}
 	}
+	if args.HasUnchangedSince {
+		c.enableCondStore(false)
+	}
 	if uids.Empty() {
 		return c.done(cmd, cmd.UID)
 	}
+	var opts *mailbox.StoreOptions
+	var modified mailbox.UIDSet
+	if args.HasUnchangedSince {
+		if args.UnchangedSince == 0 {
+			// RFC 7162 3.1.3: UNCHANGEDSINCE 0 always fails.
+			return c.storeModified(cmd, uids)
+		}
+		opts = &mailbox.StoreOptions{UnchangedSince: args.UnchangedSince}
+	}
 	// RFC 9051 2.3.2: \Recent cannot be changed by the client.
 	flags := slices.DeleteFunc(slices.Clone(args.Flags), func(f string) bool { return equalFoldASCII(f, mailbox.FlagRecent) })
-	res, err := s.mbox.Store(c.ctx, uids, mailbox.StoreOp(args.Op), flags, nil)
+	res, err := s.mbox.Store(c.ctx, uids, mailbox.StoreOp(args.Op), flags, opts)
 	if err != nil {
 		return c.fail(cmd, err)
 	}
@@ -189,20 +204,62 @@ func (c *conn) cmdStore(cmd *Command) bool {
 			s.recent[u.UID] = true
 		}
 	}
-	if !args.Silent {
+	// RFC 7162 3.1.3: with UNCHANGEDSINCE, FETCH with MODSEQ even when
+	// .SILENT.
+	if !args.Silent || args.HasUnchangedSince {
 		for _, u := range res.Updated {
 			seq := s.seqOf(u.UID)
 			if seq == 0 {
 				continue
 			}
-			fd := &FetchData{Seq: seq, Flags: c.clientFlags(u.Flags)}
+			fd := &FetchData{Seq: seq}
+			if !args.Silent {
+				fd.Flags = c.clientFlags(u.Flags)
+			}
 			if cmd.UID {
 				fd.UID = uint32(u.UID)
+			}
+			if c.condStore {
+				fd.ModSeq = u.ModSeq
 			}
 			c.write(fd)
 		}
 	}
+	for _, u := range res.Modified {
+		modified.Add(u)
+	}
+	if !modified.Empty() {
+		return c.storeModified(cmd, modified)
+	}
 	return c.done(cmd, cmd.UID)
+}
+
+// storeModified completes a STORE whose UNCHANGEDSINCE test failed for
+// uids with OK [MODIFIED] (RFC 7162 3.1.3): message numbers for STORE,
+// UIDs for UID STORE.
+func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet) bool {
+	if !c.update(cmd.UID) {
+		return false
+	}
+	var set SeqSet
+	if cmd.UID {
+		set = SeqSetFromUIDs(uids)
+	} else {
+		var seqs []mailbox.UID
+		for _, r := range uids {
+			for u := r.Start; u >= r.Start && u <= r.Stop; u++ {
+				if seq := c.sel.seqOf(u); seq != 0 {
+					seqs = append(seqs, mailbox.UID(seq))
+				}
+				if u == mailbox.MaxUID {
+					break
+				}
+			}
+		}
+		set = SeqSetFromUIDs(mailbox.UIDSetOf(seqs...))
+	}
+	c.tagged(cmd.Tag, StatusOK, "MODIFIED", set, "Conditional STORE failed")
+	return true
 }
 
 func equalFoldASCII(a, b string) bool {

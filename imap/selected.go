@@ -267,7 +267,11 @@ func (c *conn) report(ups []mailbox.Update) {
 			if mailbox.HasFlag(u.Flags, mailbox.FlagRecent) {
 				s.recent[u.UID] = true
 			}
-			c.write(&FetchData{Seq: seq, UID: uint32(u.UID), Flags: c.clientFlags(u.Flags)})
+			fd := &FetchData{Seq: seq, UID: uint32(u.UID), Flags: c.clientFlags(u.Flags)}
+			if c.condStore {
+				fd.ModSeq = u.ModSeq
+			}
+			c.write(fd)
 		}
 	}
 	flush()

@@ -47,7 +47,7 @@ func TestFetchItems(t *testing.T) {
 		}
 	}
 	assert.Regexp(t, `^b2 BAD `, c.cmd("b2 FETCH 1 BODY[MIME]")[0])
-	assert.Regexp(t, `^b3 BAD `, c.cmd("b3 FETCH 1 (FLAGS) (CHANGEDSINCE 1)")[0])
+	assert.Regexp(t, `^b3 BAD `, c.cmd("b3 UID FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)")[0])
 }
 
 func TestFetchEnvelopeAndStructure(t *testing.T) {

@@ -333,7 +333,7 @@ func TestIDNamespaceEnable(t *testing.T) {
 	assert.Equal(t, []string{`* ID ("name" "postkit")`}, c.ok(`a ID ("name" "test")`))
 	c.ok("b LOGIN alice secret")
 	assert.Equal(t, []string{`* NAMESPACE (("" "/")) NIL NIL`}, c.ok("c NAMESPACE"))
-	assert.Equal(t, []string{`* ENABLED IMAP4rev2`}, c.ok("d ENABLE IMAP4rev2 CONDSTORE"))
+	assert.Equal(t, []string{`* ENABLED IMAP4rev2`}, c.ok("d ENABLE IMAP4rev2 FROB"))
 	assert.Equal(t, []string{`* ENABLED`}, c.ok("e ENABLE IMAP4rev2"))
 }
 
