@@ -53,7 +53,7 @@ func (c *conn) highestModSeq(uids []mailbox.UID) (uint64, error) {
 	if len(uids) == 0 {
 		return 0, nil
 	}
-	err := c.sel.mbox.Fetch(c.ctx, mailbox.UIDSetOf(uids...), func(m mailbox.Message) error {
+	err := c.sel.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
 		max = maxU64(max, m.ModSeq())
 		return nil
 	})

@@ -83,17 +83,17 @@ func checkSection(sec *Section) error {
 // them.
 func (c *conn) markSeen(uids mailbox.UIDSet) (map[mailbox.UID]bool, error) {
 	s := c.sel
-	var unseen mailbox.UIDSet
+	var unseen []mailbox.UID
 	err := s.mbox.Fetch(c.ctx, uids, func(m mailbox.Message) error {
 		if !mailbox.HasFlag(m.Flags(), mailbox.FlagSeen) {
-			unseen.Add(m.UID())
+			unseen = append(unseen, m.UID())
 		}
 		return nil
 	})
-	if err != nil || unseen.Empty() {
+	if err != nil || len(unseen) == 0 {
 		return nil, err
 	}
-	res, err := s.mbox.Store(c.ctx, unseen, mailbox.StoreAdd, []string{mailbox.FlagSeen}, nil)
+	res, err := s.mbox.Store(c.ctx, uidSet(unseen), mailbox.StoreAdd, []string{mailbox.FlagSeen}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -91,15 +91,17 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		var set mailbox.UIDSet
 		if (min || max) && !all && !count {
 			if len(uids) > 0 {
+				var mm []mailbox.UID
 				if min {
-					set.Add(uids[0])
+					mm = append(mm, uids[0])
 				}
 				if max {
-					set.Add(uids[len(uids)-1])
+					mm = append(mm, uids[len(uids)-1])
 				}
+				set = uidSet(mm)
 			}
 		} else {
-			set = mailbox.UIDSetOf(uids...)
+			set = uidSet(uids)
 		}
 		s.saved, s.hasSaved = set, true
 	}
@@ -124,7 +126,7 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 				ed.Max = nums[len(nums)-1]
 			}
 			if all {
-				ed.All = SeqSetFromUIDs(mailbox.UIDSetOf(uidsOf(nums)...))
+				ed.All = SeqSetFromUIDs(uidSet(uidsOf(nums)))
 			}
 		}
 		if count {
@@ -149,9 +151,9 @@ type sessionResolver struct{ s *selected }
 func (r sessionResolver) SeqUIDs(set SeqSet) (mailbox.UIDSet, error) { return r.s.resolveSeq(set) }
 func (r sessionResolver) UIDs(set SeqSet) (mailbox.UIDSet, error)    { return r.s.resolveUID(set), nil }
 func (r sessionResolver) Recent() mailbox.UIDSet {
-	var out mailbox.UIDSet
+	out := make([]mailbox.UID, 0, len(r.s.recent))
 	for u := range r.s.recent {
-		out.Add(u)
+		out = append(out, u)
 	}
-	return out
+	return uidSet(out)
 }

@@ -184,7 +184,6 @@ func (c *conn) cmdStore(cmd *Command) bool {
 		return c.done(cmd, cmd.UID)
 	}
 	var opts *mailbox.StoreOptions
-	var modified mailbox.UIDSet
 	if args.HasUnchangedSince {
 		if args.UnchangedSince == 0 {
 			// RFC 7162 3.1.3: UNCHANGEDSINCE 0 always fails.
@@ -225,11 +224,8 @@ func (c *conn) cmdStore(cmd *Command) bool {
 			c.write(fd)
 		}
 	}
-	for _, u := range res.Modified {
-		modified.Add(u)
-	}
-	if !modified.Empty() {
-		return c.storeModified(cmd, modified)
+	if len(res.Modified) > 0 {
+		return c.storeModified(cmd, uidSet(res.Modified))
 	}
 	return c.done(cmd, cmd.UID)
 }
@@ -247,16 +243,11 @@ func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet) bool {
 	} else {
 		var seqs []mailbox.UID
 		for _, r := range uids {
-			for u := r.Start; u >= r.Start && u <= r.Stop; u++ {
-				if seq := c.sel.seqOf(u); seq != 0 {
-					seqs = append(seqs, mailbox.UID(seq))
-				}
-				if u == mailbox.MaxUID {
-					break
-				}
+			for _, u := range c.sel.within(r.Start, r.Stop) {
+				seqs = append(seqs, mailbox.UID(c.sel.seqOf(u)))
 			}
 		}
-		set = SeqSetFromUIDs(mailbox.UIDSetOf(seqs...))
+		set = SeqSetFromUIDs(uidSet(seqs))
 	}
 	c.tagged(cmd.Tag, StatusOK, "MODIFIED", set, "Conditional STORE failed")
 	return true
@@ -324,7 +315,7 @@ func (c *conn) cmdCopy(cmd *Command) bool {
 		code = "COPYUID"
 		arg = &CopyUIDCode{
 			UIDValidity: res.UIDValidity,
-			Source:      SeqSetFromUIDs(mailbox.UIDSetOf(res.Source...)),
+			Source:      SeqSetFromUIDs(uidSet(res.Source)),
 			Dest:        uidList(res.Dest),
 		}
 	}

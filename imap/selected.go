@@ -48,62 +48,94 @@ func (s *selected) maxUID() mailbox.UID {
 	return s.uids[len(s.uids)-1]
 }
 
+// uidSet returns the set of uids. It sorts them once and merges runs,
+// in O(n log n) (mailbox.UIDSetOf normalises at each UID, which is
+// quadratic for scattered UIDs).
+func uidSet(uids []mailbox.UID) mailbox.UIDSet {
+	if !slices.IsSorted(uids) {
+		uids = slices.Clone(uids)
+		slices.Sort(uids)
+	}
+	var out mailbox.UIDSet
+	for _, u := range uids {
+		if u == 0 {
+			continue
+		}
+		if n := len(out); n > 0 && (u <= out[n-1].Stop || u-1 == out[n-1].Stop) {
+			out[n-1].Stop = max(out[n-1].Stop, u)
+			continue
+		}
+		out = append(out, mailbox.UIDRange{Start: u, Stop: u})
+	}
+	return out
+}
+
 // resolveSeq turns a set of message sequence numbers into UIDs. A
 // number past the last message is an error (BAD); "*" in an empty
 // mailbox stands for nothing. "$" is the saved search result.
 func (s *selected) resolveSeq(set SeqSet) (mailbox.UIDSet, error) {
-	var out mailbox.UIDSet
+	var out []mailbox.UID
 	if set.Saved {
-		out = s.savedUIDs()
+		out = s.savedList()
 	}
 	n := uint32(len(s.uids))
-	for _, r := range set.Ranges {
-		if n == 0 && (r.Start == Star || r.Stop == Star) {
-			continue
+	if n == 0 {
+		// RFC 9051 6.4.8 ("*" is the last message): there is none.
+		rs := set.Ranges[:0:0]
+		for _, r := range set.Ranges {
+			if r.Start != Star && r.Stop != Star {
+				rs = append(rs, r)
+			}
 		}
-		lo, hi := r.bounds(n)
-		if lo == 0 || hi > n {
+		set.Ranges = rs
+	}
+	for _, r := range set.Resolve(n) {
+		if r.Start == 0 || r.Stop > n {
 			return nil, errBadSeq
 		}
-		for i := lo; i <= hi; i++ {
-			out.Add(s.uids[i-1])
-		}
+		out = append(out, s.uids[r.Start-1:r.Stop]...)
 	}
-	return out, nil
+	return uidSet(out), nil
 }
 
 // resolveUID turns a set of UIDs into the UIDs of existing messages
 // ("*" is the largest UID; RFC 9051 6.4.9: UIDs with no message are
 // ignored).
 func (s *selected) resolveUID(set SeqSet) mailbox.UIDSet {
-	var out mailbox.UIDSet
+	var out []mailbox.UID
 	if set.Saved {
-		out = s.savedUIDs()
+		out = s.savedList()
 	}
-	if len(s.uids) == 0 {
-		return out
-	}
-	for _, r := range set.Resolve(uint32(s.maxUID())) {
-		lo, _ := slices.BinarySearch(s.uids, mailbox.UID(r.Start))
-		for i := lo; i < len(s.uids) && s.uids[i] <= mailbox.UID(r.Stop); i++ {
-			out.Add(s.uids[i])
+	if len(s.uids) > 0 {
+		for _, r := range set.Resolve(uint32(s.maxUID())) {
+			out = append(out, s.within(mailbox.UID(r.Start), mailbox.UID(r.Stop))...)
 		}
 	}
-	return out
+	return uidSet(out)
 }
 
-// savedUIDs returns the saved search result, without the messages
-// expunged since (RFC 5182 2.1).
-func (s *selected) savedUIDs() mailbox.UIDSet {
-	var out mailbox.UIDSet
-	if !s.hasSaved {
-		return out
+// within returns the known UIDs from lo to hi.
+func (s *selected) within(lo, hi mailbox.UID) []mailbox.UID {
+	i, _ := slices.BinarySearch(s.uids, lo)
+	j, found := slices.BinarySearch(s.uids, hi)
+	if found {
+		j++
 	}
+	if i >= j {
+		return nil
+	}
+	return s.uids[i:j]
+}
+
+// savedList returns the saved search result, without the messages
+// expunged since (RFC 5182 2.1).
+func (s *selected) savedList() []mailbox.UID {
+	if !s.hasSaved {
+		return nil
+	}
+	var out []mailbox.UID
 	for _, r := range s.saved {
-		lo, _ := slices.BinarySearch(s.uids, r.Start)
-		for i := lo; i < len(s.uids) && s.uids[i] <= r.Stop; i++ {
-			out.Add(s.uids[i])
-		}
+		out = append(out, s.within(r.Start, r.Stop)...)
 	}
 	return out
 }

@@ -69,3 +69,18 @@ func TestSearchResolver(t *testing.T) {
 	u, _ = r.SeqUIDs(SeqSet{Saved: true})
 	assert.Equal(t, mailbox.UIDSetOf(5), u)
 }
+
+// TestResolveLarge: resolving "1:*" over many scattered UIDs is not
+// quadratic.
+func TestResolveLarge(t *testing.T) {
+	s := &selected{}
+	for i := 0; i < 200000; i++ {
+		s.uids = append(s.uids, mailbox.UID(2*i+1))
+	}
+	u, err := s.resolveSeq(SeqSet{Ranges: []SeqRange{{1, Star}}})
+	assert.NoError(t, err)
+	assert.Len(t, u, 200000)
+	u = s.resolveUID(SeqSet{Ranges: []SeqRange{{2, 11}, {Star, 399990}}})
+	assert.Equal(t, mailbox.UIDSetOf(3, 5, 7, 9, 11, 399991, 399993, 399995, 399997, 399999), u)
+	assert.Equal(t, mailbox.UIDSetOf(1, 2, 3, 7, mailbox.MaxUID), uidSet([]mailbox.UID{7, 3, 2, 1, 3, mailbox.MaxUID, mailbox.MaxUID}))
+}
