@@ -44,3 +44,8 @@ func TestCondStore(t *testing.T) {
 	a.ok(`a9 STORE 3 +FLAGS.SILENT (\Answered)`)
 	assert.Equal(t, []string{"* 3 FETCH (UID 3 FLAGS (\\Answered) MODSEQ (7))"}, b.ok("b3 NOOP"))
 }
+
+func TestHasModSeqKey(t *testing.T) {
+	assert.False(t, hasModSeqKey([]SearchKey{{Op: "ALL"}}))
+	assert.True(t, hasModSeqKey([]SearchKey{{Op: "NOT", Keys: []SearchKey{{Op: "OR", Keys: []SearchKey{{Op: "SEEN"}, {Op: "MODSEQ", Number: 3}}}}}}))
+}

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/mime"
 )
 
 func TestFetchItems(t *testing.T) {
@@ -124,4 +127,32 @@ func TestFetchBinary(t *testing.T) {
 	assert.Equal(t, []string{"f NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding x-frob"}, c.cmd("f FETCH 1 BINARY.PEEK[3]"))
 	assert.Equal(t, []string{"* 1 FETCH (BINARY[9] {0}\r\n)"}, c.ok("g FETCH 1 BINARY.PEEK[9]"))
 	assert.Equal(t, []string{"* 1 FETCH (FLAGS (\\Seen) BINARY[] " + fmtLiteral(multipartMsg) + ")"}, c.ok("h FETCH 1 BINARY[]"))
+}
+
+func TestStructureCacheLRU(t *testing.T) {
+	s := &Server{StructureCacheSize: 2}
+	c := s.structures()
+	k := func(uid uint32) structureKey { return structureKey{account: "a", mailbox: "INBOX", uidValidity: 1, uid: mailbox.UID(uid)} }
+	e1, e2, e3 := &mime.Entity{}, &mime.Entity{}, &mime.Entity{}
+	c.put(k(1), e1)
+	c.put(k(2), e2)
+	assert.Same(t, e1, c.get(k(1))) // 1 is now the most recent
+	c.put(k(3), e3)
+	assert.Nil(t, c.get(k(2)))
+	assert.Same(t, e1, c.get(k(1)))
+	assert.Same(t, e3, c.get(k(3)))
+	c.put(k(3), e2)
+	assert.Same(t, e2, c.get(k(3)))
+	assert.Nil(t, (&Server{StructureCacheSize: -1}).structures())
+}
+
+func TestRecentHiddenIMAP4rev2(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("a ENABLE IMAP4rev2")
+	c.ok("b SELECT INBOX")
+	c.send(fmt.Sprintf("c APPEND INBOX {%d+}\r\n%s\r\n", len(testMsg), testMsg))
+	// RFC 9051: no RECENT response, no \Recent flag.
+	assert.Equal(t, []string{"* 1 EXISTS", "c OK [APPENDUID V 1] APPEND completed"}, norm(c.until("c")))
+	assert.Equal(t, []string{"* 1 FETCH (FLAGS ())"}, c.ok("d FETCH 1 FLAGS"))
 }
