@@ -132,7 +132,9 @@ func TestFetchBinary(t *testing.T) {
 func TestStructureCacheLRU(t *testing.T) {
 	s := &Server{StructureCacheSize: 2}
 	c := s.structures()
-	k := func(uid uint32) structureKey { return structureKey{account: "a", mailbox: "INBOX", uidValidity: 1, uid: mailbox.UID(uid)} }
+	k := func(uid uint32) structureKey {
+		return structureKey{account: "a", mailbox: "INBOX", uidValidity: 1, uid: mailbox.UID(uid)}
+	}
 	e1, e2, e3 := &mime.Entity{}, &mime.Entity{}, &mime.Entity{}
 	c.put(k(1), e1)
 	c.put(k(2), e2)
