@@ -1,0 +1,298 @@
+package imap
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// cmdCreate answers CREATE (RFC 9051 6.3.4) with USE (RFC 6154 3).
+func (c *conn) cmdCreate(cmd *Command) bool {
+	args := cmd.Args.(*CreateCommand)
+	name, err := c.mailboxName(args.Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	var opts *mailbox.CreateOptions
+	if len(args.SpecialUse) > 0 {
+		opts = &mailbox.CreateOptions{SpecialUse: args.SpecialUse}
+	}
+	if err := c.acct.Create(c.ctx, name, opts); err != nil {
+		return c.fail(cmd, err)
+	}
+	return c.done(cmd, true)
+}
+
+// cmdDelete answers DELETE (RFC 9051 6.3.5).
+func (c *conn) cmdDelete(cmd *Command) bool {
+	name, err := c.mailboxName(cmd.Args.(*MailboxCommand).Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if err := c.acct.Delete(c.ctx, name); err != nil {
+		return c.fail(cmd, err)
+	}
+	if c.sel != nil && c.sel.name == name {
+		// The session deleted its own mailbox: deselect it rather than
+		// say BYE as for a deletion by another session.
+		c.closeSelected()
+		if c.rev2 {
+			c.untaggedOK("CLOSED", nil, "Mailbox deleted")
+		}
+	}
+	return c.done(cmd, true)
+}
+
+// cmdRename answers RENAME (RFC 9051 6.3.6).
+func (c *conn) cmdRename(cmd *Command) bool {
+	args := cmd.Args.(*RenameCommand)
+	from, err := c.mailboxName(args.From)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	to, err := c.mailboxName(args.To)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if err := c.acct.Rename(c.ctx, from, to); err != nil {
+		return c.fail(cmd, err)
+	}
+	if s := c.sel; s != nil && from != mailbox.Inbox {
+		if s.name == from {
+			s.name = to
+		} else if rest, ok := strings.CutPrefix(s.name, from+string(mailbox.Delimiter)); ok {
+			s.name = to + string(mailbox.Delimiter) + rest
+		}
+	}
+	return c.done(cmd, true)
+}
+
+// cmdSubscribe answers SUBSCRIBE and UNSUBSCRIBE (RFC 9051 6.3.7, 6.3.8).
+func (c *conn) cmdSubscribe(cmd *Command) bool {
+	name, err := c.mailboxName(cmd.Args.(*MailboxCommand).Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if err := c.acct.Subscribe(c.ctx, name, cmd.Name == "SUBSCRIBE"); err != nil {
+		return c.fail(cmd, err)
+	}
+	return c.done(cmd, true)
+}
+
+// cmdList answers LIST (RFC 9051 6.3.9, RFC 5258, RFC 6154, RFC 5819
+// LIST-STATUS) and LSUB (RFC 3501 6.3.9); listMailboxes chooses the
+// mailboxes.
+func (c *conn) cmdList(cmd *Command) bool {
+	args := *cmd.Args.(*ListCommand)
+	var err error
+	if args.Reference, err = c.mailboxName(args.Reference); err != nil {
+		return c.fail(cmd, err)
+	}
+	args.Patterns = slices.Clone(args.Patterns)
+	for i, p := range args.Patterns {
+		if args.Patterns[i], err = c.mailboxName(p); err != nil {
+			return c.fail(cmd, err)
+		}
+	}
+	for _, it := range args.ReturnStatus {
+		if !statusItems[it] {
+			return c.bad(cmd.Tag, "", "Unknown STATUS item "+it)
+		}
+	}
+	infos, err := c.acct.Mailboxes(c.ctx)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	subs, err := c.acct.Subscriptions(c.ctx)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	list, err := listMailboxes(infos, subs, &args, cmd.Name == "LSUB")
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	for i := range list {
+		ld := &list[i]
+		name := ld.Mailbox
+		ld.Mailbox = c.wireName(name)
+		if ld.OldName != "" {
+			ld.OldName = c.wireName(ld.OldName)
+		}
+		c.write(ld)
+		// RFC 5819 2: STATUS follows the LIST of each selectable mailbox.
+		if len(args.ReturnStatus) > 0 && !hasAttr(ld.Attrs, mailbox.AttrNoSelect) && !hasAttr(ld.Attrs, `\NonExistent`) {
+			if sd, err := c.status(name, args.ReturnStatus); err == nil {
+				c.write(sd)
+			}
+		}
+	}
+	return c.done(cmd, true)
+}
+
+func hasAttr(attrs []string, a string) bool {
+	for _, x := range attrs {
+		if strings.EqualFold(x, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// cmdNamespace answers NAMESPACE (RFC 9051 6.3.10, RFC 2342): one
+// personal namespace, no others.
+func (c *conn) cmdNamespace(cmd *Command) bool {
+	c.write(&NamespaceData{Personal: []Namespace{{Prefix: "", Delim: string(mailbox.Delimiter)}}})
+	return c.done(cmd, true)
+}
+
+// statusItems are the STATUS items the server knows (RFC 9051 6.3.11,
+// RFC 8438 SIZE, RFC 7889 APPENDLIMIT, RFC 7162 HIGHESTMODSEQ).
+var statusItems = map[string]bool{
+	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true, "DELETED": true,
+	"SIZE": true, "RECENT": true, "HIGHESTMODSEQ": true, "APPENDLIMIT": true,
+}
+
+// cmdStatus answers STATUS (RFC 9051 6.3.11).
+func (c *conn) cmdStatus(cmd *Command) bool {
+	args := cmd.Args.(*StatusCommand)
+	for _, it := range args.Items {
+		if !statusItems[it] {
+			return c.bad(cmd.Tag, "", "Unknown STATUS item "+it)
+		}
+	}
+	name, err := c.mailboxName(args.Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	for _, it := range args.Items {
+		if it == "HIGHESTMODSEQ" {
+			c.enableCondStore(false)
+		}
+	}
+	sd, err := c.status(name, args.Items)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	c.write(sd)
+	return c.done(cmd, true)
+}
+
+// status returns the STATUS response for the named mailbox.
+func (c *conn) status(name string, items []string) (*StatusData, error) {
+	st, err := c.acct.Status(c.ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	sd := &StatusData{Mailbox: c.wireName(name)}
+	for _, it := range items {
+		switch it {
+		case "MESSAGES":
+			sd.Messages = ptr(st.Messages)
+		case "UIDNEXT":
+			sd.UIDNext = ptr(uint32(st.UIDNext))
+		case "UIDVALIDITY":
+			sd.UIDValidity = ptr(st.UIDValidity)
+		case "UNSEEN":
+			sd.Unseen = ptr(st.Unseen)
+		case "DELETED":
+			sd.Deleted = ptr(st.Deleted)
+		case "SIZE":
+			sd.Size = ptr(uint64(st.Size))
+		case "RECENT":
+			sd.Recent = ptr(st.Recent)
+		case "HIGHESTMODSEQ":
+			sd.HighestModSeq = ptr(st.HighestModSeq)
+		case "APPENDLIMIT":
+			sd.AppendLimit = ptr(uint64(c.srv.maxAppendBytes()))
+		}
+	}
+	return sd, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// cmdAppend answers APPEND (RFC 9051 6.3.12) with APPENDUID (RFC 4315
+// 3), streaming the message literal into the mailbox. Its size was
+// checked against APPENDLIMIT before any of it was read (onLiteral).
+func (c *conn) cmdAppend(cmd *Command) bool {
+	args := cmd.Args.(*AppendCommand)
+	name, err := c.mailboxName(args.Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	for _, f := range args.Flags {
+		if !mailbox.ValidFlag(f) {
+			return c.bad(cmd.Tag, "", "Invalid flag "+f)
+		}
+	}
+	if args.UTF8 && !c.utf8Accept {
+		return c.bad(cmd.Tag, "", "APPEND UTF8 needs ENABLE UTF8=ACCEPT")
+	}
+	msg := args.Message
+	if !c.utf8Accept {
+		// RFC 6855 4: 8-bit header fields only after ENABLE UTF8=ACCEPT.
+		msg = &asciiHeaderReader{r: msg}
+	}
+	var mbox mailbox.Mailbox
+	if s := c.sel; s != nil && s.name == name && !s.readOnly {
+		mbox = s.mbox
+	} else {
+		mbox, err = c.acct.Open(c.ctx, name, nil)
+		if err != nil {
+			return c.fail(cmd, err)
+		}
+		defer mbox.Close()
+	}
+	uid, err := mbox.Append(c.ctx, msg, &mailbox.AppendOptions{Flags: args.Flags, InternalDate: args.Date})
+	if errors.Is(err, err8BitHeader) {
+		c.tagged(cmd.Tag, StatusNO, "CANNOT", nil, "8-bit header fields need ENABLE UTF8=ACCEPT")
+		return true
+	}
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if err := c.endAppend(); err != nil {
+		if IsFatal(err) {
+			return false
+		}
+		return c.bad(cmd.Tag, "", "Syntax error after the message")
+	}
+	st, err := mbox.Status(c.ctx)
+	if !c.update(true) {
+		return false
+	}
+	if err != nil {
+		c.tagged(cmd.Tag, StatusOK, "", nil, "APPEND completed")
+		return true
+	}
+	c.tagged(cmd.Tag, StatusOK, "APPENDUID", &AppendUIDCode{UIDValidity: st.UIDValidity, UIDs: SeqSetOf(uint32(uid))}, "APPEND completed")
+	return true
+}
+
+var err8BitHeader = errors.New("imap: 8-bit octet in a header field")
+
+// asciiHeaderReader passes a message on and fails if its header holds
+// an octet above 127.
+type asciiHeaderReader struct {
+	r    io.Reader
+	last uint32 // the last four octets of the header seen so far
+	body bool
+}
+
+func (a *asciiHeaderReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	for i := 0; i < n && !a.body; i++ {
+		b := p[i]
+		if b >= 0x80 {
+			return 0, err8BitHeader
+		}
+		a.last = a.last<<8 | uint32(b)
+		if a.last == 0x0d0a0d0a || a.last&0xffff == 0x0a0a {
+			a.body = true
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,159 @@
+package imap
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// cmdSearch answers SEARCH and UID SEARCH (RFC 9051 6.4.4) with the
+// ESEARCH result options (RFC 4731: MIN MAX ALL COUNT) and SAVE (RFC
+// 5182, RFC 9051 6.4.4.1).
+func (c *conn) cmdSearch(cmd *Command) bool {
+	s := c.sel
+	args := cmd.Args.(*SearchCommand)
+	var min, max, all, count, save bool
+	for _, o := range args.Return {
+		switch o {
+		case "MIN":
+			min = true
+		case "MAX":
+			max = true
+		case "ALL":
+			all = true
+		case "COUNT":
+			count = true
+		case "SAVE":
+			save = true
+		default:
+			// RFC 9051 6.4.4: unknown options MUST be rejected with BAD.
+			return c.bad(cmd.Tag, "", "Unknown SEARCH result option "+o)
+		}
+	}
+	if args.HasReturn && !min && !max && !count && !save {
+		all = true // RETURN () is RETURN (ALL) (RFC 4731 3.1)
+	}
+	extended := args.HasReturn || c.rev2
+	if extended && !args.HasReturn {
+		all = true // RFC 9051 6.4.4: no RETURN means ALL
+	}
+	if args.Charset != "" && c.utf8Accept {
+		// RFC 6855 3: no CHARSET once UTF8=ACCEPT is enabled.
+		return c.bad(cmd.Tag, "", "CHARSET not allowed after ENABLE UTF8=ACCEPT")
+	}
+	if cs := args.Charset; cs != "" && !strings.EqualFold(cs, "UTF-8") && !strings.EqualFold(cs, "US-ASCII") {
+		// RFC 9051 6.4.4: BADCHARSET with the charsets supported.
+		if save {
+			s.saved, s.hasSaved = nil, true
+		}
+		c.tagged(cmd.Tag, StatusNO, "BADCHARSET", []string{"UTF-8", "US-ASCII"}, "Unsupported charset")
+		return true
+	}
+	modSeq := hasModSeqKey(args.Keys)
+	if modSeq {
+		c.enableCondStore(false)
+	}
+	crit, err := searchCriteria(args.Keys, sessionResolver{s})
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) || errors.Is(err, errBadSeq) {
+			return c.fail(cmd, err)
+		}
+		return c.bad(cmd.Tag, "", "Invalid search: "+err.Error())
+	}
+	found, err := mailbox.Search(c.ctx, s.mbox, crit)
+	if err != nil {
+		if save {
+			s.saved, s.hasSaved = nil, true
+		}
+		return c.fail(cmd, err)
+	}
+	// Only the messages the client knows of; a backend searching
+	// natively may see newer ones.
+	uids := found[:0:0]
+	nums := make([]uint32, 0, len(found))
+	for _, u := range found {
+		seq := s.seqOf(u)
+		if seq == 0 {
+			continue
+		}
+		uids = append(uids, u)
+		if cmd.UID {
+			nums = append(nums, uint32(u))
+		} else {
+			nums = append(nums, seq)
+		}
+	}
+	if save {
+		// RFC 9051 6.4.4.1: with MIN or MAX alone, "$" holds what they
+		// return.
+		var set mailbox.UIDSet
+		if (min || max) && !all && !count {
+			if len(uids) > 0 {
+				var mm []mailbox.UID
+				if min {
+					mm = append(mm, uids[0])
+				}
+				if max {
+					mm = append(mm, uids[len(uids)-1])
+				}
+				set = uidSet(mm)
+			}
+		} else {
+			set = uidSet(uids)
+		}
+		s.saved, s.hasSaved = set, true
+	}
+	// RFC 7162 3.1.6: with MODSEQ, the highest mod-sequence of the
+	// messages found.
+	var highest uint64
+	if modSeq {
+		if highest, err = c.highestModSeq(uids); err != nil {
+			return c.fail(cmd, err)
+		}
+	}
+	switch {
+	case !extended:
+		c.write(&SearchData{Nums: nums, ModSeq: highest})
+	case min || max || all || count:
+		ed := &ESearchData{Tag: cmd.Tag, UID: cmd.UID, ModSeq: highest}
+		if len(nums) > 0 {
+			if min {
+				ed.Min = nums[0]
+			}
+			if max {
+				ed.Max = nums[len(nums)-1]
+			}
+			if all {
+				ed.All = SeqSetFromUIDs(uidSet(uidsOf(nums)))
+			}
+		}
+		if count {
+			ed.Count = ptr(uint32(len(nums)))
+		}
+		c.write(ed)
+	}
+	return c.done(cmd, cmd.UID)
+}
+
+func uidsOf(nums []uint32) []mailbox.UID {
+	out := make([]mailbox.UID, len(nums))
+	for i, n := range nums {
+		out[i] = mailbox.UID(n)
+	}
+	return out
+}
+
+// sessionResolver gives the search conversion what the session knows.
+type sessionResolver struct{ s *selected }
+
+func (r sessionResolver) SeqUIDs(set SeqSet) (mailbox.UIDSet, error) { return r.s.resolveSeq(set) }
+func (r sessionResolver) UIDs(set SeqSet) (mailbox.UIDSet, error)    { return r.s.resolveUID(set), nil }
+func (r sessionResolver) Recent() mailbox.UIDSet {
+	out := make([]mailbox.UID, 0, len(r.s.recent))
+	for u := range r.s.recent {
+		out = append(out, u)
+	}
+	return uidSet(out)
+}

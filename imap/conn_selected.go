@@ -1,0 +1,353 @@
+package imap
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// cmdSelect answers SELECT and EXAMINE (RFC 9051 6.3.2, 6.3.3).
+func (c *conn) cmdSelect(cmd *Command) bool {
+	args := cmd.Args.(*SelectCommand)
+	if args.QResync != nil {
+		// RFC 7162 QRESYNC is not offered.
+		return c.bad(cmd.Tag, "", "QRESYNC is not supported")
+	}
+	if c.sel != nil {
+		// RFC 9051 6.3.2: the current mailbox is closed first, whether
+		// the new one can be selected or not.
+		c.closeSelected()
+		if c.rev2 {
+			c.untaggedOK("CLOSED", nil, "Previous mailbox closed")
+		}
+	}
+	name, err := c.mailboxName(args.Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	readOnly := cmd.Name == "EXAMINE"
+	mbox, err := c.acct.Open(c.ctx, name, &mailbox.OpenOptions{ReadOnly: readOnly})
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	st, err := mbox.Status(c.ctx)
+	if err != nil {
+		mbox.Close()
+		return c.fail(cmd, err)
+	}
+	s := &selected{mbox: mbox, name: name, readOnly: readOnly, uidValidity: st.UIDValidity, recent: map[mailbox.UID]bool{}}
+	var firstUnseen uint32
+	err = mbox.Fetch(c.ctx, mailbox.AllUIDs, func(m mailbox.Message) error {
+		s.uids = append(s.uids, m.UID())
+		flags := m.Flags()
+		if mailbox.HasFlag(flags, mailbox.FlagRecent) {
+			s.recent[m.UID()] = true
+		}
+		if firstUnseen == 0 && !mailbox.HasFlag(flags, mailbox.FlagSeen) {
+			firstUnseen = uint32(len(s.uids))
+		}
+		return nil
+	})
+	if err != nil {
+		mbox.Close()
+		return c.fail(cmd, err)
+	}
+	c.sel = s
+	c.setState(stateSelected)
+	c.sendFlags(st)
+	c.write(&ExistsData{Num: uint32(len(s.uids))})
+	if !c.rev2 {
+		c.write(&RecentData{Num: uint32(len(s.recent))})
+		if firstUnseen != 0 {
+			// RFC 3501 6.3.1 (IMAP4rev2 dropped it).
+			c.untaggedOK("UNSEEN", uint32(firstUnseen), "First unseen")
+		}
+	}
+	c.untaggedOK("UIDVALIDITY", st.UIDValidity, "UIDs valid")
+	c.untaggedOK("UIDNEXT", uint32(st.UIDNext), "Predicted next UID")
+	if args.CondStore {
+		c.enableCondStore(true)
+	}
+	if c.condStore {
+		// RFC 7162 3.1.2.
+		c.sendHighestModSeq(st)
+	}
+	if c.rev2 {
+		// RFC 9051 6.3.2: a LIST response with the mailbox's name.
+		c.write(c.selectList(name))
+	}
+	code := "READ-WRITE"
+	if readOnly {
+		code = "READ-ONLY"
+	}
+	c.tagged(cmd.Tag, StatusOK, code, nil, cmd.Name+" completed")
+	return true
+}
+
+// selectList returns the LIST response SELECT sends to IMAP4rev2
+// clients: what LIST would say of the mailbox.
+func (c *conn) selectList(name string) *ListData {
+	ld := &ListData{Attrs: []string{}, Delim: string(mailbox.Delimiter), Mailbox: c.wireName(name)}
+	infos, err := c.acct.Mailboxes(c.ctx)
+	if err != nil {
+		return ld
+	}
+	subs, _ := c.acct.Subscriptions(c.ctx)
+	if !strings.ContainsAny(name, "*%") {
+		list, err := listMailboxes(infos, subs, &ListCommand{Patterns: []string{name}}, false)
+		if err == nil && len(list) == 1 && list[0].Mailbox == name {
+			l := list[0]
+			l.Mailbox, l.OldName = ld.Mailbox, ""
+			return &l
+		}
+	}
+	for _, in := range infos {
+		if in.Name == name {
+			ld.Attrs = append(ld.Attrs, in.Attrs...)
+			ld.Attrs = append(ld.Attrs, in.SpecialUse...)
+		}
+	}
+	return ld
+}
+
+// cmdClose answers CLOSE (RFC 9051 6.4.1: expunge silently) and
+// UNSELECT (RFC 3691).
+func (c *conn) cmdClose(cmd *Command) bool {
+	s := c.sel
+	if cmd.Name == "CLOSE" && !s.readOnly {
+		if _, err := s.mbox.Expunge(c.ctx, nil); err != nil && !isGone(err) {
+			c.log().Error("imap: expunge on CLOSE", "err", err)
+		}
+	}
+	c.closeSelected()
+	c.tagged(cmd.Tag, StatusOK, "", nil, cmd.Name+" completed")
+	return true
+}
+
+// cmdExpunge answers EXPUNGE (RFC 9051 6.4.3) and UID EXPUNGE (RFC 4315
+// 2.1).
+func (c *conn) cmdExpunge(cmd *Command) bool {
+	s := c.sel
+	var only *mailbox.UIDSet
+	if cmd.UID {
+		set := s.resolveUID(cmd.Args.(*SeqCommand).Seq)
+		if set.Empty() {
+			return c.done(cmd, true)
+		}
+		only = &set
+	}
+	// Report what others did first, so that the sequence numbers of the
+	// EXPUNGE responses below are the client's.
+	if !c.update(true) {
+		return false
+	}
+	gone, err := s.mbox.Expunge(c.ctx, only)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	for _, uid := range gone {
+		if seq := s.expunge(uid); seq != 0 {
+			c.write(&ExpungeData{Seq: seq})
+		}
+	}
+	return c.done(cmd, true)
+}
+
+// isGone reports whether err says that the mailbox is no longer there.
+func isGone(err error) bool {
+	return errors.Is(err, mailbox.ErrNoSuchMailbox) || errors.Is(err, mailbox.ErrClosed)
+}
+
+// cmdStore answers STORE and UID STORE (RFC 9051 6.4.6).
+func (c *conn) cmdStore(cmd *Command) bool {
+	s := c.sel
+	args := cmd.Args.(*StoreCommand)
+	uids, err := s.resolve(args.Seq, cmd.UID)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if s.readOnly {
+		c.tagged(cmd.Tag, StatusNO, "READ-ONLY", nil, "Mailbox is read-only")
+		return true
+	}
+	for _, f := range args.Flags {
+		if !mailbox.ValidFlag(f) && !equalFoldASCII(f, mailbox.FlagRecent) {
+			return c.bad(cmd.Tag, "", "Invalid flag "+f)
+		}
+	}
+	if args.HasUnchangedSince {
+		c.enableCondStore(false)
+	}
+	if uids.Empty() {
+		return c.done(cmd, cmd.UID)
+	}
+	var opts *mailbox.StoreOptions
+	if args.HasUnchangedSince {
+		if args.UnchangedSince == 0 {
+			// RFC 7162 3.1.3: UNCHANGEDSINCE 0 always fails.
+			return c.storeModified(cmd, uids)
+		}
+		opts = &mailbox.StoreOptions{UnchangedSince: args.UnchangedSince}
+	}
+	// RFC 9051 2.3.2: \Recent cannot be changed by the client.
+	flags := slices.DeleteFunc(slices.Clone(args.Flags), func(f string) bool { return equalFoldASCII(f, mailbox.FlagRecent) })
+	res, err := s.mbox.Store(c.ctx, uids, mailbox.StoreOp(args.Op), flags, opts)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	for _, u := range res.Updated {
+		c.checkNewFlags(u.Flags)
+		if mailbox.HasFlag(u.Flags, mailbox.FlagRecent) {
+			s.recent[u.UID] = true
+		}
+	}
+	// RFC 7162 3.1.3: with UNCHANGEDSINCE, FETCH with MODSEQ even when
+	// .SILENT.
+	if !args.Silent || args.HasUnchangedSince {
+		for _, u := range res.Updated {
+			seq := s.seqOf(u.UID)
+			if seq == 0 {
+				continue
+			}
+			fd := &FetchData{Seq: seq}
+			if !args.Silent {
+				fd.Flags = c.clientFlags(u.Flags)
+			}
+			if cmd.UID {
+				fd.UID = uint32(u.UID)
+			}
+			if c.condStore {
+				fd.ModSeq = u.ModSeq
+			}
+			c.write(fd)
+		}
+	}
+	if len(res.Modified) > 0 {
+		return c.storeModified(cmd, uidSet(res.Modified))
+	}
+	return c.done(cmd, cmd.UID)
+}
+
+// storeModified completes a STORE whose UNCHANGEDSINCE test failed for
+// uids with OK [MODIFIED] (RFC 7162 3.1.3): message numbers for STORE,
+// UIDs for UID STORE.
+func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet) bool {
+	if !c.update(cmd.UID) {
+		return false
+	}
+	var set SeqSet
+	if cmd.UID {
+		set = SeqSetFromUIDs(uids)
+	} else {
+		var seqs []mailbox.UID
+		for _, r := range uids {
+			for _, u := range c.sel.within(r.Start, r.Stop) {
+				seqs = append(seqs, mailbox.UID(c.sel.seqOf(u)))
+			}
+		}
+		set = SeqSetFromUIDs(uidSet(seqs))
+	}
+	c.tagged(cmd.Tag, StatusOK, "MODIFIED", set, "Conditional STORE failed")
+	return true
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// cmdCopy answers COPY, MOVE and their UID forms (RFC 9051 6.4.7,
+// 6.4.8; RFC 6851; COPYUID of RFC 4315 3).
+func (c *conn) cmdCopy(cmd *Command) bool {
+	s := c.sel
+	args := cmd.Args.(*CopyCommand)
+	uids, err := s.resolve(args.Seq, cmd.UID)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	dest, err := c.mailboxName(args.Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if cmd.Name == "MOVE" && s.readOnly {
+		c.tagged(cmd.Tag, StatusNO, "READ-ONLY", nil, "Mailbox is read-only")
+		return true
+	}
+	if uids.Empty() {
+		if _, err := c.acct.Status(c.ctx, dest); err != nil {
+			return c.fail(cmd, err)
+		}
+		return c.done(cmd, true)
+	}
+	var res *mailbox.CopyResult
+	if cmd.Name == "MOVE" {
+		// Report others' changes first: the EXPUNGEs below must use the
+		// client's sequence numbers.
+		if !c.update(true) {
+			return false
+		}
+		res, err = mailbox.Move(c.ctx, s.mbox, uids, dest)
+	} else {
+		res, err = s.mbox.Copy(c.ctx, uids, dest)
+	}
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	var code string
+	var arg any
+	if len(res.Source) > 0 {
+		code = "COPYUID"
+		arg = &CopyUIDCode{
+			UIDValidity: res.UIDValidity,
+			Source:      SeqSetFromUIDs(uidSet(res.Source)),
+			Dest:        uidList(res.Dest),
+		}
+	}
+	if cmd.Name == "COPY" {
+		if !c.update(true) {
+			return false
+		}
+		c.tagged(cmd.Tag, StatusOK, code, arg, "COPY completed")
+		return true
+	}
+	// RFC 6851 4.3: COPYUID in an untagged OK before the EXPUNGEs.
+	if code != "" {
+		c.untaggedOK(code, arg, "Moved")
+	}
+	for _, uid := range res.Source {
+		if seq := s.expunge(uid); seq != 0 {
+			c.write(&ExpungeData{Seq: seq})
+		}
+	}
+	return c.done(cmd, true)
+}
+
+// uidList returns uids as a sequence set in their order (COPYUID's
+// destination set must pair up with the source set: RFC 4315 3).
+func uidList(uids []mailbox.UID) SeqSet {
+	var s SeqSet
+	for _, u := range uids {
+		if n := len(s.Ranges); n > 0 && s.Ranges[n-1].Stop+1 == uint32(u) {
+			s.Ranges[n-1].Stop = uint32(u)
+			continue
+		}
+		s.Ranges = append(s.Ranges, SeqRange{Start: uint32(u), Stop: uint32(u)})
+	}
+	return s
+}

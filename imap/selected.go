@@ -1,0 +1,365 @@
+package imap
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// selected is the session's view of its selected mailbox: the UIDs of
+// the messages in sequence-number order (message sequence numbers are
+// per session: RFC 9051 2.3.1.2), the flags the client was told of, and
+// the messages \Recent in this session.
+//
+// uids always holds exactly the messages the mailbox view knows: the
+// view learns of changes only through Poll, and every Poll's updates are
+// applied here and reported to the client at once.
+type selected struct {
+	mbox        mailbox.Mailbox
+	name        string // UTF-8
+	readOnly    bool
+	uidValidity uint32
+	uids        []mailbox.UID // ascending; uids[i] has sequence number i+1
+	recent      map[mailbox.UID]bool
+	flags       []string // the FLAGS last sent
+	permFlags   []string // the PERMANENTFLAGS last sent
+	// saved is the SEARCHRES result (RFC 5182), as UIDs; valid when
+	// hasSaved.
+	saved    mailbox.UIDSet
+	hasSaved bool
+}
+
+var errBadSeq = errors.New("imap: invalid message sequence number")
+
+// seqOf returns the sequence number of uid, or 0.
+func (s *selected) seqOf(uid mailbox.UID) uint32 {
+	i, ok := slices.BinarySearch(s.uids, uid)
+	if !ok {
+		return 0
+	}
+	return uint32(i + 1)
+}
+
+func (s *selected) maxUID() mailbox.UID {
+	if len(s.uids) == 0 {
+		return 0
+	}
+	return s.uids[len(s.uids)-1]
+}
+
+// uidSet returns the set of uids. It sorts them once and merges runs,
+// in O(n log n) (mailbox.UIDSetOf normalises at each UID, which is
+// quadratic for scattered UIDs).
+func uidSet(uids []mailbox.UID) mailbox.UIDSet {
+	if !slices.IsSorted(uids) {
+		uids = slices.Clone(uids)
+		slices.Sort(uids)
+	}
+	var out mailbox.UIDSet
+	for _, u := range uids {
+		if u == 0 {
+			continue
+		}
+		if n := len(out); n > 0 && (u <= out[n-1].Stop || u-1 == out[n-1].Stop) {
+			out[n-1].Stop = max(out[n-1].Stop, u)
+			continue
+		}
+		out = append(out, mailbox.UIDRange{Start: u, Stop: u})
+	}
+	return out
+}
+
+// resolveSeq turns a set of message sequence numbers into UIDs. A
+// number past the last message is an error (BAD); "*" in an empty
+// mailbox stands for nothing. "$" is the saved search result.
+func (s *selected) resolveSeq(set SeqSet) (mailbox.UIDSet, error) {
+	var out []mailbox.UID
+	if set.Saved {
+		out = s.savedList()
+	}
+	n := uint32(len(s.uids))
+	if n == 0 {
+		// RFC 9051 6.4.8 ("*" is the last message): there is none.
+		rs := set.Ranges[:0:0]
+		for _, r := range set.Ranges {
+			if r.Start != Star && r.Stop != Star {
+				rs = append(rs, r)
+			}
+		}
+		set.Ranges = rs
+	}
+	for _, r := range set.Resolve(n) {
+		if r.Start == 0 || r.Stop > n {
+			return nil, errBadSeq
+		}
+		out = append(out, s.uids[r.Start-1:r.Stop]...)
+	}
+	return uidSet(out), nil
+}
+
+// resolveUID turns a set of UIDs into the UIDs of existing messages
+// ("*" is the largest UID; RFC 9051 6.4.9: UIDs with no message are
+// ignored).
+func (s *selected) resolveUID(set SeqSet) mailbox.UIDSet {
+	var out []mailbox.UID
+	if set.Saved {
+		out = s.savedList()
+	}
+	if len(s.uids) > 0 {
+		for _, r := range set.Resolve(uint32(s.maxUID())) {
+			out = append(out, s.within(mailbox.UID(r.Start), mailbox.UID(r.Stop))...)
+		}
+	}
+	return uidSet(out)
+}
+
+// within returns the known UIDs from lo to hi.
+func (s *selected) within(lo, hi mailbox.UID) []mailbox.UID {
+	i, _ := slices.BinarySearch(s.uids, lo)
+	j, found := slices.BinarySearch(s.uids, hi)
+	if found {
+		j++
+	}
+	if i >= j {
+		return nil
+	}
+	return s.uids[i:j]
+}
+
+// savedList returns the saved search result, without the messages
+// expunged since (RFC 5182 2.1).
+func (s *selected) savedList() []mailbox.UID {
+	if !s.hasSaved {
+		return nil
+	}
+	var out []mailbox.UID
+	for _, r := range s.saved {
+		out = append(out, s.within(r.Start, r.Stop)...)
+	}
+	return out
+}
+
+// resolve resolves the set of a command: UIDs for UID commands, message
+// numbers otherwise.
+func (s *selected) resolve(set SeqSet, uid bool) (mailbox.UIDSet, error) {
+	if uid {
+		return s.resolveUID(set), nil
+	}
+	return s.resolveSeq(set)
+}
+
+// expunge removes uid and returns its sequence number, or 0.
+func (s *selected) expunge(uid mailbox.UID) uint32 {
+	i, ok := slices.BinarySearch(s.uids, uid)
+	if !ok {
+		return 0
+	}
+	s.uids = slices.Delete(s.uids, i, i+1)
+	delete(s.recent, uid)
+	return uint32(i + 1)
+}
+
+// add appends a new message; a UID that is not above the others (which
+// a backend should not send) is put in its place.
+func (s *selected) add(uid mailbox.UID, flags []string) {
+	i, ok := slices.BinarySearch(s.uids, uid)
+	if ok {
+		return
+	}
+	s.uids = slices.Insert(s.uids, i, uid)
+	if mailbox.HasFlag(flags, mailbox.FlagRecent) {
+		s.recent[uid] = true
+	}
+}
+
+// newFlags reports whether flags holds a flag the client was not told
+// of in FLAGS.
+func (s *selected) newFlags(flags []string) bool {
+	for _, f := range flags {
+		if f != mailbox.FlagRecent && !mailbox.HasFlag(s.flags, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientFlags returns flags as this session shows them: without
+// \Recent for IMAP4rev2 (RFC 9051 removed it).
+func (c *conn) clientFlags(flags []string) []string {
+	if flags == nil {
+		flags = []string{}
+	}
+	if !c.rev2 || !slices.Contains(flags, mailbox.FlagRecent) {
+		return flags
+	}
+	return slices.DeleteFunc(slices.Clone(flags), func(f string) bool { return f == mailbox.FlagRecent })
+}
+
+// closeSelected closes the selected mailbox, if any, and returns to the
+// authenticated state.
+func (c *conn) closeSelected() {
+	if c.sel == nil {
+		return
+	}
+	c.sel.mbox.Close()
+	c.sel = nil
+	if c.state == stateSelected {
+		c.setState(stateAuth)
+	}
+}
+
+// update polls the selected mailbox and reports the changes: EXISTS and
+// RECENT for new messages, FETCH FLAGS for flag changes, FLAGS and
+// PERMANENTFLAGS when a new keyword appears, and EXPUNGE (RFC 9051
+// 7.4.1, 7.5.1). When expunges is false (FETCH, STORE, SEARCH, which
+// must not see an EXPUNGE), it does nothing: the view keeps the
+// messages it knows, so that sequence numbers stay valid, until a
+// command that may report expunges. It reports false when the
+// connection must close.
+func (c *conn) update(expunges bool) bool {
+	s := c.sel
+	if s == nil || !expunges {
+		return true
+	}
+	ups, err := s.mbox.Poll(c.ctx)
+	if err != nil {
+		if errors.Is(err, mailbox.ErrUpdatesLost) {
+			c.bye("* BYE [UNAVAILABLE] Too many changes to the mailbox; please reconnect\r\n")
+			return false
+		}
+		if errors.Is(err, mailbox.ErrNoSuchMailbox) || errors.Is(err, mailbox.ErrClosed) {
+			// The mailbox was deleted or renamed under the session.
+			c.bye("* BYE [UNAVAILABLE] Selected mailbox no longer exists\r\n")
+			return false
+		}
+		c.log().Error("imap: poll", "err", err)
+		return true
+	}
+	for _, u := range ups {
+		if u.Kind != mailbox.UpdateExpunged {
+			continue
+		}
+		// Expunges may mean that the mailbox was deleted.
+		if _, err := s.mbox.Status(c.ctx); isGone(err) {
+			c.bye("* BYE [UNAVAILABLE] Selected mailbox no longer exists\r\n")
+			return false
+		}
+		break
+	}
+	c.report(ups)
+	return true
+}
+
+// report tells the client of the updates of a Poll, in order.
+func (c *conn) report(ups []mailbox.Update) {
+	s := c.sel
+	// A flag change of a message the same batch expunges is not worth
+	// telling.
+	var gone map[mailbox.UID]bool
+	for _, u := range ups {
+		if u.Kind == mailbox.UpdateExpunged {
+			if gone == nil {
+				gone = make(map[mailbox.UID]bool)
+			}
+			gone[u.UID] = true
+		}
+	}
+	added := false
+	recentBefore := len(s.recent)
+	flush := func() {
+		if !added {
+			return
+		}
+		added = false
+		c.write(&ExistsData{Num: uint32(len(s.uids))})
+		if !c.rev2 && len(s.recent) != recentBefore {
+			c.write(&RecentData{Num: uint32(len(s.recent))})
+		}
+		recentBefore = len(s.recent)
+	}
+	for _, u := range ups {
+		switch u.Kind {
+		case mailbox.UpdateAppended:
+			c.checkNewFlags(u.Flags)
+			s.add(u.UID, u.Flags)
+			added = true
+		case mailbox.UpdateExpunged:
+			flush()
+			if seq := s.expunge(u.UID); seq != 0 {
+				c.write(&ExpungeData{Seq: seq})
+			}
+		case mailbox.UpdateFlags:
+			flush()
+			seq := s.seqOf(u.UID)
+			if seq == 0 || gone[u.UID] {
+				continue
+			}
+			c.checkNewFlags(u.Flags)
+			if mailbox.HasFlag(u.Flags, mailbox.FlagRecent) {
+				s.recent[u.UID] = true
+			}
+			fd := &FetchData{Seq: seq, UID: uint32(u.UID), Flags: c.clientFlags(u.Flags)}
+			if c.condStore {
+				fd.ModSeq = u.ModSeq
+			}
+			c.write(fd)
+		}
+	}
+	flush()
+}
+
+// checkNewFlags sends FLAGS and PERMANENTFLAGS when flags holds a
+// keyword the client was not told of (RFC 9051 7.3.5: FLAGS is sent
+// again when the set of defined flags changes).
+func (c *conn) checkNewFlags(flags []string) {
+	s := c.sel
+	if !s.newFlags(flags) {
+		return
+	}
+	st, err := s.mbox.Status(c.ctx)
+	if err != nil {
+		return
+	}
+	for _, f := range flags {
+		if f != mailbox.FlagRecent && !mailbox.HasFlag(st.Flags, f) {
+			st.Flags = append(st.Flags, f)
+		}
+	}
+	c.sendFlags(st)
+}
+
+// systemFlags are the flags every mailbox defines (RFC 9051 2.3.2), in
+// the order of RFC 9051's examples.
+var systemFlags = []string{mailbox.FlagAnswered, mailbox.FlagFlagged, mailbox.FlagDeleted, mailbox.FlagSeen, mailbox.FlagDraft}
+
+// definedFlags returns the flags of the FLAGS response for st: the
+// system flags, then the keywords the mailbox knows (from Flags, and
+// from PermanentFlags for a backend that lists them only there).
+func definedFlags(st *mailbox.Status) []string {
+	out := slices.Clone(systemFlags)
+	for _, l := range [][]string{st.Flags, st.PermanentFlags} {
+		for _, f := range l {
+			if f != mailbox.FlagRecent && f != `\*` && !mailbox.HasFlag(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// sendFlags sends FLAGS and OK [PERMANENTFLAGS] for st.
+func (c *conn) sendFlags(st *mailbox.Status) {
+	s := c.sel
+	s.flags = definedFlags(st)
+	c.write(&FlagsData{Flags: s.flags})
+	s.permFlags = []string{}
+	if !s.readOnly {
+		s.permFlags = slices.DeleteFunc(slices.Clone(st.PermanentFlags), func(f string) bool { return f == mailbox.FlagRecent })
+	}
+	text := "Flags permitted"
+	if s.readOnly {
+		text = "Read-only mailbox"
+	}
+	c.untaggedOK("PERMANENTFLAGS", s.permFlags, text)
+}

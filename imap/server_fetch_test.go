@@ -1,0 +1,160 @@
+package imap
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/mime"
+)
+
+func TestFetchItems(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	hdrLen := strings.Index(testMsg, "\r\n\r\n") + 4
+	hdr, text := testMsg[:hdrLen], testMsg[hdrLen:]
+
+	tests := []struct {
+		cmd  string
+		want string
+	}{
+		{"FETCH 1 (UID FLAGS)", `* 1 FETCH (UID 1 FLAGS ())`},
+		{"FETCH 1 FAST", fmt.Sprintf(`* 1 FETCH (FLAGS () INTERNALDATE "02-Jan-2026 03:04:05 +0000" RFC822.SIZE %d)`, len(testMsg))},
+		{"UID FETCH 1 RFC822.SIZE", fmt.Sprintf(`* 1 FETCH (UID 1 RFC822.SIZE %d)`, len(testMsg))},
+		{"FETCH 1 BODY.PEEK[HEADER]", "* 1 FETCH (BODY[HEADER] " + fmtLiteral(hdr) + ")"},
+		{"FETCH 1 RFC822.HEADER", "* 1 FETCH (RFC822.HEADER " + fmtLiteral(hdr) + ")"},
+		{"FETCH 1 BODY.PEEK[TEXT]<0.5>", "* 1 FETCH (BODY[TEXT]<0> " + fmtLiteral(text[:5]) + ")"},
+		{"FETCH 1 BODY.PEEK[TEXT]<7.100>", "* 1 FETCH (BODY[TEXT]<7> " + fmtLiteral(text[7:]) + ")"},
+		{"FETCH 1 BODY.PEEK[TEXT]<1000.10>", "* 1 FETCH (BODY[TEXT]<1000> {0}\r\n)"},
+		{"FETCH 1 BODY.PEEK[HEADER.FIELDS (Subject)]", "* 1 FETCH (BODY[HEADER.FIELDS (Subject)] " + fmtLiteral("Subject: hello\r\n\r\n") + ")"},
+		{"FETCH 1 BODY.PEEK[1]", "* 1 FETCH (BODY[1] " + fmtLiteral(text) + ")"},
+		// A part the message does not have: empty, as Dovecot does.
+		{"FETCH 1 BODY.PEEK[3]", "* 1 FETCH (BODY[3] {0}\r\n)"},
+		{"FETCH 1 FLAGS", `* 1 FETCH (FLAGS ())`},
+		// BODY[] sets \Seen and reports the flags (RFC 9051 6.4.5).
+		{"FETCH 1 BODY[]", "* 1 FETCH (FLAGS (\\Seen) BODY[] " + fmtLiteral(testMsg) + ")"},
+		{"FETCH 1 RFC822", "* 1 FETCH (RFC822 " + fmtLiteral(testMsg) + ")"},
+		{"FETCH 1 RFC822.TEXT", "* 1 FETCH (RFC822.TEXT " + fmtLiteral(text) + ")"},
+	}
+	for i, tt := range tests {
+		tag := fmt.Sprintf("f%d", i)
+		r := c.cmd(tag + " " + tt.cmd)
+		if assert.Len(t, r, 2, tt.cmd) {
+			assert.Equal(t, tt.want, r[0], tt.cmd)
+			assert.Equal(t, tag+" OK FETCH completed", r[1], tt.cmd)
+		}
+	}
+	assert.Regexp(t, `^b2 BAD `, c.cmd("b2 FETCH 1 BODY[MIME]")[0])
+	assert.Regexp(t, `^b3 BAD `, c.cmd("b3 UID FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)")[0])
+}
+
+func TestFetchEnvelopeAndStructure(t *testing.T) {
+	// ENVELOPE and BODYSTRUCTURE come from server_bodydata.go; here the
+	// session's side: the items are there, and the structure is cached.
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	r := c.ok("b FETCH 1 (ENVELOPE BODY BODYSTRUCTURE)")
+	if assert.Len(t, r, 1) {
+		assert.Regexp(t, `^\* 1 FETCH \(ENVELOPE \(.*\) BODY \(.*\) BODYSTRUCTURE \(.*\)\)$`, r[0])
+	}
+	assert.Equal(t, 1, ts.srv.structures().ll.Len())
+	r = c.ok("c FETCH 1 ALL")
+	assert.Len(t, r, 1)
+	r = c.ok("d FETCH 1 FULL")
+	assert.Len(t, r, 1)
+}
+
+func TestFetchExamineDoesNotSetSeen(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a EXAMINE INBOX")
+	assert.Equal(t, []string{"* 1 FETCH (RFC822.TEXT " + fmtLiteral(testMsg[strings.Index(testMsg, "\r\n\r\n")+4:]) + ")"}, c.ok("b FETCH 1 RFC822.TEXT"))
+	assert.Equal(t, []string{"* 1 FETCH (FLAGS ())"}, c.ok("c FETCH 1 FLAGS"))
+}
+
+func TestFetchSavedResult(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	// RFC 9051 6.4.4.1: "$" is empty before any SEARCH (SAVE).
+	assert.Empty(t, c.ok("b FETCH $ UID"))
+}
+
+const multipartMsg = "From: bob@example.org\r\n" +
+	"Subject: parts\r\n" +
+	"MIME-Version: 1.0\r\n" +
+	"Content-Type: multipart/mixed; boundary=xyz\r\n" +
+	"\r\n" +
+	"--xyz\r\n" +
+	"Content-Type: text/plain\r\n" +
+	"Content-Transfer-Encoding: base64\r\n" +
+	"\r\n" +
+	"bGluZSAxCmxpbmUgMgo=\r\n" +
+	"--xyz\r\n" +
+	"Content-Type: application/octet-stream\r\n" +
+	"Content-Transfer-Encoding: base64\r\n" +
+	"\r\n" +
+	"AAEC\r\n" +
+	"--xyz\r\n" +
+	"Content-Type: text/plain\r\n" +
+	"Content-Transfer-Encoding: x-frob\r\n" +
+	"\r\n" +
+	"abc\r\n" +
+	"--xyz--\r\n"
+
+// TestFetchBinary: BINARY and BINARY.SIZE (RFC 9051 6.4.5, from RFC
+// 3516) decode the transfer encoding.
+func TestFetchBinary(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", multipartMsg)
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	// Text: decoded, with CRLF line ends.
+	assert.Equal(t, []string{"* 1 FETCH (BINARY.SIZE[1] 16)"}, c.ok("b FETCH 1 BINARY.SIZE[1]"))
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[1] {16}\r\nline 1\r\nline 2\r\n)"}, c.ok("c FETCH 1 BINARY.PEEK[1]"))
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[1]<5> {3}\r\n1\r\n)"}, c.ok("d FETCH 1 BINARY.PEEK[1]<5.3>"))
+	// NUL: literal8.
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[2] ~{3}\r\n\x00\x01\x02)"}, c.ok("e FETCH 1 BINARY.PEEK[2]"))
+	assert.Equal(t, []string{"f NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding x-frob"}, c.cmd("f FETCH 1 BINARY.PEEK[3]"))
+	assert.Equal(t, []string{"* 1 FETCH (BINARY[9] {0}\r\n)"}, c.ok("g FETCH 1 BINARY.PEEK[9]"))
+	assert.Equal(t, []string{"* 1 FETCH (FLAGS (\\Seen) BINARY[] " + fmtLiteral(multipartMsg) + ")"}, c.ok("h FETCH 1 BINARY[]"))
+}
+
+func TestStructureCacheLRU(t *testing.T) {
+	s := &Server{StructureCacheSize: 2}
+	c := s.structures()
+	k := func(uid uint32) structureKey {
+		return structureKey{account: "a", mailbox: "INBOX", uidValidity: 1, uid: mailbox.UID(uid)}
+	}
+	e1, e2, e3 := &mime.Entity{}, &mime.Entity{}, &mime.Entity{}
+	c.put(k(1), e1)
+	c.put(k(2), e2)
+	assert.Same(t, e1, c.get(k(1))) // 1 is now the most recent
+	c.put(k(3), e3)
+	assert.Nil(t, c.get(k(2)))
+	assert.Same(t, e1, c.get(k(1)))
+	assert.Same(t, e3, c.get(k(3)))
+	c.put(k(3), e2)
+	assert.Same(t, e2, c.get(k(3)))
+	assert.Nil(t, (&Server{StructureCacheSize: -1}).structures())
+}
+
+func TestRecentHiddenIMAP4rev2(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("a ENABLE IMAP4rev2")
+	c.ok("b SELECT INBOX")
+	c.send(fmt.Sprintf("c APPEND INBOX {%d+}\r\n%s\r\n", len(testMsg), testMsg))
+	// RFC 9051: no RECENT response, no \Recent flag.
+	assert.Equal(t, []string{"* 1 EXISTS", "c OK [APPENDUID V 1] APPEND completed"}, norm(c.until("c")))
+	assert.Equal(t, []string{"* 1 FETCH (FLAGS ())"}, c.ok("d FETCH 1 FLAGS"))
+}
