@@ -39,9 +39,7 @@ func (c *conn) cmdDelete(cmd *Command) bool {
 		// The session deleted its own mailbox: deselect it rather than
 		// say BYE as for a deletion by another session.
 		c.closeSelected()
-		if c.rev2 {
-			c.untaggedOK("CLOSED", nil, "Mailbox deleted")
-		}
+		c.untaggedOK("CLOSED", nil, "Mailbox deleted") // for every client: it leaves the selected state
 	}
 	return c.done(cmd, true)
 }

@@ -20,9 +20,9 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 		// RFC 9051 6.3.2: the current mailbox is closed first, whether
 		// the new one can be selected or not.
 		c.closeSelected()
-		if c.rev2 {
-			c.untaggedOK("CLOSED", nil, "Previous mailbox closed")
-		}
+		// RFC 9051 7.1 (CLOSED); RFC 7162 3.2.11: a server offering
+		// CONDSTORE sends it to every client, IMAP4rev1 ones too.
+		c.untaggedOK("CLOSED", nil, "Previous mailbox closed")
 	}
 	name, err := c.mailboxName(args.Mailbox)
 	if err != nil {
