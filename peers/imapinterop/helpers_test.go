@@ -342,12 +342,24 @@ func (c *rawConn) ok(format string, args ...any) []string {
 // appendMsg APPENDs msg with a LITERAL+ literal.
 func (c *rawConn) appendMsg(box string, msg []byte) {
 	c.t.Helper()
+	c.appendRaw(box, msg, "{%d+}\r\n", "\r\n")
+}
+
+// appendUTF8 APPENDs msg with the UTF8 data extension of RFC 6855 4 (a
+// non-synchronising literal8), after ENABLE UTF8=ACCEPT.
+func (c *rawConn) appendUTF8(box string, msg []byte) {
+	c.t.Helper()
+	c.appendRaw(box, msg, "UTF8 (~{%d+}\r\n", ")\r\n")
+}
+
+func (c *rawConn) appendRaw(box string, msg []byte, before, after string) {
+	c.t.Helper()
 	c.tag++
 	tag := "R" + strconv.Itoa(c.tag)
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s APPEND %s {%d+}\r\n", tag, box, len(msg))
+	fmt.Fprintf(&b, "%s APPEND %s "+before, tag, box, len(msg))
 	b.Write(msg)
-	b.WriteString("\r\n")
+	b.WriteString(after)
 	_, err := c.nc.Write(b.Bytes())
 	require.NoError(c.t, err)
 	for {
