@@ -190,6 +190,17 @@ func TestGoIMAPClient(t *testing.T) {
 		assert.Equal(t, "Subject: report\r\n\r\n", string(bufs[0].FindBodySection(sections[2])))
 		assert.Equal(t, "Carol", string(bufs[0].FindBodySection(sections[3])))
 
+		// BINARY (RFC 3516, part of IMAP4rev2): the decoded content.
+		// (of a leaf only, RFC 9051 6.4.5: part 2 is message/rfc822).
+		bin := []*imap.FetchItemBinarySection{{Part: []int{1}, Peek: true}}
+		bufs, err = c.Fetch(imap.SeqSetNum(3), &imap.FetchOptions{BinarySection: bin, BinarySectionSize: []*imap.FetchItemBinarySectionSize{{Part: []int{1}}}}).Collect()
+		require.NoError(t, err)
+		require.Len(t, bufs, 1)
+		assert.Equal(t, "See the report.", string(bufs[0].FindBinarySection(bin[0])))
+		size, ok := bufs[0].FindBinarySectionSize([]int{1})
+		assert.True(t, ok, "BINARY.SIZE[1]")
+		assert.Equal(t, uint32(len("See the report.")), size)
+
 		// SEARCH and UID SEARCH.
 		search := func(uid bool, crit *imap.SearchCriteria, opts *imap.SearchOptions) []uint32 {
 			t.Helper()
@@ -259,18 +270,25 @@ func TestGoIMAPClient(t *testing.T) {
 
 		// IDLE on a second client (AUTHENTICATE PLAIN, IMAP4rev2), woken by
 		// an APPEND from the first.
-		exists := make(chan uint32, 8)
+		exists, expunged := make(chan uint32, 8), make(chan uint32, 8)
 		c2 := goimapDial(t, s, false, &imapclient.Options{UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
 				if d.NumMessages != nil {
 					exists <- *d.NumMessages
 				}
 			},
+			Expunge: func(seq uint32) { expunged <- seq },
 		}})
 		require.NoError(t, c2.Authenticate(sasl.NewPlainClient("", testUser, testPass)))
 		en, err := c2.Enable(imap.CapIMAP4rev2).Wait()
 		require.NoError(t, err)
 		assert.True(t, en.Caps.Has(imap.CapIMAP4rev2))
+		// Under IMAP4rev2 mailbox names are UTF-8 on the wire.
+		require.NoError(t, c2.Create("Entwürfe", nil).Wait())
+		l2, err := c2.List("", "Entw*", nil).Collect()
+		require.NoError(t, err)
+		require.Len(t, l2, 1)
+		assert.Equal(t, "Entwürfe", l2[0].Mailbox)
 		sel2, err := c2.Select(mailbox.Inbox, nil).Wait()
 		require.NoError(t, err)
 		assert.Equal(t, uint32(1), sel2.NumMessages)
@@ -288,9 +306,23 @@ func TestGoIMAPClient(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("no EXISTS during IDLE")
 		}
+		// An EXPUNGE by the first client reaches the idling one too.
+		_, err = c.Select(mailbox.Inbox, nil).Wait() // learn of the new message
+		require.NoError(t, err)
+		_, err = c.Store(imap.SeqSetNum(2), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Collect()
+		require.NoError(t, err)
+		exp, err = c.Expunge().Collect()
+		require.NoError(t, err)
+		assert.Equal(t, []uint32{2}, exp)
+		select {
+		case n := <-expunged:
+			assert.Equal(t, uint32(2), n)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no EXPUNGE during IDLE")
+		}
 		require.NoError(t, idle.Close())
 		require.NoError(t, idle.Wait())
-		assert.Equal(t, uint32(2), c2.Mailbox().NumMessages)
+		assert.Equal(t, uint32(1), c2.Mailbox().NumMessages)
 		require.NoError(t, c2.Logout().Wait())
 
 		// NAMESPACE, STATUS, UNSELECT, LOGOUT.
@@ -315,10 +347,10 @@ func TestGoIMAPClient(t *testing.T) {
 
 		// The store holds what the sessions left.
 		inbox := s.messages(t, mailbox.Inbox)
-		require.Len(t, inbox, 2)
+		require.Len(t, inbox, 1)
+		assert.Equal(t, imap.UID(2), imap.UID(inbox[0].UID))
 		assert.Equal(t, goimapMessages[1], string(inbox[0].Data))
 		assert.ElementsMatch(t, []string{mailbox.FlagSeen, "$Label1"}, inbox[0].Flags)
-		assert.Equal(t, goimapMessages[0], string(inbox[1].Data))
 		archive := s.messages(t, "Archive")
 		require.Len(t, archive, 2)
 		assert.True(t, bytes.Equal([]byte(goimapMessages[0]), archive[0].Data))
@@ -326,5 +358,29 @@ func TestGoIMAPClient(t *testing.T) {
 		reports := s.messages(t, "Work/Reports")
 		require.Len(t, reports, 1)
 		assert.Equal(t, goimapMessages[2], string(reports[0].Data))
+	})
+}
+
+// TestGoIMAPNonASCIIMailboxRev1 creates a mailbox with a non-ASCII name
+// from a go-imap client that has not sent ENABLE IMAP4rev2. go-imap
+// sends the name as UTF-8 as soon as the server advertises IMAP4rev2
+// (imapclient/client.go beginCommand: QuotedUTF8 when caps has
+// IMAP4rev2), while our server, until ENABLE IMAP4rev2 (or UTF8=ACCEPT),
+// decodes names as modified UTF-7 and answers BAD.
+func TestGoIMAPNonASCIIMailboxRev1(t *testing.T) {
+	t.Skip("interop: our server refuses an 8-bit (UTF-8) mailbox name before ENABLE IMAP4rev2 " +
+		"(BAD \"modified UTF-7: byte 0xc3 not allowed\"), and go-imap v2 sends UTF-8 names to any server advertising IMAP4rev2; " +
+		"see the report: accept valid UTF-8 names that cannot be modified UTF-7")
+	forEachBackend(t, func(t *testing.T, s *ourServer) {
+		c := goimapDial(t, s, false, nil)
+		require.NoError(t, c.Login(testUser, testPass).Wait())
+		require.NoError(t, c.Create("Entwürfe", nil).Wait())
+		list, err := c.List("", "Entw*", nil).Collect()
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		assert.Equal(t, "Entwürfe", list[0].Mailbox)
+		_, err = c.Select("Entwürfe", nil).Wait()
+		require.NoError(t, err)
+		assert.Contains(t, s.mailboxNames(t), "Entwürfe")
 	})
 }
