@@ -38,6 +38,7 @@ func curl(t *testing.T, s *ourServer, args ...string) string {
 
 // TestCurl drives our server with curl's imap:// URLs.
 func TestCurl(t *testing.T) {
+	needPeer(t, "curl")
 	forEachBackend(t, func(t *testing.T, s *ourServer) {
 		s.deliver(t, mailbox.Inbox, curlMessages...)
 		url := "imap://127.0.0.1:" + strconv.Itoa(s.port)

@@ -74,6 +74,7 @@ func sortFlagLists(v any) any {
 // SEARCH, STORE, COPY, UID MOVE and EXPUNGE, IDLE on a raw second
 // connection woken by an APPEND, then STARTTLS with AUTHENTICATE PLAIN.
 func TestImaplib(t *testing.T) {
+	needPeer(t, "python3")
 	forEachBackend(t, func(t *testing.T, s *ourServer) {
 		out := runImaplib(t, s)
 		var sent [][]byte
