@@ -371,11 +371,6 @@ func (c *rawConn) appendRaw(box string, msg []byte, before, after string) {
 	}
 }
 
-// isClosed reports whether err is a closed-connection error.
-func isClosed(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
-}
-
 // limitedBuffer collects a child's output, up to 16 MiB.
 type limitedBuffer struct{ bytes.Buffer }
 
