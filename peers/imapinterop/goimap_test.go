@@ -365,12 +365,9 @@ func TestGoIMAPClient(t *testing.T) {
 // from a go-imap client that has not sent ENABLE IMAP4rev2. go-imap
 // sends the name as UTF-8 as soon as the server advertises IMAP4rev2
 // (imapclient/client.go beginCommand: QuotedUTF8 when caps has
-// IMAP4rev2), while our server, until ENABLE IMAP4rev2 (or UTF8=ACCEPT),
-// decodes names as modified UTF-7 and answers BAD.
+// IMAP4rev2); our server takes a valid UTF-8 name with 8-bit bytes as
+// UTF-8 even before ENABLE, since it cannot be modified UTF-7.
 func TestGoIMAPNonASCIIMailboxRev1(t *testing.T) {
-	t.Skip("interop: our server refuses an 8-bit (UTF-8) mailbox name before ENABLE IMAP4rev2 " +
-		"(BAD \"modified UTF-7: byte 0xc3 not allowed\"), and go-imap v2 sends UTF-8 names to any server advertising IMAP4rev2; " +
-		"see the report: accept valid UTF-8 names that cannot be modified UTF-7")
 	forEachBackend(t, func(t *testing.T, s *ourServer) {
 		c := goimapDial(t, s, false, nil)
 		require.NoError(t, c.Login(testUser, testPass).Wait())

@@ -14,9 +14,6 @@ import (
 // notifies nobody). IMAP4rev1 clients (imaplib's recent(), old MUAs)
 // use RECENT to spot new mail.
 func TestRecentAfterAppendElsewhere(t *testing.T) {
-	t.Skip("bug: imap/conn_mailbox.go:243 APPEND opens a read-write view of a mailbox that is not selected, " +
-		"and the view claims the new message as \\Recent (mailbox.Mailbox.Append contract, mailbox/mailbox.go:153), " +
-		"so no session ever sees it recent; a delivery through Mailbox.Append has the same effect")
 	forEachBackend(t, func(t *testing.T, s *ourServer) {
 		a := s.dial(t)
 		a.ok("LOGIN %s %s", quoteIMAP(testUser), quoteIMAP(testPass))
