@@ -20,11 +20,12 @@ func TestAppend(t *testing.T) {
 	assert.Equal(t, []string{"c NO [TRYCREATE] No such mailbox"}, c.until("c"))
 	r := c.ok("d SELECT INBOX")
 	assert.Contains(t, r, "* 2 EXISTS")
-	assert.Equal(t, []string{`* 1 FETCH (FLAGS (\Seen $Work) INTERNALDATE "02-Jan-2026 03:04:05 +0100")`},
+	assert.Contains(t, r, "* 2 RECENT", "appended by a session without the mailbox selected: recent for the next one (RFC 3501 2.3.2)")
+	assert.Equal(t, []string{`* 1 FETCH (FLAGS (\Seen $Work \Recent) INTERNALDATE "02-Jan-2026 03:04:05 +0100")`},
 		c.ok("e FETCH 1 (FLAGS INTERNALDATE)"))
 	// An APPEND to the selected mailbox: EXISTS before the tagged OK.
 	c.send(fmt.Sprintf("f APPEND INBOX {%d+}\r\n%s\r\n", len(testMsg), testMsg))
-	assert.Equal(t, []string{"* 3 EXISTS", "* 1 RECENT", "f OK [APPENDUID V 3] APPEND completed"}, norm(c.until("f")))
+	assert.Equal(t, []string{"* 3 EXISTS", "* 3 RECENT", "f OK [APPENDUID V 3] APPEND completed"}, norm(c.until("f")))
 }
 
 func TestAppendLimit(t *testing.T) {
