@@ -24,15 +24,20 @@ import (
 //
 //	stats   after two GCs: "stats MALLOCS TOTALALLOC HEAPINUSE STACKINUSE GOROUTINES"
 //	usage   without a GC: "usage MALLOCS TOTALALLOC CPUNANOS" (CPU: user+system)
+//	heap    with childHeapProfileEnv set, writes a heap profile there: "heap 0"
 //
 // and exits when its standard input closes. With childProfileEnv set to a
 // path containing %s, the child writes a CPU profile of its whole life to
 // that path with %s replaced by the server's name; with childMemProfileEnv,
-// likewise an allocation profile of every allocation.
+// likewise an allocation profile of every allocation. With
+// childHeapProfileEnv, the IDLE measure has the child write a heap
+// profile (sampled every 4 KiB) with all its IDLE connections open, to
+// that path with %s replaced by the server's name and the mailbox.
 const (
-	childEnv           = "IMAPBENCH_CHILD"
-	childProfileEnv    = "IMAPBENCH_CHILD_CPUPROFILE"
-	childMemProfileEnv = "IMAPBENCH_CHILD_MEMPROFILE"
+	childHeapProfileEnv = "IMAPBENCH_CHILD_HEAPPROFILE"
+	childEnv            = "IMAPBENCH_CHILD"
+	childProfileEnv     = "IMAPBENCH_CHILD_CPUPROFILE"
+	childMemProfileEnv  = "IMAPBENCH_CHILD_MEMPROFILE"
 )
 
 func TestMain(m *testing.M) {
@@ -100,6 +105,10 @@ func runChild(name string) error {
 			pprof.Lookup("allocs").WriteTo(f, 0)
 		}()
 	}
+	heapProfile := os.Getenv(childHeapProfileEnv)
+	if heapProfile != "" {
+		runtime.MemProfileRate = 4096
+	}
 	srv, err := impl.start()
 	if err != nil {
 		return err
@@ -111,7 +120,17 @@ func runChild(name string) error {
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		var ms runtime.MemStats
-		switch in.Text() {
+		cmd, arg, _ := strings.Cut(in.Text(), " ")
+		switch cmd {
+		case "heap":
+			if heapProfile != "" {
+				runtime.GC()
+				if f, err := os.Create(strings.ReplaceAll(heapProfile, "%s", name+"-"+arg)); err == nil {
+					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+			fmt.Fprintf(out, "heap 0\n")
 		case "stats":
 			runtime.GC()
 			runtime.GC()
@@ -215,7 +234,8 @@ func (c *child) query(tb testing.TB, cmd string, n int) []uint64 {
 	if _, err := fmt.Fprintln(c.in, cmd); err != nil {
 		tb.Fatal(err)
 	}
-	f, err := c.line(cmd, n)
+	kind, _, _ := strings.Cut(cmd, " ")
+	f, err := c.line(kind, n)
 	if err != nil {
 		tb.Fatal(err)
 	}

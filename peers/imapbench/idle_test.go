@@ -3,6 +3,7 @@ package imapbench
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"syscall"
@@ -88,6 +89,9 @@ func measureIdle(tb testing.TB, c *child, n int, box string, have int, msg []byt
 	}
 	time.Sleep(300 * time.Millisecond) // let every server goroutine block
 	after := c.stats(tb)
+	if os.Getenv(childHeapProfileEnv) != "" {
+		c.query(tb, "heap "+box, 1)
+	}
 	f := idleFigures{
 		conns:             n,
 		heap:              (float64(after.heapInuse) - float64(before.heapInuse)) / float64(n),
