@@ -112,6 +112,29 @@ func envInt(name string, def int) int {
 	return def
 }
 
+// A target is one goal of the issue and how postkit's servers fared.
+type target struct {
+	what string
+	figs []string
+	met  bool // by every postkit server
+}
+
+func (t *target) add(name, fig string, met bool) {
+	t.figs = append(t.figs, name+" "+fig)
+	t.met = t.met && met
+}
+
+// speedTarget checks every server but figs[0] against ratio × figs[0]
+// (best runs).
+func speedTarget(what string, figs []*figure, ratio float64) target {
+	t := target{what: what, met: true}
+	for _, f := range figs[1:] {
+		r := float64(figs[0].best) / float64(f.best)
+		t.add(f.name, fmt.Sprintf("%.2f×", r), r >= ratio)
+	}
+	return t
+}
+
 // selectReps is how many SELECTs one SELECT sample times.
 const selectReps = 5
 
@@ -194,13 +217,16 @@ func TestSideBySide(t *testing.T) {
 		first[i].median, first[i].cpu = s.d, s.u.cpu
 	}
 	printFigures(&b, "FETCH 1:* "+fetchItems+", the first after loading (one run)", first, false)
-	printFigures(&b, "FETCH 1:* "+fetchItems+", repeated", collect(t, names, reps, func(i int) (sample, error) {
-		return timed(i, fetch)
-	}), false)
+	var targets []target
+	figs := collect(t, names, reps, func(i int) (sample, error) { return timed(i, fetch) })
+	printFigures(&b, "FETCH 1:* "+fetchItems+", repeated", figs, false)
+	targets = append(targets, speedTarget("FETCH 1:*, repeated: ≥ 7× go-imap", figs, 7))
 	for _, crit := range []string{"BODY " + bodyWord, "HEADER Subject " + subjectWord} {
-		printFigures(&b, "SEARCH "+crit, collect(t, names, reps, func(i int) (sample, error) {
+		figs := collect(t, names, reps, func(i int) (sample, error) {
 			return timed(i, func(rc *rawConn) (int, error) { return search(rc, crit) })
-		}), true)
+		})
+		printFigures(&b, "SEARCH "+crit, figs, true)
+		targets = append(targets, speedTarget("SEARCH "+crit+": ≥ 3× go-imap", figs, 3))
 	}
 	printFigures(&b, fmt.Sprintf("SELECT INBOX (%d messages), again on a connection that has it selected; msgs/s is messages in the mailbox per second", mailboxSize),
 		collect(t, names, reps, func(i int) (sample, error) {
@@ -231,6 +257,8 @@ func TestSideBySide(t *testing.T) {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "server\theap B/conn\tstack B/conn\ttotal B/conn\tgoroutines/conn\ttotal ÷ %s\tnotified\tp50 ms\tp99 ms\tmax ms\tAPPEND OK ms\tp99 ÷ %s\t\n", names[0], names[0])
 		var ref idleFigures
+		memT := target{what: fmt.Sprintf("IDLE on %s: ≤ 10 KiB per connection", box.name), met: true}
+		latT := target{what: fmt.Sprintf("IDLE on %s: all %d notified, p99 ≤ 50 ms", box.name, nIdle), met: true}
 		for i, c := range servers {
 			if box.have == 0 {
 				rc, err := dialLogin(c.addr)
@@ -251,8 +279,22 @@ func TestSideBySide(t *testing.T) {
 			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", c.name,
 				f.heap, f.stack, total, f.goroutinesPerConn, total/refTotal,
 				f.notified, ms(f.p50), ms(f.p99), ms(f.max), ms(f.appendDone), float64(f.p99)/float64(ref.p99))
+			if i > 0 {
+				memT.add(c.name, fmt.Sprintf("%.1f KiB", total/1024), total <= 10<<10)
+				latT.add(c.name, fmt.Sprintf("%.1f ms", ms(f.p99)), f.notified == nIdle && f.p99 <= 50*time.Millisecond)
+			}
 		}
 		tw.Flush()
+		targets = append(targets, memT, latT)
+	}
+
+	fmt.Fprintln(&b, "\nTargets (best run for speeds):")
+	for _, tg := range targets {
+		verdict := "met"
+		if !tg.met {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(&b, "  %-55s %s: %s\n", tg.what, verdict, strings.Join(tg.figs, ", "))
 	}
 
 	fmt.Fprintln(&b, "\nServers:")
