@@ -107,4 +107,3 @@ func (s *mxSession) Logout() error {
 	s.log.Info("disconnect")
 	return nil
 }
-

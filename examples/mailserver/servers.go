@@ -54,6 +54,7 @@ func (a *app) newPOP3Server() *pop3.Server {
 		TLSConfig:    a.tls,
 		Authenticate: a.users.authenticate,
 		Auth:         a.users.saslServers(),
+		AuthDelay:    a.authDelay,
 		Logger:       a.log.With("proto", "pop3"),
 	}
 }
