@@ -288,7 +288,10 @@ type sinkSession struct {
 	to   []string
 }
 
-func (s *sinkSession) Mail(from string, _ smtp.MailParams) error { s.from, s.to = from, nil; return nil }
+func (s *sinkSession) Mail(from string, _ smtp.MailParams) error {
+	s.from, s.to = from, nil
+	return nil
+}
 func (s *sinkSession) Rcpt(to string, _ smtp.RcptParams) error {
 	if strings.HasPrefix(to, "reject") {
 		return &smtp.Error{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here"}
