@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -102,45 +103,53 @@ func (s *submissionSession) Data(r io.Reader) error {
 		return errLocalFailure
 	}
 	defer sf.Close()
-	ctx := s.conn.Context()
+	if err := s.app.dispatch(s.conn.Context(), s.log, msgID, s.from, s.params.Ret, s.params.EnvID, s.local, s.remote, sf); err != nil {
+		return errLocalFailure
+	}
+	return nil
+}
 
-	// Queue first: once the remote part is durable, the local deliveries
-	// cannot leave the sender believing a failed message went out.
-	if len(s.remote) > 0 {
+// dispatch sends a message a local user submitted: into the queue for the
+// remote recipients, into the store for the local ones. The queue comes
+// first; should either step fail, the caller is told to try again and a
+// recipient may get the message twice (RFC 5321 6.1 prefers that to a loss).
+func (a *app) dispatch(ctx context.Context, log *slog.Logger, msgID, from, ret, envID string,
+	local []string, remote []queue.Recipient, sf *spoolFile) error {
+	if len(remote) > 0 {
 		body, err := sf.reader()
 		if err != nil {
-			return errLocalFailure
+			return err
 		}
 		env := &queue.Envelope{
-			From:       s.from,
-			Recipients: s.remote,
-			Ret:        queue.Ret(strings.ToUpper(s.params.Ret)),
-			EnvID:      s.params.EnvID,
-			Meta:       map[string]string{"user": s.from, "received-id": msgID},
+			From:       from,
+			Recipients: remote,
+			Ret:        queue.Ret(strings.ToUpper(ret)),
+			EnvID:      envID,
+			Meta:       map[string]string{"user": from, "received-id": msgID},
 		}
-		qid, err := s.app.queue.Enqueue(ctx, env, body)
+		qid, err := a.queue.Enqueue(ctx, env, body)
 		if err != nil {
-			s.log.Error("enqueue failed", "id", msgID, "err", err)
-			return errLocalFailure
+			log.Error("enqueue failed", "id", msgID, "err", err)
+			return err
 		}
-		addrs := make([]string, len(s.remote))
-		for i, r := range s.remote {
+		addrs := make([]string, len(remote))
+		for i, r := range remote {
 			addrs[i] = r.Addr
 		}
-		s.log.Info("queued", "id", msgID, "queue_id", qid, "from", s.from, "to", addrs)
+		log.Info("queued", "id", msgID, "queue_id", qid, "from", from, "to", addrs)
 	}
-	for _, acct := range s.local {
+	for _, acct := range local {
 		body, err := sf.reader()
 		if err == nil {
-			err = s.app.local.deliver(ctx, acct, body)
+			err = a.local.deliver(ctx, acct, body)
 		}
 		if err != nil {
-			s.log.Error("local delivery failed", "id", msgID, "to", acct, "err", err)
-			return errLocalFailure
+			log.Error("local delivery failed", "id", msgID, "to", acct, "err", err)
+			return err
 		}
 	}
-	if len(s.local) > 0 {
-		s.log.Info("delivered", "id", msgID, "from", s.from, "to", s.local)
+	if len(local) > 0 {
+		log.Info("delivered", "id", msgID, "from", from, "to", local)
 	}
 	return nil
 }
