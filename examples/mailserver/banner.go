@@ -17,7 +17,7 @@ func (a *app) banner(w io.Writer) {
 		{"submission", "submission (AUTH PLAIN/LOGIN required, STARTTLS)"},
 		{"imap", "IMAP4rev1/IMAP4rev2 (STARTTLS)"},
 		{"pop3", "POP3 (STLS)"},
-		{"http", "HTTP webmail"},
+		{"http", "webmail (page at /, JSON API under /api/)"},
 	} {
 		if addr, ok := a.addrs[l.name]; ok {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.name, addr, l.what)

@@ -66,6 +66,11 @@ func (s *submissionSession) Rcpt(to string, p smtp.RcptParams) error {
 		s.local = append(s.local, acct)
 		return nil
 	}
+	for _, r := range s.remote {
+		if strings.EqualFold(r.Addr, to) {
+			return nil
+		}
+	}
 	r := queue.Recipient{Addr: to}
 	if p.Notify != "" {
 		n, err := queue.ParseNotify(p.Notify)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -163,3 +164,25 @@ func TestWebmailLoginRateLimit(t *testing.T) {
 }
 
 func itoa(u uint32) string { return strconv.FormatUint(uint64(u), 10) }
+
+func TestWebmailPlainLoginLoopbackOnly(t *testing.T) {
+	a := startApp(t, t.TempDir(), withUsers()...)
+	h := a.webmail()
+	body := `{"user":"alice@example.test","password":"alice-secret"}`
+	for _, tt := range []struct {
+		remote string
+		code   int
+	}{
+		{"192.0.2.7:4000", http.StatusForbidden},
+		{"[2001:db8::1]:4000", http.StatusForbidden},
+		{"127.0.0.1:4000", http.StatusOK},
+		{"[::1]:4000", http.StatusOK},
+	} {
+		req := httptest.NewRequest("POST", "/api/login", strings.NewReader(body))
+		req.RemoteAddr = tt.remote
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, tt.code, rec.Code, tt.remote)
+	}
+}
