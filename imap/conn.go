@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/postkit/postkit/internal/proxyproto"
 	"github.com/postkit/postkit/mailbox"
@@ -540,7 +541,10 @@ func (e *cmdError) Error() string { return "imap: " + e.typ + " [" + e.code + "]
 
 // mailboxName decodes a mailbox name from the wire.
 func (c *conn) mailboxName(name string) (string, error) {
-	return DecodeMailboxName(name, c.utf8Names())
+	// A name with 8-bit bytes cannot be modified UTF-7; valid UTF-8 is
+	// taken as what the client meant even before UTF-8 was enabled, as
+	// clients that see IMAP4rev2 advertised send it (go-imap v2 does).
+	return DecodeMailboxName(name, c.utf8Names() || !isASCII(name) && utf8.ValidString(name))
 }
 
 // utf8Names reports whether mailbox names are UTF-8 on the wire

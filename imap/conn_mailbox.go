@@ -39,9 +39,7 @@ func (c *conn) cmdDelete(cmd *Command) bool {
 		// The session deleted its own mailbox: deselect it rather than
 		// say BYE as for a deletion by another session.
 		c.closeSelected()
-		if c.rev2 {
-			c.untaggedOK("CLOSED", nil, "Mailbox deleted")
-		}
+		c.untaggedOK("CLOSED", nil, "Mailbox deleted") // for every client: it leaves the selected state
 	}
 	return c.done(cmd, true)
 }
@@ -240,7 +238,9 @@ func (c *conn) cmdAppend(cmd *Command) bool {
 	if s := c.sel; s != nil && s.name == name && !s.readOnly {
 		mbox = s.mbox
 	} else {
-		mbox, err = c.acct.Open(c.ctx, name, nil)
+		// A view just for this APPEND must not take \Recent: the first
+		// session that selects the mailbox gets it (RFC 3501 2.3.2).
+		mbox, err = c.acct.Open(c.ctx, name, &mailbox.OpenOptions{NoRecent: true})
 		if err != nil {
 			return c.fail(cmd, err)
 		}

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"errors"
+	"github.com/postkit/postkit/internal/textutil"
 	"slices"
 	"strings"
 
@@ -19,9 +20,9 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 		// RFC 9051 6.3.2: the current mailbox is closed first, whether
 		// the new one can be selected or not.
 		c.closeSelected()
-		if c.rev2 {
-			c.untaggedOK("CLOSED", nil, "Previous mailbox closed")
-		}
+		// RFC 9051 7.1 (CLOSED); RFC 7162 3.2.11: a server offering
+		// CONDSTORE sends it to every client, IMAP4rev1 ones too.
+		c.untaggedOK("CLOSED", nil, "Previous mailbox closed")
 	}
 	name, err := c.mailboxName(args.Mailbox)
 	if err != nil {
@@ -173,7 +174,7 @@ func (c *conn) cmdStore(cmd *Command) bool {
 		return true
 	}
 	for _, f := range args.Flags {
-		if !mailbox.ValidFlag(f) && !equalFoldASCII(f, mailbox.FlagRecent) {
+		if !mailbox.ValidFlag(f) && !textutil.EqualFoldASCII(f, mailbox.FlagRecent) {
 			return c.bad(cmd.Tag, "", "Invalid flag "+f)
 		}
 	}
@@ -192,7 +193,7 @@ func (c *conn) cmdStore(cmd *Command) bool {
 		opts = &mailbox.StoreOptions{UnchangedSince: args.UnchangedSince}
 	}
 	// RFC 9051 2.3.2: \Recent cannot be changed by the client.
-	flags := slices.DeleteFunc(slices.Clone(args.Flags), func(f string) bool { return equalFoldASCII(f, mailbox.FlagRecent) })
+	flags := slices.DeleteFunc(slices.Clone(args.Flags), func(f string) bool { return textutil.EqualFoldASCII(f, mailbox.FlagRecent) })
 	res, err := s.mbox.Store(c.ctx, uids, mailbox.StoreOp(args.Op), flags, opts)
 	if err != nil {
 		return c.fail(cmd, err)
@@ -250,25 +251,6 @@ func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet) bool {
 		set = SeqSetFromUIDs(uidSet(seqs))
 	}
 	c.tagged(cmd.Tag, StatusOK, "MODIFIED", set, "Conditional STORE failed")
-	return true
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
 	return true
 }
 

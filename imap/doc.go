@@ -1,8 +1,21 @@
-// Package imap implements IMAP4rev1 (RFC 3501) and IMAP4rev2 (RFC 9051).
+// Package imap implements IMAP4rev1 (RFC 3501) and IMAP4rev2 (RFC 9051):
+// a wire codec, a server over the mailbox seam, and a client.
 //
-// This part of the package is the wire codec, shared by the server and
-// the client and usable on its own, for instance to write conformance
-// tests that send and check raw IMAP:
+// The server (server.go, conn*.go, selected.go) is a Server shaped like
+// net/http's, serving a mailbox.Store: every command of both revisions
+// in every state, with IDLE, UIDPLUS, MOVE, NAMESPACE, ID, ENABLE,
+// UNSELECT, CHILDREN, SPECIAL-USE, LIST-EXTENDED, LIST-STATUS, ESEARCH,
+// SEARCHRES, SASL-IR, LITERAL+, APPENDLIMIT, STATUS=SIZE, BINARY and
+// CONDSTORE. Each session keeps its own map of sequence numbers to UIDs
+// (selected.go) and reports what other sessions changed at the points
+// RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
+// message's structure (server_bodydata.go), parsed once and cached;
+// LIST and SEARCH programs are translated in server_list.go and
+// server_search.go, and SEARCH runs mailbox.Search.
+//
+// The wire codec is shared by the server and the client and is usable
+// on its own, for instance to write conformance tests that send and
+// check raw IMAP:
 //
 //   - Decoder (wire_decoder.go) reads the elements of the grammar of
 //     RFC 9051 9 — atoms, quoted strings, literals ("{n}", LITERAL+ and

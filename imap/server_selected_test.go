@@ -43,14 +43,16 @@ func TestSelectData(t *testing.T) {
 	}, norm(r))
 
 	// EXAMINE: read-only, no permanent flags; the previous mailbox is
-	// closed silently for IMAP4rev1.
+	// closed with [CLOSED] for IMAP4rev1 too, as a server offering
+	// CONDSTORE must (RFC 7162 3.2.11).
 	r = c.cmd("b EXAMINE INBOX")
-	assert.Equal(t, `* OK [PERMANENTFLAGS ()] Read-only mailbox`, r[1])
+	assert.Equal(t, `* OK [CLOSED] Previous mailbox closed`, r[0])
+	assert.Equal(t, `* OK [PERMANENTFLAGS ()] Read-only mailbox`, r[2])
 	assert.Equal(t, `b OK [READ-ONLY] EXAMINE completed`, r[len(r)-1])
 	assert.Equal(t, []string{"c NO [READ-ONLY] Mailbox is read-only"}, c.cmd(`c STORE 1 +FLAGS (\Deleted)`))
 
 	// A failed SELECT leaves the authenticated state.
-	assert.Equal(t, []string{"d NO [NONEXISTENT] No such mailbox"}, c.cmd("d SELECT Nope"))
+	assert.Equal(t, []string{"* OK [CLOSED] Previous mailbox closed", "d NO [NONEXISTENT] No such mailbox"}, c.cmd("d SELECT Nope"))
 	assert.Equal(t, []string{"e BAD FETCH not valid in this state"}, c.cmd("e FETCH 1 FLAGS"))
 }
 
@@ -290,4 +292,15 @@ func TestRFC9051StoreExample(t *testing.T) {
 	assert.Regexp(t, `^A006 BAD `, c.cmd(`A006 STORE 1 +FLAGS (\Bogus)`)[0])
 	// \Recent cannot be set (RFC 9051 2.3.2) and is ignored.
 	assert.Equal(t, []string{`* 1 FETCH (FLAGS ())`, `A007 OK STORE completed`}, c.cmd(`A007 STORE 1 +FLAGS (\Recent)`))
+}
+
+// A session that deletes its own selected mailbox leaves the selected
+// state, and says so with [CLOSED] to IMAP4rev1 clients too.
+func TestDeleteSelectedMailbox(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("a CREATE box")
+	c.ok("b SELECT box")
+	assert.Equal(t, []string{"* OK [CLOSED] Mailbox deleted", "c OK DELETE completed"}, c.cmd("c DELETE box"))
+	assert.Equal(t, []string{"d BAD FETCH not valid in this state"}, c.cmd("d FETCH 1 FLAGS"))
 }

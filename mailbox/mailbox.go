@@ -83,6 +83,11 @@ type OpenOptions struct {
 	// Expunge and Append through this view fail with ErrReadOnly, and the
 	// view claims no \Recent messages.
 	ReadOnly bool
+	// NoRecent opens a read-write view that claims no \Recent message,
+	// not even those it appends: the view of a delivery agent, so that
+	// the next IMAP session sees the delivered messages as recent
+	// (RFC 3501 2.3.2).
+	NoRecent bool
 }
 
 // MailboxInfo describes a mailbox in a listing.

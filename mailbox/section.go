@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/postkit/postkit/internal/textutil"
 	"io"
 	"strings"
 
@@ -375,28 +376,9 @@ func fieldName(line []byte) (string, bool) {
 // (RFC 9051 6.4.5.1: "ASCII-range case insensitive but otherwise exact").
 func matchName(name string, names []string) bool {
 	for _, n := range names {
-		if asciiEqualFold(n, name) {
+		if textutil.EqualFoldASCII(n, name) {
 			return true
 		}
 	}
 	return false
-}
-
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

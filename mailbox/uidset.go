@@ -62,6 +62,16 @@ func (s *UIDSet) AddRange(a, b UID) {
 	if hi == 0 {
 		return
 	}
+	// Fast path for UIDs added in ascending order, the usual case: no
+	// sort, so building a set of n scattered UIDs stays linear.
+	if n := len(*s); n == 0 || lo > (*s)[n-1].Stop {
+		if n > 0 && (*s)[n-1].Stop != MaxUID && lo == (*s)[n-1].Stop+1 {
+			(*s)[n-1].Stop = hi
+		} else {
+			*s = append(*s, UIDRange{lo, hi})
+		}
+		return
+	}
 	*s = append(*s, UIDRange{lo, hi})
 	s.normalize()
 }

@@ -96,3 +96,26 @@ func SkipComment(s string, i int) (end int, closed bool) {
 	}
 	return len(s), false
 }
+
+// EqualFoldASCII reports whether a and b are equal with ASCII letters
+// compared case-insensitively and every other byte exactly (RFC 9051
+// 6.4.5.1: header field names are "ASCII-range case insensitive but
+// otherwise exact"; strings.EqualFold also folds non-ASCII).
+func EqualFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -55,3 +55,10 @@ func FuzzValidUTF8(f *testing.F) {
 		}
 	})
 }
+
+func TestEqualFoldASCII(t *testing.T) {
+	assert.True(t, EqualFoldASCII("Subject", "SUBJECT"))
+	assert.False(t, EqualFoldASCII("Subject", "Subjects"))
+	assert.False(t, EqualFoldASCII("K", "\u212a"), "the Kelvin sign is not ASCII K")
+	assert.True(t, EqualFoldASCII("ä-x", "ä-X"))
+}

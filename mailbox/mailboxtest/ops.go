@@ -595,3 +595,32 @@ func testReadOnly(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	assert.Len(t, res.Dest, 1)
 }
+
+// testDeliveryRecent: a view opened with NoRecent (a delivery agent)
+// claims nothing, so the next read-write view sees the messages it
+// delivered (without flags) as \Recent; and Status.Flags lists the
+// system flags and the keywords in use.
+func testDeliveryRecent(t *testing.T, f Factory) {
+	e := newEnv(t, f)
+	a := e.account("alice")
+	d, err := a.Open(e.ctx, "INBOX", &mailbox.OpenOptions{NoRecent: true})
+	require.NoError(t, err)
+	u := add(t, d, synth(1))
+	add(t, d, synth(2))
+	require.NoError(t, d.Close())
+
+	x := openIn(t, e.ctx, a, "INBOX", false)
+	got := fetchOne(t, x, u)
+	assert.Contains(t, got.Flags, mailbox.FlagRecent, "a delivered message is recent in the next session")
+	st, err := x.Status(e.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), st.Recent)
+	_, err = x.Store(e.ctx, mailbox.UIDSetOf(u), mailbox.StoreAdd, []string{"$Work"}, nil)
+	require.NoError(t, err)
+	st, err = x.Status(e.ctx)
+	require.NoError(t, err)
+	for _, fl := range []string{mailbox.FlagSeen, mailbox.FlagAnswered, mailbox.FlagFlagged, mailbox.FlagDeleted, mailbox.FlagDraft, "$Work"} {
+		assert.True(t, mailbox.HasFlag(st.Flags, fl), "Status.Flags has %s: %v", fl, st.Flags)
+	}
+	assert.False(t, mailbox.HasFlag(st.Flags, `\*`), "Status.Flags is not PermanentFlags")
+}

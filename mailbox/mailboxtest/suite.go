@@ -90,6 +90,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Keywords", testKeywords},
 		{"InvalidFlags", testInvalidFlags},
 		{"Recent", testRecent},
+		{"DeliveryRecent", testDeliveryRecent},
 		{"ModSeq", testModSeq},
 		{"UnchangedSince", testUnchangedSince},
 		{"Expunge", testExpunge},

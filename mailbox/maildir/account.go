@@ -499,7 +499,7 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 		a.s.release(f)
 		return nil, err
 	}
-	v := &view{f: f, name: n, ro: opts != nil && opts.ReadOnly, seen: f.nextUID - 1}
+	v := &view{f: f, name: n, ro: opts != nil && opts.ReadOnly, noRecent: opts != nil && opts.NoRecent, seen: f.nextUID - 1}
 	v.hv = f.hub.Join()
 	if f.views == nil {
 		f.views = make(map[*view]struct{})

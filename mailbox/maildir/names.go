@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"github.com/postkit/postkit/internal/mutf7"
 	"strings"
 	"unicode/utf8"
 
@@ -69,7 +70,7 @@ func dirName(name string) (string, error) {
 	var sb strings.Builder
 	for _, l := range strings.Split(n, string(mailbox.Delimiter)) {
 		sb.WriteByte('.')
-		sb.WriteString(encodeMUTF7(l))
+		sb.WriteString(mutf7.Encode(l))
 	}
 	d := sb.String()
 	if len(d) > maxDirName {
@@ -86,7 +87,7 @@ func nameOfDir(dir string) (string, bool) {
 	}
 	levels := strings.Split(dir[1:], ".")
 	for i, l := range levels {
-		d, err := decodeMUTF7(l)
+		d, err := mutf7.Decode(l)
 		if err != nil || d == "" {
 			return "", false
 		}

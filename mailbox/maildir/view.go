@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,7 +19,9 @@ type view struct {
 	f    *folder
 	name string
 	ro   bool
-	hv   *mailbox.HubView
+	// noRecent: the view claims no \Recent (OpenOptions.NoRecent).
+	noRecent bool
+	hv       *mailbox.HubView
 
 	// The view knows the live messages up to seen, and the messages in
 	// ghosts (ascending UID): those it knew that were expunged through
@@ -89,10 +92,11 @@ func (f *folder) status(v *view) *mailbox.Status {
 			st.Size += m.size
 		}
 	}
-	st.PermanentFlags = []string{mailbox.FlagAnswered, mailbox.FlagFlagged, mailbox.FlagDeleted, mailbox.FlagSeen, mailbox.FlagDraft}
+	st.Flags = []string{mailbox.FlagAnswered, mailbox.FlagFlagged, mailbox.FlagDeleted, mailbox.FlagSeen, mailbox.FlagDraft}
 	if f.kw != nil {
-		st.PermanentFlags = append(st.PermanentFlags, f.kw.list()...)
+		st.Flags = append(st.Flags, f.kw.list()...)
 	}
+	st.PermanentFlags = slices.Clone(st.Flags)
 	if f.kw == nil || !f.kw.full() {
 		st.PermanentFlags = append(st.PermanentFlags, `\*`)
 	}
@@ -128,7 +132,7 @@ func (v *view) Status(ctx context.Context) (*mailbox.Status, error) {
 // them \Recent in v (RFC 3501 2.3.2: one session sees a message as
 // recent). Call with f.mu held.
 func (v *view) claimRecent(ctx context.Context) error {
-	if v.ro {
+	if v.ro || v.noRecent {
 		return nil
 	}
 	f := v.f
@@ -205,7 +209,10 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if err != nil {
 		return 0, err
 	}
-	m := &msg{base: base, info: info, size: size}
+	// A view that claims \Recent puts the message straight into cur/;
+	// a delivery (NoRecent) leaves it in new/ for the next session,
+	// unless it has flags, which only names in cur/ carry.
+	m := &msg{base: base, info: info, size: size, inNew: v.noRecent && info == ""}
 	m.date.Store(date.UnixNano())
 	if err := os.Rename(tmp, f.path(m.file())); err != nil {
 		return 0, err
@@ -245,7 +252,7 @@ func cleanFlags(flags []string) ([]string, error) {
 
 // claim makes uid \Recent in v, if v is read-write.
 func (v *view) claim(uid mailbox.UID) {
-	if v.ro {
+	if v.ro || v.noRecent {
 		return
 	}
 	if v.recent == nil {

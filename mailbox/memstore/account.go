@@ -121,9 +121,9 @@ func (b *box) status(recentFor *view) *mailbox.Status {
 		}
 		st.Size += int64(len(m.body))
 	}
-	st.PermanentFlags = append([]string{mailbox.FlagAnswered, mailbox.FlagFlagged,
+	st.Flags = append([]string{mailbox.FlagAnswered, mailbox.FlagFlagged,
 		mailbox.FlagDeleted, mailbox.FlagSeen, mailbox.FlagDraft}, b.order...)
-	st.PermanentFlags = append(st.PermanentFlags, `\*`)
+	st.PermanentFlags = append(slices.Clone(st.Flags), `\*`)
 	return st
 }
 
@@ -436,7 +436,7 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 	if err != nil {
 		return nil, err
 	}
-	v := &view{d: a.d, b: b, readOnly: opts != nil && opts.ReadOnly}
+	v := &view{d: a.d, b: b, readOnly: opts != nil && opts.ReadOnly, noRecent: opts != nil && opts.NoRecent}
 	v.hv = b.hub.Join()
 	v.known = slices.Clone(b.msgs)
 	v.claimLocked(v.known)

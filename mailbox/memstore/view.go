@@ -30,6 +30,7 @@ type view struct {
 	b        *box
 	hv       *mailbox.HubView
 	readOnly bool
+	noRecent bool // claims no \Recent (OpenOptions.NoRecent)
 	closed   bool
 
 	// known lists the messages the view knows, ascending UID: see the
@@ -69,7 +70,7 @@ func (v *view) lock(ctx context.Context, write, allowGone bool) error {
 // claimLocked makes the unclaimed messages of ms recent in v, if v is
 // read-write.
 func (v *view) claimLocked(ms []*message) {
-	if v.readOnly {
+	if v.readOnly || v.noRecent {
 		return
 	}
 	for _, m := range ms {
