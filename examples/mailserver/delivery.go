@@ -20,10 +20,9 @@ import (
 //
 // It appends through a view of the mailbox, which is how every open IMAP view
 // of the same store (an IDLEing session among them) learns of the message at
-// once: the store's change feed is in process. The mailbox seam has no option
-// for a view that appends without claiming \Recent, so the message is \Recent
-// in the delivering view, which closes at once, and in no IMAP session
-// (see the README).
+// once: the store's change feed is in process. The view is a delivery agent's
+// (NoRecent): it claims no \Recent, so the next IMAP session sees the message
+// as recent (RFC 3501 2.3.2).
 type localDelivery struct {
 	store *maildir.Store
 }
@@ -35,7 +34,7 @@ func (d *localDelivery) deliver(ctx context.Context, user string, r io.Reader) e
 		return err
 	}
 	defer acct.Close()
-	mb, err := acct.Open(ctx, mailbox.Inbox, nil)
+	mb, err := acct.Open(ctx, mailbox.Inbox, &mailbox.OpenOptions{NoRecent: true})
 	if err != nil {
 		return err
 	}

@@ -172,6 +172,8 @@ type app struct {
 	errc            chan error
 	wg              sync.WaitGroup
 	queueStarted    bool
+	stopOnce        sync.Once
+	stopErr         error
 	webmailState
 }
 
@@ -308,8 +310,14 @@ func (a *app) start(ctx context.Context) error {
 }
 
 // shutdown stops the listeners, lets sessions finish, then stops the queue,
-// whose state stays in the spool for the next start.
+// whose state stays in the spool for the next start. Calls after the first
+// return its result.
 func (a *app) shutdown() error {
+	a.stopOnce.Do(func() { a.stopErr = a.doShutdown() })
+	return a.stopErr
+}
+
+func (a *app) doShutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
