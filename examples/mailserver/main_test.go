@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -588,4 +589,56 @@ func TestRunStartsAndStops(t *testing.T) {
 		"-submission", "", "-imap", "", "-pop3", "", "-http", ""}, io.Discard)
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, context.Canceled))
+}
+
+// nonLoopbackIP returns an address of this machine that is not loopback,
+// or skips the test.
+func nonLoopbackIP(t *testing.T) string {
+	addrs, err := net.InterfaceAddrs()
+	require.NoError(t, err)
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	t.Skip("no non-loopback address")
+	return ""
+}
+
+// TestPlainLoginsNeedTLSOffLoopback checks that no password goes in the clear
+// from an address other than loopback: AUTH, LOGIN and USER/PASS only after
+// STARTTLS/STLS.
+func TestPlainLoginsNeedTLSOffLoopback(t *testing.T) {
+	ip := nonLoopbackIP(t)
+	l := net.JoinHostPort(ip, "0")
+	a := startApp(t, t.TempDir(), withUsers("-smtp", "", "-http", "", "-submission", l, "-imap", l, "-pop3", l)...)
+	ctx := testCtx(t)
+	cfg := &tls.Config{InsecureSkipVerify: true}
+
+	c, err := smtp.Dial(ctx, a.addrs["submission"])
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Hello(ctx, "client.example.test"))
+	ok, _ := c.Extension("AUTH")
+	assert.False(t, ok, "AUTH offered in the clear")
+	require.NoError(t, c.StartTLS(ctx, cfg))
+	ok, mechs := c.Extension("AUTH")
+	assert.True(t, ok)
+	assert.Contains(t, mechs, "PLAIN")
+	require.NoError(t, c.Auth(ctx, sasl.NewPlainClient("", alice, alicePass)))
+
+	ic := dialIMAP(t, a)
+	assert.Contains(t, joined(ic.cmd("CAPABILITY")), "LOGINDISABLED")
+	_, status := ic.cmdStatus("LOGIN %s %q", alice, alicePass)
+	assert.True(t, strings.HasPrefix(status, "NO") || strings.HasPrefix(status, "BAD"), status)
+
+	pc, err := pop3.Dial(ctx, a.addrs["pop3"])
+	require.NoError(t, err)
+	defer pc.Close()
+	assert.Error(t, pc.Login(ctx, alice, alicePass))
+	pc2, err := pop3.Dial(ctx, a.addrs["pop3"])
+	require.NoError(t, err)
+	defer pc2.Close()
+	require.NoError(t, pc2.StartTLS(ctx, cfg))
+	require.NoError(t, pc2.Login(ctx, alice, alicePass))
 }
