@@ -598,23 +598,31 @@ func testReadOnly(t *testing.T, f Factory) {
 
 // testDeliveryRecent: a view opened with NoRecent (a delivery agent)
 // claims nothing, so the next read-write view sees the messages it
-// delivered (without flags) as \Recent; and Status.Flags lists the
-// system flags and the keywords in use.
+// delivered, with flags or without, as \Recent, and a later view does
+// not; and Status.Flags lists the system flags and the keywords in use.
 func testDeliveryRecent(t *testing.T, f Factory) {
 	e := newEnv(t, f)
 	a := e.account("alice")
 	d, err := a.Open(e.ctx, "INBOX", &mailbox.OpenOptions{NoRecent: true})
 	require.NoError(t, err)
 	u := add(t, d, synth(1))
-	add(t, d, synth(2))
+	flagged := add(t, d, synth(2), mailbox.FlagFlagged, "$Label1")
 	require.NoError(t, d.Close())
 
 	x := openIn(t, e.ctx, a, "INBOX", false)
 	got := fetchOne(t, x, u)
 	assert.Contains(t, got.Flags, mailbox.FlagRecent, "a delivered message is recent in the next session")
+	got = fetchOne(t, x, flagged)
+	assert.Contains(t, got.Flags, mailbox.FlagRecent, "a delivered message with flags is recent in the next session")
+	assert.Contains(t, got.Flags, mailbox.FlagFlagged)
 	st, err := x.Status(e.ctx)
 	require.NoError(t, err)
 	assert.Equal(t, uint32(2), st.Recent)
+	y := openIn(t, e.ctx, a, "INBOX", false)
+	assert.NotContains(t, fetchOne(t, y, flagged).Flags, mailbox.FlagRecent, "claimed by the first session")
+	st, err = y.Status(e.ctx)
+	require.NoError(t, err)
+	assert.Zero(t, st.Recent)
 	_, err = x.Store(e.ctx, mailbox.UIDSetOf(u), mailbox.StoreAdd, []string{"$Work"}, nil)
 	require.NoError(t, err)
 	st, err = x.Status(e.ctx)

@@ -23,6 +23,10 @@ type msg struct {
 	uid    mailbox.UID
 	base   string
 	inNew  bool   // in new/, not yet in cur/
+	// unclaimed: in cur/ but \Recent for the next session, like a
+	// message in new/; set for a delivery (NoRecent) that carried flags,
+	// which only names in cur/ can hold. Kept in memory only.
+	unclaimed bool
 	odd    string // the name in cur/ when it is not fileName(base, info)
 	info   string // flag letters
 	size   int64  // -1 until known
@@ -66,6 +70,10 @@ func (m *msg) keep(path string, owned bool) {
 		m.x.kept, m.x.owned = path, owned
 	}
 }
+
+// awaitsClaim reports whether m is \Recent for the next read-write view
+// that claims it: in new/, or a flagged delivery not yet claimed.
+func (m *msg) awaitsClaim() bool { return m.inNew || m.unclaimed }
 
 // file returns the message's path relative to the folder.
 func (m *msg) file() string {

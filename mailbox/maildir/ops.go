@@ -248,6 +248,7 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 		if info != m.info || m.inNew || m.odd != "" {
 			renamed = true
 			changed := info != m.info
+			m.unclaimed = m.awaitsClaim() && !v.recent[m.uid]
 			m.info, m.inNew, m.odd = info, false, ""
 			if changed {
 				m.modseq = t.nextModSeq()
@@ -676,7 +677,7 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 		if u.Kind != mailbox.UpdateAppended && u.Kind != mailbox.UpdateFlags {
 			continue
 		}
-		if v.recent[u.UID] || v.ro && u.Kind == mailbox.UpdateAppended && f.inNew(u.UID) {
+		if v.recent[u.UID] || v.ro && u.Kind == mailbox.UpdateAppended && f.awaitsClaim(u.UID) {
 			// The Flags slice is shared with the other views: copy it.
 			u.Flags = append(slices.Clip(u.Flags), mailbox.FlagRecent)
 			out[i] = u
@@ -688,10 +689,11 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 	return out, perr
 }
 
-// inNew reports whether the message of uid is live and in new/.
-func (f *folder) inNew(uid mailbox.UID) bool {
+// awaitsClaim reports whether the message of uid is live and \Recent
+// for the next read-write view (see msg.awaitsClaim).
+func (f *folder) awaitsClaim(uid mailbox.UID) bool {
 	m := f.find(uid)
-	return m != nil && m.inNew
+	return m != nil && m.awaitsClaim()
 }
 
 // Close closes the view; the messages recent in it stay claimed.

@@ -26,8 +26,10 @@
 // in new/ (delivered by another program) are \Recent in the first
 // read-write view to open the folder or poll after they came, which
 // moves them to cur/; a view's own appends and copies are \Recent in it
-// and go straight to cur/. A read-only view shows the messages of new/
-// as \Recent without taking them.
+// and go straight to cur/. A delivery (OpenOptions.NoRecent) goes to
+// new/, or, when it carries flags, to cur/ marked in memory as \Recent
+// for the next session of this process. A read-only view shows those
+// messages as \Recent without taking them.
 //
 // Several processes may share a store: every change to a folder's
 // control files is made under dovecot-uidlist.lock, and each process

@@ -48,7 +48,7 @@ func (v *view) knows(m *msg) bool { return m.uid <= v.seen }
 // isRecent reports whether m is \Recent in v: claimed by v, or, in a
 // read-only view, still in new/ (RFC 3501 6.3.2: EXAMINE shows \Recent
 // without taking it).
-func (v *view) isRecent(m *msg) bool { return v.recent[m.uid] || v.ro && m.inNew && !m.gone() }
+func (v *view) isRecent(m *msg) bool { return v.recent[m.uid] || v.ro && m.awaitsClaim() && !m.gone() }
 
 // flags returns the flags of m as v sees them: with \Recent when m is
 // recent in v. Call with f.mu held.
@@ -85,7 +85,7 @@ func (f *folder) status(v *view) *mailbox.Status {
 		if hasLetter(m.info, 'T') {
 			st.Deleted++
 		}
-		if v == nil && m.inNew || v != nil && v.isRecent(m) {
+		if v == nil && m.awaitsClaim() || v != nil && v.isRecent(m) {
 			st.Recent++
 		}
 		if m.size > 0 {
@@ -138,7 +138,7 @@ func (v *view) claimRecent(ctx context.Context) error {
 	f := v.f
 	any := false
 	for _, m := range f.msgs {
-		if m.inNew && v.knows(m) {
+		if m.awaitsClaim() && v.knows(m) {
 			any = true
 			break
 		}
@@ -152,7 +152,12 @@ func (v *view) claimRecent(ctx context.Context) error {
 	}
 	defer t.abort()
 	for _, m := range f.msgs {
-		if !m.inNew || !v.knows(m) {
+		if !m.awaitsClaim() || !v.knows(m) {
+			continue
+		}
+		if !m.inNew {
+			m.unclaimed = false
+			v.claim(m.uid)
 			continue
 		}
 		err := os.Rename(f.path("new", m.base), f.path("cur", fileName(m.base, m.info)))
@@ -211,8 +216,9 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	}
 	// A view that claims \Recent puts the message straight into cur/;
 	// a delivery (NoRecent) leaves it in new/ for the next session,
-	// unless it has flags, which only names in cur/ carry.
-	m := &msg{base: base, info: info, size: size, inNew: v.noRecent && info == ""}
+	// or, when it has flags, which only names in cur/ carry, puts it in
+	// cur/ marked as awaiting its claim.
+	m := &msg{base: base, info: info, size: size, inNew: v.noRecent && info == "", unclaimed: v.noRecent && info != ""}
 	m.date.Store(date.UnixNano())
 	if err := os.Rename(tmp, f.path(m.file())); err != nil {
 		return 0, err

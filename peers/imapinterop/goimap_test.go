@@ -244,11 +244,13 @@ func TestGoIMAPClient(t *testing.T) {
 		st, err := c.Store(imap.SeqSetNum(2), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen, "$Label1"}}, nil).Collect()
 		require.NoError(t, err)
 		require.Len(t, st, 1)
-		assert.ElementsMatch(t, []imap.Flag{imap.FlagSeen, "$Label1"}, st[0].Flags)
+		// Appended before SELECT, the messages are \Recent in this
+		// IMAP4rev1 session (RFC 3501 2.3.2).
+		assert.ElementsMatch(t, []imap.Flag{imap.FlagSeen, "$Label1", "\\Recent"}, st[0].Flags)
 		st, err = c.Store(imap.SeqSetNum(1), &imap.StoreFlags{Op: imap.StoreFlagsDel, Flags: []imap.Flag{imap.FlagFlagged}}, nil).Collect()
 		require.NoError(t, err)
 		require.Len(t, st, 1)
-		assert.ElementsMatch(t, []imap.Flag{"$Important"}, st[0].Flags)
+		assert.ElementsMatch(t, []imap.Flag{"$Important", "\\Recent"}, st[0].Flags)
 
 		// COPY and MOVE.
 		cd, err := c.Copy(imap.SeqSetNum(1, 2), "Archive").Wait()

@@ -104,8 +104,11 @@ func TestImaplib(t *testing.T) {
 			assert.Regexp(t, `^\[APPENDUID \d+ `+strconv.Itoa(i+1)+`\] `, r[1].([]any)[0], k)
 		}
 		assertJSON(t, `["3"]`, out["select"], "SELECT")
+		// The messages were appended while INBOX was not selected, so
+		// they are \Recent in this, the first session to select it
+		// (RFC 3501 2.3.2; imaplib speaks IMAP4rev1).
 
-		assertJSON(t, `["1 (FLAGS (\\Flagged $Important))", "2 (FLAGS ())", "3 (FLAGS (\\Seen))"]`, out["fetch_flags"], "FETCH FLAGS")
+		assertJSON(t, `["1 (FLAGS (\\Flagged $Important \\Recent))", "2 (FLAGS (\\Recent))", "3 (FLAGS (\\Seen \\Recent))"]`, out["fetch_flags"], "FETCH FLAGS")
 		assertJSON(t, `["1 (INTERNALDATE \"02-Jan-2026 03:04:05 +0000\" RFC822.SIZE 170)"]`, out["fetch_internaldate"], "INTERNALDATE")
 		assertJSON(t, `["1 (ENVELOPE (\"Fri, 2 Jan 2026 03:04:05 +0000\" \"hello from imaplib\" ((\"Bob\" NIL \"bob\" \"example.org\")) ((\"Bob\" NIL \"bob\" \"example.org\")) ((\"Bob\" NIL \"bob\" \"example.org\")) ((NIL NIL \"alice\" \"example.test\")) NIL NIL NIL \"<plain@example.org>\"))"]`,
 			out["fetch_envelope"], "ENVELOPE")
@@ -115,13 +118,13 @@ func TestImaplib(t *testing.T) {
 			b, _ := hex.DecodeString(h.(string))
 			assert.Equal(t, string(sent[i]), string(b), "BODY.PEEK[] of %d", i+1)
 		}
-		assertJSON(t, `["2 (FLAGS ())"]`, out["fetch_flags_after_peek"], "BODY.PEEK sets no \\Seen")
-		assertJSON(t, `[["1 (FLAGS (\\Flagged $Important \\Seen) BODY[HEADER.FIELDS (SUBJECT)] {31}", "Subject: hello from imaplib\r\n\r\n"], ")"]`,
+		assertJSON(t, `["2 (FLAGS (\\Recent))"]`, out["fetch_flags_after_peek"], "BODY.PEEK sets no \\Seen")
+		assertJSON(t, `[["1 (FLAGS (\\Flagged $Important \\Seen \\Recent) BODY[HEADER.FIELDS (SUBJECT)] {31}", "Subject: hello from imaplib\r\n\r\n"], ")"]`,
 			out["fetch_header_fields"], "BODY[HEADER.FIELDS] sets \\Seen and reports it")
 		assertJSON(t, `[["1 (BODY[]<0> {10}", "From: Bob "], ")"]`, out["fetch_partial"], "partial")
 		assertJSON(t, `[["3 (BODY[2.MIME] {133}", "Content-Type: application/pdf; name=\"r.pdf\"\r\nContent-Disposition: attachment; filename=\"r.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"], [" BODY[1] {15}", "See the report."], ")"]`,
 			out["fetch_part"], "BODY[2.MIME] BODY[1]")
-		assertJSON(t, `["1 (UID 1 FLAGS (\\Flagged $Important \\Seen))", "2 (UID 2 FLAGS ())", "3 (UID 3 FLAGS (\\Seen))"]`, out["uid_fetch"], "UID FETCH")
+		assertJSON(t, `["1 (UID 1 FLAGS (\\Flagged $Important \\Seen \\Recent))", "2 (UID 2 FLAGS (\\Recent))", "3 (UID 3 FLAGS (\\Seen \\Recent))"]`, out["uid_fetch"], "UID FETCH")
 
 		searches := map[string]string{
 			"all": "1 2 3", "from": "1", "subject": "3", "flagged": "1", "keyword": "1",
@@ -133,10 +136,10 @@ func TestImaplib(t *testing.T) {
 			assertJSON(t, `["`+want+`"]`, got[k], "SEARCH "+k)
 		}
 
-		assertJSON(t, `["2 (FLAGS (\\Answered $Label1))"]`, out["store_add"], "STORE +FLAGS")
-		assertJSON(t, `["1 (FLAGS ($Important \\Seen))"]`, out["store_remove"], "STORE -FLAGS")
+		assertJSON(t, `["2 (FLAGS (\\Answered $Label1 \\Recent))"]`, out["store_add"], "STORE +FLAGS")
+		assertJSON(t, `["1 (FLAGS ($Important \\Seen \\Recent))"]`, out["store_remove"], "STORE -FLAGS")
 		assertJSON(t, `[null]`, out["store_silent"], "STORE +FLAGS.SILENT")
-		assertJSON(t, `["1 (FLAGS ($Important \\Seen))", "2 (FLAGS (\\Answered $Label1))", "3 (FLAGS (\\Seen \\Draft))"]`, out["flags_after_store"], "FLAGS after STORE")
+		assertJSON(t, `["1 (FLAGS ($Important \\Seen \\Recent))", "2 (FLAGS (\\Answered $Label1 \\Recent))", "3 (FLAGS (\\Seen \\Draft \\Recent))"]`, out["flags_after_store"], "FLAGS after STORE")
 
 		cp := out["copy"].([]any)
 		assert.Equal(t, "OK", cp[0])
