@@ -20,19 +20,19 @@ import (
 
 // msg is a message of a folder. Its fields change only under folder.mu.
 type msg struct {
-	uid    mailbox.UID
-	base   string
-	inNew  bool   // in new/, not yet in cur/
+	uid   mailbox.UID
+	base  string
+	inNew bool // in new/, not yet in cur/
 	// unclaimed: in cur/ but \Recent for the next session, like a
 	// message in new/; set for a delivery (NoRecent) that carried flags,
 	// which only names in cur/ can hold. Kept in memory only.
 	unclaimed bool
-	odd    string // the name in cur/ when it is not fileName(base, info)
-	info   string // flag letters
-	size   int64  // -1 until known
-	ext    string // the uidlist record's extension fields, kept
-	modseq uint64
-	date   atomic.Int64 // internal date in Unix nanoseconds, 0 until read
+	odd       string // the name in cur/ when it is not fileName(base, info)
+	info      string // flag letters
+	size      int64  // -1 until known
+	ext       string // the uidlist record's extension fields, kept
+	modseq    uint64
+	date      atomic.Int64 // internal date in Unix nanoseconds, 0 until read
 
 	// x is set once the message is expunged (kept apart so that the
 	// live messages of a big folder do not pay for it).
