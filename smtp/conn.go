@@ -27,8 +27,7 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	capIP       string // the IP address the per-IP cap counts this connection under
-	implicitTLS bool   // TLS from the first byte (ServeTLS)
+	implicitTLS bool // TLS from the first byte (ServeTLS)
 
 	mu     sync.Mutex // guards idle and closed against Shutdown
 	idle   bool
@@ -165,7 +164,7 @@ func (c *Conn) serve() {
 		c.closed = true
 		c.mu.Unlock()
 		c.nc.Close()
-		c.srv.trackConn(c, false)
+		c.srv.conns.Remove(trackedConn{c})
 	}()
 
 	if c.srv.ProxyProtocol {
@@ -214,7 +213,7 @@ func (c *Conn) serve() {
 				return
 			}
 		}
-		if c.srv.inShutdown.Load() {
+		if c.srv.conns.ShuttingDown() {
 			c.reply(421, EnhancedCode{4, 3, 2}, c.srv.hostname()+" Service shutting down")
 			c.flush()
 			return
