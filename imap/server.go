@@ -186,6 +186,8 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Store == nil {
 		return errors.New("imap: Server.Store is nil")
 	}
+	// Serve owns l from here: it is closed whatever ends the loop.
+	defer l.Close()
 	if !s.trackListener(&l, true) {
 		return ErrServerClosed
 	}
