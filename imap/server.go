@@ -344,13 +344,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		s.mu.Lock()
+		conns := make([]*conn, 0, len(s.conns))
 		for c := range s.conns {
-			c.closeIfIdle()
+			conns = append(conns, c)
 		}
-		n := len(s.conns)
 		s.mu.Unlock()
-		if n == 0 {
+		if len(conns) == 0 {
 			return err
+		}
+		// Outside s.mu: each BYE may wait up to a second on a client
+		// that does not read.
+		for _, c := range conns {
+			c.closeIfIdle()
 		}
 		select {
 		case <-ctx.Done():
