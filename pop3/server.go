@@ -145,16 +145,13 @@ func (s *Server) ListenAndServeTLS() error {
 }
 
 func (s *Server) listenAndServe(def string, implicitTLS bool) error {
-	if s.conns.ShuttingDown() {
-		return ErrServerClosed
-	}
 	addr := s.Addr
 	if addr == "" {
 		addr = def
 	}
-	l, err := net.Listen("tcp", addr)
+	l, err := s.conns.Listen(addr)
 	if err != nil {
-		return err
+		return serverErr(err)
 	}
 	if implicitTLS {
 		return s.ServeTLS(l)
@@ -194,6 +191,11 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 			c.implicitTLS = implicitTLS
 			return c, c.serve
 		})
+	return serverErr(err)
+}
+
+// serverErr is err with netserver.ErrClosed given as ErrServerClosed.
+func serverErr(err error) error {
 	if err == netserver.ErrClosed {
 		return ErrServerClosed
 	}

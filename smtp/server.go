@@ -166,38 +166,32 @@ func (s *Server) logger() *slog.Logger {
 
 // ListenAndServe listens on s.Addr and calls Serve.
 func (s *Server) ListenAndServe() error {
-	if s.conns.ShuttingDown() {
-		return ErrServerClosed
+	def := ":25"
+	if s.LMTP {
+		def = ":24"
 	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":25"
-		if s.LMTP {
-			addr = ":24"
-		}
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(l)
+	return s.listenAndServe(def, false)
 }
 
 // ListenAndServeTLS listens on s.Addr (":465" if empty) and calls
 // ServeTLS.
 func (s *Server) ListenAndServeTLS() error {
-	if s.conns.ShuttingDown() {
-		return ErrServerClosed
-	}
+	return s.listenAndServe(":465", true)
+}
+
+func (s *Server) listenAndServe(def string, implicitTLS bool) error {
 	addr := s.Addr
 	if addr == "" {
-		addr = ":465"
+		addr = def
 	}
-	l, err := net.Listen("tcp", addr)
+	l, err := s.conns.Listen(addr)
 	if err != nil {
-		return err
+		return serverErr(err)
 	}
-	return s.ServeTLS(l)
+	if implicitTLS {
+		return s.ServeTLS(l)
+	}
+	return s.Serve(l)
 }
 
 // ServeTLS is Serve with TLS from the first byte (implicit TLS, RFC 8314
@@ -235,6 +229,11 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 			c.implicitTLS = implicitTLS
 			return trackedConn{c}, c.serve
 		})
+	return serverErr(err)
+}
+
+// serverErr is err with netserver.ErrClosed given as ErrServerClosed.
+func serverErr(err error) error {
 	if err == netserver.ErrClosed {
 		return ErrServerClosed
 	}

@@ -167,6 +167,15 @@ func ConnIP(remote net.Addr) string {
 	return ta.IP.String()
 }
 
+// Listen listens on the TCP address addr, or returns ErrClosed if the
+// Tracker is shutting down: the start of a server's ListenAndServe.
+func (t *Tracker) Listen(addr string) (net.Listener, error) {
+	if t.shutdown.Load() {
+		return nil, ErrClosed
+	}
+	return net.Listen("tcp", addr)
+}
+
 // Refuse answers nc with msg, if not nil, waiting at most a second for
 // the client to take it, and closes nc: the answer to a connection over
 // a cap.
