@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/postkit/postkit/internal/netserver"
-	"github.com/postkit/postkit/internal/proxyproto"
 	"github.com/postkit/postkit/mailbox"
 )
 
@@ -184,13 +183,8 @@ func (c *conn) serve() {
 	}()
 
 	if c.srv.ProxyProtocol {
-		if _, ok := c.nc.(*tls.Conn); ok {
-			c.log().Error("imap: ProxyProtocol with a TLS listener; use ServeTLS")
-			return
-		}
-		pc, _, err := proxyproto.Wrap(c.nc, proxyproto.DefaultTimeout)
-		if err != nil {
-			c.log().Info("imap: no valid PROXY header", "err", err)
+		pc, ok := netserver.ReadProxyHeader(c.nc, c.log(), "imap")
+		if !ok {
 			return
 		}
 		c.setConn(pc)
@@ -198,10 +192,7 @@ func (c *conn) serve() {
 	// RFC 9051 7.1.5: a connection over a cap gets BYE instead of the
 	// greeting.
 	if !c.srv.conns.ClaimIP(c, c.nc.RemoteAddr(), netserver.Limit(c.srv.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP)) {
-		if !c.implicitTLS {
-			c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-			io.WriteString(c.nc, byeTooMany)
-		}
+		netserver.Refuse(c.nc, refusal(c.implicitTLS))
 		return
 	}
 	if c.implicitTLS {

@@ -156,12 +156,8 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Store == nil {
 		return errors.New("imap: Server.Store is nil")
 	}
-	var refusal []byte
-	if !implicitTLS { // a plain-text BYE would be garbage to a TLS client
-		refusal = []byte(byeTooMany)
-	}
 	// Serve owns l from here: it is closed whatever ends the loop.
-	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), refusal,
+	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), refusal(implicitTLS),
 		func(nc net.Conn) (netserver.Conn, func()) {
 			c := newConn(s, nc, implicitTLS)
 			return c, c.serve
@@ -175,6 +171,16 @@ func serverErr(err error) error {
 		return ErrServerClosed
 	}
 	return err
+}
+
+// refusal is the answer to a connection over a cap (RFC 9051 7.1.5: BYE
+// instead of the greeting); none with implicit TLS, where plain text
+// would be garbage to the client.
+func refusal(implicitTLS bool) []byte {
+	if implicitTLS {
+		return nil
+	}
+	return []byte(byeTooMany)
 }
 
 const byeTooMany = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"

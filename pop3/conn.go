@@ -204,10 +204,7 @@ func (c *conn) serve() {
 	}()
 
 	if !c.srv.conns.ClaimIP(c, c.nc.RemoteAddr(), netserver.Limit(c.srv.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP)) {
-		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-		if !c.implicitTLS {
-			c.nc.Write(tooManyConns)
-		}
+		netserver.Refuse(c.nc, refusal(c.implicitTLS))
 		return
 	}
 	if tc, ok := c.nc.(*tls.Conn); ok || c.implicitTLS {

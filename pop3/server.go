@@ -180,12 +180,8 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Store == nil {
 		return errors.New("pop3: Server.Store is nil")
 	}
-	var refusal []byte
-	if !implicitTLS { // a plain-text reply would be garbage to a TLS client
-		refusal = tooManyConns
-	}
 	// Serve owns l from here: it is closed whatever ends the loop.
-	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), refusal,
+	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), refusal(implicitTLS),
 		func(nc net.Conn) (netserver.Conn, func()) {
 			c := newConn(s, nc)
 			c.implicitTLS = implicitTLS
@@ -202,8 +198,15 @@ func serverErr(err error) error {
 	return err
 }
 
-// tooManyConns is the negative greeting of a connection over a cap.
-var tooManyConns = AppendResponse(nil, false, CodeSysTemp, "Too many connections, try again later")
+// refusal is the answer to a connection over a cap, a negative
+// greeting; none with implicit TLS, where plain text would be garbage to
+// the client.
+func refusal(implicitTLS bool) []byte {
+	if implicitTLS {
+		return nil
+	}
+	return AppendResponse(nil, false, CodeSysTemp, "Too many connections, try again later")
+}
 
 // lock takes the maildrop lock of account for c; it reports false when
 // another session holds it (RFC 1939 8.: exclusive access).

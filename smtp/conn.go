@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/postkit/postkit/internal/proxyproto"
+	"github.com/postkit/postkit/internal/netserver"
 )
 
 // Conn is one client connection. A Session may call its methods.
@@ -168,22 +168,14 @@ func (c *Conn) serve() {
 	}()
 
 	if c.srv.ProxyProtocol {
-		if _, ok := c.nc.(*tls.Conn); ok {
-			c.log().Error("smtp: ProxyProtocol with a TLS listener; use ServeTLS")
-			return
-		}
-		pc, _, err := proxyproto.Wrap(c.nc, proxyproto.DefaultTimeout)
-		if err != nil {
-			c.log().Info("smtp: no valid PROXY header", "err", err)
+		pc, ok := netserver.ReadProxyHeader(c.nc, c.log(), "smtp")
+		if !ok {
 			return
 		}
 		c.setConn(pc)
 	}
 	if !c.srv.claimIP(c) {
-		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-		if !c.implicitTLS {
-			c.nc.Write(tooManyConns(c.srv.hostname()))
-		}
+		netserver.Refuse(c.nc, c.srv.refusal(c.implicitTLS))
 		return
 	}
 	if c.implicitTLS {

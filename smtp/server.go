@@ -217,13 +217,7 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Handler == nil {
 		return errors.New("smtp: Server.Handler is nil")
 	}
-	var refusal []byte
-	if !implicitTLS { // a plain-text 421 would be garbage to a TLS client
-		refusal = tooManyConns(s.hostname())
-	}
-	// RFC 5321 3.1: a server over a cap answers 421 instead of the
-	// greeting.
-	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), refusal,
+	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), s.refusal(implicitTLS),
 		func(nc net.Conn) (netserver.Conn, func()) {
 			c := newConn(s, nc)
 			c.implicitTLS = implicitTLS
@@ -259,8 +253,14 @@ func (s *Server) claimIP(c *Conn) bool {
 		netserver.Limit(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP))
 }
 
-func tooManyConns(host string) []byte {
-	return FormatReply(421, EnhancedCode{4, 7, 0}, host+" Too many connections, try again later")
+// refusal is the answer to a connection over a cap (RFC 5321 3.1: 421
+// instead of the greeting); none with implicit TLS, where plain text
+// would be garbage to the client.
+func (s *Server) refusal(implicitTLS bool) []byte {
+	if implicitTLS {
+		return nil
+	}
+	return FormatReply(421, EnhancedCode{4, 7, 0}, s.hostname()+" Too many connections, try again later")
 }
 
 // Close closes the listeners and every connection at once.

@@ -11,11 +11,15 @@ package netserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/postkit/postkit/internal/proxyproto"
 )
 
 // ErrClosed is returned by Tracker.Serve once Close or Shutdown was
@@ -316,4 +320,24 @@ func (t *Tracker) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// ReadProxyHeader reads the PROXY protocol header (version 1 or 2) nc
+// must begin with, waiting at most proxyproto.DefaultTimeout, and returns
+// nc wrapped so that its addresses are those the header gives. It
+// reports false, after logging why to log with the prefix proto ("smtp"),
+// when there is no valid header, or when nc is a *tls.Conn: the header
+// comes before the TLS handshake, so a server must be given the plain
+// listener (ServeTLS) rather than one from tls.NewListener.
+func ReadProxyHeader(nc net.Conn, log *slog.Logger, proto string) (net.Conn, bool) {
+	if _, ok := nc.(*tls.Conn); ok {
+		log.Error(proto + ": ProxyProtocol with a TLS listener; use ServeTLS")
+		return nil, false
+	}
+	pc, _, err := proxyproto.Wrap(nc, proxyproto.DefaultTimeout)
+	if err != nil {
+		log.Info(proto+": no valid PROXY header", "err", err)
+		return nil, false
+	}
+	return pc, true
 }

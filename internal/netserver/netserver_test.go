@@ -2,9 +2,12 @@ package netserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -444,4 +447,35 @@ func TestConcurrent(t *testing.T) {
 	defer cancel()
 	tr.Shutdown(ctx)
 	assert.True(t, tr.ShuttingDown())
+}
+
+func TestReadProxyHeader(t *testing.T) {
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+
+	server, client := net.Pipe()
+	defer client.Close()
+	go client.Write([]byte("PROXY TCP4 192.0.2.1 198.51.100.2 1000 25\r\nEHLO x\r\n"))
+	pc, ok := ReadProxyHeader(server, log, "smtp")
+	require.True(t, ok)
+	assert.Equal(t, "192.0.2.1:1000", pc.RemoteAddr().String())
+	assert.Equal(t, "198.51.100.2:25", pc.LocalAddr().String())
+	assert.Equal(t, "192.0.2.1", ConnIP(pc.RemoteAddr()), "the per-IP cap counts the client")
+	buf := make([]byte, 8)
+	_, err := io.ReadFull(pc, buf)
+	require.NoError(t, err)
+	assert.Equal(t, "EHLO x\r\n", string(buf), "what follows the header is kept")
+
+	server, client = net.Pipe()
+	defer client.Close()
+	go client.Write([]byte("EHLO x\r\n"))
+	_, ok = ReadProxyHeader(server, log, "smtp")
+	assert.False(t, ok)
+	assert.Contains(t, logged.String(), "smtp: no valid PROXY header")
+
+	server, client = net.Pipe()
+	defer client.Close()
+	_, ok = ReadProxyHeader(tls.Server(server, &tls.Config{}), log, "imap")
+	assert.False(t, ok)
+	assert.Contains(t, logged.String(), "imap: ProxyProtocol with a TLS listener; use ServeTLS")
 }
