@@ -346,16 +346,23 @@ func TestDone(t *testing.T) {
 	require.NoError(t, late.Close(), "Close twice")
 }
 
-func TestClose(t *testing.T) {
-	var tr Tracker
-	l := newFakeListener()
-	done := make(chan error, 1)
-	go func() { done <- tr.Serve(l, -1, nil, nil) }()
-	require.Eventually(t, func() bool { return l.calls.Load() > 0 }, 5*time.Second, time.Millisecond)
-	idle, busy := &fakeConn{t: &tr}, &fakeConn{t: &tr}
+// serving starts tr.Serve on l and adds an idle and a busy connection;
+// Serve's result comes on done.
+func serving(t *testing.T, tr *Tracker, l net.Listener, calls *atomic.Int32) (idle, busy *fakeConn, done <-chan error) {
+	ch := make(chan error, 1)
+	go func() { ch <- tr.Serve(l, -1, nil, nil) }()
+	require.Eventually(t, func() bool { return calls.Load() > 0 }, 5*time.Second, time.Millisecond, "Serve accepts")
+	idle, busy = &fakeConn{t: tr}, &fakeConn{t: tr}
 	idle.idle.Store(true)
 	tr.Add(idle, -1)
 	tr.Add(busy, -1)
+	return idle, busy, ch
+}
+
+func TestClose(t *testing.T) {
+	var tr Tracker
+	l := newFakeListener()
+	idle, busy, done := serving(t, &tr, l, &l.calls)
 	require.NoError(t, tr.Close())
 	assert.ErrorIs(t, <-done, ErrClosed)
 	assert.True(t, l.isClosed())
@@ -367,13 +374,7 @@ func TestClose(t *testing.T) {
 func TestShutdown(t *testing.T) {
 	var tr Tracker
 	l := newFakeListener()
-	done := make(chan error, 1)
-	go func() { done <- tr.Serve(l, -1, nil, nil) }()
-	require.Eventually(t, func() bool { return l.calls.Load() > 0 }, 5*time.Second, time.Millisecond)
-	idle, busy := &fakeConn{t: &tr}, &fakeConn{t: &tr}
-	idle.idle.Store(true)
-	tr.Add(idle, -1)
-	tr.Add(busy, -1)
+	idle, busy, done := serving(t, &tr, l, &l.calls)
 
 	shut := make(chan error, 1)
 	go func() { shut <- tr.Shutdown(context.Background()) }()
@@ -419,9 +420,8 @@ func (l errListener) Close() error { l.fakeListener.Close(); return errClose }
 func TestShutdownReturnsListenerError(t *testing.T) {
 	var tr Tracker
 	l := errListener{newFakeListener()}
-	done := make(chan error, 1)
-	go func() { done <- tr.Serve(l, -1, nil, nil) }()
-	require.Eventually(t, func() bool { return l.calls.Load() > 0 }, 5*time.Second, time.Millisecond)
+	_, busy, done := serving(t, &tr, l, &l.calls)
+	busy.idle.Store(true)
 	assert.ErrorIs(t, tr.Shutdown(context.Background()), errClose)
 	assert.ErrorIs(t, <-done, ErrClosed)
 }
