@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -121,18 +122,11 @@ func (s *Server) ListenAndServeTLS() error {
 }
 
 func (s *Server) listenAndServe(def string, implicitTLS bool) error {
-	addr := s.Addr
-	if addr == "" {
-		addr = def
-	}
-	l, err := s.conns.Listen(addr)
-	if err != nil {
-		return serverErr(err)
-	}
+	serve := s.Serve
 	if implicitTLS {
-		return s.ServeTLS(l)
+		serve = s.ServeTLS
 	}
-	return s.Serve(l)
+	return serverErr(s.conns.ListenAndServe(cmp.Or(s.Addr, def), serve))
 }
 
 // ServeTLS is Serve with TLS from the first byte (implicit TLS, RFC 8314

@@ -171,13 +171,17 @@ func ConnIP(remote net.Addr) string {
 	return ta.IP.String()
 }
 
-// Listen listens on the TCP address addr, or returns ErrClosed if the
-// Tracker is shutting down: the start of a server's ListenAndServe.
-func (t *Tracker) Listen(addr string) (net.Listener, error) {
+// ListenAndServe listens on the TCP address addr and calls serve, or
+// returns ErrClosed if the Tracker is shutting down.
+func (t *Tracker) ListenAndServe(addr string, serve func(net.Listener) error) error {
 	if t.shutdown.Load() {
-		return nil, ErrClosed
+		return ErrClosed
 	}
-	return net.Listen("tcp", addr)
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return serve(l)
 }
 
 // Refuse answers nc with msg, if not nil, waiting at most a second for

@@ -316,17 +316,24 @@ func TestServeAfterClose(t *testing.T) {
 	})
 	assert.ErrorIs(t, err, ErrClosed)
 	assert.True(t, l.isClosed(), "Serve closes its listener")
-	_, err = tr.Listen("127.0.0.1:0")
-	assert.ErrorIs(t, err, ErrClosed)
+	assert.ErrorIs(t, tr.ListenAndServe("127.0.0.1:0", func(net.Listener) error {
+		t.Fatal("nothing is served after Close")
+		return nil
+	}), ErrClosed)
 	ok, _ := tr.Add(&fakeConn{}, -1)
 	assert.False(t, ok, "no connection is added after Close")
 }
 
-func TestListen(t *testing.T) {
+func TestListenAndServe(t *testing.T) {
 	var tr Tracker
-	l, err := tr.Listen("127.0.0.1:0")
-	require.NoError(t, err)
-	l.Close()
+	served := errors.New("served")
+	err := tr.ListenAndServe("127.0.0.1:0", func(l net.Listener) error {
+		assert.Equal(t, "127.0.0.1", l.Addr().(*net.TCPAddr).IP.String())
+		l.Close()
+		return served
+	})
+	assert.ErrorIs(t, err, served)
+	assert.Error(t, tr.ListenAndServe("127.0.0.1:-1", nil), "a bad address")
 }
 
 func TestDone(t *testing.T) {
