@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/postkit/postkit/internal/proxyproto"
+	"github.com/postkit/postkit/internal/netserver"
 	"github.com/postkit/postkit/mailbox"
 )
 
@@ -39,7 +39,6 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	capIP       string
 	implicitTLS bool
 	readTimeout atomic.Int64 // time.Duration of silence allowed
 
@@ -131,10 +130,10 @@ func (c *conn) setConn(nc net.Conn) {
 	c.mu.Unlock()
 }
 
-// closeIfIdle sends BYE and closes the connection if it waits for a
+// CloseIfIdle sends BYE and closes the connection if it waits for a
 // command. Called by Shutdown; a session in IDLE watches the server's
 // shutdown channel instead.
-func (c *conn) closeIfIdle() {
+func (c *conn) CloseIfIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.idle || c.closed {
@@ -144,6 +143,16 @@ func (c *conn) closeIfIdle() {
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	io.WriteString(c.nc, byeShutdown)
 	c.nc.Close()
+}
+
+// Close closes the connection without a word, busy or not, and cancels
+// the session's mailbox operations. Called by Server.Close.
+func (c *conn) Close() {
+	c.mu.Lock()
+	c.closed = true
+	c.nc.Close()
+	c.mu.Unlock()
+	c.cancel()
 }
 
 const byeShutdown = "* BYE [UNAVAILABLE] Server shutting down\r\n"
@@ -171,26 +180,20 @@ func (c *conn) serve() {
 		c.closed = true
 		c.nc.Close()
 		c.mu.Unlock()
-		c.srv.trackConn(c, false)
+		c.srv.conns.Remove(c)
 	}()
 
 	if c.srv.ProxyProtocol {
-		if _, ok := c.nc.(*tls.Conn); ok {
-			c.log().Error("imap: ProxyProtocol with a TLS listener; use ServeTLS")
-			return
-		}
-		pc, _, err := proxyproto.Wrap(c.nc, proxyproto.DefaultTimeout)
-		if err != nil {
-			c.log().Info("imap: no valid PROXY header", "err", err)
+		pc, ok := netserver.ReadProxyHeader(c.nc, c.log(), "imap")
+		if !ok {
 			return
 		}
 		c.setConn(pc)
 	}
-	if !c.srv.claimIP(c) {
-		if !c.implicitTLS {
-			c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-			io.WriteString(c.nc, byeTooMany)
-		}
+	// RFC 9051 7.1.5: a connection over a cap gets BYE instead of the
+	// greeting.
+	if !c.srv.conns.ClaimIP(c, c.nc.RemoteAddr(), netserver.Limit(c.srv.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP)) {
+		netserver.Refuse(c.nc, refusal(c.implicitTLS))
 		return
 	}
 	if c.implicitTLS {
@@ -225,7 +228,7 @@ func (c *conn) loop() {
 				return
 			}
 		}
-		if c.srv.inShutdown.Load() {
+		if c.srv.conns.ShuttingDown() {
 			c.bye(byeShutdown)
 			return
 		}

@@ -1,15 +1,16 @@
 package imap
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/postkit/postkit/internal/netserver"
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/sasl"
 )
@@ -94,14 +95,9 @@ type Server struct {
 	// them.
 	Logger *slog.Logger
 
-	mu         sync.Mutex
-	listeners  map[*net.Listener]struct{}
-	conns      map[*conn]struct{}
-	perIP      map[string]int
-	inShutdown atomic.Bool
-	shutdownCh chan struct{}
-	cacheOnce  sync.Once
-	cache      *structureCache
+	conns     netserver.Tracker
+	cacheOnce sync.Once
+	cache     *structureCache
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -112,29 +108,7 @@ func (s *Server) logger() *slog.Logger {
 }
 
 // shuttingDown returns a channel closed once Shutdown or Close is called.
-func (s *Server) shuttingDown() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutdownCh == nil {
-		s.shutdownCh = make(chan struct{})
-		if s.inShutdown.Load() {
-			close(s.shutdownCh)
-		}
-	}
-	return s.shutdownCh
-}
-
-func (s *Server) startShutdown() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.inShutdown.Swap(true) {
-		return
-	}
-	if s.shutdownCh == nil {
-		s.shutdownCh = make(chan struct{})
-	}
-	close(s.shutdownCh)
-}
+func (s *Server) shuttingDown() <-chan struct{} { return s.conns.Done() }
 
 // ListenAndServe listens on s.Addr (":143" if empty) and calls Serve.
 func (s *Server) ListenAndServe() error {
@@ -148,21 +122,11 @@ func (s *Server) ListenAndServeTLS() error {
 }
 
 func (s *Server) listenAndServe(def string, implicitTLS bool) error {
-	if s.inShutdown.Load() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = def
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+	serve := s.Serve
 	if implicitTLS {
-		return s.ServeTLS(l)
+		serve = s.ServeTLS
 	}
-	return s.Serve(l)
+	return serverErr(s.conns.ListenAndServe(cmp.Or(s.Addr, def), serve))
 }
 
 // ServeTLS is Serve with TLS from the first byte (implicit TLS, RFC 8314
@@ -186,175 +150,41 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Store == nil {
 		return errors.New("imap: Server.Store is nil")
 	}
-	if !s.trackListener(&l, true) {
+	// Serve owns l from here: it is closed whatever ends the loop.
+	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), refusal(implicitTLS),
+		func(nc net.Conn) (netserver.Conn, func()) {
+			c := newConn(s, nc, implicitTLS)
+			return c, c.serve
+		})
+	return serverErr(err)
+}
+
+// serverErr is err with netserver.ErrClosed given as ErrServerClosed.
+func serverErr(err error) error {
+	if err == netserver.ErrClosed {
 		return ErrServerClosed
 	}
-	defer s.trackListener(&l, false)
-	var delay time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.inShutdown.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
-		c := newConn(s, nc, implicitTLS)
-		ok, full := s.trackConn(c, true)
-		if !ok {
-			nc.Close()
-			return ErrServerClosed
-		}
-		if full {
-			if implicitTLS {
-				nc.Close()
-			} else {
-				go refuseConn(nc)
-			}
-			continue
-		}
-		go c.serve()
-	}
+	return err
 }
 
-func (s *Server) trackListener(l *net.Listener, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !add {
-		delete(s.listeners, l)
-		return true
+// refusal is the answer to a connection over a cap (RFC 9051 7.1.5: BYE
+// instead of the greeting); none with implicit TLS, where plain text
+// would be garbage to the client.
+func refusal(implicitTLS bool) []byte {
+	if implicitTLS {
+		return nil
 	}
-	if s.inShutdown.Load() {
-		return false
-	}
-	if s.listeners == nil {
-		s.listeners = make(map[*net.Listener]struct{})
-	}
-	s.listeners[l] = struct{}{}
-	return true
-}
-
-// trackConn adds or removes c. Adding reports false once the server is
-// shutting down, and full when it is at MaxConnections.
-func (s *Server) trackConn(c *conn, add bool) (ok, full bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !add {
-		if _, ok := s.conns[c]; ok {
-			delete(s.conns, c)
-			if ip := c.capIP; ip != "" {
-				if s.perIP[ip]--; s.perIP[ip] <= 0 {
-					delete(s.perIP, ip)
-				}
-				c.capIP = ""
-			}
-		}
-		return true, false
-	}
-	if s.inShutdown.Load() {
-		return false, false
-	}
-	if m := orDefault(s.MaxConnections, DefaultMaxConnections); s.MaxConnections >= 0 && len(s.conns) >= m {
-		return true, true
-	}
-	if s.conns == nil {
-		s.conns = make(map[*conn]struct{})
-	}
-	s.conns[c] = struct{}{}
-	return true, false
-}
-
-// claimIP counts c against MaxConnectionsPerIP; false when its IP is at
-// the cap.
-func (s *Server) claimIP(c *conn) bool {
-	ta, ok := c.nc.RemoteAddr().(*net.TCPAddr)
-	if !ok || ta.IP.IsLoopback() {
-		return true
-	}
-	ip := ta.IP.String()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if m := orDefault(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP); s.MaxConnectionsPerIP >= 0 && s.perIP[ip] >= m {
-		return false
-	}
-	if s.perIP == nil {
-		s.perIP = make(map[string]int)
-	}
-	s.perIP[ip]++
-	c.capIP = ip
-	return true
+	return []byte(byeTooMany)
 }
 
 const byeTooMany = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"
 
-// refuseConn answers a connection over a cap (RFC 9051 7.1.5: BYE
-// instead of the greeting) and closes it.
-func refuseConn(nc net.Conn) {
-	nc.SetWriteDeadline(time.Now().Add(time.Second))
-	nc.Write([]byte(byeTooMany))
-	nc.Close()
-}
-
-func (s *Server) closeListenersLocked() error {
-	var err error
-	for l := range s.listeners {
-		if e := (*l).Close(); e != nil && err == nil {
-			err = e
-		}
-	}
-	return err
-}
-
 // Close closes the listeners and every connection at once, without BYE,
 // and cancels the sessions' mailbox operations.
-func (s *Server) Close() error {
-	s.startShutdown()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	err := s.closeListenersLocked()
-	for c := range s.conns {
-		c.mu.Lock()
-		c.closed = true
-		c.nc.Close()
-		c.mu.Unlock()
-		c.cancel()
-	}
-	return err
-}
+func (s *Server) Close() error { return s.conns.Close() }
 
 // Shutdown stops accepting connections, sends "* BYE" to the sessions
 // waiting for a command or in IDLE and closes them, and lets busy ones
 // finish their command and do likewise, until ctx is done; then it
 // closes what remains and returns ctx's error.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.startShutdown()
-	s.mu.Lock()
-	err := s.closeListenersLocked()
-	s.mu.Unlock()
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		s.mu.Lock()
-		for c := range s.conns {
-			c.closeIfIdle()
-		}
-		n := len(s.conns)
-		s.mu.Unlock()
-		if n == 0 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			s.Close()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
+func (s *Server) Shutdown(ctx context.Context) error { return s.conns.Shutdown(ctx) }

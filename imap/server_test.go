@@ -439,3 +439,14 @@ func TestUntaggedBad(t *testing.T) {
 	assert.Regexp(t, `^\* BAD Syntax error`, c.line())
 	c.ok("a NOOP")
 }
+
+// TestServeClosesListener: Serve closes its listener whatever ends it,
+// even on a server already closed, as smtp and pop3 do.
+func TestServeClosesListener(t *testing.T) {
+	srv := &Server{Store: memstore.New()}
+	require.NoError(t, srv.Close())
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	assert.ErrorIs(t, srv.Serve(l), ErrServerClosed)
+	assert.ErrorIs(t, l.Close(), net.ErrClosed, "Serve closed l")
+}

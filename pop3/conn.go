@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/postkit/postkit/internal/netserver"
 	"github.com/postkit/postkit/mailbox"
 )
 
@@ -35,8 +36,7 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	capIP       string // the IP address the per-IP cap counts this connection under
-	implicitTLS bool   // TLS from the first byte (ServeTLS)
+	implicitTLS bool // TLS from the first byte (ServeTLS)
 
 	mu     sync.Mutex // guards nc, idle and closed against Shutdown and Close
 	idle   idleKind
@@ -97,10 +97,10 @@ const (
 	idleSilent                 // in a TLS handshake: closed without a word
 )
 
-// closeIfIdle answers and closes the connection if it waits for the
+// CloseIfIdle answers and closes the connection if it waits for the
 // client. Called by Shutdown; the goodbye is written outside c.mu, and
 // the session's goroutine, seeing closed, writes nothing more.
-func (c *conn) closeIfIdle() {
+func (c *conn) CloseIfIdle() {
 	c.mu.Lock()
 	if c.idle == busy || c.closed {
 		c.mu.Unlock()
@@ -117,9 +117,9 @@ func (c *conn) closeIfIdle() {
 	nc.Close()
 }
 
-// closeNow closes the connection and cancels its context, busy or not.
-// Called by Close.
-func (c *conn) closeNow() {
+// Close closes the connection and cancels its context, busy or not.
+// Called by Server.Close.
+func (c *conn) Close() {
 	c.mu.Lock()
 	c.closed = true
 	nc := c.nc
@@ -200,9 +200,13 @@ func (c *conn) serve() {
 		c.closed = true
 		c.mu.Unlock()
 		c.nc.Close()
-		c.srv.trackConn(c, false)
+		c.srv.conns.Remove(c)
 	}()
 
+	if !c.srv.conns.ClaimIP(c, c.nc.RemoteAddr(), netserver.Limit(c.srv.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP)) {
+		netserver.Refuse(c.nc, refusal(c.implicitTLS))
+		return
+	}
 	if tc, ok := c.nc.(*tls.Conn); ok || c.implicitTLS {
 		if !ok {
 			tc = tls.Server(c.nc, c.srv.TLSConfig)
@@ -223,7 +227,7 @@ func (c *conn) serve() {
 				return
 			}
 		}
-		if c.srv.inShutdown.Load() {
+		if c.srv.conns.ShuttingDown() {
 			c.reply(false, CodeSysTemp, "Server shutting down")
 			c.flush()
 			return

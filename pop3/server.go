@@ -1,15 +1,16 @@
 package pop3
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/postkit/postkit/internal/netserver"
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/sasl"
 )
@@ -110,17 +111,13 @@ type Server struct {
 	// discards them.
 	Logger *slog.Logger
 
-	mu         sync.Mutex
-	listeners  map[*net.Listener]struct{}
-	conns      map[*conn]struct{}
-	perIP      map[string]int
-	locks      map[string]*conn     // maildrop locks by account name
-	lastLogin  map[string]time.Time // for LoginDelay
-	inShutdown atomic.Bool
+	conns     netserver.Tracker
+	mu        sync.Mutex
+	locks     map[string]*conn     // maildrop locks by account name
+	lastLogin map[string]time.Time // for LoginDelay
 	// newTimestamp makes the APOP timestamp; tests set it to replay
 	// RFC 1939's example session.
 	newTimestamp func() string
-	connWG       sync.WaitGroup
 }
 
 func (s *Server) hostname() string {
@@ -149,21 +146,11 @@ func (s *Server) ListenAndServeTLS() error {
 }
 
 func (s *Server) listenAndServe(def string, implicitTLS bool) error {
-	if s.inShutdown.Load() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = def
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+	serve := s.Serve
 	if implicitTLS {
-		return s.ServeTLS(l)
+		serve = s.ServeTLS
 	}
-	return s.Serve(l)
+	return serverErr(s.conns.ListenAndServe(cmp.Or(s.Addr, def), serve))
 }
 
 // ServeTLS is Serve with TLS from the first byte (implicit TLS, RFC 8314
@@ -188,120 +175,31 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 		return errors.New("pop3: Server.Store is nil")
 	}
 	// Serve owns l from here: it is closed whatever ends the loop.
-	defer l.Close()
-	if !s.trackListener(&l, true) {
+	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), refusal(implicitTLS),
+		func(nc net.Conn) (netserver.Conn, func()) {
+			c := newConn(s, nc)
+			c.implicitTLS = implicitTLS
+			return c, c.serve
+		})
+	return serverErr(err)
+}
+
+// serverErr is err with netserver.ErrClosed given as ErrServerClosed.
+func serverErr(err error) error {
+	if err == netserver.ErrClosed {
 		return ErrServerClosed
 	}
-	defer s.trackListener(&l, false)
-	var delay time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.inShutdown.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
-		c := newConn(s, nc)
-		c.implicitTLS = implicitTLS
-		ok, full := s.trackConn(c, true)
-		if !ok {
-			nc.Close()
-			return ErrServerClosed
-		}
-		if full {
-			if implicitTLS {
-				nc.Close() // a plain-text reply would be garbage to a TLS client
-			} else {
-				go refuseConn(nc)
-			}
-			continue
-		}
-		go c.serve()
-	}
+	return err
 }
 
-func (s *Server) trackListener(l *net.Listener, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.inShutdown.Load() {
-			return false
-		}
-		if s.listeners == nil {
-			s.listeners = make(map[*net.Listener]struct{})
-		}
-		s.listeners[l] = struct{}{}
-	} else {
-		delete(s.listeners, l)
+// refusal is the answer to a connection over a cap, a negative
+// greeting; none with implicit TLS, where plain text would be garbage to
+// the client.
+func refusal(implicitTLS bool) []byte {
+	if implicitTLS {
+		return nil
 	}
-	return true
-}
-
-// trackConn adds or removes c. Adding reports false once the server is
-// shutting down, and full when the server is at MaxConnections.
-func (s *Server) trackConn(c *conn, add bool) (ok, full bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !add {
-		if _, ok := s.conns[c]; ok {
-			delete(s.conns, c)
-			if ip := c.capIP; ip != "" {
-				if s.perIP[ip]--; s.perIP[ip] <= 0 {
-					delete(s.perIP, ip)
-				}
-			}
-			s.connWG.Done()
-		}
-		return true, false
-	}
-	if s.inShutdown.Load() {
-		return false, false
-	}
-	if m := orDefault(s.MaxConnections, DefaultMaxConnections); s.MaxConnections >= 0 && len(s.conns) >= m {
-		return true, true
-	}
-	if ip := connIP(c.nc); ip != "" {
-		if m := orDefault(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP); s.MaxConnectionsPerIP >= 0 && s.perIP[ip] >= m {
-			return true, true
-		}
-		if s.perIP == nil {
-			s.perIP = make(map[string]int)
-		}
-		s.perIP[ip]++
-		c.capIP = ip
-	}
-	if s.conns == nil {
-		s.conns = make(map[*conn]struct{})
-	}
-	s.conns[c] = struct{}{}
-	s.connWG.Add(1)
-	return true, false
-}
-
-// connIP is the IP address a per-IP cap counts nc under: "" for
-// loopback and non-IP addresses, which are not capped.
-func connIP(nc net.Conn) string {
-	ta, ok := nc.RemoteAddr().(*net.TCPAddr)
-	if !ok || ta.IP.IsLoopback() {
-		return ""
-	}
-	return ta.IP.String()
-}
-
-// refuseConn answers a connection over a cap with a negative greeting
-// and closes it.
-func refuseConn(nc net.Conn) {
-	nc.SetWriteDeadline(time.Now().Add(time.Second))
-	nc.Write(AppendResponse(nil, false, CodeSysTemp, "Too many connections, try again later"))
-	nc.Close()
+	return AppendResponse(nil, false, CodeSysTemp, "Too many connections, try again later")
 }
 
 // lock takes the maildrop lock of account for c; it reports false when
@@ -360,40 +258,11 @@ func (s *Server) recordLogin(account string, now time.Time) {
 	s.lastLogin[account] = now
 }
 
-func (s *Server) closeListeners() error {
-	var err error
-	for l := range s.listeners {
-		if e := (*l).Close(); e != nil && err == nil {
-			err = e
-		}
-	}
-	return err
-}
-
 // Close closes the listeners and every connection at once, and
 // cancels the context of each session, stopping the backend calls and
 // authentication delays in progress. Sessions that were not in the
 // UPDATE state apply no deletions.
-func (s *Server) Close() error {
-	s.inShutdown.Store(true)
-	s.mu.Lock()
-	err := s.closeListeners()
-	conns := s.connList()
-	s.mu.Unlock()
-	for _, c := range conns {
-		c.closeNow()
-	}
-	return err
-}
-
-// connList returns the connections served; s.mu must be held.
-func (s *Server) connList() []*conn {
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	return conns
-}
+func (s *Server) Close() error { return s.conns.Close() }
 
 // Shutdown stops accepting connections, answers "-ERR [SYS/TEMP]" to
 // idle connections and closes them, and waits for busy ones to finish
@@ -403,30 +272,4 @@ func (s *Server) connList() []*conn {
 // exchange, for a TLS handshake or in the pause after a failed login.
 // Sessions closed this way apply no deletions (RFC 1939 6.: only QUIT
 // enters the UPDATE state).
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.inShutdown.Store(true)
-	s.mu.Lock()
-	err := s.closeListeners()
-	s.mu.Unlock()
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		// The goodbyes are written without s.mu: a slow client must not
-		// hold up the connections coming and going.
-		s.mu.Lock()
-		conns := s.connList()
-		s.mu.Unlock()
-		if len(conns) == 0 {
-			return err
-		}
-		for _, c := range conns {
-			c.closeIfIdle()
-		}
-		select {
-		case <-ctx.Done():
-			s.Close()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
+func (s *Server) Shutdown(ctx context.Context) error { return s.conns.Shutdown(ctx) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/postkit/postkit/internal/netserver"
 	"github.com/postkit/postkit/sasl"
 )
 
@@ -60,39 +61,5 @@ var errLineTooLong = errors.New("pop3: line too long")
 // The line returned may point into br's buffer: it is valid only until
 // the next read from br.
 func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	part, err := br.ReadSlice('\n')
-	if err == nil && len(part) <= max {
-		return trimEOL(part), nil
-	}
-	var buf []byte
-	tooLong := false
-	for {
-		if !tooLong {
-			if len(buf)+len(part) > max {
-				tooLong = true
-				buf = nil
-			} else {
-				buf = append(buf, part...)
-			}
-		}
-		if err == bufio.ErrBufferFull {
-			part, err = br.ReadSlice('\n')
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if tooLong {
-			return nil, errLineTooLong
-		}
-		return trimEOL(buf), nil
-	}
-}
-
-func trimEOL(b []byte) []byte {
-	b = b[:len(b)-1]
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	return b
+	return netserver.ReadLine(br, max, errLineTooLong)
 }

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/postkit/postkit/internal/proxyproto"
+	"github.com/postkit/postkit/internal/netserver"
 )
 
 // Conn is one client connection. A Session may call its methods.
@@ -27,8 +27,7 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	capIP       string // the IP address the per-IP cap counts this connection under
-	implicitTLS bool   // TLS from the first byte (ServeTLS)
+	implicitTLS bool // TLS from the first byte (ServeTLS)
 
 	mu     sync.Mutex // guards idle and closed against Shutdown
 	idle   bool
@@ -165,26 +164,18 @@ func (c *Conn) serve() {
 		c.closed = true
 		c.mu.Unlock()
 		c.nc.Close()
-		c.srv.trackConn(c, false)
+		c.srv.conns.Remove(trackedConn{c})
 	}()
 
 	if c.srv.ProxyProtocol {
-		if _, ok := c.nc.(*tls.Conn); ok {
-			c.log().Error("smtp: ProxyProtocol with a TLS listener; use ServeTLS")
-			return
-		}
-		pc, _, err := proxyproto.Wrap(c.nc, proxyproto.DefaultTimeout)
-		if err != nil {
-			c.log().Info("smtp: no valid PROXY header", "err", err)
+		pc, ok := netserver.ReadProxyHeader(c.nc, c.log(), "smtp")
+		if !ok {
 			return
 		}
 		c.setConn(pc)
 	}
 	if !c.srv.claimIP(c) {
-		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-		if !c.implicitTLS {
-			c.nc.Write(tooManyConns(c.srv.hostname()))
-		}
+		netserver.Refuse(c.nc, c.srv.refusal(c.implicitTLS))
 		return
 	}
 	if c.implicitTLS {
@@ -214,7 +205,7 @@ func (c *Conn) serve() {
 				return
 			}
 		}
-		if c.srv.inShutdown.Load() {
+		if c.srv.conns.ShuttingDown() {
 			c.reply(421, EnhancedCode{4, 3, 2}, c.srv.hostname()+" Service shutting down")
 			c.flush()
 			return

@@ -1,16 +1,16 @@
 package smtp
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/postkit/postkit/internal/netserver"
 	"github.com/postkit/postkit/sasl"
 )
 
@@ -81,12 +81,7 @@ type Server struct {
 	// discards them.
 	Logger *slog.Logger
 
-	mu         sync.Mutex
-	listeners  map[*net.Listener]struct{}
-	conns      map[*Conn]struct{}
-	perIP      map[string]int
-	inShutdown atomic.Bool
-	connWG     sync.WaitGroup
+	conns netserver.Tracker
 }
 
 // Handler makes the Session of each new connection.
@@ -172,38 +167,25 @@ func (s *Server) logger() *slog.Logger {
 
 // ListenAndServe listens on s.Addr and calls Serve.
 func (s *Server) ListenAndServe() error {
-	if s.inShutdown.Load() {
-		return ErrServerClosed
+	def := ":25"
+	if s.LMTP {
+		def = ":24"
 	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":25"
-		if s.LMTP {
-			addr = ":24"
-		}
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(l)
+	return s.listenAndServe(def, false)
 }
 
 // ListenAndServeTLS listens on s.Addr (":465" if empty) and calls
 // ServeTLS.
 func (s *Server) ListenAndServeTLS() error {
-	if s.inShutdown.Load() {
-		return ErrServerClosed
+	return s.listenAndServe(":465", true)
+}
+
+func (s *Server) listenAndServe(def string, implicitTLS bool) error {
+	serve := s.Serve
+	if implicitTLS {
+		serve = s.ServeTLS
 	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":465"
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.ServeTLS(l)
+	return serverErr(s.conns.ListenAndServe(cmp.Or(s.Addr, def), serve))
 }
 
 // ServeTLS is Serve with TLS from the first byte (implicit TLS, RFC 8314
@@ -229,197 +211,57 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Handler == nil {
 		return errors.New("smtp: Server.Handler is nil")
 	}
-	if !s.trackListener(&l, true) {
+	err := s.conns.Serve(l, netserver.Limit(s.MaxConnections, DefaultMaxConnections), s.refusal(implicitTLS),
+		func(nc net.Conn) (netserver.Conn, func()) {
+			c := newConn(s, nc)
+			c.implicitTLS = implicitTLS
+			return trackedConn{c}, c.serve
+		})
+	return serverErr(err)
+}
+
+// serverErr is err with netserver.ErrClosed given as ErrServerClosed.
+func serverErr(err error) error {
+	if err == netserver.ErrClosed {
 		return ErrServerClosed
 	}
-	defer s.trackListener(&l, false)
-	var delay time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.inShutdown.Load() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
-		c := newConn(s, nc)
-		c.implicitTLS = implicitTLS
-		ok, full := s.trackConn(c, true)
-		if !ok {
-			nc.Close()
-			return ErrServerClosed
-		}
-		if full {
-			if implicitTLS {
-				nc.Close() // a plain-text 421 would be garbage to a TLS client
-			} else {
-				go refuseConn(nc, s.hostname())
-			}
-			continue
-		}
-		go c.serve()
-	}
+	return err
 }
 
-func (s *Server) trackListener(l *net.Listener, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.inShutdown.Load() {
-			return false
-		}
-		if s.listeners == nil {
-			s.listeners = make(map[*net.Listener]struct{})
-		}
-		s.listeners[l] = struct{}{}
-	} else {
-		delete(s.listeners, l)
-	}
-	return true
-}
+// trackedConn is a Conn as the connection tracker sees it.
+type trackedConn struct{ c *Conn }
 
-// trackConn adds or removes c. Adding reports false once the server is
-// shutting down, and full when the server is at MaxConnections (c is
-// then not added).
-func (s *Server) trackConn(c *Conn, add bool) (ok, full bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !add {
-		if _, ok := s.conns[c]; ok {
-			delete(s.conns, c)
-			s.releaseIPLocked(c)
-			s.connWG.Done()
-		}
-		return true, false
-	}
-	if s.inShutdown.Load() {
-		return false, false
-	}
-	if m := orDefault(s.MaxConnections, DefaultMaxConnections); s.MaxConnections >= 0 && len(s.conns) >= m {
-		return true, true
-	}
-	if s.conns == nil {
-		s.conns = make(map[*Conn]struct{})
-	}
-	s.conns[c] = struct{}{}
-	s.connWG.Add(1)
-	return true, false
+func (t trackedConn) CloseIfIdle() { t.c.closeIfIdle() }
+
+func (t trackedConn) Close() {
+	t.c.mu.Lock()
+	t.c.closed = true
+	t.c.nc.Close()
+	t.c.mu.Unlock()
 }
 
 // claimIP counts c against MaxConnectionsPerIP under its remote address
 // (after any PROXY header); it reports false when that IP is at the cap.
 func (s *Server) claimIP(c *Conn) bool {
-	ip := connIP(c.nc)
-	if ip == "" {
-		return true
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if m := orDefault(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP); s.MaxConnectionsPerIP >= 0 && s.perIP[ip] >= m {
-		return false
-	}
-	if s.perIP == nil {
-		s.perIP = make(map[string]int)
-	}
-	s.perIP[ip]++
-	c.capIP = ip
-	return true
+	return s.conns.ClaimIP(trackedConn{c}, c.nc.RemoteAddr(),
+		netserver.Limit(s.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP))
 }
 
-func (s *Server) releaseIPLocked(c *Conn) {
-	if ip := c.capIP; ip != "" {
-		if s.perIP[ip]--; s.perIP[ip] <= 0 {
-			delete(s.perIP, ip)
-		}
-		c.capIP = ""
+// refusal is the answer to a connection over a cap (RFC 5321 3.1: 421
+// instead of the greeting); none with implicit TLS, where plain text
+// would be garbage to the client.
+func (s *Server) refusal(implicitTLS bool) []byte {
+	if implicitTLS {
+		return nil
 	}
-}
-
-// connIP is the IP address a per-IP cap counts nc under: "" for loopback
-// and non-IP addresses, which are not capped.
-func connIP(nc net.Conn) string {
-	ta, ok := nc.RemoteAddr().(*net.TCPAddr)
-	if !ok || ta.IP.IsLoopback() {
-		return ""
-	}
-	return ta.IP.String()
-}
-
-// refuseConn answers a connection over a cap (RFC 5321 3.1: 421 instead
-// of the greeting) and closes it.
-func refuseConn(nc net.Conn, host string) {
-	nc.SetWriteDeadline(time.Now().Add(time.Second))
-	nc.Write(tooManyConns(host))
-	nc.Close()
-}
-
-func tooManyConns(host string) []byte {
-	return FormatReply(421, EnhancedCode{4, 7, 0}, host+" Too many connections, try again later")
-}
-
-func (s *Server) closeListeners() error {
-	var err error
-	for l := range s.listeners {
-		if e := (*l).Close(); e != nil && err == nil {
-			err = e
-		}
-	}
-	return err
+	return FormatReply(421, EnhancedCode{4, 7, 0}, s.hostname()+" Too many connections, try again later")
 }
 
 // Close closes the listeners and every connection at once.
-func (s *Server) Close() error {
-	s.inShutdown.Store(true)
-	s.mu.Lock()
-	err := s.closeListeners()
-	for c := range s.conns {
-		c.mu.Lock()
-		c.closed = true
-		c.nc.Close()
-		c.mu.Unlock()
-	}
-	s.mu.Unlock()
-	return err
-}
+func (s *Server) Close() error { return s.conns.Close() }
 
 // Shutdown stops accepting connections, answers 421 to idle connections
 // and closes them, and waits for busy ones to finish their command and
 // close likewise, until ctx is done; then it closes what remains and
 // returns ctx's error.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.inShutdown.Store(true)
-	s.mu.Lock()
-	err := s.closeListeners()
-	s.mu.Unlock()
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		s.mu.Lock()
-		conns := make([]*Conn, 0, len(s.conns))
-		for c := range s.conns {
-			conns = append(conns, c)
-		}
-		s.mu.Unlock()
-		if len(conns) == 0 {
-			return err
-		}
-		// Outside s.mu: each 421 may wait up to a second on a client
-		// that does not read.
-		for _, c := range conns {
-			c.closeIfIdle()
-		}
-		select {
-		case <-ctx.Done():
-			s.Close()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
+func (s *Server) Shutdown(ctx context.Context) error { return s.conns.Shutdown(ctx) }

@@ -137,18 +137,20 @@ func TestServerMaxConnectionsPerIP(t *testing.T) {
 		{"2001:db8::1", false}, {"127.0.0.1", false}, {"127.0.0.1", false}, {"127.0.0.1", false}, // loopback is exempt
 	} {
 		c := conn(tt.ip)
-		ok, full := srv.trackConn(c, true)
+		ok, full := srv.conns.Add(trackedConn{c}, -1)
 		require.True(t, ok)
 		require.False(t, full)
 		assert.Equal(t, !tt.full, srv.claimIP(c), "connection %d from %s", i, tt.ip)
 		added = append(added, c)
 	}
-	srv.trackConn(added[0], false)
-	assert.True(t, srv.claimIP(conn("192.0.2.1")), "a slot was freed")
+	srv.conns.Remove(trackedConn{added[0]})
+	c := conn("192.0.2.1")
+	srv.conns.Add(trackedConn{c}, -1)
+	assert.True(t, srv.claimIP(c), "a slot was freed")
 	for _, c := range added[1:] {
-		srv.trackConn(c, false)
+		srv.conns.Remove(trackedConn{c})
 	}
-	assert.Equal(t, map[string]int{"192.0.2.1": 1}, srv.perIP)
+	assert.Equal(t, map[string]int{"192.0.2.1": 1}, srv.conns.PerIP())
 }
 
 func TestServerProxyProtocol(t *testing.T) {

@@ -1,9 +1,10 @@
 package smtp
 
 import (
-	"bufio"
 	"errors"
 	"time"
+
+	"github.com/postkit/postkit/internal/netserver"
 )
 
 // Defaults for the zero values of Server's limits.
@@ -59,34 +60,7 @@ const maxAuthLine = 12288
 // line returned may point into c.br's buffer: it is valid only until the
 // next read from c.br.
 func (c *Conn) readLine(max int) ([]byte, error) {
-	part, err := c.br.ReadSlice('\n')
-	if err == nil && len(part) <= max {
-		// The whole line was buffered: no copy.
-		return trimEOL(part), nil
-	}
-	var buf []byte
-	tooLong := false
-	for {
-		if !tooLong {
-			if len(buf)+len(part) > max {
-				tooLong = true
-				buf = nil
-			} else {
-				buf = append(buf, part...)
-			}
-		}
-		if err == bufio.ErrBufferFull {
-			part, err = c.br.ReadSlice('\n')
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if tooLong {
-			return nil, errLineTooLong
-		}
-		return trimEOL(buf), nil
-	}
+	return netserver.ReadLine(c.br, max, errLineTooLong)
 }
 
 // badCommand answers a refused command and counts it; it reports false

@@ -701,7 +701,7 @@ func FuzzServer(f *testing.F) {
 			AuthDelay: -1, Logger: slog.New(panicLogHandler{t}), XCLIENT: func(net.Addr) bool { return true },
 			Auth: map[string]sasl.ServerFactory{"PLAIN": func() sasl.Server { return sasl.NewPlainServer(testPlainAuth) }}}
 		c := newConn(srv, &fakeServerConn{r: strings.NewReader(in)})
-		srv.trackConn(c, true)
+		srv.conns.Add(trackedConn{c}, -1)
 		c.serve()
 	})
 }
