@@ -131,9 +131,9 @@ type clientCmd struct {
 	body    BodyHandler
 	afterOK func() error
 	cont    chan *ContinuationRequest
-	done chan struct{}
-	resp *StatusResponse
-	err  error
+	done    chan struct{}
+	resp    *StatusResponse
+	err     error
 }
 
 // Dial connects to addr (host:port) without TLS and reads the greeting.
