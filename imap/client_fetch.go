@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -39,6 +40,7 @@ type fetchEvent struct {
 	size int64
 	r    io.Reader
 	done chan struct{} // closed when the body is consumed
+	err  error         // set before done is closed: the connection must close
 }
 
 // FetchStream fetches items of the messages seq (RFC 9051 6.4.5),
@@ -108,12 +110,12 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 	if opts != nil {
 		args.ChangedSince, args.Vanished = opts.ChangedSince, opts.Vanished
 	}
-	events := make(chan fetchEvent)
+	events := make(chan *fetchEvent)
 	abandon := make(chan struct{})
 	var once sync.Once
 	quit := func() { once.Do(func() { close(abandon) }) }
 	defer quit()
-	send := func(ev fetchEvent) bool {
+	send := func(ev *fetchEvent) bool {
 		select {
 		case events <- ev:
 			return true
@@ -122,12 +124,19 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 		}
 	}
 	body := func(seq uint32, item FetchItem, info LiteralInfo, r io.Reader) error {
-		ev := fetchEvent{seq: seq, item: item, size: info.Size, r: r, done: make(chan struct{})}
+		ev := &fetchEvent{seq: seq, item: item, size: info.Size, r: r, done: make(chan struct{})}
 		if !send(ev) {
 			return nil
 		}
 		select {
 		case <-ev.done:
+			// A section too large to hold cannot be skipped safely:
+			// a hostile server may announce any size. Closing the
+			// connection also stops the decoder's discarding of it.
+			if ev.err != nil {
+				c.closeWith(ev.err)
+			}
+			return ev.err
 		case <-abandon:
 		}
 		return nil
@@ -137,7 +146,7 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 		if !ok {
 			return false
 		}
-		send(fetchEvent{data: f})
+		send(&fetchEvent{data: f})
 		return true
 	}
 	cmd, err := c.start(ctx, cmdSpec{cmd: &Command{Name: "FETCH", UID: uid, Args: args}, collect: collect, body: body})
@@ -156,11 +165,17 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 			}
 			if herr == nil && h.Body != nil {
 				herr = h.Body(ev.seq, ev.item, ev.size, ev.r)
+				if errors.Is(herr, ErrLiteralTooBig) {
+					ev.err = herr
+				}
 			}
 			close(ev.done)
 		case <-cmd.done:
 			quit()
 			_, err := c.wait(ctx, cmd)
+			if errors.Is(herr, ErrLiteralTooBig) {
+				return c.Err() // the connection closed on it
+			}
 			if herr != nil {
 				return herr
 			}

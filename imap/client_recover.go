@@ -141,15 +141,18 @@ func recoverUntagged(rest []byte, lim Limits) Response {
 	}
 	f := &FetchData{Seq: uint32(seq)}
 	items := splitItems(rest[1:])
+	got := 0
 	for _, it := range items {
 		one := []byte("* " + string(num) + " FETCH (" + string(it.name) + " " + string(it.value) + ")")
 		r, err := parseOne(one, lim)
 		if err == nil {
 			if fd, ok := r.(*FetchData); ok {
 				mergeFetch(f, fd)
+				got++
 			}
 			continue
 		}
+		got++
 		// A last resort for the structures providers get wrong.
 		switch strings.ToUpper(string(it.name)) {
 		case FetchBodyStructure, FetchBody:
@@ -165,7 +168,12 @@ func recoverUntagged(rest []byte, lim Limits) Response {
 			if n, ok := parseSexp(it.value); ok && n.list != nil {
 				f.Envelope = looseEnvelope(n)
 			}
+		default:
+			got--
 		}
+	}
+	if got == 0 {
+		return nil
 	}
 	return f
 }
