@@ -244,27 +244,24 @@ func (c *Client) setConn(conn net.Conn) {
 
 // readGreeting reads the server greeting (RFC 9051 7.1.1, 7.1.4, 7.1.5).
 func (c *Client) readGreeting() (*StatusResponse, error) {
-	for {
-		r, err := c.readResponse()
-		if err != nil {
-			return nil, err
-		}
-		s, ok := r.(*StatusResponse)
-		if !ok || s.Tag != "" {
-			continue // tolerate chatter before the greeting
-		}
-		c.mu.Lock()
-		c.noteCode(s)
-		switch s.Type {
-		case StatusPREAUTH:
-			c.state = StateAuthenticated
-		case StatusBYE:
-			c.mu.Unlock()
-			return nil, s.Err()
-		}
-		c.mu.Unlock()
-		return s, nil
+	r, err := c.readResponse()
+	if err != nil {
+		return nil, err
 	}
+	s, ok := r.(*StatusResponse)
+	if !ok || s.Tag != "" || s.Type == StatusNO || s.Type == StatusBAD {
+		return nil, fmt.Errorf("imap: bad greeting %T", r)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.noteCode(s)
+	switch s.Type {
+	case StatusPREAUTH:
+		c.state = StateAuthenticated
+	case StatusBYE:
+		return nil, s.Err()
+	}
+	return s, nil
 }
 
 // Greeting returns the server's greeting.
