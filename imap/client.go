@@ -111,6 +111,10 @@ type Client struct {
 	watchers map[uint64]func(Response)
 	watchID  uint64
 
+	// busy holds, per kind of untagged data that cannot be told apart
+	// (see kindOf), the command in flight that collects it.
+	busy map[string]*clientCmd
+
 	// contWait is the command waiting for a continuation request (it
 	// holds wmu while it waits, so there is at most one).
 	contWait *clientCmd
@@ -124,6 +128,7 @@ type Client struct {
 type clientCmd struct {
 	tag  string
 	name string
+	kind string // see kindOf
 	// collect is offered untagged data in the reader goroutine; it
 	// returns true when the data belongs to the command.
 	collect func(Response) bool
@@ -308,6 +313,7 @@ func (c *Client) closeWith(err error) {
 		c.closeErr = err
 		cmds := c.cmds
 		c.cmds = nil
+		c.busy = nil
 		c.state = StateLogout
 		conn := c.conn
 		c.mu.Unlock()
@@ -487,6 +493,7 @@ func (c *Client) complete(r *StatusResponse) {
 		if x.tag == r.Tag {
 			cmd = x
 			c.cmds = append(c.cmds[:i:i], c.cmds[i+1:]...)
+			c.unbusy(x)
 			break
 		}
 	}
@@ -620,14 +627,41 @@ func (c *Client) start(ctx context.Context, s cmdSpec) (*clientCmd, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c.wmu.Lock()
+	kind := ""
+	if s.collect != nil {
+		kind = kindOf(s.cmd.Name)
+	}
+	for {
+		if kind != "" {
+			// RFC 9051 5.5: the untagged data of two such commands in
+			// flight could not be told apart; wait for the other one.
+			c.mu.Lock()
+			other := c.busy[kind]
+			c.mu.Unlock()
+			if other != nil {
+				select {
+				case <-other.done:
+				case <-ctx.Done():
+					return nil, context.Cause(ctx)
+				}
+				continue
+			}
+		}
+		c.wmu.Lock()
+		c.mu.Lock()
+		if kind != "" && c.busy[kind] != nil {
+			c.mu.Unlock()
+			c.wmu.Unlock()
+			continue
+		}
+		break
+	}
 	held := false
 	defer func() {
 		if !held {
 			c.releaseWriter()
 		}
 	}()
-	c.mu.Lock()
 	if c.closeErr != nil {
 		err := c.closeErr
 		c.mu.Unlock()
@@ -637,6 +671,7 @@ func (c *Client) start(ctx context.Context, s cmdSpec) (*clientCmd, error) {
 	cmd := &clientCmd{
 		tag:     "T" + strconv.FormatUint(c.tagNum, 10),
 		name:    s.cmd.Name,
+		kind:    kind,
 		collect: s.collect,
 		body:    s.body,
 		afterOK: s.afterOK,
@@ -644,6 +679,12 @@ func (c *Client) start(ctx context.Context, s cmdSpec) (*clientCmd, error) {
 		done:    make(chan struct{}),
 	}
 	c.cmds = append(c.cmds, cmd)
+	if kind != "" {
+		if c.busy == nil {
+			c.busy = map[string]*clientCmd{}
+		}
+		c.busy[kind] = cmd
+	}
 	// A continuation request goes to the command holding the writer.
 	c.contWait = cmd
 	c.mu.Unlock()
@@ -686,6 +727,33 @@ func (c *Client) start(ctx context.Context, s cmdSpec) (*clientCmd, error) {
 	return cmd, nil
 }
 
+// kindOf groups the commands whose untagged data cannot be told apart
+// when two are in flight: FETCH responses (FETCH, STORE, SELECT under
+// QRESYNC), SEARCH results, LIST responses, expunges, COPYUID. STATUS
+// data names its mailbox and needs no group.
+func kindOf(name string) string {
+	switch name {
+	case "FETCH", "STORE", "SELECT", "EXAMINE":
+		return "FETCH"
+	case "SEARCH", "SORT", "THREAD":
+		return "SEARCH"
+	case "LIST", "LSUB":
+		return "LIST"
+	case "COPY", "MOVE":
+		return "MOVE"
+	case "STATUS":
+		return ""
+	}
+	return name
+}
+
+// unbusy ends cmd's hold on its kind; c.mu is held.
+func (c *Client) unbusy(cmd *clientCmd) {
+	if cmd.kind != "" && c.busy[cmd.kind] == cmd {
+		delete(c.busy, cmd.kind)
+	}
+}
+
 // releaseWriter unlocks the writer; continuation requests then go
 // nowhere.
 func (c *Client) releaseWriter() {
@@ -719,6 +787,7 @@ func (c *Client) writeRaw(cmd *Command, raw func(e *Encoder) error) error {
 func (c *Client) forget(cmd *clientCmd) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.unbusy(cmd)
 	for i, x := range c.cmds {
 		if x == cmd {
 			c.cmds = append(c.cmds[:i:i], c.cmds[i+1:]...)

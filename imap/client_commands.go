@@ -440,8 +440,9 @@ func (c *Client) Namespace(ctx context.Context) (*NamespaceData, error) {
 // HIGHESTMODSEQ, APPENDLIMIT.
 func (c *Client) Status(ctx context.Context, mailbox string, items ...string) (*StatusData, error) {
 	var sd *StatusData
-	_, _, err := c.execute(ctx, &Command{Name: "STATUS", Args: &StatusCommand{Mailbox: c.wireName(mailbox), Items: items}}, func(r Response) bool {
-		if d, ok := r.(*StatusData); ok && sd == nil {
+	wire := c.wireName(mailbox)
+	_, _, err := c.execute(ctx, &Command{Name: "STATUS", Args: &StatusCommand{Mailbox: wire, Items: items}}, func(r Response) bool {
+		if d, ok := r.(*StatusData); ok && sd == nil && (d.Mailbox == wire || strings.EqualFold(wire, "INBOX") && strings.EqualFold(d.Mailbox, "INBOX")) {
 			sd = d
 			return true
 		}
