@@ -333,6 +333,9 @@ func (cmd *clientCmd) finish(resp *StatusResponse, err error) {
 // readResponse reads one response, recovering what it can of one the
 // strict parser refuses.
 func (c *Client) readResponse() (Response, error) {
+	if r, ok := c.fastResponse(); ok {
+		return r, nil
+	}
 	raw := c.peekLine()
 	r, err := ReadResponse(c.dec, c.onBody)
 	if err == nil || IsFatal(err) {

@@ -1,10 +1,12 @@
 package imap
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -132,6 +134,35 @@ func FuzzClientResponses(f *testing.F) {
 				// complete response; the reader then sees EOF.
 				t.Fatal("client did not notice the end of the stream")
 			}
+		}
+	})
+}
+
+// FuzzClientFastFetch checks the client's fast FETCH parser against
+// the Decoder: whatever the fast parser accepts, the Decoder reads the
+// same way.
+func FuzzClientFastFetch(f *testing.F) {
+	for _, s := range []string{
+		`* 1 FETCH (UID 7 FLAGS (\Seen $X \*) RFC822.SIZE 44 MODSEQ (12) INTERNALDATE " 2-Jan-2026 03:04:05 +0000")`,
+		`* 2 FETCH (ENVELOPE ("Fri, 2 Jan 2026" "a \"b\" \\ c" (("Bob" NIL "bob" "example.org")("x" NIL "y" "z")) NIL NIL ((NIL NIL "g" NIL)(NIL NIL NIL NIL)) NIL NIL NIL "<id@x>"))`,
+		`* 3 FETCH (BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" 28 1 NIL NIL NIL NIL)("application" "pdf" ("name" "r.pdf") NIL NIL "base64" 66 NIL ("attachment" ("filename" "r.pdf")) NIL NIL) "mixed" ("boundary" "outer") NIL NIL NIL))`,
+		`* 4 FETCH (BODY ("message" "rfc822" NIL NIL NIL "7bit" 10 (NIL "s" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" NIL NIL NIL "7bit" 2 1) 3))`,
+		`* 5 FETCH (BODYSTRUCTURE ("text" "html" NIL NIL NIL "8bit" 10 2 "md5" ("inline" NIL) ("en" "fr") "loc" 1 ("x" (2))))`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		fast, ok := fastFetch(line)
+		if !ok {
+			return
+		}
+		d := NewDecoder(bufio.NewReader(bytes.NewReader(append(append([]byte(nil), line...), '\r', '\n'))))
+		r, err := ReadResponse(d, nil)
+		if err != nil {
+			t.Fatalf("fast parser accepted what the Decoder refuses (%v): %q", err, line)
+		}
+		if !reflect.DeepEqual(r, fast) {
+			t.Fatalf("fast %#v\nslow %#v\nline %q", fast, r, line)
 		}
 	})
 }

@@ -63,10 +63,9 @@ func TestGoIMAPServer(t *testing.T) {
 	runSuite(t, server{addr: startGoIMAP(t)})
 }
 
-// startPostkit starts postkit's own server over memstore on loopback.
-func startPostkit(t testing.TB) (string, *memstore.Store) {
-	t.Helper()
-	store := memstore.New()
+// servePostkit starts postkit's own server over store on loopback and
+// returns its address and a function that stops it.
+func servePostkit(store *memstore.Store) (string, func() error, error) {
 	srv := &imap.Server{
 		Store: store,
 		Authenticate: func(ctx context.Context, user, pass string) (string, error) {
@@ -87,19 +86,34 @@ func startPostkit(t testing.TB) (string, *memstore.Store) {
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+	if err != nil {
+		return "", nil, err
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
-	t.Cleanup(func() {
+	stop := func() error {
 		srv.Close()
 		if err := <-done; !errors.Is(err, imap.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+	return l.Addr().String(), stop, nil
+}
+
+// startPostkitStore is servePostkit for a test or benchmark.
+func startPostkitStore(t testing.TB, store *memstore.Store) string {
+	t.Helper()
+	addr, stop, err := servePostkit(store)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return l.Addr().String(), store
+	return addr
 }
 
 func TestPostkitServer(t *testing.T) {
-	addr, _ := startPostkit(t)
-	runSuite(t, server{addr: addr})
+	runSuite(t, server{addr: startPostkitStore(t, memstore.New())})
 }
