@@ -90,13 +90,36 @@ func Attachments(bs *BodyStructure) []Attachment {
 	return out
 }
 
+// paramValue returns the parameter name, decoded: servers pass RFC
+// 2231 forms ("name*=utf-8''..." and continuations) through as they are.
 func paramValue(ps []Param, name string) string {
 	for _, p := range ps {
 		if strings.EqualFold(p.Name, name) {
 			return p.Value
 		}
 	}
-	return ""
+	var sb strings.Builder
+	sb.WriteString("x/y")
+	found := false
+	for _, p := range ps {
+		if len(p.Name) > len(name) && strings.EqualFold(p.Name[:len(name)], name) && p.Name[len(name)] == '*' {
+			found = true
+			sb.WriteString("; " + p.Name + "=")
+			if strings.HasSuffix(p.Name, "*") {
+				sb.WriteString(p.Value)
+			} else {
+				sb.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(p.Value) + `"`)
+			}
+		}
+	}
+	if !found {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(sb.String())
+	if err != nil {
+		return ""
+	}
+	return params[strings.ToLower(name)]
 }
 
 // DownloadAttachments fetches the BODYSTRUCTURE of the message with the
