@@ -91,7 +91,7 @@ func Attachments(bs *BodyStructure) []Attachment {
 }
 
 // paramValue returns the parameter name, decoded: servers pass RFC
-// 2231 forms ("name*=utf-8”..." and continuations) through as they are.
+// 2231 forms ("name*" with a charset prefix, continuations) as they are.
 func paramValue(ps []Param, name string) string {
 	for _, p := range ps {
 		if strings.EqualFold(p.Name, name) {
