@@ -238,8 +238,14 @@ func (c *Client) setConn(conn net.Conn) {
 	c.mu.Lock()
 	c.conn = conn
 	c.mu.Unlock()
-	c.br = bufio.NewReaderSize(conn, DefaultClientReadBuffer)
-	c.cw = &countWriter{w: conn}
+	c.setIO(conn, conn)
+}
+
+// setIO makes the client read from r and write to w (the connection,
+// or a compression layer over it).
+func (c *Client) setIO(r io.Reader, w io.Writer) {
+	c.br = bufio.NewReaderSize(r, DefaultClientReadBuffer)
+	c.cw = &countWriter{w: w}
 	c.bw = bufio.NewWriter(c.cw)
 	c.dec = NewDecoder(c.br)
 	c.dec.Limits = c.opts.Limits

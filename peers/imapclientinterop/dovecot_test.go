@@ -123,7 +123,7 @@ mail_location = maildir:%[8]s
 mail_save_crlf = yes
 mail_plugins = $mail_plugins quota
 protocol imap {
-  mail_plugins = $mail_plugins imap_quota
+  mail_plugins = $mail_plugins imap_quota imap_zlib
 }
 plugin {
   quota = count:User quota

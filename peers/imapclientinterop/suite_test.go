@@ -78,6 +78,71 @@ func runSuite(t *testing.T, s server) {
 	t.Run("Mailboxes", func(t *testing.T) { testMailboxes(t, s) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, s) })
 	t.Run("IdleAndPipelining", func(t *testing.T) { testIdlePipelining(t, s) })
+	t.Run("Extensions", func(t *testing.T) { testExtensions(t, s) })
+}
+
+// testExtensions covers COMPRESS, MULTIAPPEND and QRESYNC where the
+// server has them.
+func testExtensions(t *testing.T, s server) {
+	ctx := testCtx(t)
+	c := login(t, s, nil)
+	caps, err := c.Caps(ctx)
+	require.NoError(t, err)
+	t.Logf("capabilities after login: %v", caps)
+	if c.Has(ctx, "COMPRESS=DEFLATE") {
+		require.NoError(t, c.Compress(ctx))
+	}
+	require.NoError(t, c.Create(ctx, "Ext"))
+	if c.Has(ctx, "MULTIAPPEND") {
+		var msgs []imap.AppendMessage
+		for i := 1; i <= 3; i++ {
+			m := fmt.Sprintf(plainMsg, i, i, i)
+			msgs = append(msgs, imap.AppendMessage{Reader: strings.NewReader(m), Size: int64(len(m)), Flags: []string{`\Seen`}})
+		}
+		au, err := c.AppendMulti(ctx, "Ext", msgs)
+		require.NoError(t, err)
+		if c.Has(ctx, "UIDPLUS") {
+			require.NotNil(t, au)
+			assert.Equal(t, "1:3", au.UIDs.String())
+		}
+	} else {
+		for i := 1; i <= 3; i++ {
+			appendMsg(t, c, "Ext", fmt.Sprintf(plainMsg, i, i, i))
+		}
+	}
+	sd, err := c.Select(ctx, "Ext", nil)
+	require.NoError(t, err)
+	require.Equal(t, uint32(3), sd.Exists)
+	ms, err := c.Fetch(ctx, imap.SeqSetOf(1, 2, 3), []imap.FetchItem{{Name: imap.FetchEnvelope}, {Name: imap.FetchBody, Peek: true, Section: &imap.Section{}}}, nil)
+	require.NoError(t, err)
+	require.Len(t, ms, 3)
+	assert.Equal(t, "hello 3", ms[2].Envelope.Subject)
+
+	if c.Has(ctx, "QRESYNC") {
+		en, err := c.Enable(ctx, "QRESYNC")
+		require.NoError(t, err)
+		require.Contains(t, en, "QRESYNC")
+		sd, err = c.Select(ctx, "Ext", nil)
+		require.NoError(t, err)
+		require.NotZero(t, sd.HighestModSeq)
+		_, err = c.UIDStore(ctx, imap.SeqSetOf(1), imap.StoreAdd, []string{`\Deleted`}, &imap.StoreOptions{Silent: true})
+		require.NoError(t, err)
+		_, err = c.Expunge(ctx)
+		require.NoError(t, err)
+		_, err = c.UIDStore(ctx, imap.SeqSetOf(2), imap.StoreAdd, []string{"$Changed"}, &imap.StoreOptions{Silent: true})
+		require.NoError(t, err)
+		require.NoError(t, c.Unselect(ctx))
+		// Resynchronise from the state of the first SELECT.
+		sd2, err := c.Select(ctx, "Ext", &imap.SelectOptions{QResync: &imap.QResyncParams{
+			UIDValidity: sd.UIDValidity, ModSeq: sd.HighestModSeq, KnownUIDs: imap.SeqSetOf(1, 2, 3)}})
+		require.NoError(t, err)
+		require.Len(t, sd2.Vanished, 1)
+		assert.Equal(t, "1", sd2.Vanished[0].String())
+		require.Len(t, sd2.Fetch, 1)
+		assert.Equal(t, uint32(2), sd2.Fetch[0].UID)
+		assert.True(t, hasFlag(sd2.Fetch[0].Flags, "$Changed"))
+	}
+	require.NoError(t, c.Logout(ctx))
 }
 
 func testSession(t *testing.T, s server) {
