@@ -26,6 +26,12 @@ const (
 	// when the context has no deadline.
 	DefaultDialTimeout = 30 * time.Second
 
+	// DefaultClientReadTimeout is how long the client waits for the
+	// server's next bytes while a command other than IDLE is in
+	// progress, when the command's context has no earlier deadline: a
+	// server that stops answering does not hold the caller for ever.
+	DefaultClientReadTimeout = 5 * time.Minute
+
 	// DefaultIdleRestart is how often IdleWait ends IDLE and starts it
 	// again: servers may drop a client idle for 30 minutes (RFC 2177 3).
 	DefaultIdleRestart = 29 * time.Minute
@@ -68,6 +74,11 @@ type ClientOptions struct {
 
 	// Logger receives debug logs; nil is silent.
 	Logger *slog.Logger
+
+	// ReadTimeout bounds the wait for the server's next bytes while a
+	// command other than IDLE is in progress; the connection is closed
+	// when it passes. 0 means DefaultClientReadTimeout, negative none.
+	ReadTimeout time.Duration
 }
 
 // ConnState is the state of an IMAP connection (RFC 9051 3).
@@ -107,6 +118,7 @@ type Client struct {
 	mailbox  string
 	closeErr error
 	greeting *StatusResponse
+	reading  bool // reading the greeting, before the reader goroutine
 
 	watchers map[uint64]func(Response)
 	watchID  uint64
@@ -217,10 +229,12 @@ func New(ctx context.Context, conn net.Conn, opts *ClientOptions) (*Client, erro
 	if !ok {
 		deadline = time.Now().Add(DefaultDialTimeout)
 	}
+	c.reading = true // New sets the deadline for the greeting
 	conn.SetReadDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
 	g, err := c.readGreeting()
 	stop()
+	c.reading = false
 	conn.SetReadDeadline(time.Time{})
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
@@ -238,7 +252,45 @@ func (c *Client) setConn(conn net.Conn) {
 	c.mu.Lock()
 	c.conn = conn
 	c.mu.Unlock()
-	c.setIO(conn, conn)
+	c.setIO(&timeoutReader{c: c, conn: conn}, conn)
+}
+
+// timeoutReader sets the read deadline before each read from the
+// connection: ReadTimeout ahead while a command other than IDLE waits.
+type timeoutReader struct {
+	c    *Client
+	conn net.Conn
+}
+
+func (r *timeoutReader) Read(p []byte) (int, error) {
+	r.c.armReadDeadline(r.conn)
+	return r.conn.Read(p)
+}
+
+// armReadDeadline sets conn's read deadline for the commands in
+// flight.
+func (c *Client) armReadDeadline(conn net.Conn) {
+	t := c.opts.ReadTimeout
+	if c.reading {
+		return // New sets the deadline for the greeting
+	}
+	if t == 0 {
+		t = DefaultClientReadTimeout
+	}
+	if t < 0 {
+		return
+	}
+	c.mu.Lock()
+	busy := false
+	for _, cmd := range c.cmds {
+		busy = busy || cmd.name != "IDLE"
+	}
+	c.mu.Unlock()
+	if busy {
+		conn.SetReadDeadline(time.Now().Add(t))
+	} else {
+		conn.SetReadDeadline(time.Time{})
+	}
 }
 
 // setIO makes the client read from r and write to w (the connection,
@@ -696,7 +748,12 @@ func (c *Client) start(ctx context.Context, s cmdSpec) (*clientCmd, error) {
 	}
 	// A continuation request goes to the command holding the writer.
 	c.contWait = cmd
+	conn := c.conn
 	c.mu.Unlock()
+	if s.cmd.Name != "IDLE" {
+		// The reader may be waiting with no deadline.
+		c.armReadDeadline(conn)
+	}
 	c.prepareEncoder()
 	s.cmd.Tag = cmd.tag
 	enc := c.enc

@@ -558,11 +558,15 @@ type SearchOptions struct {
 	Charset string
 }
 
+// maxSearchExpand bounds the numbers an ESEARCH ALL is expanded into
+// for SearchResult.Nums; past it only All is set.
+const maxSearchExpand = 1 << 20
+
 // SearchResult is the answer to SEARCH: Nums from a SEARCH response,
 // or the ESEARCH fields.
 type SearchResult struct {
 	UID    bool
-	Nums   []uint32 // SEARCH, or ESEARCH ALL expanded
+	Nums   []uint32 // SEARCH, or ESEARCH ALL expanded (up to 2^20 numbers)
 	All    SeqSet   // ESEARCH ALL
 	Min    uint32
 	Max    uint32
@@ -603,10 +607,19 @@ func (c *Client) search(ctx context.Context, uid bool, keys []SearchKey, opts *S
 			}
 			res.Min, res.Max, res.Count, res.ModSeq = r.Min, r.Max, r.Count, r.ModSeq
 			res.All = r.All
+			// Expand ALL into Nums, within bounds: a hostile server
+			// could send "1:4294967295".
+			total := 0
 			for _, rg := range r.All.Ranges {
-				if rg.Start == Star || rg.Stop == Star || rg.Stop-rg.Start > 1<<24 {
-					continue
+				lo, hi := min(rg.Start, rg.Stop), max(rg.Start, rg.Stop)
+				if lo != Star {
+					total += int(hi-lo) + 1
 				}
+			}
+			if total > maxSearchExpand {
+				return true
+			}
+			for _, rg := range r.All.Ranges {
 				lo, hi := min(rg.Start, rg.Stop), max(rg.Start, rg.Stop)
 				for n := lo; n <= hi && n != 0; n++ {
 					res.Nums = append(res.Nums, n)

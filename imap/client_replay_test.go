@@ -233,3 +233,22 @@ func TestClientUnknownTagAndContinuation(t *testing.T) {
 	default:
 	}
 }
+
+func TestClientReadTimeout(t *testing.T) {
+	addr := replayServer(t, "* OK hi\r\n", []replayStep{{"NOOP", ""}})
+	c, err := Dial(clientCtx(t), addr, &ClientOptions{ReadTimeout: 100 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+	// No command: the connection may stay quiet for ever.
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-c.Done():
+		t.Fatalf("closed while idle: %v", c.Err())
+	default:
+	}
+	err = c.Noop(clientCtx(t))
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+	assert.ErrorIs(t, err, ErrClientClosed)
+}
