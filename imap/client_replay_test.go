@@ -3,6 +3,7 @@ package imap
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -251,4 +252,50 @@ func TestClientReadTimeout(t *testing.T) {
 	require.ErrorAs(t, err, &ne)
 	assert.True(t, ne.Timeout())
 	assert.ErrorIs(t, err, ErrClientClosed)
+}
+
+// RFC 9051 6.2.1 / CVE-2011-0411 class: bytes the server (or a man in
+// the middle) sends after the STARTTLS OK, before the handshake, are
+// discarded, not read as responses from inside TLS.
+func TestClientStartTLSDiscardsInjected(t *testing.T) {
+	cfg, pool := selfSigned(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	go func() {
+		nc, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		br := bufio.NewReader(nc)
+		io.WriteString(nc, "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")
+		line, _ := br.ReadString('\n')
+		tag, _, _ := strings.Cut(line, " ")
+		// The OK and the injection arrive in one segment.
+		io.WriteString(nc, tag+" OK begin\r\n* 99 EXISTS\r\n* BYE injected\r\n")
+		tc := tls.Server(nc, cfg)
+		if tc.Handshake() != nil {
+			return
+		}
+		tbr := bufio.NewReader(tc)
+		for {
+			line, err := tbr.ReadString('\n')
+			if err != nil {
+				return
+			}
+			tag, _, _ := strings.Cut(line, " ")
+			io.WriteString(tc, "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"+tag+" OK done\r\n")
+		}
+	}()
+	ctx := clientCtx(t)
+	var ul unilateralLog
+	c, err := DialStartTLS(ctx, l.Addr().String(), &ClientOptions{Unilateral: ul.handle, TLSConfig: &tls.Config{RootCAs: pool}})
+	require.NoError(t, err)
+	defer c.Close()
+	caps, err := c.Capability(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"IMAP4rev1", "AUTH=PLAIN"}, caps)
+	assert.Empty(t, ul.all(), "injected responses were read")
+	assert.Equal(t, StateNotAuthenticated, c.State())
 }
