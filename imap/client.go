@@ -1,5 +1,18 @@
 package imap
 
+// The client: a Client owns one connection and a reader goroutine
+// (readLoop) that parses every response (fast path for FETCH lines in
+// client_fastparse.go, the codec's ReadResponse otherwise, recovery of
+// broken responses in client_recover.go) and dispatches it: a tagged
+// response completes the command with that tag; "+" goes to the command
+// holding the writer; untagged data is offered to the commands in
+// flight, oldest first (each collects the kinds the RFC ties to it),
+// then to the UnilateralHandler. Commands are written under a writer
+// mutex, so several goroutines can pipeline them; commands whose
+// untagged data could not be told apart wait for each other (kindOf).
+// FETCH body sections are handed, as readers on the connection, to the
+// goroutine that issued the FETCH (client_fetch.go).
+
 import (
 	"bufio"
 	"context"
@@ -223,6 +236,7 @@ func New(ctx context.Context, conn net.Conn, opts *ClientOptions) (*Client, erro
 		opts:       clientOpts(opts),
 		readerDone: make(chan struct{}),
 		closed:     make(chan struct{}),
+		enabled:    map[string]bool{},
 	}
 	c.setConn(conn)
 	deadline, ok := ctx.Deadline()
@@ -302,7 +316,6 @@ func (c *Client) setIO(r io.Reader, w io.Writer) {
 	c.dec = NewDecoder(c.br)
 	c.dec.Limits = c.opts.Limits
 	c.enc = NewEncoder(c.bw)
-	c.updateEncoder()
 }
 
 // readGreeting reads the server greeting (RFC 9051 7.1.1, 7.1.4, 7.1.5).
@@ -516,7 +529,6 @@ func (c *Client) dispatch(r Response) {
 		for _, cp := range r.Caps {
 			c.enabled[strings.ToUpper(cp)] = true
 		}
-		c.updateEncoder()
 		c.mu.Unlock()
 	}
 	always := false
@@ -596,21 +608,10 @@ func (c *Client) setCaps(caps []string) {
 	for _, cp := range caps {
 		c.caps[strings.ToUpper(cp)] = true
 	}
-	c.updateEncoder()
 }
 
-// updateEncoder sets the literal form and UTF-8 quoting from the
-// capabilities and ENABLE (RFC 7888, RFC 6855 3); c.mu is held or the
-// client is not yet shared. The encoder is only used under wmu, which
-// every writer takes before reading these fields through
-// prepareEncoder.
-func (c *Client) updateEncoder() {
-	if c.enabled == nil {
-		c.enabled = map[string]bool{}
-	}
-}
-
-// prepareEncoder is called with wmu held.
+// prepareEncoder sets the literal form and UTF-8 quoting from the
+// capabilities and ENABLE (RFC 7888, RFC 6855 3); wmu is held.
 func (c *Client) prepareEncoder() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -677,6 +678,8 @@ type cmdSpec struct {
 	// whose exchange goes on (AUTHENTICATE, IDLE, STARTTLS): the caller
 	// unlocks wmu.
 	hold bool
+	// onTag is told the command's tag before the command is sent.
+	onTag func(tag string)
 	// afterOK runs in the reader goroutine when the command completes
 	// with OK, before anything more is read (the STARTTLS handshake).
 	afterOK func() error
@@ -756,6 +759,9 @@ func (c *Client) start(ctx context.Context, s cmdSpec) (*clientCmd, error) {
 	}
 	c.prepareEncoder()
 	s.cmd.Tag = cmd.tag
+	if s.onTag != nil {
+		s.onTag(cmd.tag)
+	}
 	enc := c.enc
 	enc.OnSyncLiteral = func() error {
 		_, err := c.waitContinue(ctx, cmd)

@@ -629,15 +629,15 @@ func (c *Client) search(ctx context.Context, uid bool, keys []SearchKey, opts *S
 		}
 		return false
 	}
-	cmd, err := c.start(ctx, cmdSpec{cmd: &Command{Name: "SEARCH", UID: uid, Args: args}, collect: func(r Response) bool {
-		return collect(r)
-	}})
+	cmd, err := c.start(ctx, cmdSpec{cmd: &Command{Name: "SEARCH", UID: uid, Args: args}, collect: collect,
+		onTag: func(t string) {
+			mu.Lock()
+			tag = t
+			mu.Unlock()
+		}})
 	if err != nil {
 		return nil, err
 	}
-	mu.Lock()
-	tag = cmd.tag
-	mu.Unlock()
 	if _, err := c.wait(ctx, cmd); err != nil {
 		return nil, err
 	}
