@@ -3,11 +3,12 @@ package imap
 import (
 	"bufio"
 	"context"
+	"sort"
 	"strings"
 )
 
 // This file holds the commands of extensions the codec does not know
-// (SORT, THREAD, QUOTA): the client writes their arguments with the
+// (SORT, THREAD, QUOTA, METADATA): the client writes their arguments with the
 // Encoder's element methods and parses their responses from the text
 // of UnknownData.
 
@@ -291,4 +292,91 @@ func (c *Client) quota(ctx context.Context, name, arg string) ([]Quota, error) {
 		}
 	}
 	return quotas, err
+}
+
+// GetMetadata sends GETMETADATA (RFC 5464 4.2) for entries of mailbox
+// ("" for the server annotations) and returns their values; a nil value
+// is NIL (no such entry).
+func (c *Client) GetMetadata(ctx context.Context, mailbox string, entries ...string) (map[string]*string, error) {
+	wire := ""
+	if mailbox != "" {
+		wire = c.wireName(mailbox)
+	}
+	out := map[string]*string{}
+	_, err := c.run(ctx, cmdSpec{
+		cmd: &Command{Name: "GETMETADATA"},
+		raw: func(e *Encoder) error {
+			e.SP().AString(wire).SP().List(len(entries), func(i int) { e.AString(entries[i]) })
+			return e.Err()
+		},
+		collect: func(r Response) bool {
+			u, ok := r.(*UnknownData)
+			if !ok || u.Name != "METADATA" {
+				return false
+			}
+			d := textDecoder(u.Text)
+			if _, err := d.AString(); err != nil || d.SP() != nil {
+				return true
+			}
+			// RFC 5464 4.4.1: entry-values, "(" entry SP value ... ")".
+			var name string
+			i := 0
+			d.List(func() error {
+				i++
+				if i%2 == 1 {
+					var err error
+					name, err = d.AString()
+					return err
+				}
+				b, err := d.PeekByte()
+				if err != nil {
+					return err
+				}
+				if b == '~' {
+					v, err := d.Literal(true)
+					s := string(v)
+					out[name] = &s
+					return err
+				}
+				v, isNil, err := d.NString()
+				if isNil {
+					out[name] = nil
+				} else {
+					out[name] = &v
+				}
+				return err
+			})
+			return true
+		},
+	})
+	return out, err
+}
+
+// SetMetadata sends SETMETADATA (RFC 5464 4.3); a nil value removes
+// the entry.
+func (c *Client) SetMetadata(ctx context.Context, mailbox string, values map[string]*string) error {
+	wire := ""
+	if mailbox != "" {
+		wire = c.wireName(mailbox)
+	}
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	_, err := c.run(ctx, cmdSpec{
+		cmd: &Command{Name: "SETMETADATA"},
+		raw: func(e *Encoder) error {
+			e.SP().AString(wire).SP().List(len(names), func(i int) {
+				e.AString(names[i]).SP()
+				if v := values[names[i]]; v == nil {
+					e.NIL()
+				} else {
+					e.String(*v)
+				}
+			})
+			return e.Err()
+		},
+	})
+	return err
 }

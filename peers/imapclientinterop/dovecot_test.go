@@ -131,6 +131,10 @@ plugin {
   quota_vsizes = yes
 }
 mailbox_list_index = yes
+mail_attribute_dict = file:%%h/dovecot-attributes
+protocol imap {
+  imap_metadata = yes
+}
 namespace inbox {
   inbox = yes
   separator = /

@@ -118,6 +118,18 @@ func testExtensions(t *testing.T, s server) {
 	require.Len(t, ms, 3)
 	assert.Equal(t, "hello 3", ms[2].Envelope.Subject)
 
+	if c.Has(ctx, "METADATA") {
+		v := "a note\r\nwith two lines"
+		require.NoError(t, c.SetMetadata(ctx, "Ext", map[string]*string{"/private/comment": &v}))
+		got, err := c.GetMetadata(ctx, "Ext", "/private/comment", "/shared/missing")
+		require.NoError(t, err)
+		require.NotNil(t, got["/private/comment"])
+		assert.Equal(t, v, *got["/private/comment"])
+		require.NoError(t, c.SetMetadata(ctx, "Ext", map[string]*string{"/private/comment": nil}))
+		got, err = c.GetMetadata(ctx, "Ext", "/private/comment")
+		require.NoError(t, err)
+		assert.Nil(t, got["/private/comment"])
+	}
 	if c.Has(ctx, "QRESYNC") {
 		en, err := c.Enable(ctx, "QRESYNC")
 		require.NoError(t, err)
