@@ -153,6 +153,12 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 	if err != nil {
 		return err
 	}
+	// The handlers read from the connection: cancellation must reach
+	// them too.
+	stop := context.AfterFunc(ctx, func() {
+		c.closeWith(fmt.Errorf("imap: FETCH: %w", context.Cause(ctx)))
+	})
+	defer stop()
 	var herr error
 	for {
 		select {
@@ -183,6 +189,9 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 		case <-ctx.Done():
 			quit()
 			_, err := c.wait(ctx, cmd)
+			if err == nil {
+				err = ctx.Err()
+			}
 			return err
 		}
 	}

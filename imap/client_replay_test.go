@@ -82,6 +82,9 @@ func TestClientToleratesBrokenServers(t *testing.T) {
 			"* 3 FETCH (UID 3 BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1)(\"application\" NIL NIL NIL NIL \"base64\" 300) \"mixed\") ENVELOPE (NIL \"ok\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n" +
 			// Garbage that cannot be recovered: reported and skipped.
 			"* 4 FETCH (UID\r\n" +
+			// A parameter list with an odd count and doubled spaces
+			// (seen from webmail providers), an empty media type.
+			"* 5 FETCH (UID 5  BODYSTRUCTURE (\"\" \"\" (\"charset\") NIL NIL \"8bit\" 7 1) FLAGS ())\r\n" +
 			"TAG OK fetched\r\n"},
 		// A garbled tagged response still completes its command.
 		{"NOOP", "TAG OK [garbage\x01\r\n"},
@@ -118,9 +121,14 @@ func TestClientToleratesBrokenServers(t *testing.T) {
 	assert.Equal(t, uint32(7), sd.UIDValidity)
 	assert.Equal(t, uint32(4), sd.UIDNext)
 
-	msgs, err := c.Fetch(ctx, SeqSetOf(1, 2, 3, 4), []FetchItem{{Name: FetchUID}, {Name: FetchEnvelope}, {Name: FetchBodyStructure}}, nil)
+	msgs, err := c.Fetch(ctx, SeqSetOf(1, 2, 3, 4, 5), []FetchItem{{Name: FetchUID}, {Name: FetchEnvelope}, {Name: FetchBodyStructure}}, nil)
 	require.NoError(t, err)
-	require.Len(t, msgs, 3)
+	require.Len(t, msgs, 4)
+	assert.Equal(t, uint32(5), msgs[3].UID)
+	require.NotNil(t, msgs[3].BodyStructure)
+	assert.Equal(t, "TEXT", msgs[3].BodyStructure.Type, "an empty type is taken as text/plain")
+	assert.Equal(t, uint32(7), msgs[3].BodyStructure.Size)
+	assert.Equal(t, []string{}, msgs[3].Flags)
 	assert.Equal(t, "Grüße \\q", msgs[0].Envelope.Subject)
 	assert.Equal(t, []string{`\Seen`}, msgs[0].Flags)
 	assert.Equal(t, "bob", msgs[0].Envelope.From[0].Mailbox)
@@ -298,4 +306,27 @@ func TestClientStartTLSDiscardsInjected(t *testing.T) {
 	assert.Equal(t, []string{"IMAP4rev1", "AUTH=PLAIN"}, caps)
 	assert.Empty(t, ul.all(), "injected responses were read")
 	assert.Equal(t, StateNotAuthenticated, c.State())
+}
+
+func TestClientCancelFetchClosesConnection(t *testing.T) {
+	// The server starts a large body and stalls.
+	addr := replayServer(t, "* OK hi\r\n", []replayStep{{"FETCH", "* 1 FETCH (BODY[] {100000}\r\nabc"}})
+	c, err := Dial(clientCtx(t), addr, nil)
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithCancel(clientCtx(t))
+	err = c.FetchStream(ctx, SeqSetOf(1), []FetchItem{{Name: FetchBody, Section: &Section{}}}, nil, FetchHandler{
+		Body: func(seq uint32, item FetchItem, size int64, r io.Reader) error {
+			buf := make([]byte, 3)
+			_, err := io.ReadFull(r, buf)
+			require.NoError(t, err)
+			cancel()
+			_, err = io.Copy(io.Discard, r)
+			return err
+		},
+	})
+	require.Error(t, err)
+	<-c.Done()
+	assert.ErrorIs(t, c.Err(), context.Canceled)
+	assert.ErrorIs(t, c.Noop(clientCtx(t)), ErrClientClosed)
 }

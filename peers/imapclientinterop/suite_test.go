@@ -446,10 +446,12 @@ func testIdlePipelining(t *testing.T, s server) {
 	for i := 1; i <= 10; i++ {
 		appendMsg(t, c, "Idle", fmt.Sprintf(plainMsg, i, i, i))
 	}
+	require.NoError(t, c.Create(ctx, "IdleApp"))
 	sd, err := c.Select(ctx, "Idle", nil)
 	require.NoError(t, err)
 
-	// Commands from several goroutines at once.
+	// Commands from several goroutines at once, APPENDs (whose literals
+	// may wait for continuation requests) among them.
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for g := 0; g < 4; g++ {
@@ -458,7 +460,11 @@ func testIdlePipelining(t *testing.T, s server) {
 			defer wg.Done()
 			for i := 0; i < 8; i++ {
 				n := uint32((g*8+i)%10 + 1)
-				switch i % 3 {
+				switch i % 4 {
+				case 3:
+					msg := fmt.Sprintf(plainMsg, 100+g*8+i, 100+g*8+i, i)
+					_, err := c.Append(ctx, "IdleApp", strings.NewReader(msg), int64(len(msg)), nil)
+					errs <- err
 				case 0:
 					ms, err := c.Fetch(ctx, imap.SeqSetOf(n), []imap.FetchItem{{Name: imap.FetchEnvelope}}, nil)
 					if err == nil && (len(ms) != 1 || ms[0].Envelope.Subject != fmt.Sprintf("hello %d", n)) {
@@ -482,6 +488,9 @@ func testIdlePipelining(t *testing.T, s server) {
 	for err := range errs {
 		assert.NoError(t, err)
 	}
+	st, err := c.Status(ctx, "IdleApp", "MESSAGES")
+	require.NoError(t, err)
+	assert.Equal(t, uint32(8), *st.Messages)
 
 	if !c.Has(ctx, "IDLE") {
 		return
