@@ -43,7 +43,7 @@ func (c *scriptConn) Read(p []byte) (int, error) {
 	if !c.written && !c.closed {
 		// Wait for the command, but not for ever: a greeting that
 		// runs into the rest must be able to complete.
-		t := time.AfterFunc(100*time.Millisecond, func() {
+		t := time.AfterFunc(10*time.Millisecond, func() {
 			c.mu.Lock()
 			c.written = true
 			c.cond.Broadcast()
