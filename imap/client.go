@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -144,6 +145,7 @@ type Client struct {
 	// holds wmu while it waits, so there is at most one).
 	contWait *clientCmd
 
+	inHandler  atomic.Int32 // handlers running (UnilateralHandler, FetchHandler)
 	readerDone chan struct{}
 	closed     chan struct{}
 	closeOnce  sync.Once
@@ -359,9 +361,15 @@ func (c *Client) Mailbox() string {
 
 // Close closes the connection without LOGOUT. Waiting commands fail
 // with ErrClientClosed.
+//
+// Called while a UnilateralHandler or FetchHandler runs it returns at
+// once; otherwise it waits until the reader goroutine has stopped, so
+// that no handler runs after it returns.
 func (c *Client) Close() error {
 	c.closeWith(ErrClientClosed)
-	<-c.readerDone
+	if c.inHandler.Load() == 0 {
+		<-c.readerDone
+	}
 	return nil
 }
 
@@ -554,7 +562,9 @@ func (c *Client) dispatch(r Response) {
 		}
 	}
 	if (!claimed || always) && c.opts.Unilateral != nil {
+		c.inHandler.Add(1)
 		c.opts.Unilateral(r)
+		c.inHandler.Add(-1)
 	}
 }
 

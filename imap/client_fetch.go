@@ -121,6 +121,8 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 			return true
 		case <-abandon:
 			return false
+		case <-c.closed: // Close called from a handler
+			return false
 		}
 	}
 	body := func(seq uint32, item FetchItem, info LiteralInfo, r io.Reader) error {
@@ -165,12 +167,16 @@ func (c *Client) fetch(ctx context.Context, uid bool, seq SeqSet, items []FetchI
 		case ev := <-events:
 			if ev.data != nil {
 				if herr == nil && h.Message != nil {
+					c.inHandler.Add(1)
 					herr = h.Message(ev.data)
+					c.inHandler.Add(-1)
 				}
 				continue
 			}
 			if herr == nil && h.Body != nil {
+				c.inHandler.Add(1)
 				herr = h.Body(ev.seq, ev.item, ev.size, ev.r)
+				c.inHandler.Add(-1)
 				if errors.Is(herr, ErrLiteralTooBig) {
 					ev.err = herr
 				}

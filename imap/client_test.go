@@ -414,3 +414,31 @@ func TestClientContextCancelClosesConnection(t *testing.T) {
 	// Not sent: the connection is fine.
 	require.NoError(t, c.Noop(clientCtx(t)))
 }
+
+func TestClientCloseFromHandlers(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", clientTestMsg)
+	ts.deliver(t, "INBOX", clientTestMsg)
+	ctx := clientCtx(t)
+
+	// From a FETCH handler.
+	c := ts.loggedIn(t, nil)
+	_, err := c.Select(ctx, "INBOX", nil)
+	require.NoError(t, err)
+	err = c.FetchStream(ctx, SeqSetOf(1, 2), []FetchItem{{Name: FetchUID}}, nil, FetchHandler{
+		Message: func(*FetchData) error { return c.Close() },
+	})
+	assert.ErrorIs(t, err, ErrClientClosed)
+
+	// From the UnilateralHandler.
+	var c2 *Client
+	c2 = ts.client(t, &ClientOptions{Unilateral: func(r Response) {
+		if _, ok := r.(*ExistsData); ok {
+			c2.Close()
+		}
+	}})
+	require.NoError(t, c2.Login(ctx, testUser, testPass))
+	_, err = c2.Select(ctx, "INBOX", nil)
+	assert.Error(t, err)
+	<-c2.Done()
+}
