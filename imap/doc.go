@@ -13,6 +13,23 @@
 // LIST and SEARCH programs are translated in server_list.go and
 // server_search.go, and SEARCH runs mailbox.Search.
 //
+// The client (client*.go) is a Client that pipelines: every method takes
+// a context, may be called from several goroutines at once, and waits
+// only for its own tagged reply, while commands whose untagged replies
+// cannot be told apart are serialised by kind. Dial, DialTLS and
+// DialStartTLS connect; Login and Authenticate (through sasl, with
+// SASL-IR) log in. It covers the commands of both revisions and the
+// extensions a mail program needs (UIDPLUS, MOVE, ESEARCH, CONDSTORE,
+// SORT, THREAD, QUOTA, METADATA, MULTIAPPEND, COMPRESS=DEFLATE, ID,
+// ENABLE, UTF8=ACCEPT). FETCH results stream through a FetchHandler,
+// body sections as io.Readers, so a large message is never held whole;
+// Fetch collects them for small jobs. Idle and IdleWait run IDLE;
+// FetchMessage and DownloadAttachments parse a message with the message
+// package. Untagged data no command claims (EXISTS, EXPUNGE, FLAGS
+// from other sessions) reaches ClientOptions.Unilateral. A server that breaks the grammar costs one
+// command, not the connection, where the stream can be resynchronised
+// (client_recover.go).
+//
 // The wire codec is shared by the server and the client and is usable
 // on its own, for instance to write conformance tests that send and
 // check raw IMAP:
