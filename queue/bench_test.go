@@ -61,7 +61,7 @@ func BenchmarkEnqueueDurable(b *testing.B) {
 	for _, m := range commitModes {
 		for _, p := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("%s/producers=%d", m.name, p), func(b *testing.B) {
-				d := enqueueN(b, b.TempDir(), m.mode, p, b.N)
+				d := enqueueN(b, benchDir(b), m.mode, p, b.N)
 				b.ReportMetric(float64(b.N)/d.Seconds(), "msgs/s")
 			})
 		}
@@ -79,9 +79,9 @@ func BenchmarkGroupCommitRatio(b *testing.B) {
 			for range b.N {
 				// Interleaved, so that a disk busy at one moment does
 				// not favour a mode.
-				serial += enqueueN(b, b.TempDir(), commitSerial, p, n)
-				group += enqueueN(b, b.TempDir(), commitGroup, p, n)
-				indep += enqueueN(b, b.TempDir(), commitIndependent, p, n)
+				serial += enqueueN(b, benchDir(b), commitSerial, p, n)
+				group += enqueueN(b, benchDir(b), commitGroup, p, n)
+				indep += enqueueN(b, benchDir(b), commitIndependent, p, n)
 			}
 			b.ReportMetric(float64(n*b.N)/group.Seconds(), "group-msgs/s")
 			b.ReportMetric(float64(n*b.N)/serial.Seconds(), "serial-msgs/s")
