@@ -58,6 +58,20 @@ type Deliverer interface {
 	Deliver(ctx context.Context, from string, to []string, msg io.Reader) []error
 }
 
+// A DSNDeliverer is a Deliverer that also passes the DSN parameters on
+// to the next hop, as a relay does (RFC 3461 5.2). The queue calls
+// DeliverDSN instead of Deliver when its Deliverer has it;
+// *smtp.Transport does. The parameters are plain strings so that a
+// deliverer need not import this package: ret is the RET value ("",
+// "FULL" or "HDRS"), envID the ENVID, xtext decoded; notify[i] and
+// orcpt[i] go with to[i]: notify[i] is "" (no NOTIFY), "NEVER" or a
+// comma-separated list of SUCCESS, FAILURE and DELAY, orcpt[i] is "" or
+// "addr-type;address" (Recipient.ORcpt).
+type DSNDeliverer interface {
+	Deliverer
+	DeliverDSN(ctx context.Context, from string, to []string, msg io.Reader, ret, envID string, notify, orcpt []string) []error
+}
+
 // DelivererFunc adapts a function to a Deliverer.
 type DelivererFunc func(ctx context.Context, from string, to []string, msg io.Reader) []error
 

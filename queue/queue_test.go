@@ -2,7 +2,9 @@ package queue
 
 import (
 	"context"
+	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -411,4 +413,45 @@ func TestDeleteWhileWaitingForSlot(t *testing.T) {
 	assert.True(t, info.Held)
 	assert.Equal(t, 0, info.Attempts)
 	assert.Equal(t, 0, info.Recipients[0].Attempts)
+}
+
+// dsnDeliverer records the DSN parameters DeliverDSN was given.
+type dsnDeliverer struct {
+	*fakeDeliverer
+	mu     sync.Mutex
+	params [][4]string // ret, envid, notify list, orcpt list per call
+}
+
+func (d *dsnDeliverer) DeliverDSN(ctx context.Context, from string, to []string, msg io.Reader, ret, envID string, notify, orcpt []string) []error {
+	d.mu.Lock()
+	if from != "" { // not a notification
+		d.params = append(d.params, [4]string{ret, envID, strings.Join(notify, "|"), strings.Join(orcpt, "|")})
+	}
+	d.mu.Unlock()
+	return d.Deliver(ctx, from, to, msg)
+}
+
+// TestDSNParamsPassedOn: a Deliverer with DeliverDSN gets RET, ENVID
+// and each recipient's NOTIFY and ORCPT, per destination domain, in the
+// order of its recipients (RFC 3461 5.2).
+func TestDSNParamsPassedOn(t *testing.T) {
+	d := &dsnDeliverer{fakeDeliverer: &fakeDeliverer{}}
+	q, _ := testQueue(t, d.fakeDeliverer, func(q *Queue) { q.Deliverer = d })
+	env := &Envelope{From: "alice@example.org", Ret: RetHeaders, EnvID: "env 1", Recipients: []Recipient{
+		{Addr: "a@x.test", Notify: NotifySuccess | NotifyFailure, ORcpt: "rfc822;A@x.test"},
+		{Addr: "b@y.test"},
+		{Addr: "c@x.test", Notify: NotifyNever},
+	}}
+	_, err := q.Enqueue(context.Background(), env, strings.NewReader(testBody))
+	require.NoError(t, err)
+	settle(t, q)
+	d.mu.Lock()
+	got := append([][4]string(nil), d.params...)
+	d.mu.Unlock()
+	assert.ElementsMatch(t, [][4]string{
+		{"HDRS", "env 1", "SUCCESS,FAILURE|NEVER", "rfc822;A@x.test|"},
+		{"HDRS", "env 1", "", ""},
+	}, got)
+	assert.Len(t, d.dsns(), 1, "the success notification a@x.test asked for")
+	assert.Equal(t, 0, q.Len())
 }

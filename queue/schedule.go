@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -249,6 +250,33 @@ func (q *Queue) take(ds *domainState, now time.Time) time.Time {
 	return time.Time{}
 }
 
+// deliver hands the message to the Deliverer, with the DSN parameters
+// of the recipients rcpts (indices into env.Recipients) when it takes
+// them.
+func (q *Queue) deliver(ctx context.Context, env *Envelope, rcpts []int, to []string, body io.Reader) []error {
+	d, ok := q.Deliverer.(DSNDeliverer)
+	if !ok {
+		return q.Deliverer.Deliver(ctx, env.From, to, body)
+	}
+	var notify, orcpt []string
+	for k, i := range rcpts {
+		r := &env.Recipients[i]
+		if r.Notify != NotifyDefault {
+			if notify == nil {
+				notify = make([]string, len(rcpts))
+			}
+			notify[k] = r.Notify.String()
+		}
+		if r.ORcpt != "" {
+			if orcpt == nil {
+				orcpt = make([]string, len(rcpts))
+			}
+			orcpt[k] = r.ORcpt
+		}
+	}
+	return d.DeliverDSN(ctx, env.From, to, body, string(env.Ret), env.EnvID, notify, orcpt)
+}
+
 // run delivers one job and records its results.
 func (q *Queue) run(j *job, start time.Time) {
 	defer q.jobs.Done()
@@ -272,7 +300,7 @@ func (q *Queue) run(j *job, start time.Time) {
 	} else if err != nil {
 		res = fill(len(to), fmt.Errorf("queue: opening the message: %w", err))
 	} else {
-		res = q.Deliverer.Deliver(ctx, env.From, to, body)
+		res = q.deliver(ctx, env, j.rcpts, to, body)
 		body.Close()
 		if len(res) != len(to) {
 			res = fill(len(to), fmt.Errorf("queue: the deliverer returned %d results for %d recipients", len(res), len(to)))

@@ -311,6 +311,9 @@ func (t *Transport) Deliver(ctx context.Context, from string, to []string, msg i
 //     be set up, 5.7.30 if REQUIRETLS was missing. The transport does
 //     not check the MX records with DNSSEC or MTA-STS (step 2).
 //   - Auth is sent when the server offers AUTH.
+//   - Rcpt gives each recipient's NOTIFY and ORCPT (Rcpt[i] goes with
+//     to[i]); they are sent when the server offers DSN and dropped
+//     otherwise (RFC 3461 5.2.2).
 func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, msg io.Reader, opts *MailOptions) []error {
 	res := make([]error, len(to))
 	if len(to) == 0 {
@@ -360,8 +363,15 @@ func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, m
 	for _, g := range groups {
 		var per []error
 		rcpts := make([]string, len(g.idx))
+		d.rcptOpts = nil
 		for j, i := range g.idx {
 			rcpts[j] = to[i]
+			if i < len(d.opts.Rcpt) && d.opts.Rcpt[i] != nil {
+				if d.rcptOpts == nil {
+					d.rcptOpts = make([]*RcptOptions, len(g.idx))
+				}
+				d.rcptOpts[j] = d.opts.Rcpt[i]
+			}
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -386,6 +396,39 @@ func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, m
 }
 
 // validMailOptions reports whether o has only values mailLine takes.
+// DeliverDSN is DeliverMail with only the DSN parameters, given as plain
+// strings so that a delivery queue can pass them on without importing
+// this package (RFC 3461 5.2: a relay passes NOTIFY, ORCPT, RET and ENVID
+// to a next hop that offers DSN). ret is "", "FULL" or "HDRS"; envID is
+// the ENVID, xtext decoded. notify and orcpt, when not nil, have an entry
+// per recipient: notify[i] is "", "NEVER" or a comma-separated list of
+// SUCCESS, FAILURE and DELAY; orcpt[i] is "" or "addr-type;address" with
+// the address xtext decoded, as "rfc822;user@example.org".
+func (t *Transport) DeliverDSN(ctx context.Context, from string, to []string, msg io.Reader, ret, envID string, notify, orcpt []string) []error {
+	opts := &MailOptions{Return: ret, EnvelopeID: envID}
+	for i := range to {
+		var o RcptOptions
+		if i < len(notify) && notify[i] != "" {
+			o.Notify = strings.Split(notify[i], ",")
+		}
+		if i < len(orcpt) && orcpt[i] != "" {
+			typ, addr, ok := strings.Cut(orcpt[i], ";")
+			if !ok {
+				typ, addr = "rfc822", orcpt[i]
+			}
+			o.OriginalRecipientType, o.OriginalRecipient = typ, addr
+		}
+		if o.Notify == nil && o.OriginalRecipient == "" {
+			continue
+		}
+		if opts.Rcpt == nil {
+			opts.Rcpt = make([]*RcptOptions, len(to))
+		}
+		opts.Rcpt[i] = &o
+	}
+	return t.DeliverMail(ctx, from, to, msg, opts)
+}
+
 func validMailOptions(o *MailOptions) bool {
 	switch strings.ToUpper(o.Body) {
 	case "", "7BIT", "8BITMIME", "BINARYMIME":

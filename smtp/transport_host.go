@@ -19,6 +19,10 @@ type delivery struct {
 	localName string
 	policy    TLSPolicy
 	opts      MailOptions
+	// rcptOpts are the RCPT options of the recipients of the domain
+	// being delivered (from opts.Rcpt), in the order of its rcpts; nil
+	// when there are none.
+	rcptOpts []*RcptOptions
 }
 
 // deliverDomain delivers to rcpts, all of one domain, trying its mail
@@ -258,6 +262,7 @@ func (d *delivery) prepare(c *Client, host string, rcpts []string) (*MailOptions
 		// RFC 1870 4.: what passes the server's SIZE fails with 552.
 		return refuseAll(mxLocalErr(host, mxCodeTooBig, errors.New("smtp: message larger than the server's SIZE")))
 	}
+	opts.Rcpt = nil
 	if !has("DSN") {
 		// RFC 3461 5.2.2 (a): no DSN parameters to a server without
 		// DSN.
@@ -283,6 +288,14 @@ func (d *delivery) prepare(c *Client, host string, rcpts []string) (*MailOptions
 			opts.UTF8 = true
 		}
 		send = append(send, i)
+	}
+	if d.rcptOpts != nil && has("DSN") {
+		// RFC 3461 5.2.2: NOTIFY and ORCPT go on to a server that
+		// offers DSN, each with its recipient.
+		opts.Rcpt = make([]*RcptOptions, len(send))
+		for j, i := range send {
+			opts.Rcpt[j] = d.rcptOpts[i]
+		}
 	}
 	return &opts, per, send
 }

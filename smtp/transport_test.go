@@ -710,6 +710,35 @@ func TestTransportMailOptions(t *testing.T) {
 	}
 }
 
+// TestTransportDSNRecipients: NOTIFY and ORCPT go with their recipients
+// (whose indices shift when an earlier one is refused locally) to a
+// server that offers DSN, and are dropped for one that does not
+// (RFC 3461 5.2.2).
+func TestTransportDSNRecipients(t *testing.T) {
+	dsnEHLO := "S: 220 mx1.test\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 DSN\n"
+	tests := []struct {
+		name   string
+		script string
+	}{
+		{"offered", dsnEHLO + "C: MAIL FROM:<a@x.test> RET=HDRS ENVID=e1\nS: 250 ok\n" +
+			"C: RCPT TO:<b@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;B+2Bx@y.test\nS: 250 ok\n" +
+			"C: RCPT TO:<c@y.test>\nS: 250 ok\n" +
+			"C: RCPT TO:<d@y.test> NOTIFY=NEVER\nS: 250 ok\nC: DATA\nS: 354 go\n" + testWire + "\nS: 250 ok" + quitLines},
+		{"not offered", ehloMX1 + "C: MAIL FROM:<a@x.test> BODY=8BITMIME\nS: 250 ok\n" +
+			"C: RCPT TO:<b@y.test>\nS: 250 ok\nC: RCPT TO:<c@y.test>\nS: 250 ok\nC: RCPT TO:<d@y.test>\nS: 250 ok\n" +
+			"C: DATA\nS: 354 go\n" + testWire + "\nS: 250 ok" + quitLines},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := startHosts(t, map[string]testHost{"mx1.test": {scripts: []string{tc.script}}})
+			to := []string{"bad address", "b@y.test", "c@y.test", "d@y.test"}
+			res := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10)}).DeliverDSN(testCtx(t), "a@x.test", to, strings.NewReader(testBody),
+				"HDRS", "e1", []string{"", "success,failure", "", "NEVER"}, []string{"", "rfc822;B+x@y.test", "", ""})
+			assert.Equal(t, []string{"5.1.3", "ok", "ok", "ok"}, summaries(t, to, res))
+		})
+	}
+}
+
 func TestTransportRequireTLS(t *testing.T) {
 	srv, cli := selfSigned(t, "mx1.test")
 	tlsEHLO := "S: 220 mx1.test\nC: EHLO client.test\nS: 250-mx1.test\nS: 250 STARTTLS\nC: STARTTLS\nS: 220 go ahead\nTLS\nC: EHLO client.test\n"

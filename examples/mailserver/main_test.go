@@ -76,13 +76,19 @@ func sendMX(t *testing.T, a *app, from string, to []string, msg string) ([]error
 // submit sends a message through the submission listener as user.
 func submit(t *testing.T, a *app, user, pass, from string, to []string, msg string) ([]error, error) {
 	t.Helper()
+	return submitWith(t, a, user, pass, from, to, msg, nil)
+}
+
+// submitWith is submit with the MAIL and RCPT options opts.
+func submitWith(t *testing.T, a *app, user, pass, from string, to []string, msg string, opts *smtp.MailOptions) ([]error, error) {
+	t.Helper()
 	ctx := testCtx(t)
 	c, err := smtp.Dial(ctx, a.addrs["submission"])
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.Hello(ctx, "client.example.test"))
 	require.NoError(t, c.Auth(ctx, sasl.NewPlainClient("", user, pass)))
-	return c.Send(ctx, from, to, strings.NewReader(msg), nil)
+	return c.Send(ctx, from, to, strings.NewReader(msg), opts)
 }
 
 // imapClient speaks raw IMAP, as the RFC examples read.
@@ -275,26 +281,31 @@ type sink struct {
 }
 
 type sinkMsg struct {
-	from string
-	to   []string
-	data string
+	from   string
+	to     []string
+	data   string
+	mail   smtp.MailParams
+	params []smtp.RcptParams // of each of to
 }
 
 type sinkSession struct {
-	s    *sink
-	from string
-	to   []string
+	s      *sink
+	from   string
+	to     []string
+	mail   smtp.MailParams
+	params []smtp.RcptParams
 }
 
-func (s *sinkSession) Mail(from string, _ smtp.MailParams) error {
-	s.from, s.to = from, nil
+func (s *sinkSession) Mail(from string, p smtp.MailParams) error {
+	s.from, s.to, s.mail, s.params = from, nil, p, nil
 	return nil
 }
-func (s *sinkSession) Rcpt(to string, _ smtp.RcptParams) error {
+func (s *sinkSession) Rcpt(to string, p smtp.RcptParams) error {
 	if strings.HasPrefix(to, "reject") {
 		return &smtp.Error{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here"}
 	}
 	s.to = append(s.to, to)
+	s.params = append(s.params, p)
 	return nil
 }
 func (s *sinkSession) Data(r io.Reader) error {
@@ -303,7 +314,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	s.s.mu.Lock()
-	s.s.msgs = append(s.s.msgs, sinkMsg{s.from, s.to, string(b)})
+	s.s.msgs = append(s.s.msgs, sinkMsg{s.from, s.to, string(b), s.mail, s.params})
 	s.s.mu.Unlock()
 	return nil
 }
@@ -352,6 +363,27 @@ func TestSubmissionRelayAndLocal(t *testing.T) {
 	assert.Contains(t, got.data, "Hi Carol.")
 	assert.Contains(t, got.data, "Received: from client.example.test")
 	require.Eventually(t, func() bool { return a.queue.Len() == 0 }, 5*time.Second, 20*time.Millisecond)
+}
+
+// TestSubmissionRelaysDSNParams: RET, ENVID, NOTIFY and ORCPT given at
+// submission reach the smarthost with the queued copy (RFC 3461 5.2).
+func TestSubmissionRelaysDSNParams(t *testing.T) {
+	relay := startSink(t)
+	a := startApp(t, t.TempDir(), withUsers("-relay", relay.addr)...)
+	msg := "From: alice@example.test\r\nTo: carol@remote.example\r\nSubject: dsn\r\n\r\nHi.\r\n"
+	perRcpt, err := submitWith(t, a, alice, alicePass, alice, []string{"carol@remote.example"}, msg, &smtp.MailOptions{
+		Return: "HDRS", EnvelopeID: "track-1",
+		Rcpt: []*smtp.RcptOptions{{Notify: []string{"FAILURE", "DELAY"}, OriginalRecipient: "Carol@remote.example"}},
+	})
+	require.NoError(t, err)
+	require.Equal(t, []error{nil}, perRcpt)
+	require.Eventually(t, func() bool { return len(relay.messages()) == 1 }, 10*time.Second, 20*time.Millisecond)
+	got := relay.messages()[0]
+	assert.Equal(t, "HDRS", got.mail.Ret)
+	assert.Equal(t, "track-1", got.mail.EnvID)
+	require.Len(t, got.params, 1)
+	assert.Equal(t, "FAILURE,DELAY", got.params[0].Notify)
+	assert.Equal(t, "rfc822;Carol@remote.example", got.params[0].ORCPT)
 }
 
 func TestSubmissionBounce(t *testing.T) {

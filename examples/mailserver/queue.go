@@ -37,6 +37,15 @@ func (e *localResult) Temporary() bool { return e.temporary }
 func (e *localResult) Status() string  { return e.status }
 func (e *localResult) Unwrap() error   { return e.err }
 
+// DeliverDSN passes the DSN parameters on with remote mail (RFC 3461
+// 5.2); local delivery needs none, the queue notifies by itself.
+func (r *router) DeliverDSN(ctx context.Context, from string, to []string, msg io.Reader, ret, envID string, notify, orcpt []string) []error {
+	if d, ok := r.remote.(queue.DSNDeliverer); ok && len(to) > 0 && !r.users.local(to[0]) {
+		return d.DeliverDSN(ctx, from, to, msg, ret, envID, notify, orcpt)
+	}
+	return r.Deliver(ctx, from, to, msg)
+}
+
 func (r *router) Deliver(ctx context.Context, from string, to []string, msg io.Reader) []error {
 	if len(to) == 0 || !r.users.local(to[0]) {
 		return r.remote.Deliver(ctx, from, to, msg)
@@ -93,6 +102,8 @@ func newTransport(relay, localName string, log *slog.Logger) (queue.Deliverer, e
 	}
 	return t, nil
 }
+
+var _ queue.DSNDeliverer = (*smtp.Transport)(nil)
 
 // relayResolver answers every MX lookup with the relay, so that the MX
 // transport becomes a smarthost client.
