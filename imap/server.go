@@ -134,6 +134,7 @@ func (s *Server) listenAndServe(def string, implicitTLS bool) error {
 // goroutine, after the PROXY header when ProxyProtocol is set.
 func (s *Server) ServeTLS(l net.Listener) error {
 	if s.TLSConfig == nil {
+		l.Close() // as Serve, ServeTLS always closes l
 		return errors.New("imap: ServeTLS needs Server.TLSConfig")
 	}
 	return s.serve(l, true)
@@ -141,13 +142,14 @@ func (s *Server) ServeTLS(l net.Listener) error {
 
 // Serve accepts connections on l and serves each in its own goroutine.
 // It returns ErrServerClosed after Shutdown or Close, or the error of
-// Accept.
+// Accept, and always closes l.
 func (s *Server) Serve(l net.Listener) error {
 	return s.serve(l, false)
 }
 
 func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Store == nil {
+		l.Close()
 		return errors.New("imap: Server.Store is nil")
 	}
 	// Serve owns l from here: it is closed whatever ends the loop.

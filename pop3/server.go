@@ -158,6 +158,7 @@ func (s *Server) listenAndServe(def string, implicitTLS bool) error {
 // connection's goroutine.
 func (s *Server) ServeTLS(l net.Listener) error {
 	if s.TLSConfig == nil {
+		l.Close() // as Serve, ServeTLS always closes l
 		return errors.New("pop3: ServeTLS needs Server.TLSConfig")
 	}
 	return s.serve(l, true)
@@ -165,13 +166,15 @@ func (s *Server) ServeTLS(l net.Listener) error {
 
 // Serve accepts connections on l and serves each in its own goroutine.
 // It returns ErrServerClosed after Shutdown or Close, or the error of
-// Accept. A listener made by tls.NewListener gives implicit TLS too.
+// Accept, and always closes l. A listener made by tls.NewListener gives
+// implicit TLS too.
 func (s *Server) Serve(l net.Listener) error {
 	return s.serve(l, false)
 }
 
 func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 	if s.Store == nil {
+		l.Close()
 		return errors.New("pop3: Server.Store is nil")
 	}
 	// Serve owns l from here: it is closed whatever ends the loop.

@@ -193,6 +193,7 @@ func (s *Server) listenAndServe(def string, implicitTLS bool) error {
 // goroutine, after the PROXY header when ProxyProtocol is set.
 func (s *Server) ServeTLS(l net.Listener) error {
 	if s.TLSConfig == nil {
+		l.Close() // as Serve, ServeTLS always closes l
 		return errors.New("smtp: ServeTLS needs Server.TLSConfig")
 	}
 	return s.serve(l, true)
