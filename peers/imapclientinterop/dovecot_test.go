@@ -27,7 +27,7 @@ func testCtx(t *testing.T) context.Context {
 
 // needDovecot returns the path of dovecot, or skips the test (fails it
 // under POSTKIT_REQUIRE_PEERS=1) when it or its IMAP service is missing.
-func needDovecot(t *testing.T) string {
+func needDovecot(t testing.TB) string {
 	t.Helper()
 	missing := func(format string, args ...any) {
 		if os.Getenv("POSTKIT_REQUIRE_PEERS") == "1" {
@@ -61,7 +61,7 @@ type dovecot struct {
 // newDovecotDir makes the directory of a Dovecot instance, reachable by
 // Dovecot's processes, and returns it with the path the Maildir will
 // have in it.
-func newDovecotDir(t *testing.T) (dir, maildir string) {
+func newDovecotDir(t testing.TB) (dir, maildir string) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "maildir-dovecot-")
 	require.NoError(t, err)
@@ -75,7 +75,7 @@ func newDovecotDir(t *testing.T) (dir, maildir string) {
 // testUser. It runs as the current user; as root, Dovecot will not open
 // mail as root, so mail is served as nobody and own must be called
 // after our backend wrote to the maildir.
-func startDovecot(t *testing.T, dir, maildir string) *dovecot {
+func startDovecot(t testing.TB, dir, maildir string) *dovecot {
 	t.Helper()
 	bin := needDovecot(t)
 	u, err := user.Current()
@@ -241,7 +241,7 @@ service stats {
 
 // own gives the maildir to the user Dovecot serves mail as, when that is
 // not the user the test runs as (root).
-func (d *dovecot) own(t *testing.T) {
+func (d *dovecot) own(t testing.TB) {
 	t.Helper()
 	if !d.chown {
 		return
