@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bufio"
 	"compress/flate"
 	"context"
 	"fmt"
@@ -54,11 +55,12 @@ func (c *Client) Compress(ctx context.Context) error {
 		// Runs in the reader goroutine right after the OK, while the
 		// writer is held: what is buffered already is compressed.
 		fr := flate.NewReader(c.br)
-		fw, err := flate.NewWriter(c.cw.w, flate.DefaultCompression)
+		out := bufio.NewWriterSize(c.cw.w, 4096)
+		fw, err := flate.NewWriter(out, flate.DefaultCompression)
 		if err != nil {
 			return err
 		}
-		c.setIO(fr, &flushWriter{fw})
+		c.setIO(fr, &flushWriter{fw, out})
 		return nil
 	}
 	cmd, err := c.start(ctx, cmdSpec{cmd: &Command{Name: "COMPRESS"}, raw: func(e *Encoder) error {
@@ -74,13 +76,21 @@ func (c *Client) Compress(ctx context.Context) error {
 }
 
 // flushWriter sync-flushes the DEFLATE stream after each write, so that
-// a command reaches the server when the client flushes it.
-type flushWriter struct{ fw *flate.Writer }
+// a command reaches the server when the client flushes it, in one write
+// to the connection: written piecemeal, a LOGOUT could be answered, and
+// the connection closed, before its last bytes went out.
+type flushWriter struct {
+	fw  *flate.Writer
+	out *bufio.Writer
+}
 
 func (w *flushWriter) Write(p []byte) (int, error) {
 	n, err := w.fw.Write(p)
 	if err == nil {
 		err = w.fw.Flush()
+	}
+	if err == nil {
+		err = w.out.Flush()
 	}
 	return n, err
 }
