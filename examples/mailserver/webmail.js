@@ -51,6 +51,7 @@ async function loadMessages() {
   tb.replaceChildren();
   for (const m of msgs) {
     const tr = el("tr", undefined, m.flags.includes("\\Seen") ? "" : "unseen");
+    tr.dataset.uid = m.uid;
     tr.append(el("td", m.from), el("td", m.subject || "(no subject)"), el("td", new Date(m.date).toLocaleString(), "meta"));
     tr.onclick = () => { for (const o of tb.children) o.classList.remove("sel"); tr.classList.add("sel"); tr.classList.remove("unseen"); show(m.uid); };
     tb.append(tr);
@@ -65,9 +66,12 @@ async function show(uid) {
     el("div", "To: " + (m.to || ""), "meta"), el("div", "Date: " + new Date(m.date).toLocaleString(), "meta"));
   if (m.cc) div.append(el("div", "Cc: " + m.cc, "meta"));
   if (m.html) div.append(el("p", "(HTML message, shown as source)", "meta"));
-  div.append(el("pre", m.text));
+  const text = el("pre", m.text);
+  text.id = "message-text";
+  div.append(text);
   for (const a of m.attachments) div.append(el("div", "Attachment: " + (a.filename || a.type) + " (" + a.size + " octets)", "meta"));
   const reply = el("button", "Reply");
+  reply.id = "reply";
   reply.onclick = () => compose(m.from, m.subject.startsWith("Re:") ? m.subject : "Re: " + m.subject);
   div.append(reply);
 }
