@@ -41,6 +41,12 @@ func msg(i int) string {
 		"Message-ID: <%d@example.org>\r\n\r\nBody of message %d.\r\n.leading dot\r\n", i, i, i)
 }
 
+// bigMsg returns a 4 MiB message, larger than any buffer on the way.
+func bigMsg() string {
+	line := strings.Repeat("0123456789", 7) + "abcd\r\n"
+	return "Subject: big\r\n\r\n" + strings.Repeat(line, 4<<20/len(line))
+}
+
 // server is a memstore account served over IMAP and POP3 on loopback.
 type server struct {
 	store    *memstore.Store
@@ -182,9 +188,9 @@ func TestIMAP(t *testing.T) {
 	// A rerun fetches nothing; a new message is fetched alone.
 	assert.Contains(t, fetch(t, args...), "0 new message(s)")
 	assert.Len(t, maildirContents(t, dir), 3)
-	srv.add(t, msg(4))
-	assert.Contains(t, fetch(t, args...), "1 new message(s)")
-	assert.Equal(t, sorted(msg(1), msg(2), msg(3), msg(4)), maildirContents(t, dir))
+	srv.add(t, msg(4), bigMsg())
+	assert.Contains(t, fetch(t, args...), "2 new message(s)")
+	assert.Equal(t, sorted(msg(1), msg(2), msg(3), msg(4), bigMsg()), maildirContents(t, dir))
 }
 
 func TestIMAPSeenOverTLS(t *testing.T) {
@@ -257,9 +263,9 @@ func TestPOP3Delete(t *testing.T) {
 	assert.NotContains(t, string(b), "uidls", "deleted messages are forgotten")
 
 	assert.Contains(t, fetch(t, args...), "0 new message(s)")
-	srv.add(t, msg(4))
-	assert.Contains(t, fetch(t, args...), "1 new message(s)")
-	assert.Equal(t, sorted(msg(1), msg(2), msg(3), msg(4)), maildirContents(t, dir))
+	srv.add(t, msg(4), bigMsg())
+	assert.Contains(t, fetch(t, args...), "2 new message(s)")
+	assert.Equal(t, sorted(msg(1), msg(2), msg(3), msg(4), bigMsg()), maildirContents(t, dir))
 	assert.Empty(t, srv.flags(t))
 }
 
