@@ -144,6 +144,9 @@ func fetchPOP3(ctx context.Context, c *config, inbox mailbox.Mailbox, st *state)
 		}
 	}
 	e.UIDLs = keepIDs
+	if len(keepIDs) == 0 {
+		delete(st.Entries, c.stateKey())
+	}
 	if err := st.save(); err != nil {
 		return err
 	}
