@@ -16,13 +16,16 @@
 // PIPELINING, 8BITMIME, SIZE, STARTTLS, AUTH, ENHANCEDSTATUSCODES,
 // SMTPUTF8, DSN (parameters parsed and passed on), CHUNKING, BINARYMIME,
 // REQUIRETLS (RFC 8689), LIMITS (RFC 9422), and Postfix's XCLIENT for
-// trusted front ends; LMTP with one reply per recipient.
+// trusted front ends; LMTP with one reply per recipient. Conn.Received
+// builds the Received trace field (RFC 5321 4.4) a server prepends, with
+// the protocol name of RFC 3848 (received.go).
 //
 // The client (client.go, client_send.go) dials or wraps a connection, says
 // EHLO (HELO as fallback), STARTTLS, AUTH, and sends with MAIL/RCPT/DATA or
 // BDAT; Send pipelines when the server offers PIPELINING and returns one
-// result per recipient, keeping to the server's LIMITS RCPTMAX. Every call takes a context; no argument with CR or
-// LF is ever sent, and no bare CR or LF goes out inside DATA.
+// result per recipient, keeping to the server's LIMITS RCPTMAX. Every call
+// takes a context; no argument with CR or LF is ever sent, and no bare CR
+// or LF goes out inside DATA.
 //
 // The MX transport (transport.go, transport_host.go) delivers to the
 // recipients' mail exchangers (RFC 5321 5.): MX lookup through an

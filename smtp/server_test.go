@@ -30,6 +30,7 @@ type testMessage struct {
 	To    []string
 	Data  string
 	Ident string
+	Trace string // Conn.Received at DATA
 }
 
 type testBackend struct {
@@ -84,6 +85,7 @@ func (s *testSession) Data(r io.Reader) error {
 	}
 	s.cur.Data = string(b)
 	s.cur.Ident = s.c.AuthIdentity()
+	s.cur.Trace = s.c.Received("mx.test", "id1").String()
 	s.b.mu.Lock()
 	s.b.msgs = append(s.b.msgs, s.cur)
 	s.b.mu.Unlock()

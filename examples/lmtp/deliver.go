@@ -5,18 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mailbox/maildir"
-	"github.com/postkit/postkit/message"
 	"github.com/postkit/postkit/smtp"
 )
 
@@ -142,7 +138,7 @@ func (f statusFunc) SetStatus(rcpt string, err error) { f(rcpt, err) }
 // answer for every recipient.
 func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	ctx := s.conn.Context()
-	trace := returnPath(s.from) + s.received(time.Now())
+	trace := returnPath(s.from) + s.conn.Received(s.d.hostname, s.id).String()
 	spool, size, err := spoolMessage(s.d.root, trace, r)
 	if err != nil {
 		var le *localError
@@ -180,34 +176,6 @@ func (s *session) Logout() error { return nil }
 // reverse-path of MAIL FROM, <> for the null path.
 func returnPath(from string) string {
 	return "Return-Path: <" + from + ">\r\n"
-}
-
-// received is the trace field of this hop (RFC 5321 4.4), with the LMTP
-// protocol name of RFC 3848 and the client's address when it came over
-// TCP:
-//
-//	Received: from <lhlo> ([<ip>]) by <host> with LMTP id <id>; <date>
-func (s *session) received(now time.Time) string {
-	from := sanitize(s.conn.Hostname())
-	if from == "" {
-		from = "unknown"
-	}
-	if a, ok := s.conn.RemoteAddr().(*net.TCPAddr); ok {
-		from += " ([" + a.IP.String() + "])"
-	}
-	return fmt.Sprintf("Received: from %s\r\n\tby %s with LMTP id %s;\r\n\t%s\r\n",
-		from, sanitize(s.d.hostname), s.id, message.FormatDate(now))
-}
-
-// sanitize keeps a peer-supplied name from breaking the header field or
-// its comments.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r <= ' ' || r == 0x7f || r == '(' || r == ')' || r == ';' {
-			return '_'
-		}
-		return r
-	}, s)
 }
 
 // newID returns 10 random base32 characters naming a session in the logs

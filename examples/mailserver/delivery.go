@@ -4,16 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"fmt"
 	"io"
-	"net"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mailbox/maildir"
-	"github.com/postkit/postkit/message"
 )
 
 // localDelivery puts messages into the INBOX of local accounts.
@@ -49,36 +45,6 @@ func newID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-}
-
-// receivedHeader returns the trace field a receiving SMTP server prepends
-// (RFC 5321 4.4):
-//
-//	Received: from <helo> (<ip>) by <host> with <proto> id <id>; <date>
-//
-// proto is ESMTP, ESMTPS (TLS), ESMTPA (authenticated) or ESMTPSA (both), as
-// RFC 3848 registers them. The field is folded so that no line passes 78
-// characters for names of usual length.
-func receivedHeader(helo string, remote net.Addr, host, proto, id string, now time.Time) string {
-	ip := remote.String()
-	if h, _, err := net.SplitHostPort(ip); err == nil {
-		ip = h
-	}
-	if helo == "" {
-		helo = "unknown"
-	}
-	return fmt.Sprintf("Received: from %s ([%s])\r\n\tby %s with %s id %s;\r\n\t%s\r\n",
-		sanitizeHeaderText(helo), ip, host, proto, id, message.FormatDate(now))
-}
-
-// sanitizeHeaderText keeps a peer-supplied string from breaking a header line.
-func sanitizeHeaderText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x21 || r == 0x7f || r == '(' || r == ')' {
-			return '_'
-		}
-		return r
-	}, s)
 }
 
 // spoolFile holds one incoming message on disk while it is delivered to

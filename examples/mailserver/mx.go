@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/postkit/postkit/smtp"
 )
@@ -67,12 +66,8 @@ func (s *mxSession) Rcpt(to string, _ smtp.RcptParams) error {
 }
 
 func (s *mxSession) Data(r io.Reader) error {
-	proto := "ESMTP"
-	if _, ok := s.conn.ConnectionState(); ok {
-		proto = "ESMTPS"
-	}
 	msgID := newID()
-	trace := receivedHeader(s.conn.Hostname(), s.conn.RemoteAddr(), s.app.hostname, proto, msgID, time.Now())
+	trace := s.conn.Received(s.app.hostname, msgID).String()
 	sf, err := spoolMessage(s.app.tmpDir, trace, r)
 	if err != nil {
 		var le *localError

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/postkit/postkit/queue"
 	"github.com/postkit/postkit/smtp"
@@ -92,12 +91,8 @@ func (s *submissionSession) Data(r io.Reader) error {
 	if len(s.local) == 0 && len(s.remote) == 0 {
 		return errNeedRecipient
 	}
-	proto := "ESMTPA"
-	if _, ok := s.conn.ConnectionState(); ok {
-		proto = "ESMTPSA"
-	}
 	msgID := newID()
-	trace := receivedHeader(s.conn.Hostname(), s.conn.RemoteAddr(), s.app.hostname, proto, msgID, time.Now())
+	trace := s.conn.Received(s.app.hostname, msgID).String() // with ESMTPA or ESMTPSA
 	sf, err := spoolMessage(s.app.tmpDir, trace, r)
 	if err != nil {
 		var le *localError

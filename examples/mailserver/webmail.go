@@ -24,6 +24,7 @@ import (
 	"github.com/postkit/postkit/message"
 	pkmime "github.com/postkit/postkit/mime"
 	"github.com/postkit/postkit/queue"
+	"github.com/postkit/postkit/smtp"
 )
 
 // The webmail: a JSON API over the same store and queue, with a one-page
@@ -614,7 +615,7 @@ func (a *app) webSend(w http.ResponseWriter, r *http.Request, s *webSession) {
 	}
 	msgID := newID()
 	log := a.log.With("proto", "http", "remote", r.RemoteAddr, "user", s.user)
-	trace := receivedHeader("webmail", addrOf(r.RemoteAddr), a.hostname, "HTTP", msgID, time.Now())
+	trace := (&smtp.Received{From: "webmail", FromIP: remoteIP(r.RemoteAddr), By: a.hostname, With: "HTTP", ID: msgID, Time: time.Now()}).String()
 	sf, err := spoolMessage(a.tmpDir, trace, bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		webError(w, http.StatusInternalServerError, "cannot store message")
@@ -657,9 +658,11 @@ func (a *app) saveSent(ctx context.Context, log *slog.Logger, user string, sf *s
 	}
 }
 
-type stringAddr string
-
-func (s stringAddr) Network() string { return "tcp" }
-func (s stringAddr) String() string  { return string(s) }
-
-func addrOf(s string) net.Addr { return stringAddr(s) }
+// remoteIP returns the IP address of an http.Request's RemoteAddr, or nil.
+func remoteIP(hostport string) net.IP {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	return net.ParseIP(host)
+}
