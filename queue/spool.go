@@ -1,6 +1,8 @@
 package queue
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -15,17 +17,21 @@ import (
 	"sync"
 )
 
-// Spool is a Store in one directory: for each message <id>.msg (the body)
-// and <id>.env (the envelope, JSON).
+// Spool is a Store in one directory. A message is one file, <id>.msg:
+// a first line holding its envelope as it was enqueued ("PKSPOOL1 "
+// and the JSON of the Envelope), then the body. Once the queue updates
+// the envelope, the newest version is in <id>.env (JSON), which takes
+// precedence over the first line. One file per message, not two, halves
+// the files created per Enqueue, which is what bounds the throughput of
+// many concurrent enqueues once their fsyncs are shared.
 //
 // Every file is written under a temporary name (ending in ".tmp"),
 // fsynced, and renamed into place; the directory is then fsynced, so a
-// rename is durable before a call returns. A message is present when both
-// of its files are: Create renames the body before the envelope, and
-// Delete removes the envelope before the body. Update replaces the
-// envelope by a rename, which is atomic. OpenSpool removes what a crash
-// left behind — temporary files and lone .msg or .env files, which belong
-// to messages never acknowledged or already deleted.
+// rename is durable before a call returns. A message is present when its
+// .msg file is: Create renames it into place as its last step, and Delete
+// removes it before the .env. Update replaces the .env by a rename, which
+// is atomic. OpenSpool removes what a crash left behind — temporary files,
+// and .env files without their .msg, which belong to messages deleted.
 //
 // Group commit: callers write their temporary files and hand them to a
 // committer goroutine, which takes every file handed in since its last
@@ -97,6 +103,14 @@ const (
 	spoolTmp = ".tmp"
 )
 
+// spoolMagic starts the first line of a .msg file, which holds the
+// envelope the message was enqueued with.
+const spoolMagic = "PKSPOOL1 "
+
+// maxEnvelopeLine bounds the first line of a .msg file: the envelope of
+// a message with some thousands of recipients fits many times over.
+const maxEnvelopeLine = 16 << 20
+
 var _ Store = (*Spool)(nil)
 
 // OpenSpool opens the spool in dir, creating the directory if needed, and
@@ -167,15 +181,15 @@ func syncDir(dir string) error {
 	return err
 }
 
-// recover removes what a crash can leave: temporary files, and the lone
-// halves of messages never acknowledged or partly deleted.
+// recover removes what a crash can leave: temporary files, and the
+// envelopes of messages partly deleted.
 func (s *Spool) recover() error {
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return err
 	}
 	msgs := make(map[string]bool)
-	envs := make(map[string]bool)
+	var envs []string
 	removed := false
 	for _, e := range ents {
 		name := e.Name()
@@ -188,18 +202,10 @@ func (s *Spool) recover() error {
 		case strings.HasSuffix(name, spoolMsg):
 			msgs[strings.TrimSuffix(name, spoolMsg)] = true
 		case strings.HasSuffix(name, spoolEnv):
-			envs[strings.TrimSuffix(name, spoolEnv)] = true
+			envs = append(envs, strings.TrimSuffix(name, spoolEnv))
 		}
 	}
-	for id := range msgs {
-		if !envs[id] {
-			if err := os.Remove(s.path(id, spoolMsg)); err != nil {
-				return err
-			}
-			removed = true
-		}
-	}
-	for id := range envs {
+	for _, id := range envs {
 		if !msgs[id] {
 			if err := os.Remove(s.path(id, spoolEnv)); err != nil {
 				return err
@@ -429,9 +435,9 @@ func (s *Spool) check(id string) error {
 	return nil
 }
 
-// Create implements Store: the body and the envelope are written to
-// temporary files, fsynced, renamed (body first), and the directory is
-// fsynced, with the group's.
+// Create implements Store: the envelope line and the body are written
+// to a temporary file, which is fsynced and renamed into place, and the
+// directory is fsynced, with the group's.
 func (s *Spool) Create(ctx context.Context, env *Envelope, body io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -439,31 +445,77 @@ func (s *Spool) Create(ctx context.Context, env *Envelope, body io.Reader) error
 	if err := s.check(env.ID); err != nil {
 		return err
 	}
-	msgFile, err := s.createTemp(s.path(env.ID, spoolMsg), func(w io.Writer) error {
+	line, err := envelopeLine(env)
+	if err != nil {
+		return err
+	}
+	final := s.path(env.ID, spoolMsg)
+	f, err := s.createTemp(final, func(w io.Writer) error {
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
 		_, err := io.Copy(w, body)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	envFile, err := s.createEnv(env)
-	if err != nil {
-		discard(msgFile)
-		return err
-	}
-	return s.commit([]*os.File{msgFile, envFile}, [][2]string{
-		{msgFile.Name(), s.path(env.ID, spoolMsg)},
-		{envFile.Name(), s.path(env.ID, spoolEnv)},
-	})
+	return s.commit([]*os.File{f}, [][2]string{{f.Name(), final}})
 }
 
-// Update implements Store: the envelope is replaced by a rename.
+// envelopeLine returns the first line of a .msg file for env.
+func envelopeLine(env *Envelope) ([]byte, error) {
+	b, err := json.Marshal(env) // JSON escapes every control character: one line
+	if err != nil {
+		return nil, err
+	}
+	line := make([]byte, 0, len(spoolMagic)+len(b)+1)
+	line = append(line, spoolMagic...)
+	line = append(line, b...)
+	return append(line, '\n'), nil
+}
+
+// readEnvelopeLine reads the first line of the .msg file f and returns
+// the envelope JSON in it and the offset of the body.
+func readEnvelopeLine(f *os.File) ([]byte, int64, error) {
+	br := bufio.NewReaderSize(io.LimitReader(f, maxEnvelopeLine), 4096)
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if err == nil {
+			break
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF {
+			err = errors.New("no envelope line")
+		}
+		return nil, 0, err
+	}
+	if !bytes.HasPrefix(line, []byte(spoolMagic)) {
+		return nil, 0, errors.New("not a spool message")
+	}
+	return line[len(spoolMagic) : len(line)-1], int64(len(line)), nil
+}
+
+// bodyFile is the body of a .msg file: the part after the envelope line.
+type bodyFile struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (b *bodyFile) Close() error { return b.f.Close() }
+
+// Update implements Store: the envelope is written to the message's
+// .env file, replaced by a rename.
 func (s *Spool) Update(ctx context.Context, env *Envelope) error {
 	if err := s.check(env.ID); err != nil {
 		return err
 	}
 	final := s.path(env.ID, spoolEnv)
-	if _, err := os.Stat(final); err != nil {
+	if _, err := os.Stat(s.path(env.ID, spoolMsg)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return ErrNotFound
 		}
@@ -476,7 +528,8 @@ func (s *Spool) Update(ctx context.Context, env *Envelope) error {
 	return s.commit([]*os.File{f}, [][2]string{{f.Name(), final}})
 }
 
-// Open implements Store; the body is an *os.File.
+// Open implements Store; the body is read from the .msg file, after
+// its envelope line.
 func (s *Spool) Open(ctx context.Context, id string) (Body, error) {
 	if err := s.check(id); err != nil {
 		return nil, err
@@ -485,65 +538,96 @@ func (s *Spool) Open(ctx context.Context, id string) (Body, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	_, off, err := readEnvelopeLine(f)
+	if err == nil {
+		var st os.FileInfo
+		if st, err = f.Stat(); err == nil {
+			return &bodyFile{io.NewSectionReader(f, off, st.Size()-off), f}, nil
+		}
+	}
+	f.Close()
+	return nil, fmt.Errorf("queue: spool message %s: %w", id, err)
 }
 
-// Delete implements Store: the envelope goes first, then the body.
+// Delete implements Store: the message goes first, then its .env.
 func (s *Spool) Delete(ctx context.Context, id string) error {
 	if err := s.check(id); err != nil {
-		return err
-	}
-	if err := os.Remove(s.path(id, spoolEnv)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if err := os.Remove(s.path(id, spoolMsg)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	if err := os.Remove(s.path(id, spoolEnv)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	return s.commit(nil, nil)
 }
 
-// Load implements Store. An envelope that cannot be read is reported as
-// an error naming its file, after the others.
+// Load implements Store: each message's envelope is its .env file if it
+// has one, else the first line of its .msg file. A message whose
+// envelope cannot be read is reported as an error naming its file, after
+// the others.
 func (s *Spool) Load(ctx context.Context, fn func(env *Envelope) error) error {
-	d, err := os.Open(s.dir)
+	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	var bad []error
-	for {
-		names, err := d.Readdirnames(1024)
-		for _, name := range names {
-			if !strings.HasSuffix(name, spoolEnv) {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			b, err := os.ReadFile(filepath.Join(s.dir, name))
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					continue
-				}
-				return err
-			}
-			env := new(Envelope)
-			if err := json.Unmarshal(b, env); err != nil || env.ID+spoolEnv != name {
-				bad = append(bad, fmt.Errorf("queue: spool envelope %s unreadable: %v", name, err))
-				continue
-			}
-			if err := fn(env); err != nil {
-				return err
-			}
+	updated := make(map[string]bool)
+	for _, e := range ents {
+		if name := e.Name(); strings.HasSuffix(name, spoolEnv) {
+			updated[strings.TrimSuffix(name, spoolEnv)] = true
 		}
-		if err == io.EOF {
-			break
+	}
+	var bad []error
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasSuffix(name, spoolMsg) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		id := strings.TrimSuffix(name, spoolMsg)
+		var b []byte
+		if updated[id] {
+			name = id + spoolEnv
+			b, err = os.ReadFile(filepath.Join(s.dir, name))
+		} else {
+			b, err = s.readFirstEnvelope(name)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		var env *Envelope
+		if err == nil {
+			env = new(Envelope)
+			if err = json.Unmarshal(b, env); err == nil && env.ID != id {
+				err = fmt.Errorf("names message %q", env.ID)
+			}
 		}
 		if err != nil {
+			bad = append(bad, fmt.Errorf("queue: spool envelope %s unreadable: %v", name, err))
+			continue
+		}
+		if err := fn(env); err != nil {
 			return err
 		}
 	}
 	return errors.Join(bad...)
+}
+
+// readFirstEnvelope returns the envelope JSON of the .msg file name.
+func (s *Spool) readFirstEnvelope(name string) ([]byte, error) {
+	f, err := os.Open(filepath.Join(s.dir, name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, _, err := readEnvelopeLine(f)
+	return b, err
 }
 
 // Close stops the committer and closes the directory. Calls in progress

@@ -96,15 +96,17 @@ func TestSpoolRecovery(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.ErrorIs(t, s.Create(ctx, &Envelope{ID: "late"}, strings.NewReader("x")), ErrClosed)
 
-	// What a crash leaves: temporary files, a body whose envelope was
-	// never renamed, an envelope whose body was already deleted.
+	// What a crash leaves: temporary files (a message or an envelope
+	// never renamed into place), the envelope of a message whose .msg
+	// was already deleted; and files a crash cannot make, which Load
+	// reports: a .msg without its envelope line, an unreadable .env.
 	for name, data := range map[string]string{
 		"half.msg.abc.tmp": "partial",
 		"good.env.def.tmp": "{",
-		"orphan.msg":       "never acknowledged",
 		"deleted.env":      `{"id":"deleted"}`,
 		"unrelated.txt":    "left alone",
-		"corrupt.msg":      "x",
+		"headless.msg":     "no envelope line",
+		"corrupt.msg":      spoolMagic + `{"id":"corrupt"}` + "\nx",
 		"corrupt.env":      "{not json",
 	} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600))
@@ -118,12 +120,20 @@ func TestSpoolRecovery(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
-	assert.Equal(t, []string{"corrupt.env", "corrupt.msg", "good.env", "good.msg", "unrelated.txt"}, names)
+	assert.Equal(t, []string{"corrupt.env", "corrupt.msg", "good.msg", "headless.msg", "unrelated.txt"}, names)
 	got := map[string]*Envelope{}
 	err = s.Load(ctx, func(e *Envelope) error { got[e.ID] = e; return nil })
 	assert.ErrorContains(t, err, "corrupt.env", "an unreadable envelope is reported")
+	assert.ErrorContains(t, err, "headless.msg", "a message without its envelope line is reported")
 	assert.Len(t, got, 1)
 	assert.Contains(t, got, "good")
+	body, err := s.Open(ctx, "good")
+	require.NoError(t, err)
+	b, err := io.ReadAll(body)
+	require.NoError(t, err)
+	assert.Equal(t, "x", string(b))
+	_, err = s.Open(ctx, "headless")
+	assert.Error(t, err)
 }
 
 func TestSpoolRejectsBadIDs(t *testing.T) {
@@ -219,10 +229,18 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		assert.LessOrEqual(t, extra, crashProducers, "run %d: only in-flight Enqueues may be present unacknowledged", run)
 		ents, _ := os.ReadDir(dir)
+		msgs := 0
 		for _, e := range ents {
-			assert.False(t, strings.HasSuffix(e.Name(), spoolTmp), "run %d: %s left after recovery", run, e.Name())
+			name := e.Name()
+			assert.False(t, strings.HasSuffix(name, spoolTmp), "run %d: %s left after recovery", run, name)
+			if id, ok := strings.CutSuffix(name, spoolEnv); ok {
+				assert.Contains(t, present, id, "run %d: %s without its message", run, name)
+			}
+			if strings.HasSuffix(name, spoolMsg) {
+				msgs++
+			}
 		}
-		assert.Len(t, ents, 2*len(present), "run %d: every message has its two files", run)
+		assert.Equal(t, len(present), msgs, "run %d: one .msg file per message", run)
 		require.NoError(t, s.Close())
 		t.Logf("run %d: %d acknowledged (total %d), %d present unacknowledged", run, newAcks, len(acked), extra)
 		if t.Failed() {
