@@ -35,7 +35,10 @@ type view struct {
 
 	// known lists the messages the view knows, ascending UID: see the
 	// package documentation. Messages in it may be gone (expunged by
-	// another view, not yet polled).
+	// another view, not yet polled). It is a snapshot of the box's
+	// msgs (box.snapshot), shared with the box and with the other
+	// views that polled at the same point, so it is never changed in
+	// place: a view that expunges builds a new one.
 	known []*message
 }
 
@@ -406,12 +409,32 @@ func (v *view) removeLocked(ms []*message) []mailbox.UID {
 		out = append(out, m.uid)
 		ups = append(ups, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: b.modSeq})
 	}
-	b.msgs = slices.DeleteFunc(b.msgs, func(m *message) bool { return m.gone })
-	v.known = slices.DeleteFunc(v.known, func(m *message) bool {
+	// b.msgs and v.known share their arrays with the views' snapshots:
+	// filter into new ones.
+	b.msgs = without(b.msgs, func(m *message) bool { return m.gone })
+	v.known = without(v.known, func(m *message) bool {
 		_, found := slices.BinarySearch(out, m.uid)
 		return found
 	})
 	v.hv.Publish(ups...)
+	return out
+}
+
+// without returns a new slice of the messages of ms for which drop is
+// false, leaving ms alone.
+func without(ms []*message, drop func(*message) bool) []*message {
+	n := 0
+	for _, m := range ms {
+		if !drop(m) {
+			n++
+		}
+	}
+	out := make([]*message, 0, n)
+	for _, m := range ms {
+		if !drop(m) {
+			out = append(out, m)
+		}
+	}
 	return out
 }
 
@@ -487,8 +510,20 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 	if len(ups) == 0 && err == nil {
 		return nil, nil
 	}
-	v.known = slices.Clone(v.b.msgs)
-	v.claimLocked(v.known)
+	// The messages the view did not know are those above the largest
+	// UID it knew (UIDs ascend), and only they may still be unclaimed:
+	// the others were claimed when the view learnt of them, if it
+	// claims at all. So Poll costs O(changes), not O(messages).
+	var last mailbox.UID
+	if n := len(v.known); n > 0 {
+		last = v.known[n-1].uid
+	}
+	v.known = v.b.snapshot()
+	i, found := find(v.known, last)
+	if found {
+		i++
+	}
+	v.claimLocked(v.known[i:])
 	for i, u := range ups {
 		if u.Kind != mailbox.UpdateAppended && u.Kind != mailbox.UpdateFlags {
 			continue
