@@ -90,9 +90,16 @@ func (v *view) recentLocked(m *message) bool {
 	return m.recent == v || v.readOnly && !m.claimed
 }
 
-// flagsLocked returns a copy of m's flags as v sees them: with \Recent
-// when m is recent in v.
+// flagsLocked returns m's flags as v sees them: with \Recent when m is
+// recent in v. A message's flags slice is never changed in place (Store
+// replaces it), so when m is not recent the slice is shared, capped so
+// that an append copies it: a SELECT of a large mailbox then allocates
+// nothing per message, which would otherwise be garbage interleaved
+// with the sessions' long-lived state.
 func (v *view) flagsLocked(m *message) []string {
+	if !v.recentLocked(m) {
+		return m.flags[:len(m.flags):len(m.flags)]
+	}
 	f := make([]string, len(m.flags), len(m.flags)+1)
 	copy(f, m.flags)
 	if v.recentLocked(m) {
