@@ -33,7 +33,7 @@ type box struct {
 
 	validity uint32
 	uidNext  mailbox.UID
-	modSeq   uint64     // HIGHESTMODSEQ
+	modSeq   uint64 // HIGHESTMODSEQ
 	// msgs lists the live messages, ascending UID. Its elements are
 	// never changed in place: views share its backing array (see
 	// view.known), so messages are only appended, and an expunge
