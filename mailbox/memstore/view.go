@@ -43,8 +43,9 @@ type view struct {
 }
 
 var (
-	_ mailbox.Mailbox = (*view)(nil)
-	_ mailbox.Mover   = (*view)(nil)
+	_ mailbox.Mailbox  = (*view)(nil)
+	_ mailbox.Mover    = (*view)(nil)
+	_ mailbox.Notifier = (*view)(nil)
 )
 
 // lock checks the context and the view and takes the account's lock.
@@ -502,6 +503,9 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult
 }
 
 func (v *view) Updates() <-chan struct{} { return v.hv.Updates() }
+
+// NotifyUpdates implements mailbox.Notifier.
+func (v *view) NotifyUpdates(f func()) (stop func() bool) { return v.hv.NotifyUpdates(f) }
 
 // Poll returns the pending updates and brings the view up to date: it
 // then knows exactly the mailbox's live messages. The flags in the
