@@ -87,10 +87,10 @@ func TestSeqMapRuns(t *testing.T) {
 	assert.Equal(t, uint32(5000), m.remove(5000))
 	assert.Len(t, m.runs, 2)
 	assert.Equal(t, uint32(5000), m.seqOf(5001))
-	assert.Equal(t, mailbox.UIDSet{{4999, 4999}, {5001, 5001}}, mergeRanges(m.appendSeqs(nil, 4999, 5000)))
+	assert.Equal(t, mailbox.UIDSet{{Start: 4999, Stop: 4999}, {Start: 5001, Stop: 5001}}, mergeRanges(m.appendSeqs(nil, 4999, 5000)))
 	assert.True(t, m.add(5000))
 	assert.Len(t, m.runs, 1)
 	assert.Equal(t, uint32(10000), m.seqOf(10000))
 	var w []mailbox.UIDRange
-	assert.Equal(t, []mailbox.UIDRange{{9990, 10000}}, m.appendWithin(w, 9990, mailbox.MaxUID))
+	assert.Equal(t, []mailbox.UIDRange{{Start: 9990, Stop: 10000}}, m.appendWithin(w, 9990, mailbox.MaxUID))
 }
