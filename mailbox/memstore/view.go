@@ -109,10 +109,11 @@ func (v *view) flagsLocked(m *message) []string {
 	return f
 }
 
-// matchLocked returns up to limit known messages whose UID is in set
-// (normalized) and at least from, and the UID to continue from if there
-// may be more.
-func (v *view) matchLocked(set mailbox.UIDSet, from mailbox.UID, limit int) (ms []*message, next mailbox.UID, more bool) {
+// matchLocked appends to ms up to limit known messages whose UID is in
+// set (normalized) and at least from, and returns them with the UID to
+// continue from if there may be more.
+func (v *view) matchLocked(ms []*message, set mailbox.UIDSet, from mailbox.UID, limit int) (_ []*message, next mailbox.UID, more bool) {
+	ms = ms[:0]
 	i, _ := find(v.known, from)
 	r := 0
 	for i < len(v.known) {
@@ -274,11 +275,14 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 	set := normalize(uids)
 	from := mailbox.UID(1)
 	buf := make([]fetched, 0, fetchChunk)
+	var ms []*message
 	for {
 		if err := v.lock(ctx, false, false); err != nil {
 			return err
 		}
-		ms, next, more := v.matchLocked(set, from, fetchChunk)
+		var next mailbox.UID
+		var more bool
+		ms, next, more = v.matchLocked(ms, set, from, fetchChunk)
 		buf = buf[:0]
 		for _, m := range ms {
 			buf = append(buf, fetched{uid: m.uid, flags: v.flagsLocked(m), date: m.date, body: m.body, modSeq: m.modSeq})
@@ -344,7 +348,7 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 	if opts != nil {
 		since = opts.UnchangedSince
 	}
-	ms, _, _ := v.matchLocked(normalize(uids), 1, 0)
+	ms, _, _ := v.matchLocked(nil, normalize(uids), 1, 0)
 	res := &mailbox.StoreResult{}
 	var ups []mailbox.Update
 	for _, m := range ms {
@@ -392,7 +396,7 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	if uids != nil {
 		set = normalize(*uids)
 	}
-	ms, _, _ := v.matchLocked(set, 1, 0)
+	ms, _, _ := v.matchLocked(nil, set, 1, 0)
 	var del []*message
 	for _, m := range ms {
 		if !m.gone && mailbox.HasFlag(m.flags, mailbox.FlagDeleted) {
@@ -478,7 +482,7 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult
 	if err != nil {
 		return nil, nil, err
 	}
-	ms, _, _ := v.matchLocked(normalize(uids), 1, 0)
+	ms, _, _ := v.matchLocked(nil, normalize(uids), 1, 0)
 	ms = slices.DeleteFunc(ms, func(m *message) bool { return m.gone })
 	if !dst.room(len(ms)) {
 		return nil, nil, errNoUIDs
