@@ -61,6 +61,14 @@ type conn struct {
 	broken bool
 	// appendPending is set while the end of an APPEND is unread.
 	appendPending bool
+
+	// idleSt is set, under mu, while the session waits in IDLE without
+	// a reader goroutine (conn_idle.go).
+	idleSt *idleState
+	// first is the byte that ended that wait; hasFirst says it is yet
+	// to be read through the decoder.
+	first    [1]byte
+	hasFirst bool
 }
 
 // endAppend reads the end of an APPEND command once: what is left of
@@ -99,6 +107,11 @@ func newConn(s *Server, nc net.Conn, implicitTLS bool) *conn {
 type deadlineReader struct{ c *conn }
 
 func (d deadlineReader) Read(p []byte) (int, error) {
+	if d.c.hasFirst && len(p) > 0 {
+		d.c.hasFirst = false
+		p[0] = d.c.first[0]
+		return 1, nil
+	}
 	d.c.mu.Lock()
 	nc := d.c.nc
 	d.c.mu.Unlock()
@@ -132,10 +145,15 @@ func (c *conn) setConn(nc net.Conn) {
 
 // CloseIfIdle sends BYE and closes the connection if it waits for a
 // command. Called by Shutdown; a session in IDLE watches the server's
-// shutdown channel instead.
+// shutdown channel instead, or, waiting without a reader goroutine, is
+// woken here to say goodbye.
 func (c *conn) CloseIfIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if st := c.idleSt; st != nil && !c.closed {
+		go c.idleWake(st, true)
+		return
+	}
 	if !c.idle || c.closed {
 		return
 	}

@@ -41,13 +41,13 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 	s := &selected{mbox: mbox, name: name, readOnly: readOnly, uidValidity: st.UIDValidity, recent: map[mailbox.UID]bool{}}
 	var firstUnseen uint32
 	err = mbox.Fetch(c.ctx, mailbox.AllUIDs, func(m mailbox.Message) error {
-		s.uids = append(s.uids, m.UID())
+		s.uids.add(m.UID())
 		flags := m.Flags()
 		if mailbox.HasFlag(flags, mailbox.FlagRecent) {
 			s.recent[m.UID()] = true
 		}
 		if firstUnseen == 0 && !mailbox.HasFlag(flags, mailbox.FlagSeen) {
-			firstUnseen = uint32(len(s.uids))
+			firstUnseen = s.uids.len()
 		}
 		return nil
 	})
@@ -58,7 +58,7 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 	c.sel = s
 	c.setState(stateSelected)
 	c.sendFlags(st)
-	c.write(&ExistsData{Num: uint32(len(s.uids))})
+	c.write(&ExistsData{Num: s.uids.len()})
 	if !c.rev2 {
 		c.write(&RecentData{Num: uint32(len(s.recent))})
 		if firstUnseen != 0 {
@@ -242,13 +242,17 @@ func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet) bool {
 	if cmd.UID {
 		set = SeqSetFromUIDs(uids)
 	} else {
-		var seqs []mailbox.UID
+		// The known UIDs of each range are runs of consecutive UIDs,
+		// and so of consecutive message numbers.
+		var known, seqs []mailbox.UIDRange
 		for _, r := range uids {
-			for _, u := range c.sel.within(r.Start, r.Stop) {
-				seqs = append(seqs, mailbox.UID(c.sel.seqOf(u)))
+			known = c.sel.uids.appendWithin(known[:0], r.Start, r.Stop)
+			for _, k := range known {
+				a, b := c.sel.seqOf(k.Start), c.sel.seqOf(k.Stop)
+				seqs = append(seqs, mailbox.UIDRange{Start: mailbox.UID(a), Stop: mailbox.UID(b)})
 			}
 		}
-		set = SeqSetFromUIDs(uidSet(seqs))
+		set = SeqSetFromUIDs(mergeRanges(seqs))
 	}
 	c.tagged(cmd.Tag, StatusOK, "MODIFIED", set, "Conditional STORE failed")
 	return true

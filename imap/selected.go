@@ -1,8 +1,10 @@
 package imap
 
 import (
+	"cmp"
 	"errors"
 	"slices"
+	"sort"
 
 	"github.com/postkit/postkit/mailbox"
 )
@@ -20,7 +22,7 @@ type selected struct {
 	name        string // UTF-8
 	readOnly    bool
 	uidValidity uint32
-	uids        []mailbox.UID // ascending; uids[i] has sequence number i+1
+	uids        seqMap
 	recent      map[mailbox.UID]bool
 	flags       []string // the FLAGS last sent
 	permFlags   []string // the PERMANENTFLAGS last sent
@@ -32,21 +34,169 @@ type selected struct {
 
 var errBadSeq = errors.New("imap: invalid message sequence number")
 
+// seqMap maps message sequence numbers to UIDs and back (RFC 9051
+// 2.3.1.2) as runs of consecutive UIDs, so that a session holds a few
+// bytes for a mailbox whose UIDs have few gaps (UIDs 1:10000 are one
+// run) instead of four bytes a message. The zero value is empty.
+type seqMap struct {
+	runs []uidRun // ascending, neither overlapping nor touching
+	n    uint32   // the messages, the sequence number of the last
+	// valid counts the runs, from the first, whose seq is up to date:
+	// an expunge makes the seq of the runs after it stale, and they are
+	// brought up to date when asked for, so that a batch of expunges
+	// in ascending order costs O(runs) in all.
+	valid int
+}
+
+// uidRun is the UIDs first to first+n-1, whose sequence numbers start
+// at seq.
+type uidRun struct {
+	first mailbox.UID
+	n     uint32
+	seq   uint32
+}
+
+func (r uidRun) last() mailbox.UID { return r.first + mailbox.UID(r.n) - 1 }
+
+// len returns the number of messages.
+func (m *seqMap) len() uint32 { return m.n }
+
+// maxUID returns the largest UID, or 0.
+func (m *seqMap) maxUID() mailbox.UID {
+	if len(m.runs) == 0 {
+		return 0
+	}
+	return m.runs[len(m.runs)-1].last()
+}
+
+// find returns the index of the run holding uid, or of the first run
+// above it, and whether uid is there.
+func (m *seqMap) find(uid mailbox.UID) (int, bool) {
+	i := sort.Search(len(m.runs), func(i int) bool { return m.runs[i].last() >= uid })
+	return i, i < len(m.runs) && m.runs[i].first <= uid
+}
+
+// fix brings the seq of runs[:i+1] up to date.
+func (m *seqMap) fix(i int) {
+	for ; m.valid <= i && m.valid < len(m.runs); m.valid++ {
+		if m.valid == 0 {
+			m.runs[0].seq = 1
+		} else {
+			p := m.runs[m.valid-1]
+			m.runs[m.valid].seq = p.seq + p.n
+		}
+	}
+}
+
 // seqOf returns the sequence number of uid, or 0.
-func (s *selected) seqOf(uid mailbox.UID) uint32 {
-	i, ok := slices.BinarySearch(s.uids, uid)
+func (m *seqMap) seqOf(uid mailbox.UID) uint32 {
+	i, ok := m.find(uid)
 	if !ok {
 		return 0
 	}
-	return uint32(i + 1)
+	m.fix(i)
+	return m.runs[i].seq + uint32(uid-m.runs[i].first)
 }
 
-func (s *selected) maxUID() mailbox.UID {
-	if len(s.uids) == 0 {
+// add adds uid; it reports false if it was there already.
+func (m *seqMap) add(uid mailbox.UID) bool {
+	if uid == 0 {
+		return false
+	}
+	n := len(m.runs)
+	// The usual case: a UID above the others.
+	if n == 0 || uid > m.runs[n-1].last() {
+		m.n++
+		if n > 0 && uid == m.runs[n-1].last()+1 {
+			m.runs[n-1].n++
+			return true
+		}
+		if m.valid == n {
+			m.valid++
+		}
+		m.runs = append(m.runs, uidRun{first: uid, n: 1, seq: m.n})
+		return true
+	}
+	i, ok := m.find(uid)
+	if ok {
+		return false
+	}
+	m.n++
+	// uid is below runs[i] and above runs[i-1], if any.
+	switch {
+	case i > 0 && m.runs[i-1].last()+1 == uid && uid+1 == m.runs[i].first:
+		m.runs[i-1].n += 1 + m.runs[i].n
+		m.runs = slices.Delete(m.runs, i, i+1)
+		i--
+	case i > 0 && m.runs[i-1].last()+1 == uid:
+		i--
+		m.runs[i].n++
+	case uid+1 == m.runs[i].first:
+		m.runs[i].first, m.runs[i].n = uid, m.runs[i].n+1
+	default:
+		m.runs = slices.Insert(m.runs, i, uidRun{first: uid, n: 1})
+	}
+	m.valid = min(m.valid, i)
+	return true
+}
+
+// remove removes uid and returns its sequence number, or 0.
+func (m *seqMap) remove(uid mailbox.UID) uint32 {
+	i, ok := m.find(uid)
+	if !ok {
 		return 0
 	}
-	return s.uids[len(s.uids)-1]
+	m.fix(i)
+	r := &m.runs[i]
+	seq := r.seq + uint32(uid-r.first)
+	m.n--
+	switch {
+	case r.n == 1:
+		m.runs = slices.Delete(m.runs, i, i+1)
+		m.valid = min(m.valid, i)
+		return seq
+	case uid == r.first:
+		r.first++
+		r.n--
+	case uid == r.last():
+		r.n--
+	default:
+		after := uidRun{first: uid + 1, n: uint32(r.last() - uid)}
+		r.n = uint32(uid - r.first)
+		m.runs = slices.Insert(m.runs, i+1, after)
+	}
+	m.valid = min(m.valid, i+1)
+	return seq
 }
+
+// appendSeqs appends to out the UIDs of the messages numbered lo to
+// hi, which must exist, as ranges.
+func (m *seqMap) appendSeqs(out []mailbox.UIDRange, lo, hi uint32) []mailbox.UIDRange {
+	m.fix(len(m.runs) - 1)
+	i := sort.Search(len(m.runs), func(i int) bool { return m.runs[i].seq+m.runs[i].n > lo })
+	for ; i < len(m.runs) && m.runs[i].seq <= hi; i++ {
+		r := m.runs[i]
+		a := r.first + mailbox.UID(max(lo, r.seq)-r.seq)
+		b := r.first + mailbox.UID(min(hi, r.seq+r.n-1)-r.seq)
+		out = append(out, mailbox.UIDRange{Start: a, Stop: b})
+	}
+	return out
+}
+
+// appendWithin appends to out the known UIDs from lo to hi, as ranges.
+func (m *seqMap) appendWithin(out []mailbox.UIDRange, lo, hi mailbox.UID) []mailbox.UIDRange {
+	i, _ := m.find(lo)
+	for ; i < len(m.runs) && m.runs[i].first <= hi; i++ {
+		r := m.runs[i]
+		out = append(out, mailbox.UIDRange{Start: max(lo, r.first), Stop: min(hi, r.last())})
+	}
+	return out
+}
+
+// seqOf returns the sequence number of uid, or 0.
+func (s *selected) seqOf(uid mailbox.UID) uint32 { return s.uids.seqOf(uid) }
+
+func (s *selected) maxUID() mailbox.UID { return s.uids.maxUID() }
 
 // uidSet returns the set of uids. It sorts them once and merges runs,
 // in O(n log n) (mailbox.UIDSetOf normalises at each UID, which is
@@ -70,15 +220,34 @@ func uidSet(uids []mailbox.UID) mailbox.UIDSet {
 	return out
 }
 
+// mergeRanges sorts rs and merges the ranges that overlap or touch, in
+// place, in O(n log n).
+func mergeRanges(rs []mailbox.UIDRange) mailbox.UIDSet {
+	if !slices.IsSortedFunc(rs, cmpRange) {
+		slices.SortFunc(rs, cmpRange)
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if n := len(out); n > 0 && uint64(r.Start) <= uint64(out[n-1].Stop)+1 {
+			out[n-1].Stop = max(out[n-1].Stop, r.Stop)
+			continue
+		}
+		out = append(out, r)
+	}
+	return mailbox.UIDSet(out)
+}
+
+func cmpRange(a, b mailbox.UIDRange) int { return cmp.Compare(a.Start, b.Start) }
+
 // resolveSeq turns a set of message sequence numbers into UIDs. A
 // number past the last message is an error (BAD); "*" in an empty
 // mailbox stands for nothing. "$" is the saved search result.
 func (s *selected) resolveSeq(set SeqSet) (mailbox.UIDSet, error) {
-	var out []mailbox.UID
+	var out []mailbox.UIDRange
 	if set.Saved {
-		out = s.savedList()
+		out = s.appendSaved(out)
 	}
-	n := uint32(len(s.uids))
+	n := s.uids.len()
 	if n == 0 {
 		// RFC 9051 6.4.8 ("*" is the last message): there is none.
 		rs := set.Ranges[:0:0]
@@ -93,49 +262,35 @@ func (s *selected) resolveSeq(set SeqSet) (mailbox.UIDSet, error) {
 		if r.Start == 0 || r.Stop > n {
 			return nil, errBadSeq
 		}
-		out = append(out, s.uids[r.Start-1:r.Stop]...)
+		out = s.uids.appendSeqs(out, r.Start, r.Stop)
 	}
-	return uidSet(out), nil
+	return mergeRanges(out), nil
 }
 
 // resolveUID turns a set of UIDs into the UIDs of existing messages
 // ("*" is the largest UID; RFC 9051 6.4.9: UIDs with no message are
 // ignored).
 func (s *selected) resolveUID(set SeqSet) mailbox.UIDSet {
-	var out []mailbox.UID
+	var out []mailbox.UIDRange
 	if set.Saved {
-		out = s.savedList()
+		out = s.appendSaved(out)
 	}
-	if len(s.uids) > 0 {
+	if s.uids.len() > 0 {
 		for _, r := range set.Resolve(uint32(s.maxUID())) {
-			out = append(out, s.within(mailbox.UID(r.Start), mailbox.UID(r.Stop))...)
+			out = s.uids.appendWithin(out, mailbox.UID(r.Start), mailbox.UID(r.Stop))
 		}
 	}
-	return uidSet(out)
+	return mergeRanges(out)
 }
 
-// within returns the known UIDs from lo to hi.
-func (s *selected) within(lo, hi mailbox.UID) []mailbox.UID {
-	i, _ := slices.BinarySearch(s.uids, lo)
-	j, found := slices.BinarySearch(s.uids, hi)
-	if found {
-		j++
-	}
-	if i >= j {
-		return nil
-	}
-	return s.uids[i:j]
-}
-
-// savedList returns the saved search result, without the messages
+// appendSaved appends the saved search result, without the messages
 // expunged since (RFC 5182 2.1).
-func (s *selected) savedList() []mailbox.UID {
+func (s *selected) appendSaved(out []mailbox.UIDRange) []mailbox.UIDRange {
 	if !s.hasSaved {
-		return nil
+		return out
 	}
-	var out []mailbox.UID
 	for _, r := range s.saved {
-		out = append(out, s.within(r.Start, r.Stop)...)
+		out = s.uids.appendWithin(out, r.Start, r.Stop)
 	}
 	return out
 }
@@ -151,24 +306,17 @@ func (s *selected) resolve(set SeqSet, uid bool) (mailbox.UIDSet, error) {
 
 // expunge removes uid and returns its sequence number, or 0.
 func (s *selected) expunge(uid mailbox.UID) uint32 {
-	i, ok := slices.BinarySearch(s.uids, uid)
-	if !ok {
-		return 0
+	seq := s.uids.remove(uid)
+	if seq != 0 {
+		delete(s.recent, uid)
 	}
-	s.uids = slices.Delete(s.uids, i, i+1)
-	delete(s.recent, uid)
-	return uint32(i + 1)
+	return seq
 }
 
-// add appends a new message; a UID that is not above the others (which
-// a backend should not send) is put in its place.
+// add adds a new message; a UID that is not above the others (which a
+// backend should not send) is put in its place.
 func (s *selected) add(uid mailbox.UID, flags []string) {
-	i, ok := slices.BinarySearch(s.uids, uid)
-	if ok {
-		return
-	}
-	s.uids = slices.Insert(s.uids, i, uid)
-	if mailbox.HasFlag(flags, mailbox.FlagRecent) {
+	if s.uids.add(uid) && mailbox.HasFlag(flags, mailbox.FlagRecent) {
 		s.recent[uid] = true
 	}
 }
@@ -272,7 +420,7 @@ func (c *conn) report(ups []mailbox.Update) {
 			return
 		}
 		added = false
-		c.write(&ExistsData{Num: uint32(len(s.uids))})
+		c.write(&ExistsData{Num: s.uids.len()})
 		if !c.rev2 && len(s.recent) != recentBefore {
 			c.write(&RecentData{Num: uint32(len(s.recent))})
 		}

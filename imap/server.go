@@ -33,7 +33,9 @@ var ErrServerClosed = errors.New("imap: server closed")
 // session through its mailbox view (mailbox.Mailbox.Poll) and are
 // reported where RFC 9051 7 allows it: after every command but FETCH,
 // STORE and SEARCH, which must not see an EXPUNGE (RFC 9051 7.5.1), and
-// at once during IDLE (RFC 2177).
+// at once during IDLE (RFC 2177). A session in IDLE on a mailbox that is
+// a mailbox.Notifier (memstore's are) waits with its one goroutine and
+// without read or write buffers, a few KiB in all.
 type Server struct {
 	Addr      string        // TCP address for ListenAndServe; ":143" (":993" for ListenAndServeTLS) if empty
 	Store     mailbox.Store // the mailboxes; must be set

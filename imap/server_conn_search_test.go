@@ -55,7 +55,10 @@ func TestSearch(t *testing.T) {
 }
 
 func TestSearchResolver(t *testing.T) {
-	s := &selected{uids: []mailbox.UID{3, 5, 9}, recent: map[mailbox.UID]bool{9: true}}
+	s := &selected{recent: map[mailbox.UID]bool{9: true}}
+	for _, u := range []mailbox.UID{3, 5, 9} {
+		s.uids.add(u)
+	}
 	r := sessionResolver{s}
 	u, err := r.SeqUIDs(SeqSetOf(1, 3))
 	assert.NoError(t, err)
@@ -75,7 +78,7 @@ func TestSearchResolver(t *testing.T) {
 func TestResolveLarge(t *testing.T) {
 	s := &selected{}
 	for i := 0; i < 200000; i++ {
-		s.uids = append(s.uids, mailbox.UID(2*i+1))
+		s.uids.add(mailbox.UID(2*i + 1))
 	}
 	u, err := s.resolveSeq(SeqSet{Ranges: []SeqRange{{1, Star}}})
 	assert.NoError(t, err)

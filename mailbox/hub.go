@@ -33,6 +33,24 @@ type HubView struct {
 	pending []Update
 	lost    bool
 	left    bool
+	notify  *notifyFunc // armed by NotifyUpdates
+}
+
+// notifyFunc is one NotifyUpdates registration.
+type notifyFunc struct{ f func() }
+
+// A Notifier is a Mailbox that can call a function when updates are
+// pending, as well as signal its Updates channel: a server waits for
+// the updates of many sessions with it without a goroutine blocked on
+// each channel. Backends built on Hub implement it with
+// HubView.NotifyUpdates.
+type Notifier interface {
+	// NotifyUpdates arranges for f to run once, in a goroutine of its
+	// own, as soon as updates are pending: at once if some are already.
+	// stop cancels it and reports whether it did so before f was
+	// started (like context.AfterFunc's stop). Only the last
+	// registration of a view is kept.
+	NotifyUpdates(f func()) (stop func() bool)
 }
 
 // Join adds a view.
@@ -79,11 +97,40 @@ func (h *Hub) Publish(from *HubView, updates ...Update) {
 				v.pending = append(v.pending, updates...)
 			}
 		}
+		n := v.notify
+		v.notify = nil
 		v.mu.Unlock()
+		if n != nil {
+			go n.f()
+		}
 		select {
 		case v.ch <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// NotifyUpdates implements Notifier: f runs once, in a goroutine of its
+// own, when Publish gives v updates, or at once if some are pending.
+// The Updates channel is signalled all the same.
+func (v *HubView) NotifyUpdates(f func()) (stop func() bool) {
+	n := &notifyFunc{f}
+	v.mu.Lock()
+	if len(v.pending) > 0 || v.lost {
+		v.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	v.notify = n
+	v.mu.Unlock()
+	return func() bool {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		if v.notify != n {
+			return false
+		}
+		v.notify = nil
+		return true
 	}
 }
 
@@ -112,6 +159,6 @@ func (v *HubView) Leave() {
 	delete(v.hub.views, v)
 	v.hub.mu.Unlock()
 	v.mu.Lock()
-	v.left, v.pending = true, nil
+	v.left, v.pending, v.notify = true, nil, nil
 	v.mu.Unlock()
 }

@@ -33,8 +33,12 @@ type box struct {
 
 	validity uint32
 	uidNext  mailbox.UID
-	modSeq   uint64     // HIGHESTMODSEQ
-	msgs     []*message // live messages, ascending UID
+	modSeq   uint64 // HIGHESTMODSEQ
+	// msgs lists the live messages, ascending UID. Its elements are
+	// never changed in place: views share its backing array (see
+	// view.known), so messages are only appended, and an expunge
+	// builds a new slice.
+	msgs []*message
 
 	// keywords maps each keyword, lower-cased, to the spelling it was
 	// first given; order lists them in that order.
@@ -347,6 +351,11 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 	return nil
 }
 
+// snapshot returns b's live messages as they are now, sharing b.msgs'
+// backing array: the slice is capped, so appending to b.msgs does not
+// show through it, and an expunge replaces b.msgs.
+func (b *box) snapshot() []*message { return b.msgs[:len(b.msgs):len(b.msgs)] }
+
 // add appends a copy of m to b, with a new UID and MODSEQ, and returns
 // it; it is \Recent for the first view to learn of it. The caller
 // publishes the update.
@@ -438,7 +447,7 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 	}
 	v := &view{d: a.d, b: b, readOnly: opts != nil && opts.ReadOnly, noRecent: opts != nil && opts.NoRecent}
 	v.hv = b.hub.Join()
-	v.known = slices.Clone(b.msgs)
+	v.known = b.snapshot()
 	v.claimLocked(v.known)
 	return v, nil
 }

@@ -20,7 +20,9 @@
 // the expunge, so a session never sees a message vanish before it has
 // told its client. Store and Expunge skip such messages, Copy and Move
 // leave them out of the mapping. Status reports the mailbox as it is
-// now, with Recent counted for the view.
+// now, with Recent counted for the view. The views that polled at the
+// same point share one list, so an open view costs little more than
+// its hub membership, and Poll costs in proportion to the changes.
 //
 // Changes made through a view are published to every other view of the
 // mailbox (mailbox.Hub): Updates is signalled and Poll returns them. A

@@ -35,13 +35,17 @@ type view struct {
 
 	// known lists the messages the view knows, ascending UID: see the
 	// package documentation. Messages in it may be gone (expunged by
-	// another view, not yet polled).
+	// another view, not yet polled). It is a snapshot of the box's
+	// msgs (box.snapshot), shared with the box and with the other
+	// views that polled at the same point, so it is never changed in
+	// place: a view that expunges builds a new one.
 	known []*message
 }
 
 var (
-	_ mailbox.Mailbox = (*view)(nil)
-	_ mailbox.Mover   = (*view)(nil)
+	_ mailbox.Mailbox  = (*view)(nil)
+	_ mailbox.Mover    = (*view)(nil)
+	_ mailbox.Notifier = (*view)(nil)
 )
 
 // lock checks the context and the view and takes the account's lock.
@@ -87,9 +91,16 @@ func (v *view) recentLocked(m *message) bool {
 	return m.recent == v || v.readOnly && !m.claimed
 }
 
-// flagsLocked returns a copy of m's flags as v sees them: with \Recent
-// when m is recent in v.
+// flagsLocked returns m's flags as v sees them: with \Recent when m is
+// recent in v. A message's flags slice is never changed in place (Store
+// replaces it), so when m is not recent the slice is shared, capped so
+// that an append copies it: a SELECT of a large mailbox then allocates
+// nothing per message, which would otherwise be garbage interleaved
+// with the sessions' long-lived state.
 func (v *view) flagsLocked(m *message) []string {
+	if !v.recentLocked(m) {
+		return m.flags[:len(m.flags):len(m.flags)]
+	}
 	f := make([]string, len(m.flags), len(m.flags)+1)
 	copy(f, m.flags)
 	if v.recentLocked(m) {
@@ -98,10 +109,11 @@ func (v *view) flagsLocked(m *message) []string {
 	return f
 }
 
-// matchLocked returns up to limit known messages whose UID is in set
-// (normalized) and at least from, and the UID to continue from if there
-// may be more.
-func (v *view) matchLocked(set mailbox.UIDSet, from mailbox.UID, limit int) (ms []*message, next mailbox.UID, more bool) {
+// matchLocked appends to ms up to limit known messages whose UID is in
+// set (normalized) and at least from, and returns them with the UID to
+// continue from if there may be more.
+func (v *view) matchLocked(ms []*message, set mailbox.UIDSet, from mailbox.UID, limit int) (_ []*message, next mailbox.UID, more bool) {
+	ms = ms[:0]
 	i, _ := find(v.known, from)
 	r := 0
 	for i < len(v.known) {
@@ -263,11 +275,14 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 	set := normalize(uids)
 	from := mailbox.UID(1)
 	buf := make([]fetched, 0, fetchChunk)
+	var ms []*message
 	for {
 		if err := v.lock(ctx, false, false); err != nil {
 			return err
 		}
-		ms, next, more := v.matchLocked(set, from, fetchChunk)
+		var next mailbox.UID
+		var more bool
+		ms, next, more = v.matchLocked(ms, set, from, fetchChunk)
 		buf = buf[:0]
 		for _, m := range ms {
 			buf = append(buf, fetched{uid: m.uid, flags: v.flagsLocked(m), date: m.date, body: m.body, modSeq: m.modSeq})
@@ -333,7 +348,7 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 	if opts != nil {
 		since = opts.UnchangedSince
 	}
-	ms, _, _ := v.matchLocked(normalize(uids), 1, 0)
+	ms, _, _ := v.matchLocked(nil, normalize(uids), 1, 0)
 	res := &mailbox.StoreResult{}
 	var ups []mailbox.Update
 	for _, m := range ms {
@@ -381,7 +396,7 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	if uids != nil {
 		set = normalize(*uids)
 	}
-	ms, _, _ := v.matchLocked(set, 1, 0)
+	ms, _, _ := v.matchLocked(nil, set, 1, 0)
 	var del []*message
 	for _, m := range ms {
 		if !m.gone && mailbox.HasFlag(m.flags, mailbox.FlagDeleted) {
@@ -406,12 +421,32 @@ func (v *view) removeLocked(ms []*message) []mailbox.UID {
 		out = append(out, m.uid)
 		ups = append(ups, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: b.modSeq})
 	}
-	b.msgs = slices.DeleteFunc(b.msgs, func(m *message) bool { return m.gone })
-	v.known = slices.DeleteFunc(v.known, func(m *message) bool {
+	// b.msgs and v.known share their arrays with the views' snapshots:
+	// filter into new ones.
+	b.msgs = without(b.msgs, func(m *message) bool { return m.gone })
+	v.known = without(v.known, func(m *message) bool {
 		_, found := slices.BinarySearch(out, m.uid)
 		return found
 	})
 	v.hv.Publish(ups...)
+	return out
+}
+
+// without returns a new slice of the messages of ms for which drop is
+// false, leaving ms alone.
+func without(ms []*message, drop func(*message) bool) []*message {
+	n := 0
+	for _, m := range ms {
+		if !drop(m) {
+			n++
+		}
+	}
+	out := make([]*message, 0, n)
+	for _, m := range ms {
+		if !drop(m) {
+			out = append(out, m)
+		}
+	}
 	return out
 }
 
@@ -447,7 +482,7 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult
 	if err != nil {
 		return nil, nil, err
 	}
-	ms, _, _ := v.matchLocked(normalize(uids), 1, 0)
+	ms, _, _ := v.matchLocked(nil, normalize(uids), 1, 0)
 	ms = slices.DeleteFunc(ms, func(m *message) bool { return m.gone })
 	if !dst.room(len(ms)) {
 		return nil, nil, errNoUIDs
@@ -473,6 +508,9 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult
 
 func (v *view) Updates() <-chan struct{} { return v.hv.Updates() }
 
+// NotifyUpdates implements mailbox.Notifier.
+func (v *view) NotifyUpdates(f func()) (stop func() bool) { return v.hv.NotifyUpdates(f) }
+
 // Poll returns the pending updates and brings the view up to date: it
 // then knows exactly the mailbox's live messages. The flags in the
 // updates include \Recent for the messages recent in this view. When
@@ -487,8 +525,20 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 	if len(ups) == 0 && err == nil {
 		return nil, nil
 	}
-	v.known = slices.Clone(v.b.msgs)
-	v.claimLocked(v.known)
+	// The messages the view did not know are those above the largest
+	// UID it knew (UIDs ascend), and only they may still be unclaimed:
+	// the others were claimed when the view learnt of them, if it
+	// claims at all. So Poll costs O(changes), not O(messages).
+	var last mailbox.UID
+	if n := len(v.known); n > 0 {
+		last = v.known[n-1].uid
+	}
+	v.known = v.b.snapshot()
+	i, found := find(v.known, last)
+	if found {
+		i++
+	}
+	v.claimLocked(v.known[i:])
 	for i, u := range ups {
 		if u.Kind != mailbox.UpdateAppended && u.Kind != mailbox.UpdateFlags {
 			continue

@@ -245,17 +245,43 @@ func TestSideBySide(t *testing.T) {
 			return s, err
 		}), false)
 
-	// IDLE: an empty mailbox, then the INBOX (which then has one more
-	// message).
-	msg := rep.good[0].data
+	targets = append(targets, idleTables(t, &b, servers, nIdle, rep.good[0].data)...)
+
+	fmt.Fprintln(&b, "\nTargets (best run for speeds):")
+	for _, tg := range targets {
+		verdict := "met"
+		if !tg.met {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(&b, "  %-55s %s: %s\n", tg.what, verdict, strings.Join(tg.figs, ", "))
+	}
+
+	fmt.Fprintln(&b, "\nServers:")
+	for _, si := range serverImpls {
+		fmt.Fprintf(&b, "  %-13s %s\n", si.name, si.note)
+	}
+	fmt.Print(b.String())
+	if path := os.Getenv("PEERS_OUT"); path != "" {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// idleTables measures IDLE on each server, on an empty mailbox and then
+// on the INBOX (which then has one more message), writes a table for
+// each to b and returns the targets; servers[0] is the reference for
+// the ratios. The INBOX must be loaded.
+func idleTables(t *testing.T, b *strings.Builder, servers []*child, nIdle int, msg []byte) []target {
+	var targets []target
 	for _, box := range []struct {
 		name string
 		have int
 	}{{"Idle", 0}, {"INBOX", mailboxSize}} {
-		fmt.Fprintf(&b, "\n%d connections: LOGIN, ENABLE, SELECT %s (%d messages), IDLE; memory is the growth of the server's in-use heap and stacks after GC;\n"+
+		fmt.Fprintf(b, "\n%d connections: LOGIN, ENABLE, SELECT %s (%d messages), IDLE; memory is the growth of the server's in-use heap and stacks after GC;\n"+
 			"latency is from the APPEND's message sent (another connection, %d octets) to \"* n EXISTS\" on each IDLE connection\n", nIdle, box.name, box.have, len(msg))
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "server\theap B/conn\tstack B/conn\ttotal B/conn\tgoroutines/conn\ttotal ÷ %s\tnotified\tp50 ms\tp99 ms\tmax ms\tAPPEND OK ms\tp99 ÷ %s\t\n", names[0], names[0])
+		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "server\theap B/conn\tstack B/conn\ttotal B/conn\tgoroutines/conn\ttotal ÷ %s\tnotified\tp50 ms\tp99 ms\tmax ms\tAPPEND OK ms\tp99 ÷ %s\t\n", servers[0].name, servers[0].name)
 		var ref idleFigures
 		memT := target{what: fmt.Sprintf("IDLE on %s: ≤ 10 KiB per connection", box.name), met: true}
 		latT := target{what: fmt.Sprintf("IDLE on %s: all %d notified, p99 ≤ 50 ms", box.name, nIdle), met: true}
@@ -279,7 +305,7 @@ func TestSideBySide(t *testing.T) {
 			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", c.name,
 				f.heap, f.stack, total, f.goroutinesPerConn, total/refTotal,
 				f.notified, ms(f.p50), ms(f.p99), ms(f.max), ms(f.appendDone), float64(f.p99)/float64(ref.p99))
-			if i > 0 {
+			if c.name != "go-imap" {
 				memT.add(c.name, fmt.Sprintf("%.1f KiB", total/1024), total <= 10<<10)
 				latT.add(c.name, fmt.Sprintf("%.1f ms", ms(f.p99)), f.notified == nIdle && f.p99 <= 50*time.Millisecond)
 			}
@@ -288,7 +314,38 @@ func TestSideBySide(t *testing.T) {
 		targets = append(targets, memT, latT)
 	}
 
-	fmt.Fprintln(&b, "\nTargets (best run for speeds):")
+	return targets
+}
+
+// TestIdleSideBySide prints only the IDLE tables and targets, for
+// working on IDLE. It runs only with PEERS_IDLE=1; PEERS_SERVERS, a
+// comma-separated list of server names, picks the servers (default
+// all), PEERS_IDLE_CONNS the IDLE connections (default 2000).
+func TestIdleSideBySide(t *testing.T) {
+	if os.Getenv("PEERS_IDLE") != "1" {
+		t.Skip("set PEERS_IDLE=1 to run")
+	}
+	nIdle := min(envInt("PEERS_IDLE_CONNS", idleConns), idleCount())
+	rep := probedCorpus(t)
+	var want []string
+	if v := os.Getenv("PEERS_SERVERS"); v != "" {
+		want = strings.Split(v, ",")
+	}
+	var servers []*child
+	for _, si := range serverImpls {
+		if want == nil || slices.Contains(want, si.name) {
+			c := serverChild(t, si.name)
+			loadChild(t, c)
+			servers = append(servers, c)
+		}
+	}
+	if len(servers) == 0 {
+		t.Fatal("PEERS_SERVERS names no server")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s/%s, GOMAXPROCS=%d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
+	targets := idleTables(t, &b, servers, nIdle, rep.good[0].data)
+	fmt.Fprintln(&b, "\nTargets:")
 	for _, tg := range targets {
 		verdict := "met"
 		if !tg.met {
@@ -296,15 +353,5 @@ func TestSideBySide(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "  %-55s %s: %s\n", tg.what, verdict, strings.Join(tg.figs, ", "))
 	}
-
-	fmt.Fprintln(&b, "\nServers:")
-	for _, si := range serverImpls {
-		fmt.Fprintf(&b, "  %-13s %s\n", si.name, si.note)
-	}
 	fmt.Print(b.String())
-	if path := os.Getenv("PEERS_OUT"); path != "" {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Error(err)
-		}
-	}
 }
