@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -779,4 +780,62 @@ func ExampleMatch() {
 	ok, err := Match(context.Background(), msg, c)
 	fmt.Println(ok, err)
 	// Output: true <nil>
+}
+
+// TestFoldAppendASCII checks the eight-octet path of foldAppend against
+// the table, every ASCII octet at every position of a word.
+func TestFoldAppendASCII(t *testing.T) {
+	for c := range utf8.RuneSelf {
+		for pos := range 8 {
+			src := []byte("aZ@[`{09xyz~" + "mnopqrstu")
+			src[pos] = byte(c)
+			got, n := foldAppend(nil, src)
+			require.Equal(t, len(src), n)
+			for i, b := range src {
+				require.Equal(t, asciiFold[b], got[i], "octet %#x at %d", b, i)
+			}
+		}
+	}
+}
+
+// TestScannerASCIINeedles: ASCII needles, matched without decoding the
+// text, find what folding the whole text finds, however it is split.
+func TestScannerASCIINeedles(t *testing.T) {
+	text := []byte("Grüße \xff\xfe at\u00adtached ATTACHED-€ ba\u212aer 中文attach€d x\xe2\x82")
+	needles := []string{"attached", "grüsse", "ttached-", "€d", "baker", "中文att", "x", "d x"}
+	p := &searchProgram{}
+	for _, n := range needles {
+		p.needles = append(p.needles, needle{folded: foldString(n)})
+	}
+	folded := foldString(string(text))
+	var want []bool
+	for _, n := range needles {
+		want = append(want, bytes.Contains(folded, foldString(n)))
+	}
+	assert.Equal(t, []bool{true, false, true, true, true, true, true, true}, want)
+	for i := 0; i <= len(text); i++ {
+		for j := i; j <= len(text); j++ {
+			var s scanner
+			found := make([]bool, len(needles))
+			s.start(p, found, false)
+			for _, b := range [][]byte{text[:i], text[i:j], text[j:]} {
+				s.write(b)
+			}
+			s.finish()
+			require.Equal(t, want, found, "split %d %d", i, j)
+		}
+	}
+	// Each alone, so that the ASCII mode is used for the ASCII ones.
+	for k, n := range needles {
+		p := &searchProgram{needles: []needle{{folded: foldString(n)}}}
+		for i := 0; i <= len(text); i++ {
+			var s scanner
+			found := make([]bool, 1)
+			s.start(p, found, false)
+			s.write(text[:i])
+			s.write(text[i:])
+			s.finish()
+			require.Equal(t, want[k], found[0], "%q split %d", n, i)
+		}
+	}
 }
