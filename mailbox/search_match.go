@@ -395,3 +395,126 @@ func (ev *evaluator) decided() bool {
 	ev.scan.newFound = false
 	return ev.eval(ev.p.root) != triUnknown
 }
+
+// rawMatchable reports whether a folded string can be looked for in raw
+// octets, ASCII case ignored, instead of in decoded, folded text: it is
+// not empty, and ASCII without K or S (no non-ASCII rune folds into it),
+// white space, CR or LF (which unfolding moves around).
+func rawMatchable(folded []byte) bool {
+	if len(folded) == 0 {
+		return false
+	}
+	for _, c := range folded {
+		if c >= utf8.RuneSelf || c == 'K' || c == 'S' || c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII reports whether h holds n, a string for which
+// rawMatchable holds, ASCII case ignored.
+func containsFoldASCII(h, n []byte) bool {
+	first, other := n[0], n[0]
+	if 'A' <= first && first <= 'Z' {
+		other = first + 'a' - 'A'
+	}
+	last := len(h) - len(n) // the last position n can start at
+	// The next positions of first and other at or after i; -1: none.
+	nf, no := -1, -1
+	for i := 0; i <= last; {
+		if nf < i && nf != -2 {
+			if nf = bytes.IndexByte(h[i:last+1], first); nf >= 0 {
+				nf += i
+			} else {
+				nf = -2
+			}
+		}
+		if no < i && no != -2 {
+			if no = bytes.IndexByte(h[i:last+1], other); no >= 0 && other != first {
+				no += i
+			} else {
+				no = -2
+			}
+		}
+		j := nf
+		if j < 0 || no >= 0 && no < j {
+			j = no
+		}
+		if j < 0 {
+			return false
+		}
+		if equalFoldASCII(h[j+1:j+len(n)], n[1:]) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
+func equalFoldASCII(a, folded []byte) bool {
+	for i, c := range folded {
+		if asciiFold[min(a[i], utf8.RuneSelf)] != c {
+			return false
+		}
+	}
+	return true
+}
+
+// rawHeaderStep is how much of a message rawHeaderMisses reads at a
+// time, and rawHeaderMax how far it looks for the end of the header.
+const (
+	rawHeaderStep = 8 << 10
+	rawHeaderMax  = 256 << 10
+)
+
+// rawHeaderMisses reports whether no header key of the program can
+// match, by a look at the raw octets of the message's header: a key's
+// string that is not there, ASCII case ignored, is in no field value.
+// That holds for the strings rawMatchable accepts as long as no RFC 2047
+// word is there to decode: unfolding only takes out line breaks, before
+// white space, and the decoding of a value without "=?" only replaces
+// invalid UTF-8 with U+FFFD. The octets looked at run to the first empty
+// line, where mime.Reader's header ends at the latest. It reports false
+// when it cannot tell.
+//
+// What it read stays in ev.raw, for the parse that follows when it
+// cannot tell: the message is read once.
+func (ev *evaluator) rawHeaderMisses(body Body) (bool, error) {
+	size := body.Size()
+	buf := ev.raw[:0]
+	defer func() { ev.raw = buf }()
+	end := -1
+	for end < 0 {
+		off := int64(len(buf))
+		if off >= size {
+			end = len(buf) // the whole message is header
+			break
+		}
+		if off >= rawHeaderMax {
+			return false, nil
+		}
+		n := int(min(rawHeaderStep, size-off))
+		buf = slices.Grow(buf, n)[:int(off)+n]
+		if _, err := body.ReadAt(buf[off:], off); err != nil && err != io.EOF {
+			return false, err
+		}
+		from := max(int(off)-2, 0)
+		if i := bytes.Index(buf[from:], []byte("\n\n")); i >= 0 {
+			end = from + i + 2
+		}
+		if i := bytes.Index(buf[from:], []byte("\n\r\n")); i >= 0 && (end < 0 || from+i+3 < end) {
+			end = from + i + 3
+		}
+	}
+	h := buf[:end]
+	if bytes.Contains(h, []byte("=?")) {
+		return false, nil
+	}
+	for _, k := range ev.p.hkeys {
+		if containsFoldASCII(h, k.folded) {
+			return false, nil
+		}
+	}
+	return true, nil
+}

@@ -839,3 +839,99 @@ func TestScannerASCIINeedles(t *testing.T) {
 		}
 	}
 }
+
+// corpusMessages returns the messages of testdata/messages.
+func corpusMessages(t testing.TB) []*testMessage {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "messages", "*", "*.eml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var out []*testMessage
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		out = append(out, &testMessage{uid: UID(i + 1), raw: raw, modSeq: 1})
+	}
+	return out
+}
+
+// TestSearchRawHeaderSameResults: the look at the raw header, which
+// rules out HEADER keys without parsing, decides as parsing does, over
+// the corpus and hand-made headers.
+func TestSearchRawHeaderSameResults(t *testing.T) {
+	msgs := corpusMessages(t)
+	for i, raw := range []string{
+		"Subject: hel\r\n lo\r\n\r\nhello",
+		"Subject: =?utf-8?q?hello?=\r\n\r\n",
+		"Subject: HeLLo\r\n\r\n",
+		"X: y\r\nSubject:\r\n\tHello\r\n\r\n",
+		"Subject: \xffhello\r\n\r\n",
+		"Subject: hel\rlo\r\n\r\n",
+		"Subject: x\n\nSubject: hello\n",
+		"Subject: x\r\n\r\nSubject: hello\r\n",
+		"Subject: hello",
+		"\r\nSubject: hello\r\n",
+		"From xyz\r\nSubject: hello\r\n\r\n",
+	} {
+		msgs = append(msgs, &testMessage{uid: UID(10000 + i), raw: []byte(raw), modSeq: 1})
+	}
+	criteria := []*SearchCriteria{
+		{Header: []SearchHeader{{"Subject", "hello"}}},
+		{Header: []SearchHeader{{"Subject", "re:"}}},
+		{Header: []SearchHeader{{"From", "example"}}},
+		{Header: []SearchHeader{{"Subject", "the"}, {"To", "@"}}},
+		{Not: []SearchCriteria{{Header: []SearchHeader{{"Subject", "hello"}}}}},
+		{Header: []SearchHeader{{"Message-ID", "<"}}},
+	}
+	for _, c := range criteria {
+		p, err := compileSearch(c)
+		require.NoError(t, err)
+		require.True(t, p.rawHeader)
+		slow := *p
+		slow.rawHeader = false
+		var ev evaluator
+		found := 0
+		for _, m := range msgs {
+			want, err := ev.match(context.Background(), &slow, m)
+			require.NoError(t, err)
+			got, err := ev.match(context.Background(), p, m)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "%+v on message %d", c, m.uid)
+			if got {
+				found++
+			}
+		}
+		assert.NotZero(t, found, "%+v", c)
+	}
+	for _, c := range []*SearchCriteria{
+		{Header: []SearchHeader{{"Subject", "kiss"}}},
+		{Header: []SearchHeader{{"Subject", "a b"}}},
+		{Header: []SearchHeader{{"Subject", ""}}},
+		{Header: []SearchHeader{{"Subject", "grüße"}}},
+		{Header: []SearchHeader{{"Subject", "x"}}, SentSince: time.Now()},
+		{Header: []SearchHeader{{"Subject", "x"}}, Body: []string{"x"}},
+	} {
+		p, err := compileSearch(c)
+		require.NoError(t, err)
+		assert.False(t, p.rawHeader, "%+v", c)
+	}
+}
+
+func TestContainsFoldASCII(t *testing.T) {
+	for _, tt := range []struct {
+		h, n string
+		want bool
+	}{
+		{"xxHeLLo", "HELLO", true},
+		{"hellhello", "HELLO", true},
+		{"HhHhello", "HELLO", true},
+		{"hell", "HELLO", false},
+		{"hel\xe9lo", "HELLO", false},
+		{"", "A", false},
+		{"a", "A", true},
+		{"123-456", "3-4", true},
+		{"aaaab", "AAB", true},
+		{"AaAaB", "AAB", true},
+	} {
+		assert.Equal(t, tt.want, containsFoldASCII([]byte(tt.h), []byte(tt.n)), "%q in %q", tt.n, tt.h)
+	}
+}
