@@ -174,6 +174,7 @@ type searchProgram struct {
 
 type headerKey struct {
 	field  string
+	name   []byte // field, for rawHeaderMisses
 	folded []byte // folded value; nil or empty: presence only
 }
 
@@ -251,7 +252,7 @@ func (p *searchProgram) compile(c *SearchCriteria, depth int) (*searchNode, erro
 			return nil, invalid("header value of %s is not UTF-8", h.Field)
 		}
 		n.hkeys = append(n.hkeys, len(p.hkeys))
-		p.hkeys = append(p.hkeys, headerKey{field: h.Field, folded: foldString(h.Value)})
+		p.hkeys = append(p.hkeys, headerKey{field: h.Field, name: []byte(h.Field), folded: foldString(h.Value)})
 	}
 	for i, list := range [][]string{c.Body, c.Text} {
 		for _, s := range list {

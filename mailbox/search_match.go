@@ -469,14 +469,18 @@ const (
 )
 
 // rawHeaderMisses reports whether no header key of the program can
-// match, by a look at the raw octets of the message's header: a key's
-// string that is not there, ASCII case ignored, is in no field value.
-// That holds for the strings rawMatchable accepts as long as no RFC 2047
-// word is there to decode: unfolding only takes out line breaks, before
-// white space, and the decoding of a value without "=?" only replaces
-// invalid UTF-8 with U+FFFD. The octets looked at run to the first empty
-// line, where mime.Reader's header ends at the latest. It reports false
-// when it cannot tell.
+// match, by a look at the raw octets of the message's header, without
+// parsing it into fields: a key's string that is in none of the raw
+// fields of the key's name, ASCII case ignored, is in none of their
+// values. That holds for the strings rawMatchable accepts as long as
+// the field holds no RFC 2047 word to decode: unfolding only takes out
+// line breaks, before white space, and the decoding of a value without
+// "=?" only replaces invalid UTF-8 with U+FFFD. The octets looked at run
+// to the first empty line, where mime.Reader's header ends at the
+// latest, and a field runs over every line after it that starts with
+// white space, which is all of its value at least. A header with a bare
+// CR (a line end for mime.Reader) is left to the parser. It reports
+// false when it cannot tell.
 //
 // What it read stays in ev.raw, for the parse that follows when it
 // cannot tell: the message is read once.
@@ -484,37 +488,75 @@ func (ev *evaluator) rawHeaderMisses(body Body) (bool, error) {
 	size := body.Size()
 	buf := ev.raw[:0]
 	defer func() { ev.raw = buf }()
-	end := -1
-	for end < 0 {
-		off := int64(len(buf))
-		if off >= size {
-			end = len(buf) // the whole message is header
-			break
+	keys := ev.p.hkeys
+	var field []byte // the name of the field the current line is in, if a key's
+	crlf := 0        // lines ending in CRLF
+	pos := 0         // start of the next line in buf
+	for {
+		i := bytes.IndexByte(buf[pos:], '\n')
+		if i < 0 {
+			off := int64(len(buf))
+			if off >= size {
+				if pos == len(buf) {
+					break // the whole message is header
+				}
+				i = len(buf) - pos - 1 // the last line, without a line end
+			} else {
+				if off >= rawHeaderMax {
+					return false, nil
+				}
+				n := int(min(rawHeaderStep, size-off))
+				buf = slices.Grow(buf, n)[:int(off)+n]
+				if _, err := body.ReadAt(buf[off:], off); err != nil && err != io.EOF {
+					return false, err
+				}
+				continue
+			}
 		}
-		if off >= rawHeaderMax {
+		line := buf[pos : pos+i+1]
+		pos += i + 1
+		if line[len(line)-1] == '\n' {
+			if len(line) >= 2 && line[len(line)-2] == '\r' {
+				crlf++
+				if len(line) == 2 {
+					break // the empty line
+				}
+			} else if len(line) == 1 {
+				break
+			}
+		}
+		var value []byte
+		if c := line[0]; c == ' ' || c == '\t' {
+			value = line // a continuation
+		} else {
+			field = nil
+			colon := bytes.IndexByte(line, ':')
+			if colon < 0 {
+				continue
+			}
+			name := bytes.TrimRight(line[:colon], " \t")
+			for _, k := range keys {
+				if bytes.EqualFold(name, k.name) {
+					field = name
+				}
+			}
+			value = line[colon+1:]
+		}
+		if field == nil {
+			continue
+		}
+		if bytes.Contains(value, []byte("=?")) {
 			return false, nil
 		}
-		n := int(min(rawHeaderStep, size-off))
-		buf = slices.Grow(buf, n)[:int(off)+n]
-		if _, err := body.ReadAt(buf[off:], off); err != nil && err != io.EOF {
-			return false, err
-		}
-		from := max(int(off)-2, 0)
-		if i := bytes.Index(buf[from:], []byte("\n\n")); i >= 0 {
-			end = from + i + 2
-		}
-		if i := bytes.Index(buf[from:], []byte("\n\r\n")); i >= 0 && (end < 0 || from+i+3 < end) {
-			end = from + i + 3
+		for _, k := range keys {
+			if bytes.EqualFold(field, k.name) && containsFoldASCII(value, k.folded) {
+				return false, nil
+			}
 		}
 	}
-	h := buf[:end]
-	if bytes.Contains(h, []byte("=?")) {
+	// A bare CR is a line end to mime.Reader: such a header is left to it.
+	if bytes.Count(buf[:pos], []byte("\r")) != crlf {
 		return false, nil
-	}
-	for _, k := range ev.p.hkeys {
-		if containsFoldASCII(h, k.folded) {
-			return false, nil
-		}
 	}
 	return true, nil
 }

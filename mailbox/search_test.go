@@ -871,6 +871,15 @@ func TestSearchRawHeaderSameResults(t *testing.T) {
 		"Subject: hello",
 		"\r\nSubject: hello\r\n",
 		"From xyz\r\nSubject: hello\r\n\r\n",
+		"Subject: x\r\n =?utf-8?q?hello?=\r\n\r\n",
+		"SUBJECT : hello\r\n\r\n",
+		"X-Subject: hello\r\n\r\n",
+		"\u017fubject: hello\r\n\r\n",
+		"X: a\rSubject: hello\r\n\r\n",
+		"X: a\r\n\tSubject: hello\r\n\r\n",
+		"Subject: he\r\n\tllo\r\nFrom: hello@example.org\r\n\r\n",
+		"Subject: hello\r",
+		"Subject: h\x00ello\r\n\r\n",
 	} {
 		msgs = append(msgs, &testMessage{uid: UID(10000 + i), raw: []byte(raw), modSeq: 1})
 	}
