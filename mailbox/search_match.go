@@ -475,7 +475,8 @@ const (
 // values. That holds for the strings rawMatchable accepts as long as
 // the field holds no RFC 2047 word to decode: unfolding only takes out
 // line breaks, before white space, and the decoding of a value without
-// "=?" only replaces invalid UTF-8 with U+FFFD. The octets looked at run
+// "=?" only replaces invalid UTF-8 with U+FFFD. A field with "=?" is
+// unfolded and decoded as the parser would. The octets looked at run
 // to the first empty line, where mime.Reader's header ends at the
 // latest, and a field runs over every line after it that starts with
 // white space, which is all of its value at least. A header with a bare
@@ -488,20 +489,16 @@ func (ev *evaluator) rawHeaderMisses(body Body) (bool, error) {
 	size := body.Size()
 	buf := ev.raw[:0]
 	defer func() { ev.raw = buf }()
-	keys := ev.p.hkeys
-	var field []byte // the name of the field the current line is in, if a key's
-	crlf := 0        // lines ending in CRLF
-	pos := 0         // start of the next line in buf
+	crlf := 0 // lines ending in CRLF
+	pos := 0  // start of the next line in buf
+	// The field of a key's name being read: where it starts in buf, and
+	// its value after the colon; -1 when none is.
+	field, value := -1, -1
 	for {
 		i := bytes.IndexByte(buf[pos:], '\n')
 		if i < 0 {
 			off := int64(len(buf))
-			if off >= size {
-				if pos == len(buf) {
-					break // the whole message is header
-				}
-				i = len(buf) - pos - 1 // the last line, without a line end
-			} else {
+			if off < size {
 				if off >= rawHeaderMax {
 					return false, nil
 				}
@@ -512,45 +509,42 @@ func (ev *evaluator) rawHeaderMisses(body Body) (bool, error) {
 				}
 				continue
 			}
+			i = len(buf) - pos - 1 // the last line, without a line end
 		}
+		start := pos
 		line := buf[pos : pos+i+1]
 		pos += i + 1
-		if line[len(line)-1] == '\n' {
+		end := len(line) == 0
+		if !end && line[len(line)-1] == '\n' {
 			if len(line) >= 2 && line[len(line)-2] == '\r' {
 				crlf++
-				if len(line) == 2 {
-					break // the empty line
-				}
-			} else if len(line) == 1 {
-				break
+				end = len(line) == 2
+			} else {
+				end = len(line) == 1
 			}
 		}
-		var value []byte
-		if c := line[0]; c == ' ' || c == '\t' {
-			value = line // a continuation
-		} else {
-			field = nil
-			colon := bytes.IndexByte(line, ':')
-			if colon < 0 {
-				continue
-			}
-			name := bytes.TrimRight(line[:colon], " \t")
-			for _, k := range keys {
-				if bytes.EqualFold(name, k.name) {
-					field = name
-				}
-			}
-			value = line[colon+1:]
+		if !end && (line[0] == ' ' || line[0] == '\t') {
+			continue // a continuation: the value goes on
 		}
-		if field == nil {
+		if value >= 0 {
+			name := bytes.TrimRight(buf[field:value-1], " \t")
+			if ev.rawFieldMayHold(name, buf[value:start]) {
+				return false, nil
+			}
+			field, value = -1, -1
+		}
+		if end {
+			break
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 {
 			continue
 		}
-		if bytes.Contains(value, []byte("=?")) {
-			return false, nil
-		}
-		for _, k := range keys {
-			if bytes.EqualFold(field, k.name) && containsFoldASCII(value, k.folded) {
-				return false, nil
+		n := bytes.TrimRight(line[:colon], " \t")
+		for _, k := range ev.p.hkeys {
+			if bytes.EqualFold(n, k.name) {
+				field, value = start, start+colon+1
+				break
 			}
 		}
 	}
@@ -559,4 +553,33 @@ func (ev *evaluator) rawHeaderMisses(body Body) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// rawFieldMayHold reports whether the raw value v (its line breaks
+// included) of a field named name may hold the string of a key of that
+// name.
+func (ev *evaluator) rawFieldMayHold(name, v []byte) bool {
+	encoded := bytes.Contains(v, []byte("=?"))
+	for _, k := range ev.p.hkeys {
+		if !bytes.EqualFold(name, k.name) {
+			continue
+		}
+		if !encoded {
+			if containsFoldASCII(v, k.folded) {
+				return true
+			}
+			continue
+		}
+		// RFC 2047 words: decoded as the parser would.
+		var sb strings.Builder
+		for _, c := range v {
+			if c != '\r' && c != '\n' {
+				sb.WriteByte(c)
+			}
+		}
+		if ev.scan.fieldContains(strings.Trim(sb.String(), " \t"), k.folded) {
+			return true
+		}
+	}
+	return false
 }

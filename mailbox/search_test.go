@@ -880,6 +880,12 @@ func TestSearchRawHeaderSameResults(t *testing.T) {
 		"Subject: he\r\n\tllo\r\nFrom: hello@example.org\r\n\r\n",
 		"Subject: hello\r",
 		"Subject: h\x00ello\r\n\r\n",
+		"Subject: =?utf-8?q?bye?=\r\n\r\n",
+		"From: =?utf-8?q?hello?= <a@example.org>\r\nSubject: x\r\n\r\n",
+		"Subject: =?utf-8?b?SEVMTE8=?= world\r\n\r\n",
+		"Subject: =?utf-8?q?hel?=\r\n =?utf-8?q?lo?=\r\n\r\n",
+		"Subject: =?x-unknown?q?hel?= lo\r\n\r\n",
+		"Subject: a\r\nSubject: =?utf-8?q?hello?=\r\n",
 	} {
 		msgs = append(msgs, &testMessage{uid: UID(10000 + i), raw: []byte(raw), modSeq: 1})
 	}
