@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
@@ -220,51 +219,22 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 }
 
 // readAll reads r to the end, failing with mailbox.ErrTooLarge past
-// max octets when max > 0, and returns a slice without spare capacity,
-// since it is kept. It sizes its buffer from r's Len when r has one
-// (bytes.Reader, strings.Reader, bytes.Buffer); otherwise it reads into
-// pooled chunks and copies them once into a slice of the right size, so
-// that a message is copied twice whatever its size, where growing one
-// slice would copy it again at each doubling.
+// max octets when max > 0. It sizes its buffer from r's Len when r has
+// one (bytes.Reader, strings.Reader, bytes.Buffer), and returns a slice
+// without much spare capacity, since it is kept.
 func readAll(r ctxReader, max int64) ([]byte, error) {
+	size := 4096
 	if l, ok := r.r.(interface{ Len() int }); ok && (max <= 0 || int64(l.Len()) <= max) {
-		b := make([]byte, 0, l.Len()+1) // +1 to see io.EOF without growing
-		for {
-			if len(b) == cap(b) {
-				b = append(b, 0)[:len(b)]
-			}
-			n, err := r.Read(b[len(b):cap(b)])
-			b = b[:len(b)+n]
-			if max > 0 && int64(len(b)) > max {
-				return nil, mailbox.ErrTooLarge
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if cap(b)-len(b) > len(b)/8+1 {
-			b = bytes.Clone(b)
-		}
-		return b, nil
+		size = l.Len() + 1 // +1 to see io.EOF without growing
 	}
-	var chunks []*[readChunk]byte
-	defer func() {
-		for _, c := range chunks {
-			readChunks.Put(c)
-		}
-	}()
-	total, n := 0, 0 // n: octets in the last chunk
+	b := make([]byte, 0, size)
 	for {
-		if len(chunks) == 0 || n == readChunk {
-			chunks, n = append(chunks, readChunks.Get().(*[readChunk]byte)), 0
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
 		}
-		m, err := r.Read(chunks[len(chunks)-1][n:])
-		n += m
-		total += m
-		if max > 0 && int64(total) > max {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if max > 0 && int64(len(b)) > max {
 			return nil, mailbox.ErrTooLarge
 		}
 		if err == io.EOF {
@@ -274,21 +244,11 @@ func readAll(r ctxReader, max int64) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b := make([]byte, 0, total)
-	for i, c := range chunks {
-		if i == len(chunks)-1 {
-			b = append(b, c[:n]...)
-		} else {
-			b = append(b, c[:]...)
-		}
+	if cap(b)-len(b) > len(b)/8+1 {
+		b = bytes.Clone(b)
 	}
 	return b, nil
 }
-
-// readChunk is the size of the chunks readAll reads into.
-const readChunk = 64 << 10
-
-var readChunks = sync.Pool{New: func() any { return new([readChunk]byte) }}
 
 // room reports whether b can give n more UIDs.
 func (b *box) room(n int) bool {
