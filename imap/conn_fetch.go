@@ -125,7 +125,6 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 		fd.UID = uint32(m.UID())
 	}
 	var body mailbox.Body
-	var root *mime.Entity
 	defer func() {
 		if body != nil {
 			body.Close()
@@ -141,28 +140,9 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 		}
 		return body, nil
 	}
-	structure := func() (*mime.Entity, error) {
-		if root != nil {
-			return root, nil
-		}
-		key := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
-		cache := c.srv.structures()
-		if e := cache.get(key); e != nil {
-			root = e
-			return root, nil
-		}
-		b, err := open()
-		if err != nil {
-			return nil, err
-		}
-		e, err := mailbox.ReadStructure(b)
-		if err != nil {
-			return nil, err
-		}
-		cache.put(key, e)
-		root = e
-		return root, nil
-	}
+	fc := fetchCache{c: c, m: m, open: open}
+	defer fc.store()
+	structure := fc.structure
 	for _, it := range items {
 		switch it.Name {
 		case FetchUID:
@@ -175,31 +155,29 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 			fd.RFC822Size = ptr(m.Size())
 		case FetchModSeq:
 			fd.ModSeq = m.ModSeq()
-		case FetchEnvelope, FetchBodyStructure:
-			e, err := structure()
-			if err != nil {
+		case FetchEnvelope:
+			if err := fc.item(fd, itemEnvelope); err != nil {
 				return err
 			}
-			if it.Name == FetchEnvelope {
-				fd.Envelope = cleanEnvelope(EnvelopeOf(e.Header))
-			} else {
-				fd.BodyStructure = cleanBody(BodyStructureOf(e, true))
+		case FetchBodyStructure:
+			if err := fc.item(fd, itemBodyStructure); err != nil {
+				return err
 			}
 		case FetchBody, FetchRFC822, FetchRFC822Header, FetchRFC822Text:
 			if it.Name == FetchBody && it.Section == nil {
-				e, err := structure()
-				if err != nil {
+				if err := fc.item(fd, itemBody); err != nil {
 					return err
 				}
-				fd.Body = cleanBody(BodyStructureOf(e, false))
 				continue
 			}
+			fc.keepEntity = true
 			sec, err := c.section(it, open, structure)
 			if err != nil {
 				return err
 			}
 			fd.Sections = append(fd.Sections, sec)
 		case FetchBinary, FetchBinarySize:
+			fc.keepEntity = true
 			b, err := open()
 			if err != nil {
 				return err

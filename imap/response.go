@@ -201,6 +201,11 @@ type FetchData struct {
 	BodyStructure *BodyStructure // BODYSTRUCTURE
 	BinarySizes   []BinarySize
 	Sections      []FetchSection
+
+	// The wire forms of ENVELOPE, BODY and BODYSTRUCTURE, from the
+	// server's structure cache, written in place of the fields above
+	// when those are nil.
+	rawEnvelope, rawBody, rawBodyStructure []byte
 }
 
 // BinarySize is a BINARY.SIZE item (RFC 3516 4.2).

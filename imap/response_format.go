@@ -283,14 +283,23 @@ func (e *Encoder) fetchData(r *FetchData) {
 	if r.RFC822Size != nil {
 		sep("RFC822.SIZE ").Number64(uint64(*r.RFC822Size))
 	}
-	if r.Envelope != nil {
+	switch {
+	case r.Envelope != nil:
 		sep("ENVELOPE ").Envelope(r.Envelope)
+	case r.rawEnvelope != nil:
+		sep("ENVELOPE ").rawBytes(r.rawEnvelope)
 	}
-	if r.Body != nil {
+	switch {
+	case r.Body != nil:
 		sep("BODY ").BodyStructure(r.Body, false)
+	case r.rawBody != nil:
+		sep("BODY ").rawBytes(r.rawBody)
 	}
-	if r.BodyStructure != nil {
+	switch {
+	case r.BodyStructure != nil:
 		sep("BODYSTRUCTURE ").BodyStructure(r.BodyStructure, true)
+	case r.rawBodyStructure != nil:
+		sep("BODYSTRUCTURE ").rawBytes(r.rawBodyStructure)
 	}
 	for _, b := range r.BinarySizes {
 		sep("BINARY.SIZE[").Raw(Section{Part: b.Part}.String()).Raw("] ").Number(b.Size)

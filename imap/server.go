@@ -83,10 +83,15 @@ type Server struct {
 	MaxConnections      int
 	MaxConnectionsPerIP int
 
-	// StructureCacheSize bounds the cache of parsed message structures
-	// (for ENVELOPE, BODYSTRUCTURE and BODY[section]), in messages;
-	// DefaultStructureCacheSize if 0, no cache if negative.
-	StructureCacheSize int
+	// StructureCacheBytes bounds the memory of the cache, shared by all
+	// sessions, of what FETCH computes from a message's octets: the
+	// encoded ENVELOPE, BODYSTRUCTURE and BODY items, and the parsed
+	// structure that BODY[section] and BINARY need. It is an estimate,
+	// in bytes; DefaultStructureCacheBytes if 0, no cache if negative.
+	// StructureCacheSize, when positive, also bounds the messages in
+	// it; a negative StructureCacheSize disables the cache too.
+	StructureCacheBytes int64
+	StructureCacheSize  int
 
 	// ProxyProtocol makes every connection begin with a PROXY protocol
 	// header (version 1 or 2); its addresses become the connection's.

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/postkit/postkit/mailbox"
-	"github.com/postkit/postkit/mime"
+	"github.com/stretchr/testify/require"
 )
 
 func TestFetchItems(t *testing.T) {
@@ -64,7 +64,7 @@ func TestFetchEnvelopeAndStructure(t *testing.T) {
 	if assert.Len(t, r, 1) {
 		assert.Regexp(t, `^\* 1 FETCH \(ENVELOPE \(.*\) BODY \(.*\) BODYSTRUCTURE \(.*\)\)$`, r[0])
 	}
-	assert.Equal(t, 1, ts.srv.structures().ll.Len())
+	assert.Len(t, ts.srv.structures().ring, 1)
 	r = c.ok("c FETCH 1 ALL")
 	assert.Len(t, r, 1)
 	r = c.ok("d FETCH 1 FULL")
@@ -129,23 +129,131 @@ func TestFetchBinary(t *testing.T) {
 	assert.Equal(t, []string{"* 1 FETCH (FLAGS (\\Seen) BINARY[] " + fmtLiteral(multipartMsg) + ")"}, c.ok("h FETCH 1 BINARY[]"))
 }
 
-func TestStructureCacheLRU(t *testing.T) {
-	s := &Server{StructureCacheSize: 2}
-	c := s.structures()
-	k := func(uid uint32) structureKey {
-		return structureKey{account: "a", mailbox: "INBOX", uidValidity: 1, uid: mailbox.UID(uid)}
+func cacheKey(uid uint32) structureKey {
+	return structureKey{account: "a", mailbox: "INBOX", uidValidity: 1, uid: mailbox.UID(uid)}
+}
+
+// cacheInfo is an entry of about n bytes.
+func cacheInfo(n int) *msgInfo {
+	return &msgInfo{enc: [2]encodedItems{{envelope: make([]byte, n-160)}}}
+}
+
+// cached asks c for uid as a FETCH does: get, and put when missed.
+func cached(c *structureCache, uid uint32, n int) bool {
+	if c.get(cacheKey(uid)) != nil {
+		return true
 	}
-	e1, e2, e3 := &mime.Entity{}, &mime.Entity{}, &mime.Entity{}
-	c.put(k(1), e1)
-	c.put(k(2), e2)
-	assert.Same(t, e1, c.get(k(1))) // 1 is now the most recent
-	c.put(k(3), e3)
-	assert.Nil(t, c.get(k(2)))
-	assert.Same(t, e1, c.get(k(1)))
-	assert.Same(t, e3, c.get(k(3)))
-	c.put(k(3), e2)
-	assert.Same(t, e2, c.get(k(3)))
+	c.put(cacheKey(uid), cacheInfo(n))
+	return false
+}
+
+func TestStructureCacheBounds(t *testing.T) {
 	assert.Nil(t, (&Server{StructureCacheSize: -1}).structures())
+	assert.Nil(t, (&Server{StructureCacheBytes: -1}).structures())
+	assert.Equal(t, int64(DefaultStructureCacheBytes), (&Server{}).structures().maxBytes)
+
+	// Bytes: ten entries of 1000 fit in 10,000.
+	c := newStructureCache(10000, 0)
+	for uid := range uint32(20) {
+		cached(c, uid+1, 1000)
+	}
+	assert.Len(t, c.ring, 10)
+	assert.Equal(t, int64(10000), c.bytes)
+	assert.Len(t, c.m, 10)
+	// An entry over a quarter of the budget is not kept.
+	c.get(cacheKey(100))
+	c.put(cacheKey(100), cacheInfo(3000))
+	assert.Nil(t, c.get(cacheKey(100)))
+
+	// Entries.
+	c = newStructureCache(1<<20, 3)
+	for uid := range uint32(5) {
+		cached(c, uid+1, 200)
+	}
+	assert.Len(t, c.ring, 3)
+	// A richer entry replaces the one there.
+	k := c.ring[0].key
+	info := cacheInfo(500)
+	c.put(k, info)
+	assert.Same(t, info, c.get(k))
+	assert.Equal(t, int64(2*200+500), c.bytes)
+}
+
+// TestStructureCacheScan: a FETCH 1:* repeated over a mailbox twice the
+// size of the cache keeps hitting the messages cached first, where an
+// LRU cache would miss every time.
+func TestStructureCacheScan(t *testing.T) {
+	c := newStructureCache(100*1000, 0)
+	for uid := range uint32(200) {
+		cached(c, uid+1, 1000)
+	}
+	for range 20 {
+		hits := 0
+		for uid := range uint32(200) {
+			if cached(c, uid+1, 1000) {
+				hits++
+			}
+		}
+		assert.GreaterOrEqual(t, hits, 90)
+	}
+	// A new working set takes over once it is used more than the old.
+	for range 100 {
+		for uid := range uint32(50) {
+			cached(c, 1000+uid, 1000)
+		}
+	}
+	hits := 0
+	for uid := range uint32(50) {
+		if cached(c, 1000+uid, 1000) {
+			hits++
+		}
+	}
+	assert.Equal(t, 50, hits)
+	assert.LessOrEqual(t, c.bytes, c.maxBytes)
+}
+
+// TestFetchCachedItems: ENVELOPE, BODY and BODYSTRUCTURE come out the
+// same from the cache, in both encoder modes, 8-bit headers included.
+func TestFetchCachedItems(t *testing.T) {
+	msg8 := "From: Jörg <j@example.org>\r\nSubject: Grüße\r\n\r\nHallo\r\n"
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	ts.deliver(t, "INBOX", msg8)
+	ts.deliver(t, "INBOX", multipartMsg)
+	items := []string{"ENVELOPE", "BODY", "BODYSTRUCTURE", "(BODYSTRUCTURE ENVELOPE)", "(BODY[1] BODYSTRUCTURE)"}
+	fetch := func(c *wireClient) []string {
+		var out []string
+		for i, it := range items {
+			out = append(out, c.ok(fmt.Sprintf("f%d FETCH 1:3 %s", i, it))...)
+		}
+		return out
+	}
+	plain := ts.login(t)
+	plain.ok("a EXAMINE INBOX")
+	first := fetch(plain)
+	require.Len(t, first, 3*len(items))
+	assert.Contains(t, first[1], "}\r\nGrüße") // 8-bit sent as a literal
+	assert.NotContains(t, first[1], `"Grüße"`)
+	assert.Equal(t, first, fetch(plain))
+
+	u := ts.login(t)
+	u.ok("a ENABLE UTF8=ACCEPT")
+	u.ok("b EXAMINE INBOX")
+	got := fetch(u)
+	assert.Contains(t, got[1], `"Grüße"`)
+	assert.Equal(t, got, fetch(u))
+	// The ASCII messages are the same in both modes.
+	assert.Equal(t, first[0], got[0])
+	assert.Equal(t, first, fetch(plain))
+
+	// Without the cache: the same responses.
+	ts2 := newTestServer(t, func(s *Server) { s.StructureCacheBytes = -1 })
+	ts2.deliver(t, "INBOX", testMsg)
+	ts2.deliver(t, "INBOX", msg8)
+	ts2.deliver(t, "INBOX", multipartMsg)
+	nc := ts2.login(t)
+	nc.ok("a EXAMINE INBOX")
+	assert.Equal(t, first, fetch(nc))
 }
 
 func TestRecentHiddenIMAP4rev2(t *testing.T) {

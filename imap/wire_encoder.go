@@ -112,6 +112,15 @@ func (e *Encoder) Raw(s string) *Encoder {
 	return e
 }
 
+// rawBytes writes b as it is: elements encoded earlier by an Encoder
+// in the same mode.
+func (e *Encoder) rawBytes(b []byte) *Encoder {
+	if e.err == nil {
+		e.buf.Write(b)
+	}
+	return e
+}
+
 func (e *Encoder) byte1(c byte) *Encoder {
 	if e.err == nil {
 		e.buf.WriteByte(c)

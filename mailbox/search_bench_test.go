@@ -63,3 +63,15 @@ func BenchmarkSearchHeader(b *testing.B) {
 func BenchmarkSearchBody(b *testing.B) {
 	benchmarkSearch(b, &SearchCriteria{Text: []string{"no such text"}, Body: []string{"naïve ﬁle"}})
 }
+
+// BenchmarkSearchBodyWord is the SEARCH BODY of peers/imapbench: an
+// ASCII word found in some messages.
+func BenchmarkSearchBodyWord(b *testing.B) {
+	benchmarkSearch(b, &SearchCriteria{Body: []string{"attached"}})
+}
+
+// BenchmarkSearchSubjectWord is the SEARCH HEADER Subject of
+// peers/imapbench.
+func BenchmarkSearchSubjectWord(b *testing.B) {
+	benchmarkSearch(b, &SearchCriteria{Header: []SearchHeader{{"Subject", "hello"}}})
+}

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -164,10 +165,16 @@ type searchProgram struct {
 	needles    []needle    // BODY and TEXT strings of every node
 	needHeader bool        // some key needs the header
 	needBody   bool        // some key needs the body
+	hasSent    bool        // some node has SENT*
+	// rawHeader is set when every header key can be ruled out by a
+	// look at the raw header (rawHeaderMisses): the program needs the
+	// header for nothing else, and every key's string is ASCII.
+	rawHeader bool
 }
 
 type headerKey struct {
 	field  string
+	name   []byte // field, for rawHeaderMisses
 	folded []byte // folded value; nil or empty: presence only
 }
 
@@ -199,6 +206,10 @@ func compileSearch(c *SearchCriteria) (*searchProgram, error) {
 	}
 	p.root = n
 	p.needHeader, p.needBody = n.needHeader, n.needBody
+	p.rawHeader = !p.needBody && !p.hasSent && len(p.hkeys) > 0
+	for _, k := range p.hkeys {
+		p.rawHeader = p.rawHeader && rawMatchable(k.folded)
+	}
 	return p, nil
 }
 
@@ -232,6 +243,7 @@ func (p *searchProgram) compile(c *SearchCriteria, depth int) (*searchNode, erro
 		n.hasModSeq, n.modSeq = true, c.ModSeq.ModSeq
 	}
 	n.hasSent = n.sentSince != 0 || n.sentBefore != 0
+	p.hasSent = p.hasSent || n.hasSent
 	for _, h := range c.Header {
 		if !validSearchField(h.Field) {
 			return nil, invalid("header field name %q", h.Field)
@@ -240,7 +252,7 @@ func (p *searchProgram) compile(c *SearchCriteria, depth int) (*searchNode, erro
 			return nil, invalid("header value of %s is not UTF-8", h.Field)
 		}
 		n.hkeys = append(n.hkeys, len(p.hkeys))
-		p.hkeys = append(p.hkeys, headerKey{field: h.Field, folded: foldString(h.Value)})
+		p.hkeys = append(p.hkeys, headerKey{field: h.Field, name: []byte(h.Field), folded: foldString(h.Value)})
 	}
 	for i, list := range [][]string{c.Body, c.Text} {
 		for _, s := range list {
@@ -322,6 +334,7 @@ type evaluator struct {
 	found      []bool      // needles found so far
 	bodyDone   bool        // the whole message was scanned
 	scan       scanner     // streaming matcher and its buffers
+	raw        []byte      // the start of the message, read by rawHeaderMisses
 }
 
 func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (bool, error) {
@@ -344,7 +357,23 @@ func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (
 		return false, err
 	}
 	defer body.Close()
-	mr := mime.NewReader(&ctxReader{ctx: ctx, r: io.NewSectionReader(body, 0, body.Size())})
+	var src io.Reader = io.NewSectionReader(body, 0, body.Size())
+	if p.rawHeader {
+		misses, err := ev.rawHeaderMisses(body)
+		if err != nil {
+			return false, readErr(ctx, err)
+		}
+		if misses {
+			ev.headerRead = true
+			for i := range ev.hres {
+				ev.hres[i] = triFalse
+			}
+			return ev.eval(p.root) == triTrue, nil
+		}
+		n := int64(len(ev.raw))
+		src = io.MultiReader(bytes.NewReader(ev.raw), io.NewSectionReader(body, n, body.Size()-n))
+	}
+	mr := mime.NewReader(&ctxReader{ctx: ctx, r: src})
 	defer mr.Close() // a search often stops before the end
 	top, err := mr.Next()
 	switch {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -779,4 +780,173 @@ func ExampleMatch() {
 	ok, err := Match(context.Background(), msg, c)
 	fmt.Println(ok, err)
 	// Output: true <nil>
+}
+
+// TestFoldAppendASCII checks the eight-octet path of foldAppend against
+// the table, every ASCII octet at every position of a word.
+func TestFoldAppendASCII(t *testing.T) {
+	for c := range utf8.RuneSelf {
+		for pos := range 8 {
+			src := []byte("aZ@[`{09xyz~" + "mnopqrstu")
+			src[pos] = byte(c)
+			got, n := foldAppend(nil, src)
+			require.Equal(t, len(src), n)
+			for i, b := range src {
+				require.Equal(t, asciiFold[b], got[i], "octet %#x at %d", b, i)
+			}
+		}
+	}
+}
+
+// TestScannerASCIINeedles: ASCII needles, matched without decoding the
+// text, find what folding the whole text finds, however it is split.
+func TestScannerASCIINeedles(t *testing.T) {
+	text := []byte("Grüße \xff\xfe at\u00adtached ATTACHED-€ ba\u212aer 中文attach€d x\xe2\x82")
+	needles := []string{"attached", "grüsse", "ttached-", "€d", "baker", "中文att", "x", "d x"}
+	p := &searchProgram{}
+	for _, n := range needles {
+		p.needles = append(p.needles, needle{folded: foldString(n)})
+	}
+	folded := foldString(string(text))
+	var want []bool
+	for _, n := range needles {
+		want = append(want, bytes.Contains(folded, foldString(n)))
+	}
+	assert.Equal(t, []bool{true, false, true, true, true, true, true, true}, want)
+	for i := 0; i <= len(text); i++ {
+		for j := i; j <= len(text); j++ {
+			var s scanner
+			found := make([]bool, len(needles))
+			s.start(p, found, false)
+			for _, b := range [][]byte{text[:i], text[i:j], text[j:]} {
+				s.write(b)
+			}
+			s.finish()
+			require.Equal(t, want, found, "split %d %d", i, j)
+		}
+	}
+	// Each alone, so that the ASCII mode is used for the ASCII ones.
+	for k, n := range needles {
+		p := &searchProgram{needles: []needle{{folded: foldString(n)}}}
+		for i := 0; i <= len(text); i++ {
+			var s scanner
+			found := make([]bool, 1)
+			s.start(p, found, false)
+			s.write(text[:i])
+			s.write(text[i:])
+			s.finish()
+			require.Equal(t, want[k], found[0], "%q split %d", n, i)
+		}
+	}
+}
+
+// corpusMessages returns the messages of testdata/messages.
+func corpusMessages(t testing.TB) []*testMessage {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "messages", "*", "*.eml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var out []*testMessage
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		out = append(out, &testMessage{uid: UID(i + 1), raw: raw, modSeq: 1})
+	}
+	return out
+}
+
+// TestSearchRawHeaderSameResults: the look at the raw header, which
+// rules out HEADER keys without parsing, decides as parsing does, over
+// the corpus and hand-made headers.
+func TestSearchRawHeaderSameResults(t *testing.T) {
+	msgs := corpusMessages(t)
+	for i, raw := range []string{
+		"Subject: hel\r\n lo\r\n\r\nhello",
+		"Subject: =?utf-8?q?hello?=\r\n\r\n",
+		"Subject: HeLLo\r\n\r\n",
+		"X: y\r\nSubject:\r\n\tHello\r\n\r\n",
+		"Subject: \xffhello\r\n\r\n",
+		"Subject: hel\rlo\r\n\r\n",
+		"Subject: x\n\nSubject: hello\n",
+		"Subject: x\r\n\r\nSubject: hello\r\n",
+		"Subject: hello",
+		"\r\nSubject: hello\r\n",
+		"From xyz\r\nSubject: hello\r\n\r\n",
+		"Subject: x\r\n =?utf-8?q?hello?=\r\n\r\n",
+		"SUBJECT : hello\r\n\r\n",
+		"X-Subject: hello\r\n\r\n",
+		"\u017fubject: hello\r\n\r\n",
+		"X: a\rSubject: hello\r\n\r\n",
+		"X: a\r\n\tSubject: hello\r\n\r\n",
+		"Subject: he\r\n\tllo\r\nFrom: hello@example.org\r\n\r\n",
+		"Subject: hello\r",
+		"Subject: h\x00ello\r\n\r\n",
+		"Subject: =?utf-8?q?bye?=\r\n\r\n",
+		"From: =?utf-8?q?hello?= <a@example.org>\r\nSubject: x\r\n\r\n",
+		"Subject: =?utf-8?b?SEVMTE8=?= world\r\n\r\n",
+		"Subject: =?utf-8?q?hel?=\r\n =?utf-8?q?lo?=\r\n\r\n",
+		"Subject: =?x-unknown?q?hel?= lo\r\n\r\n",
+		"Subject: a\r\nSubject: =?utf-8?q?hello?=\r\n",
+	} {
+		msgs = append(msgs, &testMessage{uid: UID(10000 + i), raw: []byte(raw), modSeq: 1})
+	}
+	criteria := []*SearchCriteria{
+		{Header: []SearchHeader{{"Subject", "hello"}}},
+		{Header: []SearchHeader{{"Subject", "re:"}}},
+		{Header: []SearchHeader{{"From", "example"}}},
+		{Header: []SearchHeader{{"Subject", "the"}, {"To", "@"}}},
+		{Not: []SearchCriteria{{Header: []SearchHeader{{"Subject", "hello"}}}}},
+		{Header: []SearchHeader{{"Message-ID", "<"}}},
+	}
+	for _, c := range criteria {
+		p, err := compileSearch(c)
+		require.NoError(t, err)
+		require.True(t, p.rawHeader)
+		slow := *p
+		slow.rawHeader = false
+		var ev evaluator
+		found := 0
+		for _, m := range msgs {
+			want, err := ev.match(context.Background(), &slow, m)
+			require.NoError(t, err)
+			got, err := ev.match(context.Background(), p, m)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "%+v on message %d", c, m.uid)
+			if got {
+				found++
+			}
+		}
+		assert.NotZero(t, found, "%+v", c)
+	}
+	for _, c := range []*SearchCriteria{
+		{Header: []SearchHeader{{"Subject", "kiss"}}},
+		{Header: []SearchHeader{{"Subject", "a b"}}},
+		{Header: []SearchHeader{{"Subject", ""}}},
+		{Header: []SearchHeader{{"Subject", "grüße"}}},
+		{Header: []SearchHeader{{"Subject", "x"}}, SentSince: time.Now()},
+		{Header: []SearchHeader{{"Subject", "x"}}, Body: []string{"x"}},
+	} {
+		p, err := compileSearch(c)
+		require.NoError(t, err)
+		assert.False(t, p.rawHeader, "%+v", c)
+	}
+}
+
+func TestContainsFoldASCII(t *testing.T) {
+	for _, tt := range []struct {
+		h, n string
+		want bool
+	}{
+		{"xxHeLLo", "HELLO", true},
+		{"hellhello", "HELLO", true},
+		{"HhHhello", "HELLO", true},
+		{"hell", "HELLO", false},
+		{"hel\xe9lo", "HELLO", false},
+		{"", "A", false},
+		{"a", "A", true},
+		{"123-456", "3-4", true},
+		{"aaaab", "AAB", true},
+		{"AaAaB", "AAB", true},
+	} {
+		assert.Equal(t, tt.want, containsFoldASCII([]byte(tt.h), []byte(tt.n)), "%q in %q", tt.n, tt.h)
+	}
 }

@@ -494,3 +494,17 @@ func TestReaderClose(t *testing.T) {
 	assert.ErrorIs(t, err, ErrReaderClosed)
 	require.NoError(t, r.Close(), "twice")
 }
+
+func TestUnfold(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"  a b  ", "a b"},
+		{" a\r\n b\r\n\tc\r\n", "a b\tc"},
+		{"a\n b\r c\r\r\n\n d", "a b c d"},
+		{"\r\n\r\n", ""},
+		{"x\ry", "xy"},
+		{"a\r\n", "a"},
+	} {
+		assert.Equal(t, tt.want, unfold(tt.in), "%q", tt.in)
+	}
+}

@@ -172,15 +172,33 @@ func unfold(v string) string {
 		j--
 	}
 	v = v[i:j]
-	if strings.IndexByte(v, '\n') < 0 && strings.IndexByte(v, '\r') < 0 {
+	lf := strings.IndexByte(v, '\n')
+	if lf < 0 && strings.IndexByte(v, '\r') < 0 {
 		return v
 	}
+	// Copy the runs between line breaks; a CR mostly comes just before
+	// an LF, and is looked for only up to it.
 	var b strings.Builder
 	b.Grow(len(v))
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c != '\r' && c != '\n' {
-			b.WriteByte(c)
+	for len(v) > 0 {
+		if lf < 0 {
+			lf = len(v)
 		}
+		run := v[:lf]
+		for {
+			cr := strings.IndexByte(run, '\r')
+			if cr < 0 {
+				b.WriteString(run)
+				break
+			}
+			b.WriteString(run[:cr])
+			run = run[cr+1:]
+		}
+		if lf == len(v) {
+			break
+		}
+		v = v[lf+1:]
+		lf = strings.IndexByte(v, '\n')
 	}
 	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,6 +101,34 @@ func TestMaxMessageBytes(t *testing.T) {
 	st, err := m.Status(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, uint32(1), st.Messages)
+}
+
+// TestAppendStream appends from readers without a Len, whose messages
+// are read in chunks, at sizes around the chunk size.
+func TestAppendStream(t *testing.T) {
+	s := memstore.New()
+	s.MaxMessageBytes = 200 << 10
+	m := open(t, newAccount(t, s), "INBOX", false)
+	for _, n := range []int{0, 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 200 << 10} {
+		msg := make([]byte, n)
+		for i := range msg {
+			msg[i] = byte('a' + i%26)
+		}
+		uid, err := m.Append(t.Context(), iotest.HalfReader(io.MultiReader(bytes.NewReader(msg))), nil)
+		require.NoError(t, err, n)
+		err = m.Fetch(t.Context(), mailbox.UIDSet{{Start: uid, Stop: uid}}, func(msg2 mailbox.Message) error {
+			b, err := msg2.Open(t.Context())
+			require.NoError(t, err)
+			defer b.Close()
+			got, err := io.ReadAll(io.NewSectionReader(b, 0, b.Size()))
+			require.NoError(t, err)
+			assert.Equal(t, msg, got, n)
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	_, err := m.Append(t.Context(), iotest.HalfReader(io.MultiReader(bytes.NewReader(make([]byte, 200<<10+1)))), nil)
+	assert.ErrorIs(t, err, mailbox.ErrTooLarge)
 }
 
 type failReader struct{}

@@ -16,9 +16,10 @@
 // Measured on INBOX:
 //
 //   - FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE), the
-//     first after loading and repeated (postkit caches parsed
-//     structures; the "postkit-cache" server has a cache big enough for
-//     the whole mailbox, "postkit" the default of 1000);
+//     first after loading and repeated (postkit caches the encoded
+//     ENVELOPE and BODYSTRUCTURE; the default cache, 64 MiB, holds the
+//     whole mailbox, and "postkit-cache" adds a bound in messages that
+//     the mailbox fits);
 //   - SEARCH BODY <word> and SEARCH HEADER Subject <word>;
 //   - SELECT INBOX;
 //   - 2,000 connections in IDLE on an empty mailbox and on INBOX: the

@@ -21,8 +21,9 @@ const (
 )
 
 // bigStructureCache is the StructureCacheSize of the "postkit-cache"
-// server: room for every message of the benchmark mailbox, which the
-// default (imap.DefaultStructureCacheSize, 1000) is not.
+// server, a bound in messages on top of the default bound in bytes
+// (imap.DefaultStructureCacheBytes, which holds the benchmark mailbox):
+// the figures of the two show what the bound in messages costs.
 const bigStructureCache = 16384
 
 // A server is one side under test, listening on 127.0.0.1.
@@ -43,9 +44,9 @@ type serverImpl struct {
 var serverImpls = []serverImpl{
 	{"go-imap", "go-imap v2.0.0-beta.8 imapserver + imapmemserver, IMAP4rev1+IMAP4rev2 caps, InsecureAuth",
 		startGoIMAP},
-	{"postkit", "imap.Server + memstore, defaults (StructureCacheSize 1000) but no connection caps",
+	{"postkit", "imap.Server + memstore, defaults (StructureCacheBytes 64 MiB) but no connection caps",
 		func() (*server, error) { return startPostkit(0) }},
-	{"postkit-cache", "the same with StructureCacheSize 16384 (every message of the mailbox fits)",
+	{"postkit-cache", "the same with StructureCacheSize 16384 as well (a bound in messages that the mailbox fits)",
 		func() (*server, error) { return startPostkit(bigStructureCache) }},
 }
 
