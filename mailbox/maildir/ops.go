@@ -639,6 +639,13 @@ func (v *view) dropMoved(ctx context.Context, moved []source) error {
 // folder.
 func (v *view) Updates() <-chan struct{} { return v.hv.Updates() }
 
+// NotifyUpdates implements mailbox.Notifier: f runs when Updates would
+// be signalled, for changes made in this process or found on disk by the
+// folder's poller.
+func (v *view) NotifyUpdates(f func()) (stop func() bool) { return v.hv.NotifyUpdates(f) }
+
+var _ mailbox.Notifier = (*view)(nil)
+
 // Poll looks for changes made by other processes, then returns those of
 // other views and processes, and the messages added through this view,
 // and brings the view up to date: it then knows exactly the folder's
