@@ -20,6 +20,7 @@ import (
 	"github.com/postkit/postkit/imap"
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mailbox/memstore"
+	"github.com/postkit/postkit/peers/internal/dovecottest"
 )
 
 // benchMessages is how many messages the benchmarks fetch.
@@ -267,14 +268,14 @@ func BenchmarkFetchEnvelopeBodyStructure(b *testing.B) {
 	b.Run("Live/postkit", func(b *testing.B) { benchPostkit(b, live) })
 	b.Run("Live/go-imap", func(b *testing.B) { benchGoIMAP(b, live) })
 
-	dir, maildir := newDovecotDir(b)
+	dir, maildir := dovecottest.NewDir(b)
 	fillMaildir(b, maildir)
-	dc := startDovecot(b, dir, maildir)
+	dc := startDovecot(b, dir)
 	// The first FETCH makes Dovecot parse every message and fill its
 	// cache; the timed ones are answered from it.
-	warmFetch(b, dc.addr)
-	b.Run("Dovecot/postkit", func(b *testing.B) { benchPostkit(b, dc.addr) })
-	b.Run("Dovecot/go-imap", func(b *testing.B) { benchGoIMAP(b, dc.addr) })
+	warmFetch(b, dc.Addr)
+	b.Run("Dovecot/postkit", func(b *testing.B) { benchPostkit(b, dc.Addr) })
+	b.Run("Dovecot/go-imap", func(b *testing.B) { benchGoIMAP(b, dc.Addr) })
 }
 
 // TestFetchBenchmarkAnswers checks that both clients read the canned

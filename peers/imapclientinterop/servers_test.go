@@ -18,18 +18,19 @@ import (
 
 	"github.com/postkit/postkit/imap"
 	"github.com/postkit/postkit/mailbox/memstore"
+	"github.com/postkit/postkit/peers/internal/dovecottest"
 	"github.com/postkit/postkit/sasl"
 )
 
 func TestDovecot(t *testing.T) {
-	dir, maildir := newDovecotDir(t)
+	dir, maildir := dovecottest.NewDir(t)
 	// The Maildir exists before Dovecot starts, so that it can be
 	// given to the user Dovecot serves mail as.
 	for _, sub := range []string{"cur", "new", "tmp"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(maildir, sub), 0o700))
 	}
-	d := startDovecot(t, dir, maildir)
-	runSuite(t, server{addr: d.addr})
+	d := startDovecot(t, dir)
+	runSuite(t, server{addr: d.Addr})
 }
 
 // startGoIMAP starts the go-imap v2 in-memory server on loopback.

@@ -3,11 +3,11 @@
 // tests are:
 //
 //   - dovecot_test.go: starts Dovecot's IMAP server (Debian's
-//     dovecot-imapd) on a loopback port, as the current user (as nobody
-//     when that is root), with its own configuration and state in a
-//     temporary directory and mail_location = maildir:<dir> in the
-//     Maildir++ layout with "/" as the namespace separator, so that its
-//     mailbox names are ours.
+//     dovecot-imapd) with peers/internal/dovecottest on a loopback port,
+//     as the current user (as nobody when that is root), with its own
+//     configuration and state in a temporary directory and
+//     mail_location = maildir:<dir> in the Maildir++ layout with "/" as
+//     the namespace separator, so that its mailbox names are ours.
 //   - imap_test.go: a small IMAP client speaking the raw protocol
 //     (LOGIN, LIST, LSUB, SELECT, UID FETCH, UID STORE, APPEND with
 //     LITERAL+, CREATE, SUBSCRIBE, EXPUNGE).

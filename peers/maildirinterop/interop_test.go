@@ -15,6 +15,7 @@ import (
 
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mailbox/maildir"
+	"github.com/postkit/postkit/peers/internal/dovecottest"
 )
 
 // corpus reads a message of the module's testdata/messages.
@@ -154,9 +155,9 @@ func init() {
 // the same UIDVALIDITY, UIDNEXT, UIDs, flags and keywords, internal
 // dates and bodies.
 func TestOursReadByDovecot(t *testing.T) {
-	needDovecot(t)
+	dovecottest.Need(t)
 	ctx := testCtx(t)
-	dir, md := newDovecotDir(t)
+	dir, md := dovecottest.NewDir(t)
 	a := openStore(t, ctx, md)
 	for _, f := range ourFolders {
 		require.NoError(t, a.Create(ctx, f.name, nil), f.name)
@@ -211,8 +212,8 @@ func TestOursReadByDovecot(t *testing.T) {
 	subs, err := a.Subscriptions(ctx)
 	require.NoError(t, err)
 
-	d := startDovecot(t, dir, md)
-	c := dialIMAP(t, d.addr)
+	d := startDovecot(t, dir)
+	c := dialIMAP(t, d.Addr)
 	c.login()
 	listed := c.list("LIST")
 	assert.Len(t, listed, len(ours)+len(noSelect), "LIST: %v", listed)
@@ -245,9 +246,9 @@ func TestOursReadByDovecot(t *testing.T) {
 // wrote, and reads the result with our backend; then both go on adding
 // to the same folder with no UID given twice.
 func TestDovecotReadByOurs(t *testing.T) {
-	needDovecot(t)
+	dovecottest.Need(t)
 	ctx := testCtx(t)
-	dir, md := newDovecotDir(t)
+	dir, md := dovecottest.NewDir(t)
 	a := openStore(t, ctx, md)
 	in, err := a.Open(ctx, "INBOX", nil)
 	require.NoError(t, err)
@@ -261,8 +262,8 @@ func TestDovecotReadByOurs(t *testing.T) {
 	before := readOurs(t, ctx, a, "INBOX")
 	require.NoError(t, a.Close())
 
-	d := startDovecot(t, dir, md)
-	c := dialIMAP(t, d.addr)
+	d := startDovecot(t, dir)
+	c := dialIMAP(t, d.Addr)
 	c.login()
 	c.ok(`CREATE "Neu/Ordner"`)
 	c.ok(`CREATE "&ANw-n&AO8-code"`) // Ünïcode
@@ -326,8 +327,8 @@ func TestDovecotReadByOurs(t *testing.T) {
 	assert.Equal(t, mailbox.UID(n1)+1, u4)
 	require.NoError(t, m.Close())
 	ordner = readOurs(t, ctx, a, "Neu/Ordner")
-	d.own(t)
-	c = dialIMAP(t, d.addr)
+	d.Own(t)
+	c = dialIMAP(t, d.Addr)
 	c.login()
 	sel = c.selectBox("Neu/Ordner")
 	checkSame(t, "Neu/Ordner", ordner, sel, c.fetchAll())

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/peers/internal/mailserverproc"
 )
 
 // TestSwaks sends with swaks, the SMTP test tool the program's banner
@@ -17,10 +19,10 @@ import (
 // and through submission after STARTTLS with AUTH PLAIN and AUTH LOGIN.
 func TestSwaks(t *testing.T) {
 	swaks := needPeer(t, "swaks")
-	s := start(t, t.TempDir(), users()...)
-	mxHost, mxPort, err := net.SplitHostPort(s.addrs["smtp"])
+	s := mailserverproc.Start(t, t.TempDir(), users()...)
+	mxHost, mxPort, err := net.SplitHostPort(s.Addrs["smtp"])
 	require.NoError(t, err)
-	subHost, subPort, err := net.SplitHostPort(s.addrs["submission"])
+	subHost, subPort, err := net.SplitHostPort(s.Addrs["submission"])
 	require.NoError(t, err)
 	mx := []string{"--server", mxHost, "--port", mxPort}
 	submission := []string{"--server", subHost, "--port", subPort, "--tls"}
@@ -99,5 +101,5 @@ func TestSwaks(t *testing.T) {
 	for _, m := range got.IMAP {
 		assert.Contains(t, m, "with ESMTPSA id")
 	}
-	s.stop()
+	stop(t, s)
 }

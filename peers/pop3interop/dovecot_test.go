@@ -3,29 +3,19 @@ package pop3interop
 import (
 	"fmt"
 	"io"
-	"net"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/peers/internal/dovecottest"
 	"github.com/postkit/postkit/pop3"
 	"github.com/postkit/postkit/sasl"
 )
-
-// dovecot is a Dovecot POP3 server the test started.
-type dovecot struct {
-	addr    string
-	maildir string
-}
 
 // Messages as a Maildir keeps them: LF line ends, which Dovecot sends
 // as CRLF (and counts so in LIST).
@@ -38,51 +28,14 @@ var dovecotMessages = []string{
 func crlf(s string) []byte { return []byte(strings.ReplaceAll(s, "\n", "\r\n")) }
 
 // startDovecot starts Dovecot's POP3 server (Debian's dovecot-pop3d) on
-// a free loopback port, running as the current user with its own
-// configuration, state and Maildir in a temporary directory, and puts
-// dovecotMessages in the Maildir.
-func startDovecot(t *testing.T) *dovecot {
-	bin := needPeer(t, "dovecot", "/usr/sbin/dovecot")
-	if _, err := os.Stat("/usr/lib/dovecot/pop3"); err != nil {
-		if os.Getenv("POSTKIT_REQUIRE_PEERS") == "1" {
-			t.Fatalf("dovecot's pop3 service is missing (install dovecot-pop3d): %v", err)
-		}
-		t.Skipf("dovecot's pop3 service is missing (install dovecot-pop3d): %v", err)
-	}
-	dir, err := os.MkdirTemp("", "pop3-dovecot-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	// Dovecot's processes must be able to reach the directory.
-	require.NoError(t, os.Chmod(dir, 0o755))
-	u, err := user.Current()
-	require.NoError(t, err)
-	g, err := user.LookupGroupId(u.Gid)
-	require.NoError(t, err)
-
-	// Dovecot runs its login processes as an unprivileged user: as root,
-	// the users the package made (dovenull, dovecot) or nobody.
-	loginUser, internalUser, internalGroup := u.Username, u.Username, g.Name
-	mailUID, mailGID := u.Uid, u.Gid
-	if u.Uid == "0" {
-		// Nor will it open mail as root: the Maildir goes to nobody.
-		nobody, err := user.Lookup("nobody")
-		require.NoError(t, err)
-		mailUID, mailGID = nobody.Uid, nobody.Gid
-		loginUser, internalUser, internalGroup = "nobody", "nobody", "nogroup"
-		if _, err := user.Lookup("dovenull"); err == nil {
-			loginUser = "dovenull"
-		}
-		if _, err := user.Lookup("dovecot"); err == nil {
-			internalUser, internalGroup = "dovecot", "dovecot"
-		}
-	}
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
-	maildir := filepath.Join(dir, "Maildir")
+// a free loopback port, with its own configuration, state and Maildir in
+// a temporary directory, and puts dovecotMessages in the Maildir. Only
+// testUser logs in, with testPass; a UIDL is the message's UID and the
+// folder's UIDVALIDITY in hex.
+func startDovecot(t *testing.T) *dovecottest.Server {
+	t.Helper()
+	dovecottest.Need(t, "pop3")
+	dir, maildir := dovecottest.NewDir(t)
 	for _, sub := range []string{"cur", "new", "tmp"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(maildir, sub), 0o700))
 	}
@@ -90,120 +43,21 @@ func startDovecot(t *testing.T) *dovecot {
 		name := fmt.Sprintf("%d.M%dP%d.test", 1700000000+i, i, os.Getpid())
 		require.NoError(t, os.WriteFile(filepath.Join(maildir, "new", name), []byte(m), 0o600))
 	}
-	if mailUID != u.Uid {
-		uid, _ := strconv.Atoi(mailUID)
-		gid, _ := strconv.Atoi(mailGID)
-		require.NoError(t, filepath.WalkDir(maildir, func(p string, _ os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			return os.Lchown(p, uid, gid)
-		}))
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "passwd"),
-		[]byte(testUser+":{PLAIN}"+testPass+"\n"), 0o644))
-	conf := fmt.Sprintf(`base_dir = %[1]s/run
-state_dir = %[1]s/state
-log_path = %[1]s/dovecot.log
-protocols = pop3
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:%[1]s/Maildir
-default_internal_user = %[5]s
-default_internal_group = %[6]s
-default_login_user = %[7]s
-first_valid_uid = 0
-first_valid_gid = 0
-pop3_uidl_format = %%08Xu%%08Xv
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%%u %[1]s/passwd
-}
-userdb {
-  driver = static
-  args = uid=%[2]s gid=%[3]s home=%[1]s
-}
-service pop3-login {
-  chroot =
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = %[4]d
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
-service anvil {
-  chroot =
-}
-service stats {
-  unix_listener stats-reader {
-    mode = 0666
-  }
-  unix_listener stats-writer {
-    mode = 0666
-  }
-}
-`, dir, mailUID, mailGID, port, internalUser, internalGroup, loginUser)
-	confPath := filepath.Join(dir, "dovecot.conf")
-	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
-
-	cmd := exec.Command(bin, "-F", "-c", confPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out, err := os.Create(filepath.Join(dir, "stdout.log"))
-	require.NoError(t, err)
-	defer out.Close()
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
+	return dovecottest.Start(t, dovecottest.Options{
+		Protocols: []string{"pop3"},
+		Dir:       dir,
+		User:      testUser,
+		Password:  testPass,
+		Home:      dir,
+		Config:    "pop3_uidl_format = %08Xu%08Xv\n",
 	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case <-exited:
-			logs, _ := os.ReadFile(filepath.Join(dir, "stdout.log"))
-			dlog, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			t.Fatalf("dovecot exited:\n%s\n%s", logs, dlog)
-		default:
-		}
-		if time.Now().After(deadline) {
-			dlog, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			t.Fatalf("dovecot did not listen on %s: %v\n%s", addr, err, dlog)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			time.Sleep(300 * time.Millisecond) // let the last lines reach the log
-			dlog, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			t.Logf("dovecot.log:\n%s", dlog)
-		}
-	})
-	return &dovecot{addr: addr, maildir: maildir}
 }
 
-// files lists the messages in the Maildir.
-func (d *dovecot) files(t *testing.T) []string {
+// maildirFiles lists the messages in the Maildir of d.
+func maildirFiles(t *testing.T, d *dovecottest.Server) []string {
 	var names []string
 	for _, sub := range []string{"new", "cur"} {
-		ents, err := os.ReadDir(filepath.Join(d.maildir, sub))
+		ents, err := os.ReadDir(filepath.Join(d.Maildir, sub))
 		require.NoError(t, err)
 		for _, e := range ents {
 			names = append(names, e.Name())
@@ -228,7 +82,7 @@ func readAll(t *testing.T, r io.ReadCloser) []byte {
 func TestOurClientToDovecot(t *testing.T) {
 	d := startDovecot(t)
 	ctx := testCtx(t)
-	c, err := pop3.Dial(ctx, d.addr)
+	c, err := pop3.Dial(ctx, d.Addr)
 	require.NoError(t, err)
 	defer c.Close()
 	caps, err := c.Capabilities(ctx)
@@ -292,23 +146,23 @@ func TestOurClientToDovecot(t *testing.T) {
 	require.NoError(t, c.Dele(ctx, 2))
 	c.Close()
 	time.Sleep(200 * time.Millisecond)
-	require.Len(t, d.files(t), 3)
+	require.Len(t, maildirFiles(t, d), 3)
 
 	// AUTH PLAIN, DELE and QUIT: the file is gone.
-	c, err = pop3.Dial(ctx, d.addr)
+	c, err = pop3.Dial(ctx, d.Addr)
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.Auth(ctx, sasl.NewPlainClient("", testUser, testPass)))
 	require.NoError(t, c.Dele(ctx, 2))
 	require.NoError(t, c.Quit(ctx))
-	files := d.files(t)
+	files := maildirFiles(t, d)
 	require.Len(t, files, 2)
 	for _, f := range files {
 		assert.False(t, strings.HasPrefix(f, "1700000001."), "message 2 was deleted: %v", files)
 	}
 
 	// A wrong password is an *pop3.Error.
-	c, err = pop3.Dial(ctx, d.addr)
+	c, err = pop3.Dial(ctx, d.Addr)
 	require.NoError(t, err)
 	defer c.Close()
 	err = c.Login(ctx, testUser, "wrong")

@@ -21,6 +21,8 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/peers/internal/mailserverproc"
 )
 
 // browserTimeout bounds one run of the browser test, browser start included.
@@ -88,9 +90,9 @@ func newBrowser(t *testing.T, execPath string) context.Context {
 }
 
 // sendMX delivers a message to the server's MX port.
-func sendMX(t *testing.T, s *server, from, to, msg string) {
+func sendMX(t *testing.T, s *mailserverproc.Server, from, to, msg string) {
 	t.Helper()
-	c, err := gosmtp.Dial(s.addrs["smtp"])
+	c, err := gosmtp.Dial(s.Addrs["smtp"])
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.SendMail(from, []string{to}, strings.NewReader(strings.ReplaceAll(msg, "\n", "\r\n"))))
@@ -98,9 +100,9 @@ func sendMX(t *testing.T, s *server, from, to, msg string) {
 }
 
 // fetchInbox reads every message of user's INBOX over IMAP with STARTTLS.
-func fetchInbox(t *testing.T, s *server, user, pass string) []string {
+func fetchInbox(t *testing.T, s *mailserverproc.Server, user, pass string) []string {
 	t.Helper()
-	c, err := imapclient.DialStartTLS(s.addrs["imap"], &imapclient.Options{
+	c, err := imapclient.DialStartTLS(s.Addrs["imap"], &imapclient.Options{
 		TLSConfig: &tls.Config{InsecureSkipVerify: true}, // the server's certificate is self-signed
 	})
 	require.NoError(t, err)
@@ -165,7 +167,7 @@ Content-Type: text/html; charset=utf-8
 	ctx := newBrowser(t, chromium)
 	var log pageLog
 	require.NoError(t, chromedp.Listen(ctx, log.listen))
-	base := "http://" + s.addrs["http"]
+	base := "http://" + s.Addrs["http"]
 	dir := artifactDir(t)
 	screenshot := func(name string) {
 		t.Helper()
