@@ -145,6 +145,10 @@ type folder struct {
 	stale       int // uidlist records without a file
 	stamps      [5]stamp
 	views       map[*view]struct{} // the open views, under mu
+	// pinned: some message is unclaimed (msg.unclaimed), a mark kept
+	// only in memory, so the Store does not drop this folder's state
+	// when it is idle.
+	pinned atomic.Bool
 
 	pollStop chan struct{}
 }

@@ -249,6 +249,9 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 			renamed = true
 			changed := info != m.info
 			m.unclaimed = m.awaitsClaim() && !v.recent[m.uid]
+			if m.unclaimed {
+				f.pinned.Store(true)
+			}
 			m.info, m.inNew, m.odd = info, false, ""
 			if changed {
 				m.modseq = t.nextModSeq()

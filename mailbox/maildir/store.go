@@ -28,7 +28,9 @@
 // moves them to cur/; a view's own appends and copies are \Recent in it
 // and go straight to cur/. A delivery (OpenOptions.NoRecent) goes to
 // new/, or, when it carries flags, to cur/ marked in memory as \Recent
-// for the next session of this process. A read-only view shows those
+// for the next session of this process (the folder's state is kept until
+// then; a restart, or another program, sees such a message as not
+// \Recent). A read-only view shows those
 // messages as \Recent without taking them.
 //
 // Several processes may share a store: every change to a folder's
@@ -223,9 +225,14 @@ func (s *Store) release(f *folder) {
 		return // forgotten
 	}
 	s.idle = append(s.idle, f)
-	if len(s.idle) > maxIdleFolders {
+	for len(s.idle) > maxIdleFolders {
 		old := s.idle[0]
 		s.idle = slices.Delete(s.idle, 0, 1)
+		if old.pinned.Load() {
+			// Its \Recent marks live only here: it stays known,
+			// outside the idle list, until a session claims them.
+			continue
+		}
 		if s.folders[old.dir] == old {
 			delete(s.folders, old.dir)
 		}

@@ -169,6 +169,7 @@ func (v *view) claimRecent(ctx context.Context) error {
 			v.claim(m.uid)
 		}
 	}
+	f.pinned.Store(slices.ContainsFunc(f.msgs, func(m *msg) bool { return m.unclaimed }))
 	return t.commit()
 }
 
@@ -219,6 +220,9 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	// or, when it has flags, which only names in cur/ carry, puts it in
 	// cur/ marked as awaiting its claim.
 	m := &msg{base: base, info: info, size: size, inNew: v.noRecent && info == "", unclaimed: v.noRecent && info != ""}
+	if m.unclaimed {
+		f.pinned.Store(true)
+	}
 	m.date.Store(date.UnixNano())
 	if err := os.Rename(tmp, f.path(m.file())); err != nil {
 		return 0, err
