@@ -2,7 +2,6 @@ package queue
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -32,6 +31,9 @@ import (
 // removes it before the .env. Update replaces the .env by a rename, which
 // is atomic. OpenSpool removes what a crash left behind — temporary files,
 // and .env files without their .msg, which belong to messages deleted.
+//
+// A spool written before the envelope moved into the .msg file (the body
+// alone in <id>.msg, the envelope in <id>.env) is read as it is.
 //
 // Group commit: callers write their temporary files and hand them to a
 // committer goroutine, which takes every file handed in since its last
@@ -114,9 +116,8 @@ const maxEnvelopeLine = 16 << 20
 var _ Store = (*Spool)(nil)
 
 // OpenSpool opens the spool in dir, creating the directory if needed, and
-// recovers it from a crash: temporary files are removed, and so are
-// bodies without an envelope and envelopes without a body. The Spool
-// must be closed with Close.
+// recovers it from a crash: temporary files are removed, and so are the
+// .env files of deleted messages. The Spool must be closed with Close.
 func OpenSpool(dir string) (*Spool, error) {
 	return openSpool(dir, commitGroup)
 }
@@ -449,6 +450,14 @@ func (s *Spool) Create(ctx context.Context, env *Envelope, body io.Reader) error
 	if err != nil {
 		return err
 	}
+	if len(line) > maxEnvelopeLine {
+		return fmt.Errorf("queue: envelope of %d bytes, more than a spool holds (%d)", len(line), maxEnvelopeLine)
+	}
+	// A message created again after a crash replaces the old one: an
+	// envelope it was updated with must not override the new one.
+	if err := os.Remove(s.path(env.ID, spoolEnv)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	final := s.path(env.ID, spoolMsg)
 	f, err := s.createTemp(final, func(w io.Writer) error {
 		if _, err := w.Write(line); err != nil {
@@ -475,14 +484,30 @@ func envelopeLine(env *Envelope) ([]byte, error) {
 	return append(line, '\n'), nil
 }
 
+// errOldLayout is readEnvelopeLine's answer for a .msg file without an
+// envelope line: one written before the envelope moved into it, whose
+// envelope is in its .env file and whose body starts at offset 0.
+var errOldLayout = errors.New("no envelope line")
+
 // readEnvelopeLine reads the first line of the .msg file f and returns
-// the envelope JSON in it and the offset of the body.
-func readEnvelopeLine(f *os.File) ([]byte, int64, error) {
+// the envelope JSON in it (if keep) and the offset of the body.
+func readEnvelopeLine(f *os.File, keep bool) ([]byte, int64, error) {
 	br := bufio.NewReaderSize(io.LimitReader(f, maxEnvelopeLine), 4096)
+	magic, err := br.Peek(len(spoolMagic))
+	if err != nil && err != io.EOF {
+		return nil, 0, err
+	}
+	if string(magic) != spoolMagic {
+		return nil, 0, errOldLayout
+	}
 	var line []byte
+	var n int64
 	for {
 		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
+		n += int64(len(chunk))
+		if keep {
+			line = append(line, chunk...)
+		}
 		if err == nil {
 			break
 		}
@@ -490,14 +515,14 @@ func readEnvelopeLine(f *os.File) ([]byte, int64, error) {
 			continue
 		}
 		if err == io.EOF {
-			err = errors.New("no envelope line")
+			err = errors.New("envelope line not ended")
 		}
 		return nil, 0, err
 	}
-	if !bytes.HasPrefix(line, []byte(spoolMagic)) {
-		return nil, 0, errors.New("not a spool message")
+	if keep {
+		line = line[len(spoolMagic) : len(line)-1]
 	}
-	return line[len(spoolMagic) : len(line)-1], int64(len(line)), nil
+	return line, n, nil
 }
 
 // bodyFile is the body of a .msg file: the part after the envelope line.
@@ -541,7 +566,10 @@ func (s *Spool) Open(ctx context.Context, id string) (Body, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, off, err := readEnvelopeLine(f)
+	_, off, err := readEnvelopeLine(f, false)
+	if errors.Is(err, errOldLayout) {
+		off, err = 0, nil
+	}
 	if err == nil {
 		var st os.FileInfo
 		if st, err = f.Stat(); err == nil {
@@ -552,7 +580,10 @@ func (s *Spool) Open(ctx context.Context, id string) (Body, error) {
 	return nil, fmt.Errorf("queue: spool message %s: %w", id, err)
 }
 
-// Delete implements Store: the message goes first, then its .env.
+// Delete implements Store: the .msg file goes, the directory is synced,
+// and only then the .env file goes, so that no crash can bring the
+// message back with its first envelope; a .env left alone is removed at
+// the next OpenSpool.
 func (s *Spool) Delete(ctx context.Context, id string) error {
 	if err := s.check(id); err != nil {
 		return err
@@ -560,10 +591,13 @@ func (s *Spool) Delete(ctx context.Context, id string) error {
 	if err := os.Remove(s.path(id, spoolMsg)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	if err := s.commit(nil, nil); err != nil {
+		return err
+	}
 	if err := os.Remove(s.path(id, spoolEnv)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return s.commit(nil, nil)
+	return nil
 }
 
 // Load implements Store: each message's envelope is its .env file if it
@@ -601,6 +635,14 @@ func (s *Spool) Load(ctx context.Context, fn func(env *Envelope) error) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
+		if errors.Is(err, errOldLayout) {
+			// A body without its envelope, from before the envelope
+			// moved into the .msg file: a message never acknowledged.
+			if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			continue
+		}
 		var env *Envelope
 		if err == nil {
 			env = new(Envelope)
@@ -626,7 +668,7 @@ func (s *Spool) readFirstEnvelope(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, _, err := readEnvelopeLine(f)
+	b, _, err := readEnvelopeLine(f, true)
 	return b, err
 }
 
