@@ -26,8 +26,11 @@ func dsnAction(r *Recipient) string {
 	case Failed:
 		return ActionFailed
 	case Delivered:
-		// The Deliverer carries no DSN parameters to the next hop, so a
-		// success is reported as "relayed" (RFC 3461 4.2, 6.2.1 d).
+		// The queue cannot tell whether the next hop took the DSN
+		// parameters (a DSNDeliverer passes them on only to a server
+		// that offers DSN), so a success is reported as "relayed"
+		// (RFC 3461 5.2.2, 6.2.1 d); after a DSN-capable next hop the
+		// sender may also get its "delivered".
 		return ActionRelayed
 	}
 	return ActionDelayed

@@ -141,6 +141,16 @@ func (c *Client) rcptLine(to string, o *RcptOptions) (string, error) {
 			return "", errors.New("smtp: server does not support DSN")
 		}
 	}
+	if err := writeRcptParams(&sb, o); err != nil {
+		return "", err
+	}
+	return sb.String(), nil
+}
+
+// writeRcptParams writes the NOTIFY and ORCPT parameters of o (RFC 3461
+// 4.1, 4.2; RFC 6533 3. for an ORCPT of type utf-8), each after a space,
+// or says why it cannot.
+func writeRcptParams(sb *strings.Builder, o *RcptOptions) error {
 	if len(o.Notify) > 0 {
 		sb.WriteString(" NOTIFY=")
 		for i, n := range o.Notify {
@@ -148,10 +158,10 @@ func (c *Client) rcptLine(to string, o *RcptOptions) (string, error) {
 			switch n {
 			case "NEVER", "SUCCESS", "FAILURE", "DELAY":
 			default:
-				return "", errors.New("smtp: bad NOTIFY value")
+				return errors.New("smtp: bad NOTIFY value")
 			}
 			if n == "NEVER" && len(o.Notify) > 1 {
-				return "", errors.New("smtp: NOTIFY=NEVER stands alone")
+				return errors.New("smtp: NOTIFY=NEVER stands alone")
 			}
 			if i > 0 {
 				sb.WriteByte(',')
@@ -165,14 +175,18 @@ func (c *Client) rcptLine(to string, o *RcptOptions) (string, error) {
 			typ = "rfc822"
 		}
 		if !validKeyword(typ) {
-			return "", errBadArg("ORCPT type")
+			return errBadArg("ORCPT type")
 		}
 		sb.WriteString(" ORCPT=")
 		sb.WriteString(typ)
 		sb.WriteByte(';')
-		sb.WriteString(EncodeXtext(o.OriginalRecipient))
+		if strings.EqualFold(typ, "utf-8") {
+			sb.WriteString(encodeUTF8Addr(o.OriginalRecipient))
+		} else {
+			sb.WriteString(EncodeXtext(o.OriginalRecipient))
+		}
 	}
-	return sb.String(), nil
+	return nil
 }
 
 // Mail sends MAIL FROM (RFC 5321 4.1.1.2) and starts a mail transaction.

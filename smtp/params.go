@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -216,6 +217,27 @@ func ParseORCPT(value string) (addrType, addr string, err error) {
 		return "", "", syntaxErr(501, codeBadArgs, "Empty ORCPT address")
 	}
 	return typ, addr, nil
+}
+
+// encodeUTF8Addr encodes addr as utf-8-addr-xtext (RFC 6533 3.), which
+// any server with DSN takes: the QCHARs of ASCII as they are, and every
+// other character — "+", "=", "\\", controls, space, and all beyond
+// ASCII — as \x{HEX}. Invalid UTF-8 is encoded rune by rune as U+FFFD.
+func encodeUTF8Addr(addr string) string {
+	var sb strings.Builder
+	sb.Grow(len(addr))
+	for _, r := range addr {
+		if r > 32 && r < 127 && r != '+' && r != '=' && r != '\\' {
+			sb.WriteRune(r)
+			continue
+		}
+		if r < 0x100 {
+			fmt.Fprintf(&sb, "\\x{%02X}", r)
+		} else {
+			fmt.Fprintf(&sb, "\\x{%X}", r)
+		}
+	}
+	return sb.String()
 }
 
 // decodeUTF8Addr decodes utf-8-addr-xtext or utf-8-addr-unitext

@@ -35,11 +35,11 @@ func (r *Received) String() string {
 	host := traceText(r.FromHost)
 	switch {
 	case host != "" && r.FromIP != nil:
-		b.WriteString(" (" + host + " [" + r.FromIP.String() + "])")
+		b.WriteString(" (" + host + " " + ipLiteral(r.FromIP) + ")")
 	case host != "":
 		b.WriteString(" (" + host + ")")
 	case r.FromIP != nil:
-		b.WriteString(" ([" + r.FromIP.String() + "])")
+		b.WriteString(" (" + ipLiteral(r.FromIP) + ")")
 	}
 	b.WriteString("\r\n\tby ")
 	b.WriteString(cmp.Or(traceText(r.By), "localhost"))
@@ -63,15 +63,27 @@ func (r *Received) String() string {
 }
 
 // traceText replaces what could break a Received field or change its
-// meaning: controls, spaces, parentheses, angle brackets and semicolons.
+// meaning: controls, spaces, parentheses, backslashes (which would quote
+// a comment's closing parenthesis), angle brackets and semicolons, and
+// what is not ASCII, which a message without SMTPUTF8 may not carry in
+// its header.
 func traceText(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r <= ' ' || r == 0x7f, r == '(' || r == ')', r == '<' || r == '>', r == ';':
+		case r <= ' ' || r >= 0x7f, r == '(' || r == ')' || r == '\\', r == '<' || r == '>', r == ';':
 			return '_'
 		}
 		return r
 	}, s)
+}
+
+// ipLiteral writes ip as an address literal (RFC 5321 4.1.3):
+// "[192.0.2.1]" or "[IPv6:2001:db8::1]".
+func ipLiteral(ip net.IP) string {
+	if ip4 := ip.To4(); ip4 != nil {
+		return "[" + ip4.String() + "]"
+	}
+	return "[IPv6:" + ip.String() + "]"
 }
 
 // Received returns the trace field for a message received on c now,

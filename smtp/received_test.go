@@ -23,9 +23,11 @@ func TestReceivedString(t *testing.T) {
 		{"minimal", Received{By: "mx", Time: when},
 			"Received: from unknown\r\n\tby mx;\r\n\tThu, 03 Dec 2026 12:00:00 +0100\r\n"},
 		{"IPv6 only", Received{From: "x", FromIP: net.ParseIP("2001:db8::1"), By: "mx", With: "LMTP", Time: when},
-			"Received: from x ([2001:db8::1])\r\n\tby mx with LMTP;\r\n\tThu, 03 Dec 2026 12:00:00 +0100\r\n"},
-		{"hostile names", Received{From: "evil\r\nX-Injected: 1 (", FromHost: "a) b", By: "mx", For: "x>; by y", Time: when},
-			"Received: from evil__X-Injected:_1__ (a__b)\r\n\tby mx\r\n\tfor <x___by_y>;\r\n\tThu, 03 Dec 2026 12:00:00 +0100\r\n"},
+			"Received: from x ([IPv6:2001:db8::1])\r\n\tby mx with LMTP;\r\n\tThu, 03 Dec 2026 12:00:00 +0100\r\n"},
+		{"hostile names", Received{From: "evil\r\nX-Injected: 1 (", FromHost: "a\\) b", By: "mx", For: "x>; by y", Time: when},
+			"Received: from evil__X-Injected:_1__ (a___b)\r\n\tby mx\r\n\tfor <x___by_y>;\r\n\tThu, 03 Dec 2026 12:00:00 +0100\r\n"},
+		{"U-label", Received{From: "b\u00fccher.example", FromIP: net.ParseIP("::ffff:192.0.2.7"), By: "mx", Time: when},
+			"Received: from b_cher.example ([192.0.2.7])\r\n\tby mx;\r\n\tThu, 03 Dec 2026 12:00:00 +0100\r\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -326,6 +326,15 @@ func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, m
 			d.policy = TLSRequired
 		}
 	}
+	for i, o := range d.opts.Rcpt {
+		if i < len(to) && o != nil {
+			// One recipient's bad NOTIFY or ORCPT fails it alone, and
+			// for good, not its whole domain at RCPT time.
+			if err := writeRcptParams(new(strings.Builder), o); err != nil {
+				res[i] = mxLocalErr("", mxCodeBadArgs, err)
+			}
+		}
+	}
 	groups := groupRecipients(to, res)
 	var refuse error
 	switch {
@@ -395,7 +404,6 @@ func (t *Transport) DeliverMail(ctx context.Context, from string, to []string, m
 	return res
 }
 
-// validMailOptions reports whether o has only values mailLine takes.
 // DeliverDSN is DeliverMail with only the DSN parameters, given as plain
 // strings so that a delivery queue can pass them on without importing
 // this package (RFC 3461 5.2: a relay passes NOTIFY, ORCPT, RET and ENVID
@@ -429,6 +437,7 @@ func (t *Transport) DeliverDSN(ctx context.Context, from string, to []string, ms
 	return t.DeliverMail(ctx, from, to, msg, opts)
 }
 
+// validMailOptions reports whether o has only values mailLine takes.
 func validMailOptions(o *MailOptions) bool {
 	switch strings.ToUpper(o.Body) {
 	case "", "7BIT", "8BITMIME", "BINARYMIME":
@@ -480,6 +489,9 @@ func groupRecipients(to []string, res []error) []domainGroup {
 	var groups []domainGroup
 	index := make(map[string]int)
 	for i, addr := range to {
+		if res[i] != nil {
+			continue // refused already
+		}
 		at := strings.LastIndexByte(addr, '@')
 		if at <= 0 || at == len(addr)-1 || !mxValidPath(addr) {
 			res[i] = mxLocalErr("", mxCodeRcptSyntax, errors.New("smtp: recipient address cannot be sent: "+mxQuote(addr)))

@@ -867,3 +867,33 @@ func TestTransportRequiredSTARTTLSRefused(t *testing.T) {
 	require.ErrorAs(t, res[0], &de)
 	assert.True(t, de.Temporary(), "%v", de)
 }
+
+// TestTransportDSNRecipientEdges (review): an ORCPT of type utf-8 is
+// sent as utf-8-addr-xtext, which a next hop accepts (RFC 6533 3.), and
+// a bad NOTIFY fails its recipient alone, permanently.
+func TestTransportDSNRecipientEdges(t *testing.T) {
+	b := &testBackend{}
+	n := startHosts(t, map[string]testHost{"mx1.test": {backend: b}})
+	to := []string{"a@y.test", "b@y.test", "c@y.test"}
+	res := testTransport(n, fakeMX{"y.test": mxs("mx1.test", 10)}).DeliverDSN(testCtx(t), "s@x.test", to, strings.NewReader(testBody),
+		"", "", []string{"", "", "SUCCESS, FAILURE"}, []string{"utf-8;j\u00f6e@y.test", "utf-8;b+tag=\\x@y.test", ""})
+	assert.Equal(t, []string{"ok", "ok", "5.5.4"}, summaries(t, to, res))
+	require.Len(t, b.messages(), 1)
+	assert.Equal(t, []string{"a@y.test", "b@y.test"}, b.messages()[0].To)
+}
+
+func TestEncodeUTF8Addr(t *testing.T) {
+	for _, addr := range []string{"plain@example.org", "j\u00f6e@y.test", "b+tag=x@y.test", `back\slash@x`, "sp ace@x", "\U0001F600@x"} {
+		enc := encodeUTF8Addr(addr)
+		assert.NotContains(t, enc, "+")
+		assert.NotContains(t, enc, "=")
+		for _, c := range []byte(enc) {
+			assert.Less(t, c, byte(0x80), "%q is 7-bit", enc)
+		}
+		typ, got, err := ParseORCPT("utf-8;" + enc)
+		require.NoError(t, err, enc)
+		assert.Equal(t, "utf-8", typ)
+		assert.Equal(t, addr, got, enc)
+	}
+	assert.Equal(t, `j\x{F6}e\x{2B}1@y`, encodeUTF8Addr("jöe+1@y"))
+}
