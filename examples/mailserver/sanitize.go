@@ -61,7 +61,7 @@ var (
 		"noframes", "noscript", "plaintext")
 	// Elements dropped with everything inside them.
 	droppedTags = setOf("svg", "math", "object", "applet", "embed", "template", "select",
-		"frameset", "frame", "audio", "video", "canvas", "map", "head")
+		"frameset", "frame", "audio", "video", "canvas", "map")
 	// Attributes kept on any allowed element; href and src are checked as
 	// URLs, style as CSS declarations.
 	allowedAttrs = setOf("abbr", "align", "alt", "axis", "bgcolor", "border", "cellpadding",

@@ -88,7 +88,7 @@ func TestSanitizeHTML(t *testing.T) {
 		{"textarea", `<textarea><img src=x onerror=alert(1)></textarea>ok`, `ok`, false, 0},
 		{"title", `<title>T</title>ok`, `ok`, false, 0},
 		{"plaintext", `ok<plaintext><b>x`, `ok`, false, 0},
-		{"html head body", `<html><head><title>t</title><style>p{color:red}</style></head><body bgcolor=white onload=alert(1)><p>x</p></body></html>`, `<p>x</p>`, false, 0},
+		{"html head body", `<html><head><title>t</title><style>p{color:red}</style></head><body bgcolor=white onload=alert(1)><p>x</p></body></html>`, `<style>p{color:red}</style><p>x</p>`, false, 0},
 		{"body style kept outside head", `<body><style>p{color:red}</style><p>x</p>`, `<style>p{color:red}</style><p>x</p>`, false, 0},
 		{"table attrs", `<table width=600 cellpadding="0" background="https://x/bg.gif"><tr><td align=center>x</td></tr></table>`, `<table width="600" cellpadding="0"><tr><td align="center">x</td></tr></table>`, false, 0},
 		{"nul", "a\x00b<b title=\"\x00\">c</b>", "a\uFFFDb<b title=\"\uFFFD\">c</b>", false, 0},
