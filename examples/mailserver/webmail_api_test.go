@@ -280,7 +280,7 @@ func TestWebmailSendAttachment(t *testing.T) {
 	}
 	req := map[string]any{
 		"to": bob, "subject": "the report", "text": "Here it is.",
-		"in_reply_to": "<ask@example.test>", "references": []string{"<first@example.test>"},
+		"in_reply_to": "<ask@example.test>", "references": []string{"first@example.test"},
 		"attachments": []map[string]any{{"filename": "report 2026 é.bin", "type": "application/x-report", "data": file}},
 	}
 	require.Equal(t, http.StatusOK, w.post("/api/send", req, nil))

@@ -74,14 +74,14 @@ func (a *app) webSend(w http.ResponseWriter, r *http.Request, s *webSession) {
 	b.Header.SetDate(time.Now())
 	_ = b.Header.SetMessageID(message.GenerateMessageID(a.hostname))
 	if req.InReplyTo != "" {
-		id, err := message.ParseMessageID(req.InReplyTo)
+		id, err := parseMessageID(req.InReplyTo)
 		if err != nil {
 			webError(w, http.StatusBadRequest, "bad in_reply_to")
 			return
 		}
 		var refs []string
 		for _, ref := range req.References {
-			if r, err := message.ParseMessageID(ref); err == nil && len(refs) < 50 {
+			if r, err := parseMessageID(ref); err == nil && len(refs) < 50 {
 				refs = append(refs, r)
 			}
 		}
@@ -156,6 +156,16 @@ func (a *app) webSend(w http.ResponseWriter, r *http.Request, s *webSession) {
 	}
 	a.saveSent(r.Context(), log, s.user, sf)
 	writeJSON(w, http.StatusOK, map[string]string{"id": msgID})
+}
+
+// parseMessageID reads a msg-id with or without its angle brackets (the
+// message view gives them without, as Header.MessageID does).
+func parseMessageID(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "<") {
+		s = "<" + s + ">"
+	}
+	return message.ParseMessageID(s)
 }
 
 // saveSent keeps a copy in the user's Sent mailbox (RFC 6154 \Sent), made
