@@ -61,9 +61,12 @@ const (
 	// request is held in memory while the message is written to the spool.
 	webMaxSend        = 25 << 20
 	webMaxAttachments = 50
-	webMaxText        = 256 << 10 // text shown of one message
-	webMaxHTML        = 1 << 20   // HTML read of one message, before sanitising
-	webMaxUIDs        = 1000      // messages one flag, move or delete names
+	// webMaxSending bounds the sends read at once, and so the memory they
+	// hold (about twice webMaxSend each, JSON and decoded files).
+	webMaxSending = 4
+	webMaxText    = 256 << 10 // text shown of one message
+	webMaxHTML    = 1 << 20   // HTML read of one message, before sanitising
+	webMaxUIDs    = 1000      // messages one flag, move or delete names
 	// Login attempts: a burst of webLoginBurst per client address, then
 	// one per webLoginEvery.
 	webLoginBurst = 5
@@ -106,11 +109,13 @@ type webmailState struct {
 	webMu    sync.Mutex
 	sessions map[string]*webSession
 	logins   map[string]*loginBucket
+	sending  chan struct{} // a slot per send being read, webMaxSending
 }
 
 func (a *app) initWebmail() {
 	a.sessions = make(map[string]*webSession)
 	a.logins = make(map[string]*loginBucket)
+	a.sending = make(chan struct{}, webMaxSending)
 }
 
 func randomToken() string {

@@ -23,6 +23,11 @@ var inlineImageTypes = map[string]bool{"image/png": true, "image/gif": true, "im
 
 var errNoPart = errors.New("no such part")
 
+// errCutShort reports a download that failed after its header was sent.
+type errCutShort struct{ err error }
+
+func (e errCutShort) Error() string { return "download cut short: " + e.err.Error() }
+
 // webAttachment streams one part of a message, transfer encoding undone,
 // from the store: the structure is read once, then only the part's octets.
 func (a *app) webAttachment(w http.ResponseWriter, r *http.Request, s *webSession) {
@@ -105,13 +110,17 @@ func (a *app) webAttachment(w http.ResponseWriter, r *http.Request, s *webSessio
 		sent = true
 		w.WriteHeader(http.StatusOK)
 		if _, err := io.Copy(w, rd); err != nil {
-			a.log.Info("webmail download cut short", "user", s.user, "err", err)
-			// The client must not take a short file for the whole.
-			panic(http.ErrAbortHandler)
+			return errCutShort{err}
 		}
 		return nil
 	})
+	var cut errCutShort
 	switch {
+	case errors.As(err, &cut):
+		a.log.Info("webmail download cut short", "user", s.user, "err", cut.err)
+		// The client must not take a short file for the whole: abort the
+		// response (after Fetch has returned and let go of the store).
+		panic(http.ErrAbortHandler)
 	case sent:
 	case errors.Is(err, errNoPart):
 		webError(w, http.StatusNotFound, "no such part")

@@ -35,6 +35,12 @@ type webSendRequest struct {
 }
 
 func (a *app) webSend(w http.ResponseWriter, r *http.Request, s *webSession) {
+	select {
+	case a.sending <- struct{}{}:
+		defer func() { <-a.sending }()
+	case <-r.Context().Done():
+		return
+	}
 	var req webSendRequest
 	if !readJSON(w, r, webMaxSend, &req) {
 		return
