@@ -137,6 +137,9 @@ func (s *sanitizer) cssValue(v string) (string, bool) {
 			arg = strings.TrimSpace(v[j : j+end])
 			j += end
 		}
+		if j+1 < len(v) && (v[j+1] == '(' || isCSSNameChar(v[j+1])) {
+			return "", false // "url(x)(" or "url(x)y": garbage, and "none(" would read as a function
+		}
 		b.WriteString(v[last:start])
 		u := s.imageURL(arg)
 		if u == "" || strings.ContainsAny(u, `"'()`) {
