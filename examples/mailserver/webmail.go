@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -21,10 +16,6 @@ import (
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
-	"github.com/postkit/postkit/message"
-	pkmime "github.com/postkit/postkit/mime"
-	"github.com/postkit/postkit/queue"
-	"github.com/postkit/postkit/smtp"
 )
 
 // The webmail: a JSON API over the same store and queue, with a one-page
@@ -33,29 +24,65 @@ import (
 //	POST /api/login      {"user","password"} -> {"user","csrf"}; sets the session cookie
 //	POST /api/logout
 //	GET  /api/session    -> {"user","csrf"} of the current session
-//	GET  /api/mailboxes  -> [{"name","messages","unseen"}]
-//	GET  /api/messages?mailbox=INBOX[&q=words]   -> newest first, at most webListLimit
-//	GET  /api/message?mailbox=INBOX&uid=N        -> header, text, attachments; sets \Seen
-//	POST /api/send       {"to","cc","bcc","subject","text"} -> {"id"}
+//	GET  /api/mailboxes  -> [{"name","messages","unseen","special_use"}]
+//	GET  /api/messages?mailbox=INBOX[&q=words][&offset=0][&limit=50]
+//	                     -> {"total","offset","limit","messages"}: newest first, limit at most webListLimit
+//	GET  /api/message?mailbox=INBOX&uid=N[&remote=1]
+//	                     -> header, "text", "html" (a sanitised document for a sandboxed
+//	                        iframe; https images only with remote=1), "remote_blocked",
+//	                        "attachments"; sets \Seen
+//	GET  /api/attachment?mailbox=INBOX&uid=N&part=1.2  -> the part, decoded, as a download
+//	                     (part empty: the whole message); also what cid: images load
+//	POST /api/flag       {"mailbox","uids","flag","set"}: \Seen or \Flagged on or off
+//	POST /api/move       {"mailbox","uids","to"}
+//	POST /api/delete     {"mailbox","uids"} -> {"moved_to"} (Trash) or {"expunged"}
+//	POST /api/send       {"to","cc","bcc","subject","text","in_reply_to","references",
+//	                      "attachments":[{"filename","type","data" (base64)}]} -> {"id"}
 //
 // Sessions live in memory (a restart logs everyone out) in an HttpOnly,
 // SameSite=Strict cookie; every POST but login needs the session's token in
 // X-CSRF-Token, and every POST a JSON body, which a cross-site form cannot
-// send. Logins are rate-limited per client address, and accepted without TLS
-// only from loopback, like the other protocols.
+// send (so attachments travel base64 in the JSON, never as a form upload).
+// Logins are rate-limited per client address, and accepted without TLS only
+// from loopback, like the other protocols.
+//
+// HTML mail is never put into the page itself: it goes through sanitizeHTML
+// and is shown in an iframe sandboxed without allow-scripts whose document
+// carries its own CSP (htmlDocument), so that a sanitiser bug runs no script
+// and loads nothing remote unless the user asked for it.
 
 const (
 	webSessionLifetime = 12 * time.Hour
 	webCookie          = "postkit_session"
-	webListLimit       = 200
-	webMaxSend         = 1 << 20   // a composed message, JSON included
-	webMaxText         = 256 << 10 // text shown of one message
+	webListLimit       = 200 // messages listed at most per page
+	webPageSize        = 50  // messages listed when the client names no limit
+	// webMaxSend bounds a composed message's JSON request, attachments
+	// included: base64 makes 25 MiB of JSON about 18 MiB of files. The
+	// request is held in memory while the message is written to the spool.
+	webMaxSend        = 25 << 20
+	webMaxAttachments = 50
+	// webMaxSending bounds the sends read at once, and so the memory they
+	// hold (about twice webMaxSend each, JSON and decoded files).
+	webMaxSending = 4
+	webMaxText    = 256 << 10 // text shown of one message
+	webMaxHTML    = 1 << 20   // HTML read of one message, before sanitising
+	webMaxUIDs    = 1000      // messages one flag, move or delete names
 	// Login attempts: a burst of webLoginBurst per client address, then
 	// one per webLoginEvery.
 	webLoginBurst = 5
 	webLoginEvery = 12 * time.Second
 	webMaxClients = 10000 // rate-limit entries kept
 )
+
+// webPageCSP is the page's Content-Security-Policy: scripts and style
+// sheets from the page's own files only. The sandboxed iframe that shows
+// HTML mail (srcdoc) inherits this policy on top of its own, so the page
+// allows what such a message may show, which its own document's CSP narrows
+// (htmlDocument): inline style, images from the server and data: URLs, and
+// https images for a message whose remote content the user asked to see.
+// The page's script never puts mail into the page as markup.
+const webPageCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: https:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 //go:embed webmail.html
 var webmailHTML []byte
@@ -82,11 +109,13 @@ type webmailState struct {
 	webMu    sync.Mutex
 	sessions map[string]*webSession
 	logins   map[string]*loginBucket
+	sending  chan struct{} // a slot per send being read, webMaxSending
 }
 
 func (a *app) initWebmail() {
 	a.sessions = make(map[string]*webSession)
 	a.logins = make(map[string]*loginBucket)
+	a.sending = make(chan struct{}, webMaxSending)
 }
 
 func randomToken() string {
@@ -99,7 +128,7 @@ func (a *app) webmail() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+		w.Header().Set("Content-Security-Policy", webPageCSP)
 		w.Write(webmailHTML)
 	})
 	mux.HandleFunc("GET /webmail.js", func(w http.ResponseWriter, r *http.Request) {
@@ -118,6 +147,10 @@ func (a *app) webmail() http.Handler {
 	mux.HandleFunc("GET /api/mailboxes", a.withSession(false, a.webMailboxes))
 	mux.HandleFunc("GET /api/messages", a.withSession(false, a.webMessages))
 	mux.HandleFunc("GET /api/message", a.withSession(false, a.webMessage))
+	mux.HandleFunc("GET /api/attachment", a.withSession(false, a.webAttachment))
+	mux.HandleFunc("POST /api/flag", a.withSession(true, a.webFlag))
+	mux.HandleFunc("POST /api/move", a.withSession(true, a.webMove))
+	mux.HandleFunc("POST /api/delete", a.withSession(true, a.webDelete))
 	mux.HandleFunc("POST /api/send", a.withSession(true, a.webSend))
 	return securityHeaders(mux)
 }
@@ -332,330 +365,6 @@ func boolCmp(a, b bool) int {
 		return 1
 	}
 	return -1
-}
-
-// webOpen opens the mailbox named by the "mailbox" parameter (INBOX if none).
-func (a *app) webOpen(w http.ResponseWriter, r *http.Request, s *webSession, readOnly bool) (mailbox.Account, mailbox.Mailbox, bool) {
-	acct, ok := a.webAccount(w, r, s)
-	if !ok {
-		return nil, nil, false
-	}
-	name := r.URL.Query().Get("mailbox")
-	if name == "" {
-		name = mailbox.Inbox
-	}
-	mb, err := acct.Open(r.Context(), name, &mailbox.OpenOptions{ReadOnly: readOnly})
-	if err != nil {
-		acct.Close()
-		if errors.Is(err, mailbox.ErrNoSuchMailbox) || errors.Is(err, mailbox.ErrInvalidName) || errors.Is(err, mailbox.ErrNotSelectable) {
-			webError(w, http.StatusNotFound, "no such mailbox")
-		} else {
-			webError(w, http.StatusInternalServerError, "cannot open mailbox")
-		}
-		return nil, nil, false
-	}
-	return acct, mb, true
-}
-
-type webSummary struct {
-	UID     uint32    `json:"uid"`
-	From    string    `json:"from"`
-	To      string    `json:"to,omitempty"`
-	Subject string    `json:"subject"`
-	Date    time.Time `json:"date"`
-	Flags   []string  `json:"flags"`
-	Size    int64     `json:"size"`
-}
-
-// readHeader reads the header of a stored message.
-func readHeader(ctx context.Context, m mailbox.Message) (*message.Message, mailbox.Body, error) {
-	body, err := m.Open(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	msg, err := message.Read(io.NewSectionReader(body, 0, body.Size()))
-	if err != nil {
-		body.Close()
-		return nil, nil, err
-	}
-	return msg, body, nil
-}
-
-func summarize(m mailbox.Message, msg *message.Message) webSummary {
-	sum := webSummary{UID: uint32(m.UID()), Flags: m.Flags(), Size: m.Size(), Date: m.InternalDate()}
-	if sum.Flags == nil {
-		sum.Flags = []string{}
-	}
-	if msg != nil {
-		if from, _ := msg.Header.From(); len(from) > 0 {
-			sum.From = message.FormatAddressListUTF8(from)
-		} else {
-			sum.From = msg.Header.Get("From")
-		}
-		if to, _ := msg.Header.To(); len(to) > 0 {
-			sum.To = message.FormatAddressListUTF8(to)
-		}
-		sum.Subject = msg.Header.Subject()
-		if d, err := msg.Header.Date(); err == nil {
-			sum.Date = d
-		}
-	}
-	return sum
-}
-
-func (a *app) webMessages(w http.ResponseWriter, r *http.Request, s *webSession) {
-	acct, mb, ok := a.webOpen(w, r, s, true)
-	if !ok {
-		return
-	}
-	defer acct.Close()
-	defer mb.Close()
-	ctx := r.Context()
-	var crit *mailbox.SearchCriteria
-	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
-		crit = &mailbox.SearchCriteria{}
-		for _, word := range strings.Fields(q) {
-			crit.Text = append(crit.Text, word)
-		}
-	}
-	uids, err := mailbox.Search(ctx, mb, crit)
-	if err != nil {
-		webError(w, http.StatusBadRequest, "search failed")
-		return
-	}
-	if len(uids) > webListLimit {
-		uids = uids[len(uids)-webListLimit:]
-	}
-	out := make([]webSummary, 0, len(uids))
-	if len(uids) > 0 {
-		err = mb.Fetch(ctx, mailbox.UIDSetOf(uids...), func(m mailbox.Message) error {
-			msg, body, err := readHeader(ctx, m)
-			if err == nil {
-				defer body.Close()
-			}
-			out = append(out, summarize(m, msg))
-			return nil
-		})
-		if err != nil {
-			webError(w, http.StatusInternalServerError, "cannot read messages")
-			return
-		}
-	}
-	slices.Reverse(out)
-	writeJSON(w, http.StatusOK, out)
-}
-
-type webAttachment struct {
-	Part     string `json:"part"`
-	Type     string `json:"type"`
-	Filename string `json:"filename,omitempty"`
-	Size     int64  `json:"size"`
-}
-
-func (a *app) webMessage(w http.ResponseWriter, r *http.Request, s *webSession) {
-	uid, err := strconv.ParseUint(r.URL.Query().Get("uid"), 10, 32)
-	if err != nil || uid == 0 {
-		webError(w, http.StatusBadRequest, "bad uid")
-		return
-	}
-	acct, mb, ok := a.webOpen(w, r, s, false)
-	if !ok {
-		return
-	}
-	defer acct.Close()
-	defer mb.Close()
-	ctx := r.Context()
-	var out struct {
-		webSummary
-		Cc          string          `json:"cc,omitempty"`
-		Text        string          `json:"text"`
-		HTML        bool            `json:"html"` // the text is the HTML part, shown as source
-		Truncated   bool            `json:"truncated,omitempty"`
-		Attachments []webAttachment `json:"attachments"`
-	}
-	found := false
-	err = mb.Fetch(ctx, mailbox.UIDSetOf(mailbox.UID(uid)), func(m mailbox.Message) error {
-		found = true
-		msg, body, err := readHeader(ctx, m)
-		if err != nil {
-			return err
-		}
-		defer body.Close()
-		out.webSummary = summarize(m, msg)
-		if cc, _ := msg.Header.Cc(); len(cc) > 0 {
-			out.Cc = message.FormatAddressListUTF8(cc)
-		}
-		out.Attachments = []webAttachment{}
-		var htmlText string
-		haveText := false
-		err = msg.Walk(func(p *pkmime.Part) error {
-			switch p.Kind {
-			case pkmime.Multipart:
-				return nil
-			case pkmime.Encapsulated:
-				// An attached message: listed, not shown.
-				out.Attachments = append(out.Attachments, webAttachment{Part: p.Path, Type: p.MediaType, Filename: p.Filename()})
-				return pkmime.SkipPart
-			}
-			attached := p.Disposition() == "attachment" || p.Filename() != ""
-			switch {
-			case !attached && p.MediaType == "text/plain" && !haveText:
-				out.Text, out.Truncated = readText(p)
-				haveText = true
-			case !attached && p.MediaType == "text/html" && htmlText == "":
-				htmlText, out.Truncated = readText(p)
-			default:
-				n, _ := io.Copy(io.Discard, p.Body())
-				out.Attachments = append(out.Attachments, webAttachment{Part: p.Path, Type: p.MediaType, Filename: p.Filename(), Size: n})
-			}
-			return nil
-		})
-		if !haveText && htmlText != "" {
-			out.Text, out.HTML = htmlText, true
-		}
-		return err
-	})
-	if err != nil {
-		webError(w, http.StatusInternalServerError, "cannot read message")
-		return
-	}
-	if !found {
-		webError(w, http.StatusNotFound, "no such message")
-		return
-	}
-	if !mailbox.HasFlag(out.Flags, mailbox.FlagSeen) {
-		if _, err := mb.Store(ctx, mailbox.UIDSetOf(mailbox.UID(uid)), mailbox.StoreAdd, []string{mailbox.FlagSeen}, nil); err == nil {
-			out.Flags = append(out.Flags, mailbox.FlagSeen)
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// readText returns a text part in UTF-8, at most webMaxText octets of it.
-func readText(p *pkmime.Part) (string, bool) {
-	var r io.Reader = p.Body()
-	if cs := p.Charset(); cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
-		if cr, err := pkmime.NewCharsetReader(cs, r); err == nil {
-			r = cr
-		}
-	}
-	b, _ := io.ReadAll(io.LimitReader(r, webMaxText+1))
-	truncated := len(b) > webMaxText
-	if truncated {
-		b = b[:webMaxText]
-	}
-	return strings.ToValidUTF8(string(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))), "\uFFFD"), truncated
-}
-
-func (a *app) webSend(w http.ResponseWriter, r *http.Request, s *webSession) {
-	var req struct {
-		To, Cc, Bcc, Subject, Text string
-	}
-	if !readJSON(w, r, webMaxSend, &req) {
-		return
-	}
-	var b message.Builder
-	from := []message.Address{{Addr: s.user}}
-	_ = b.Header.SetAddressList("From", from)
-	var rcpts []string
-	for _, f := range []struct{ name, value string }{{"To", req.To}, {"Cc", req.Cc}, {"Bcc", req.Bcc}} {
-		if strings.TrimSpace(f.value) == "" {
-			continue
-		}
-		list, err := message.ParseAddressList(f.value)
-		if err != nil {
-			webError(w, http.StatusBadRequest, "bad "+f.name+" address list")
-			return
-		}
-		for _, m := range message.Mailboxes(list) {
-			rcpts = append(rcpts, m.Addr)
-		}
-		if f.name != "Bcc" {
-			if err := b.Header.SetAddressList(f.name, list); err != nil {
-				webError(w, http.StatusBadRequest, "bad "+f.name+" address list")
-				return
-			}
-		}
-	}
-	if len(rcpts) == 0 {
-		webError(w, http.StatusBadRequest, "no recipients")
-		return
-	}
-	if len(rcpts) > 100 {
-		webError(w, http.StatusBadRequest, "too many recipients")
-		return
-	}
-	b.Header.SetSubject(req.Subject)
-	b.Header.SetDate(time.Now())
-	_ = b.Header.SetMessageID(message.GenerateMessageID(a.hostname))
-	b.Text = req.Text
-	var buf bytes.Buffer
-	if _, err := b.WriteTo(&buf); err != nil {
-		webError(w, http.StatusBadRequest, "cannot compose: "+err.Error())
-		return
-	}
-
-	var local []string
-	var remote []queue.Recipient
-	for _, rc := range rcpts {
-		if !a.users.local(rc) {
-			if slices.IndexFunc(remote, func(x queue.Recipient) bool { return strings.EqualFold(x.Addr, rc) }) < 0 {
-				remote = append(remote, queue.Recipient{Addr: rc})
-			}
-			continue
-		}
-		acct := a.users.resolve(rc)
-		if acct == "" {
-			webError(w, http.StatusBadRequest, "no such local user: "+rc)
-			return
-		}
-		if !slices.Contains(local, acct) {
-			local = append(local, acct)
-		}
-	}
-	msgID := newID()
-	log := a.log.With("proto", "http", "remote", r.RemoteAddr, "user", s.user)
-	trace := (&smtp.Received{From: "webmail", FromIP: remoteIP(r.RemoteAddr), By: a.hostname, With: "HTTP", ID: msgID, Time: time.Now()}).String()
-	sf, err := spoolMessage(a.tmpDir, trace, bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		webError(w, http.StatusInternalServerError, "cannot store message")
-		return
-	}
-	defer sf.Close()
-	if err := a.dispatch(r.Context(), log, msgID, s.user, "", "", local, remote, sf); err != nil {
-		webError(w, http.StatusServiceUnavailable, "cannot send now, try again")
-		return
-	}
-	a.saveSent(r.Context(), log, s.user, sf)
-	writeJSON(w, http.StatusOK, map[string]string{"id": msgID})
-}
-
-// saveSent keeps a copy in the user's Sent mailbox (RFC 6154 \Sent), made
-// on first use. A failure is logged: the message went out.
-func (a *app) saveSent(ctx context.Context, log *slog.Logger, user string, sf *spoolFile) {
-	acct, err := a.store.Account(ctx, user)
-	if err != nil {
-		return
-	}
-	defer acct.Close()
-	err = acct.Create(ctx, "Sent", &mailbox.CreateOptions{SpecialUse: []string{mailbox.AttrSent}})
-	if err != nil && !errors.Is(err, mailbox.ErrMailboxExists) {
-		log.Error("create Sent", "err", err)
-		return
-	}
-	mb, err := acct.Open(ctx, "Sent", nil)
-	if err != nil {
-		log.Error("open Sent", "err", err)
-		return
-	}
-	defer mb.Close()
-	body, err := sf.reader()
-	if err == nil {
-		_, err = mb.Append(ctx, body, &mailbox.AppendOptions{Flags: []string{mailbox.FlagSeen}})
-	}
-	if err != nil {
-		log.Error("save to Sent", "err", err)
-	}
 }
 
 // remoteIP returns the IP address of an http.Request's RemoteAddr, or nil.

@@ -89,14 +89,17 @@ func TestWebmail(t *testing.T) {
 	assert.Equal(t, uint32(2), mbs[0].Messages)
 	assert.Equal(t, uint32(2), mbs[0].Unseen)
 
-	var list []webSummary
-	require.Equal(t, http.StatusOK, w.do("GET", "/api/messages?mailbox=INBOX", "", &list))
+	var page webList
+	require.Equal(t, http.StatusOK, w.do("GET", "/api/messages?mailbox=INBOX", "", &page))
+	assert.Equal(t, 2, page.Total)
+	list := page.Messages
 	require.Len(t, list, 2)
 	assert.Equal(t, "pears", list[0].Subject) // newest first
 	assert.Equal(t, "Zoë <zoe@example.org>", list[0].From)
 	assert.Equal(t, "apples", list[1].Subject)
 
-	require.Equal(t, http.StatusOK, w.do("GET", "/api/messages?q=caf%C3%A9", "", &list))
+	require.Equal(t, http.StatusOK, w.do("GET", "/api/messages?q=caf%C3%A9", "", &page))
+	list = page.Messages
 	require.Len(t, list, 1)
 	assert.Equal(t, "pears", list[0].Subject)
 
@@ -138,7 +141,8 @@ func TestWebmail(t *testing.T) {
 	require.Eventually(t, func() bool { return len(relay.messages()) == 1 }, 10*time.Second, 20*time.Millisecond)
 	assert.Equal(t, []string{"carol@remote.example"}, relay.messages()[0].to)
 
-	require.Equal(t, http.StatusOK, w.do("GET", "/api/messages?mailbox=Sent", "", &list))
+	require.Equal(t, http.StatusOK, w.do("GET", "/api/messages?mailbox=Sent", "", &page))
+	list = page.Messages
 	require.Len(t, list, 1)
 	assert.Equal(t, "from the web", list[0].Subject)
 
