@@ -156,12 +156,23 @@ To: alice@example.test
 Subject: Newsletter
 Date: Mon, 2 Mar 2026 11:00:00 +0000
 MIME-Version: 1.0
+Content-Type: multipart/related; boundary=rel
+
+--rel
 Content-Type: text/html; charset=utf-8
 
-<html><body><h1>Offers</h1>
-<script>document.title = "pwned"; window.pwned = true;</script>
-<img src="`+remote.URL+`/pixel.gif" onerror="window.pwned = true">
-<p>Click here</p></body></html>
+<html><head><style>h1 { color: rgb(200, 0, 0) }</style></head><body><h1>Offers</h1>
+<script>document.title = "pwned"; window.pwned = true; parent.pwned = true;</script>
+<img src="`+remote.URL+`/pixel.gif" onerror="parent.pwned = true">
+<img src="cid:logo@example.org" alt="logo">
+<p>Click <a href="javascript:parent.pwned=true">here</a></p></body></html>
+--rel
+Content-Type: image/png
+Content-ID: <logo@example.org>
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==
+--rel--
 `)
 
 	ctx := newBrowser(t, chromium)
@@ -209,19 +220,33 @@ Content-Type: text/html; charset=utf-8
 	assert.Contains(t, text("#message-text"), "Shall we meet at noon by the fountain?")
 	assert.Contains(t, text("#message"), "From: Bob <bob@example.test>")
 
-	// Open the HTML message: shown as source, nothing of it runs or loads.
+	// Open the HTML message: rendered sanitised in a sandboxed frame; its
+	// script is gone, its remote image not loaded, its cid: image shown.
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#messages tr[data-uid="2"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#message h3")?.textContent === "Newsletter"`,
 			chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Poll[chromedp.Void](`(() => { const d = document.getElementById("message-html")?.contentDocument;
+			const img = d?.querySelector('img[alt="logo"]'); return img && img.complete && img.naturalWidth === 1; })()`,
+			chromedp.WithPollingTimeout(10*time.Second)),
 	))
-	src := text("#message-text")
-	assert.Contains(t, src, `<script>document.title = "pwned"; window.pwned = true;</script>`)
-	assert.Contains(t, src, `<img src="`+remote.URL+`/pixel.gif"`)
-	assert.Contains(t, text("#message"), "(HTML message, shown as source)")
+	sandbox, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("message-html").getAttribute("sandbox")`))
+	require.NoError(t, err)
+	assert.NotContains(t, sandbox, "allow-scripts")
+	frame, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => { const d = document.getElementById("message-html").contentDocument;
+		return { h1: d.querySelector("h1")?.textContent, color: getComputedStyle(d.querySelector("h1")).color,
+			scripts: d.querySelectorAll("script").length, srcs: [...d.querySelectorAll("img")].map(i => i.getAttribute("src") || ""),
+			href: d.querySelector("a").getAttribute("href") }; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, "Offers", frame["h1"])
+	assert.Equal(t, "rgb(200, 0, 0)", frame["color"], "the message's style sheet applies")
+	assert.Equal(t, float64(0), frame["scripts"])
+	assert.Equal(t, []any{"", "/api/attachment?mailbox=INBOX&uid=2&part=2"}, frame["srcs"])
+	assert.Nil(t, frame["href"])
+	assert.Contains(t, text("#message"), "1 remote image(s) not loaded.")
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#message script, #message img, #message h1").length`))
 	require.NoError(t, err)
-	assert.Zero(t, n, "markup of the message became elements")
+	assert.Zero(t, n, "markup of the message became elements of the page")
 	screenshot("html-message.png")
 
 	// Reply to the plain message through the compose form.
