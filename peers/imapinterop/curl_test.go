@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/peers/internal/peertest"
 )
 
 // Messages the curl tests start with; the second has a body of two
@@ -27,7 +28,7 @@ var curlMessages = []string{
 // the test when curl fails.
 func curl(t *testing.T, s *ourServer, args ...string) string {
 	t.Helper()
-	bin := needPeer(t, "curl")
+	bin := peertest.Need(t, "curl")
 	base := []string{"--silent", "--show-error", "--max-time", "20", "--user", testUser + ":" + testPass}
 	cmd := exec.CommandContext(testCtx(t), bin, append(base, args...)...)
 	stdout, stderr := new(limitedBuffer), new(limitedBuffer)
@@ -38,7 +39,7 @@ func curl(t *testing.T, s *ourServer, args ...string) string {
 
 // TestCurl drives our server with curl's imap:// URLs.
 func TestCurl(t *testing.T) {
-	needPeer(t, "curl")
+	peertest.Need(t, "curl")
 	forEachBackend(t, func(t *testing.T, s *ourServer) {
 		s.deliver(t, mailbox.Inbox, curlMessages...)
 		url := "imap://127.0.0.1:" + strconv.Itoa(s.port)

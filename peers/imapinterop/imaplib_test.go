@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/peers/internal/peertest"
 )
 
 //go:embed testdata/imaplib_client.py
@@ -25,7 +26,7 @@ var imaplibScript []byte
 // runImaplib runs the imaplib script against s and returns its JSON.
 func runImaplib(t *testing.T, s *ourServer) map[string]any {
 	t.Helper()
-	py := needPeer(t, "python3")
+	py := peertest.Need(t, "python3")
 	script := filepath.Join(t.TempDir(), "imaplib_client.py")
 	require.NoError(t, os.WriteFile(script, imaplibScript, 0o600))
 	cmd := exec.CommandContext(testCtx(t), py, script, "127.0.0.1", strconv.Itoa(s.port), testUser, testPass, s.cert.pemPath)
@@ -74,7 +75,7 @@ func sortFlagLists(v any) any {
 // SEARCH, STORE, COPY, UID MOVE and EXPUNGE, IDLE on a raw second
 // connection woken by an APPEND, then STARTTLS with AUTHENTICATE PLAIN.
 func TestImaplib(t *testing.T) {
-	needPeer(t, "python3")
+	peertest.Need(t, "python3")
 	forEachBackend(t, func(t *testing.T, s *ourServer) {
 		out := runImaplib(t, s)
 		var sent [][]byte

@@ -3,7 +3,6 @@ package mailserverinterop
 import (
 	"crypto/tls"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/peers/internal/mailserverproc"
+	"github.com/postkit/postkit/peers/internal/peertest"
 )
 
 const (
@@ -25,18 +25,6 @@ const (
 
 // TestMain builds the mailserver binary the tests run.
 func TestMain(m *testing.M) { mailserverproc.Main(m) }
-
-func needPeer(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("POSTKIT_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s not found and POSTKIT_REQUIRE_PEERS=1: %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-	return p
-}
 
 // stop sends SIGTERM and expects a clean exit.
 func stop(t *testing.T, s *mailserverproc.Server) {
@@ -115,7 +103,7 @@ print(json.dumps({"imap": imap, "pop3": pop}))
 
 func pythonFetch(t *testing.T, s *mailserverproc.Server, user, pass string) pythonResult {
 	t.Helper()
-	python := needPeer(t, "python3")
+	python := peertest.Need(t, "python3")
 	out, err := exec.Command(python, "-c", pythonScript, s.Addrs["imap"], s.Addrs["pop3"], user, pass).CombinedOutput()
 	require.NoError(t, err, string(out))
 	var r pythonResult
@@ -127,7 +115,7 @@ func pythonFetch(t *testing.T, s *mailserverproc.Server, user, pass string) pyth
 // poplib, sets a flag, restarts the program with SIGTERM and finds mail and
 // flag again.
 func TestPythonClientsAndRestart(t *testing.T) {
-	python := needPeer(t, "python3")
+	python := peertest.Need(t, "python3")
 	dir := t.TempDir()
 	s := mailserverproc.Start(t, dir, users()...)
 	send := `
@@ -200,7 +188,7 @@ func TestRelayAndBounce(t *testing.T) {
 // TestCurl reads mail with curl's imap:// and pop3:// and logs in to the
 // webmail; an empty -http turns the webmail off.
 func TestCurl(t *testing.T) {
-	curl := needPeer(t, "curl")
+	curl := peertest.Need(t, "curl")
 	s := mailserverproc.Start(t, t.TempDir(), users()...)
 	c, err := gosmtp.Dial(s.Addrs["smtp"])
 	require.NoError(t, err)

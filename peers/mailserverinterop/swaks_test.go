@@ -12,13 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/peers/internal/mailserverproc"
+	"github.com/postkit/postkit/peers/internal/peertest"
 )
 
 // TestSwaks sends with swaks, the SMTP test tool the program's banner
 // suggests: to the MX port (a local user, an unknown one, a relay attempt)
 // and through submission after STARTTLS with AUTH PLAIN and AUTH LOGIN.
 func TestSwaks(t *testing.T) {
-	swaks := needPeer(t, "swaks")
+	swaks := peertest.Need(t, "swaks")
 	s := mailserverproc.Start(t, t.TempDir(), users()...)
 	mxHost, mxPort, err := net.SplitHostPort(s.Addrs["smtp"])
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/pop3"
 )
 
@@ -21,7 +22,7 @@ import (
 // offered), APOP (--login-options AUTH=+APOP) and USER/PASS (its
 // fallback when the server offers neither).
 func TestCurlToOurServer(t *testing.T) {
-	curl := needPeer(t, "curl")
+	curl := peertest.Need(t, "curl")
 	creds := testUser + ":" + testPass
 	listing := "1 " + strconv.Itoa(len(testMessages[0])) + "\r\n2 " + strconv.Itoa(len(testMessages[1])) +
 		"\r\n3 " + strconv.Itoa(len(testMessages[2])) + "\r\n"

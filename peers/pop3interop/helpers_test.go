@@ -15,7 +15,6 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -44,25 +43,6 @@ func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// needPeer returns the path of a peer program, or skips the test (fails
-// it under POSTKIT_REQUIRE_PEERS=1) when it is missing.
-func needPeer(t *testing.T, name string, extra ...string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		for _, e := range extra {
-			if _, serr := os.Stat(e); serr == nil {
-				return e
-			}
-		}
-		if os.Getenv("POSTKIT_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s not found and POSTKIT_REQUIRE_PEERS=1: %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-	return p
 }
 
 // testCert is a self-signed certificate for 127.0.0.1 and localhost.

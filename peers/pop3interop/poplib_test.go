@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -45,7 +46,7 @@ type poplibResult struct {
 // LIST, UIDL, TOP, RETR of every message (dot-stuffed ones included),
 // DELE, RSET, NOOP and QUIT, and checks what the maildrop kept.
 func TestPythonPoplibToOurServer(t *testing.T) {
-	python := needPeer(t, "python3")
+	python := peertest.Need(t, "python3")
 	script := filepath.Join(t.TempDir(), "poplib_client.py")
 	require.NoError(t, os.WriteFile(script, poplibScript, 0o600))
 	total := 0

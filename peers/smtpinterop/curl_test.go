@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,7 +25,7 @@ import (
 // CRLF unless --crlf is given, and a message with bare LF is refused by
 // our server with 550 (RFC 5321 2.3.8: CR and LF only as CRLF).
 func TestCurlToOurServer(t *testing.T) {
-	curl := needPeer(t, "curl")
+	curl := peertest.Need(t, "curl")
 	cert := newTestCert(t)
 	lfOnly := bytes.ReplaceAll(msgDots, []byte("\r\n"), []byte("\n"))
 	noFinalEOL := []byte("Subject: no end of line\r\n\r\nlast line without CRLF")

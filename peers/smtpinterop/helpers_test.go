@@ -17,7 +17,6 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -335,20 +334,6 @@ func bigMessage(n int) []byte {
 	}
 	b.WriteString("\r\n")
 	return b.Bytes()
-}
-
-// needPeer returns the path of the binary name, skipping the test when it
-// is missing, unless POSTKIT_REQUIRE_PEERS=1 (as in CI) makes that fatal.
-func needPeer(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("POSTKIT_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s not found and POSTKIT_REQUIRE_PEERS=1: %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-	return p
 }
 
 // dialCase connects to srv, over TLS at once for an implicit-TLS case.

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/sasl"
 	"github.com/postkit/postkit/smtp"
 )
@@ -29,7 +30,7 @@ func TestImplicitTLSToOurServer(t *testing.T) {
 	for name, drive := range drivers {
 		t.Run(name, func(t *testing.T) {
 			if drive == nil {
-				python := needPeer(t, "python3")
+				python := peertest.Need(t, "python3")
 				script := filepath.Join(t.TempDir(), "smtplib_client.py")
 				require.NoError(t, os.WriteFile(script, smtplibScript, 0o600))
 				drive = func(t *testing.T, ctx context.Context, srv *ourServer, c sendCase) (sendResult, error) {

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,7 @@ var smtplibScript []byte
 // refused recipient. smtplib sends exactly the MAIL parameters it is
 // given (and SIZE, which the server does not record).
 func TestPythonSmtplibToOurServer(t *testing.T) {
-	python := needPeer(t, "python3")
+	python := peertest.Need(t, "python3")
 	dir := t.TempDir()
 	script := filepath.Join(dir, "smtplib_client.py")
 	if err := os.WriteFile(script, smtplibScript, 0o600); err != nil {

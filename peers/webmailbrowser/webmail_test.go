@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/peers/internal/mailserverproc"
+	"github.com/postkit/postkit/peers/internal/peertest"
 )
 
 // browserTimeout bounds one run of the browser test, browser start included.
@@ -130,7 +131,7 @@ func fetchInbox(t *testing.T, s *mailserverproc.Server, user, pass string) []str
 // message, checks that an HTML message's script and remote image stay
 // inert, and replies through the compose form.
 func TestWebmailInBrowser(t *testing.T) {
-	chromium := needPeer(t, "chromium", "chromium-browser", "google-chrome", "headless_shell")
+	chromium := peertest.Need(t, "chromium", "chromium-browser", "google-chrome", "headless_shell")
 	began := time.Now()
 
 	// The "remote" host of the HTML message's image: any request to it is
