@@ -55,6 +55,7 @@ type conn struct {
 	rev2         bool // ENABLE IMAP4rev2 (RFC 9051 6.3.1)
 	utf8Accept   bool // ENABLE UTF8=ACCEPT (RFC 6855 3)
 	condStore    bool // the client is CONDSTORE-aware (RFC 7162 3.1)
+	qresync      bool // ENABLE QRESYNC (RFC 7162 3.2.3)
 	errors       int
 	authFailures int
 	// broken is set when a write failed: the stream is out of step.
