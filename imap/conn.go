@@ -400,7 +400,9 @@ func (c *conn) bad(tag, code, text string) bool {
 var commandStates = map[string]uint8{
 	"CAPABILITY": anyState, "NOOP": anyState, "LOGOUT": anyState, "ID": anyState,
 	"STARTTLS": 1 << stateNotAuth, "AUTHENTICATE": 1 << stateNotAuth, "LOGIN": 1 << stateNotAuth,
-	"ENABLE": 1 << stateAuth,
+	// RFC 5161 3.1: clients send ENABLE before SELECT, but a server
+	// need not check; Dovecot does not, and clients rely on it.
+	"ENABLE": authStates,
 	"SELECT": authStates, "EXAMINE": authStates, "CREATE": authStates, "DELETE": authStates,
 	"RENAME": authStates, "SUBSCRIBE": authStates, "UNSUBSCRIBE": authStates, "LIST": authStates,
 	"LSUB": authStates, "NAMESPACE": authStates, "STATUS": authStates, "APPEND": authStates,

@@ -224,7 +224,8 @@ func (c *conn) cmdEnable(cmd *Command) bool {
 	condStore := c.condStore
 	for _, cp := range args.Caps {
 		if strings.EqualFold(cp, "QRESYNC") && !c.qresync {
-			c.qresync, c.condStore = true, true
+			c.qresync = true
+			c.enableCondStore(false)
 			enabled = append(enabled, "QRESYNC")
 		}
 		if strings.EqualFold(cp, "IMAP4rev2") && !c.rev2 {
@@ -233,7 +234,8 @@ func (c *conn) cmdEnable(cmd *Command) bool {
 			enabled = append(enabled, "IMAP4rev2")
 		}
 		if strings.EqualFold(cp, "CONDSTORE") && !condStore {
-			c.condStore, condStore = true, true
+			condStore = true
+			c.enableCondStore(false)
 			enabled = append(enabled, "CONDSTORE")
 		}
 		if strings.EqualFold(cp, "UTF8=ACCEPT") && !c.utf8Accept {

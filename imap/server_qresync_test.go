@@ -102,10 +102,12 @@ func TestQResyncCommandRules(t *testing.T) {
 	d := ts.login(t)
 	d.ok("D1 SELECT INBOX")
 	assert.Equal(t, []string{"D2 BAD VANISHED needs ENABLE QRESYNC"}, d.cmd("D2 UID FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)"))
-	r := d.cmd("D3 ENABLE CONDSTORE QRESYNC")
-	assert.Equal(t, "D3 BAD ENABLE not valid in this state", r[0])
-	d.ok("D4 UNSELECT")
-	assert.Equal(t, []string{"* ENABLED CONDSTORE QRESYNC"}, d.ok("D5 ENABLE CONDSTORE QRESYNC"))
+	// RFC 5161 3.1 lets a server take ENABLE with a mailbox selected
+	// (as Dovecot does); CONDSTORE then reports HIGHESTMODSEQ (RFC
+	// 7162 3.1).
+	assert.Equal(t, []string{"* OK [HIGHESTMODSEQ 2] Highest mod-sequence", "* ENABLED CONDSTORE QRESYNC"}, d.ok("D3 ENABLE CONDSTORE QRESYNC"))
+	d.ok(`D4 STORE 1 +FLAGS.SILENT (\Deleted)`)
+	assert.Equal(t, []string{"* VANISHED 1", "D5 OK [HIGHESTMODSEQ 4] EXPUNGE completed"}, d.cmd("D5 EXPUNGE"))
 }
 
 // TestQResyncSelect follows RFC 7162 3.2.5: after the usual responses,
@@ -304,4 +306,26 @@ func TestQResyncClient(t *testing.T) {
 	assert.Empty(t, res.Seqs)
 	require.Len(t, res.Vanished, 1)
 	assert.Equal(t, "4,7", res.Vanished[0].String())
+}
+
+// TestQResyncIdle: an expunge by another session reaches an IDLE
+// client as VANISHED (RFC 7162 3.2.10.2).
+func TestQResyncIdle(t *testing.T) {
+	ts := newTestServer(t)
+	for range 3 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	a := ts.login(t)
+	b := ts.login(t)
+	a.ok("A1 ENABLE QRESYNC")
+	a.ok("A2 SELECT INBOX")
+	b.ok("B1 SELECT INBOX")
+	a.send("A3 IDLE\r\n")
+	require.Equal(t, "+ idling", a.line())
+	b.ok(`B2 STORE 2 +FLAGS.SILENT (\Deleted)`)
+	assert.Regexp(t, `^\* 2 FETCH \(UID 2 FLAGS \(\\Deleted\) MODSEQ \(\d+\)\)$`, a.line())
+	b.ok("B3 EXPUNGE")
+	assert.Equal(t, "* VANISHED 2", a.line())
+	a.send("DONE\r\n")
+	assert.Equal(t, []string{"A3 OK IDLE terminated"}, a.until("A3"))
 }
