@@ -34,22 +34,25 @@ type tombstone struct {
 	uids   mailbox.UIDSet
 }
 
-// bury records that uids were expunged at modseq, forgetting the
-// oldest records past maxTombstoneRanges.
-func (l *modLog) bury(modseq uint64, uids mailbox.UIDSet) {
-	if len(uids) == 0 {
-		return
+// bury records that uids were expunged at modseq and reports whether
+// it kept the record. Past maxTombstoneRanges the oldest records are
+// forgotten, a quarter of the bound at a time so that reading a long
+// log costs little; a record bigger than the bound is not kept.
+func (l *modLog) bury(modseq uint64, uids mailbox.UIDSet) bool {
+	if len(uids) == 0 || len(uids) > maxTombstoneRanges {
+		return false
 	}
 	l.tombs = append(l.tombs, tombstone{modseq, uids})
 	l.tombRanges += len(uids)
-	drop := 0
-	for l.tombRanges > maxTombstoneRanges && drop < len(l.tombs)-1 {
-		l.tombRanges -= len(l.tombs[drop].uids)
-		drop++
-	}
-	if drop > 0 {
+	if l.tombRanges > maxTombstoneRanges {
+		drop := 0
+		for l.tombRanges > maxTombstoneRanges*3/4 {
+			l.tombRanges -= len(l.tombs[drop].uids)
+			drop++
+		}
 		l.tombs = slices.Delete(l.tombs, 0, drop)
 	}
+	return true
 }
 
 // appendTomb appends the E line of tb to b.
@@ -90,8 +93,9 @@ func (t *tx) bury(uids []mailbox.UID) {
 		set.Add(u)
 	}
 	tb := tombstone{t.nextModSeq(), set}
-	t.mod.bury(tb.modseq, tb.uids)
-	t.modLines = appendTomb(t.modLines, tb)
+	if t.mod.bury(tb.modseq, tb.uids) {
+		t.modLines = appendTomb(t.modLines, tb)
+	}
 }
 
 var _ mailbox.ExpungeTracker = (*view)(nil)
