@@ -48,7 +48,11 @@ func (c *conn) writeExpunged(uids []mailbox.UID) {
 // modSeq, for VANISHED (EARLIER): what the mailbox's ExpungeTracker
 // says, or every UID below UIDNEXT without a message. UIDs the session
 // still shows are left out: their expunge, if any, is yet to be
-// reported by a VANISHED without EARLIER.
+// reported by a VANISHED without EARLIER. Without a tracker, a message
+// another session appended after this one last polled would count as
+// missing; UID FETCH polls first and SELECT's view is fresh, so the
+// window is small, and VANISHED (EARLIER) of a UID the client never
+// saw does no harm (RFC 7162 3.2.10.1).
 func (c *conn) vanishedSince(modSeq uint64, within mailbox.UIDSet, st *mailbox.Status) (mailbox.UIDSet, error) {
 	s := c.sel
 	if st.UIDNext <= 1 {
