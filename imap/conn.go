@@ -55,6 +55,7 @@ type conn struct {
 	rev2         bool // ENABLE IMAP4rev2 (RFC 9051 6.3.1)
 	utf8Accept   bool // ENABLE UTF8=ACCEPT (RFC 6855 3)
 	condStore    bool // the client is CONDSTORE-aware (RFC 7162 3.1)
+	qresync      bool // ENABLE QRESYNC (RFC 7162 3.2.3)
 	errors       int
 	authFailures int
 	// broken is set when a write failed: the stream is out of step.
@@ -399,7 +400,9 @@ func (c *conn) bad(tag, code, text string) bool {
 var commandStates = map[string]uint8{
 	"CAPABILITY": anyState, "NOOP": anyState, "LOGOUT": anyState, "ID": anyState,
 	"STARTTLS": 1 << stateNotAuth, "AUTHENTICATE": 1 << stateNotAuth, "LOGIN": 1 << stateNotAuth,
-	"ENABLE": 1 << stateAuth,
+	// RFC 5161 3.1: clients send ENABLE before SELECT, but a server
+	// need not check; Dovecot does not, and clients rely on it.
+	"ENABLE": authStates,
 	"SELECT": authStates, "EXAMINE": authStates, "CREATE": authStates, "DELETE": authStates,
 	"RENAME": authStates, "SUBSCRIBE": authStates, "UNSUBSCRIBE": authStates, "LIST": authStates,
 	"LSUB": authStates, "NAMESPACE": authStates, "STATUS": authStates, "APPEND": authStates,

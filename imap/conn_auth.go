@@ -40,7 +40,7 @@ func (c *conn) capabilities() []string {
 	caps = append(caps,
 		"LITERAL+", "SASL-IR", "ENABLE", "IDLE", "UIDPLUS", "MOVE", "NAMESPACE",
 		"ID", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
-		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT", "CONDSTORE",
+		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT", "CONDSTORE", "QRESYNC",
 		"APPENDLIMIT="+strconv.FormatInt(c.srv.maxAppendBytes(), 10))
 	return caps
 }
@@ -215,19 +215,27 @@ func (c *conn) loggedIn(cmd *Command, identity string) bool {
 }
 
 // cmdEnable answers ENABLE (RFC 5161, RFC 9051 6.3.1): IMAP4rev2,
-// CONDSTORE (RFC 7162 3.1) and UTF8=ACCEPT (RFC 6855 3) can be enabled;
-// others are ignored.
+// CONDSTORE (RFC 7162 3.1), QRESYNC (RFC 7162 3.2.3, which enables
+// CONDSTORE too) and UTF8=ACCEPT (RFC 6855 3) can be enabled; others
+// are ignored.
 func (c *conn) cmdEnable(cmd *Command) bool {
 	args := cmd.Args.(*EnableCommand)
 	var enabled []string
+	condStore := c.condStore
 	for _, cp := range args.Caps {
+		if strings.EqualFold(cp, "QRESYNC") && !c.qresync {
+			c.qresync = true
+			c.enableCondStore(false)
+			enabled = append(enabled, "QRESYNC")
+		}
 		if strings.EqualFold(cp, "IMAP4rev2") && !c.rev2 {
 			c.rev2 = true
 			c.enc.UTF8 = true
 			enabled = append(enabled, "IMAP4rev2")
 		}
-		if strings.EqualFold(cp, "CONDSTORE") && !c.condStore {
-			c.condStore = true
+		if strings.EqualFold(cp, "CONDSTORE") && !condStore {
+			condStore = true
+			c.enableCondStore(false)
 			enabled = append(enabled, "CONDSTORE")
 		}
 		if strings.EqualFold(cp, "UTF8=ACCEPT") && !c.utf8Accept {

@@ -17,12 +17,31 @@ func (c *conn) cmdFetch(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*FetchCommand)
 	if args.Vanished {
-		// RFC 7162 3.2.6: QRESYNC only.
-		return c.bad(cmd.Tag, "", "QRESYNC is not supported")
+		// RFC 7162 3.2.6: UID FETCH only, with CHANGEDSINCE, after
+		// ENABLE QRESYNC.
+		switch {
+		case !c.qresync:
+			return c.bad(cmd.Tag, "", "VANISHED needs ENABLE QRESYNC")
+		case !cmd.UID:
+			return c.bad(cmd.Tag, "", "VANISHED is for UID FETCH only")
+		case args.ChangedSince == 0:
+			return c.bad(cmd.Tag, "", "VANISHED needs CHANGEDSINCE")
+		}
+		// Report the changes pending first (UID FETCH may), so that
+		// the UIDs the session shows are the mailbox's.
+		if !c.update(true) {
+			return false
+		}
 	}
 	uids, err := s.resolve(args.Seq, cmd.UID)
 	if err != nil {
 		return c.fail(cmd, err)
+	}
+	if args.Vanished {
+		// RFC 7162 3.2.6: VANISHED (EARLIER) before any FETCH.
+		if !c.fetchVanished(args) {
+			return !c.broken
+		}
 	}
 	setSeen := false
 	if args.ChangedSince != 0 {

@@ -12,9 +12,15 @@ import (
 // cmdSelect answers SELECT and EXAMINE (RFC 9051 6.3.2, 6.3.3).
 func (c *conn) cmdSelect(cmd *Command) bool {
 	args := cmd.Args.(*SelectCommand)
-	if args.QResync != nil {
-		// RFC 7162 QRESYNC is not offered.
-		return c.bad(cmd.Tag, "", "QRESYNC is not supported")
+	if q := args.QResync; q != nil {
+		// RFC 7162 3.2.5: BAD without ENABLE QRESYNC, and the mailbox
+		// stays as it was.
+		if !c.qresync {
+			return c.bad(cmd.Tag, "", "QRESYNC needs ENABLE QRESYNC")
+		}
+		if msg := checkQResync(q); msg != "" {
+			return c.bad(cmd.Tag, "", msg)
+		}
 	}
 	if c.sel != nil {
 		// RFC 9051 6.3.2: the current mailbox is closed first, whether
@@ -38,7 +44,7 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 		mbox.Close()
 		return c.fail(cmd, err)
 	}
-	s := &selected{mbox: mbox, name: name, readOnly: readOnly, uidValidity: st.UIDValidity, recent: map[mailbox.UID]bool{}}
+	s := &selected{mbox: mbox, name: name, readOnly: readOnly, uidValidity: st.UIDValidity, noModSeq: st.HighestModSeq == 0, recent: map[mailbox.UID]bool{}}
 	var firstUnseen uint32
 	err = mbox.Fetch(c.ctx, mailbox.AllUIDs, func(m mailbox.Message) error {
 		s.uids.add(m.UID())
@@ -78,6 +84,15 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 	if c.rev2 {
 		// RFC 9051 6.3.2: a LIST response with the mailbox's name.
 		c.write(c.selectList(name))
+	}
+	if args.QResync != nil {
+		// RFC 7162 3.2.5.1: after the usual responses.
+		if err := c.resync(args.QResync, st); err != nil {
+			if c.broken {
+				return false
+			}
+			return c.fail(cmd, err)
+		}
 	}
 	code := "READ-WRITE"
 	if readOnly {
@@ -148,12 +163,31 @@ func (c *conn) cmdExpunge(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
-	for _, uid := range gone {
-		if seq := s.expunge(uid); seq != 0 {
-			c.write(&ExpungeData{Seq: seq})
+	return c.expunged(cmd, gone)
+}
+
+// expunged reports the expunge of gone by EXPUNGE, UID EXPUNGE or MOVE
+// and completes cmd. Under QRESYNC the tagged OK carries the mailbox's
+// HIGHESTMODSEQ (RFC 7162 3.2.7, 3.2.9; RFC 6851 4.4), read before the
+// final poll so that every change up to it has been reported.
+func (c *conn) expunged(cmd *Command, gone []mailbox.UID) bool {
+	s := c.sel
+	var highest uint64
+	if c.vanishedMode() && len(gone) > 0 {
+		if st, err := s.mbox.Status(c.ctx); err == nil {
+			highest = st.HighestModSeq
 		}
 	}
-	return c.done(cmd, true)
+	c.writeExpunged(gone)
+	if !c.update(true) {
+		return false
+	}
+	if highest == 0 {
+		c.tagged(cmd.Tag, StatusOK, "", nil, cmd.Name+" completed")
+	} else {
+		c.tagged(cmd.Tag, StatusOK, "HIGHESTMODSEQ", highest, cmd.Name+" completed")
+	}
+	return true
 }
 
 // isGone reports whether err says that the mailbox is no longer there.
@@ -316,12 +350,7 @@ func (c *conn) cmdCopy(cmd *Command) bool {
 	if code != "" {
 		c.untaggedOK(code, arg, "Moved")
 	}
-	for _, uid := range res.Source {
-		if seq := s.expunge(uid); seq != 0 {
-			c.write(&ExpungeData{Seq: seq})
-		}
-	}
-	return c.done(cmd, true)
+	return c.expunged(cmd, res.Source)
 }
 
 // uidList returns uids as a sequence set in their order (COPYUID's

@@ -5,8 +5,9 @@
 // net/http's, serving a mailbox.Store: every command of both revisions
 // in every state, with IDLE, UIDPLUS, MOVE, NAMESPACE, ID, ENABLE,
 // UNSELECT, CHILDREN, SPECIAL-USE, LIST-EXTENDED, LIST-STATUS, ESEARCH,
-// SEARCHRES, SASL-IR, LITERAL+, APPENDLIMIT, STATUS=SIZE, BINARY and
-// CONDSTORE. Each session keeps its own map of sequence numbers to UIDs
+// SEARCHRES, SASL-IR, LITERAL+, APPENDLIMIT, STATUS=SIZE, BINARY,
+// CONDSTORE and QRESYNC (conn_qresync.go: VANISHED from the mailbox's
+// mailbox.ExpungeTracker, or every missing UID). Each session keeps its own map of sequence numbers to UIDs
 // (selected.go) and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
 // message's structure (server_bodydata.go), parsed once and cached;

@@ -22,6 +22,7 @@ type selected struct {
 	name        string // UTF-8
 	readOnly    bool
 	uidValidity uint32
+	noModSeq    bool // the mailbox has no mod-sequences (NOMODSEQ)
 	uids        seqMap
 	recent      map[mailbox.UID]bool
 	flags       []string // the FLAGS last sent
@@ -360,7 +361,7 @@ func (c *conn) closeSelected() {
 // update polls the selected mailbox and reports the changes: EXISTS and
 // RECENT for new messages, FETCH FLAGS for flag changes, FLAGS and
 // PERMANENTFLAGS when a new keyword appears, and EXPUNGE (RFC 9051
-// 7.4.1, 7.5.1). When expunges is false (FETCH, STORE, SEARCH, which
+// 7.4.1, 7.5.1), or VANISHED under QRESYNC (RFC 7162 3.2.10.2). When expunges is false (FETCH, STORE, SEARCH, which
 // must not see an EXPUNGE), it does nothing: the view keeps the
 // messages it knows, so that sequence numbers stay valid, until a
 // command that may report expunges. It reports false when the
@@ -404,13 +405,13 @@ func (c *conn) report(ups []mailbox.Update) {
 	s := c.sel
 	// A flag change of a message the same batch expunges is not worth
 	// telling.
-	var gone map[mailbox.UID]bool
+	var expunged map[mailbox.UID]bool
 	for _, u := range ups {
 		if u.Kind == mailbox.UpdateExpunged {
-			if gone == nil {
-				gone = make(map[mailbox.UID]bool)
+			if expunged == nil {
+				expunged = make(map[mailbox.UID]bool)
 			}
-			gone[u.UID] = true
+			expunged[u.UID] = true
 		}
 	}
 	added := false
@@ -426,21 +427,28 @@ func (c *conn) report(ups []mailbox.Update) {
 		}
 		recentBefore = len(s.recent)
 	}
+	// Consecutive expunges are reported together (one VANISHED under
+	// QRESYNC).
+	var gone []mailbox.UID
+	flushGone := func() {
+		c.writeExpunged(gone)
+		gone = gone[:0]
+	}
 	for _, u := range ups {
 		switch u.Kind {
 		case mailbox.UpdateAppended:
+			flushGone()
 			c.checkNewFlags(u.Flags)
 			s.add(u.UID, u.Flags)
 			added = true
 		case mailbox.UpdateExpunged:
 			flush()
-			if seq := s.expunge(u.UID); seq != 0 {
-				c.write(&ExpungeData{Seq: seq})
-			}
+			gone = append(gone, u.UID)
 		case mailbox.UpdateFlags:
 			flush()
+			flushGone()
 			seq := s.seqOf(u.UID)
-			if seq == 0 || gone[u.UID] {
+			if seq == 0 || expunged[u.UID] {
 				continue
 			}
 			c.checkNewFlags(u.Flags)
@@ -455,6 +463,7 @@ func (c *conn) report(ups []mailbox.Update) {
 		}
 	}
 	flush()
+	flushGone()
 }
 
 // checkNewFlags sends FLAGS and PERMANENTFLAGS when flags holds a

@@ -310,3 +310,21 @@ type Searcher interface {
 	// Search returns the UIDs of the messages that match c, ascending.
 	Search(ctx context.Context, c *SearchCriteria) ([]UID, error)
 }
+
+// ExpungeTracker is implemented by a Mailbox that remembers at which
+// mod-sequence its messages were expunged (RFC 7162 3.2, 5.3), so that
+// an IMAP server can tell a QRESYNC client only what vanished since
+// its last visit. Without it the IMAP server reports every UID of the
+// client's set that has no message, which is correct but longer
+// (RFC 7162 5.1).
+type ExpungeTracker interface {
+	// ExpungedSince returns the UIDs of within, below UIDNEXT, that
+	// have no message in the mailbox as it is now (as for Status:
+	// expunges Poll has yet to report are in), less those the backend
+	// knows were expunged at or below modSeq. A backend keeps a bounded
+	// record of expunges: UIDs it has forgotten are returned whatever
+	// modSeq says, as RFC 7162 3.2.6 asks of a server whose record does
+	// not go back far enough, and so are UIDs that were never used.
+	// within must be sorted and merged, as the UIDSet methods keep it.
+	ExpungedSince(ctx context.Context, modSeq uint64, within UIDSet) (UIDSet, error)
+}

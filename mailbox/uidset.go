@@ -127,3 +127,49 @@ func (s UIDSet) String() string {
 	}
 	return sb.String()
 }
+
+// Intersect returns the UIDs that are in both s and t, which must be
+// sorted and merged (as the methods that change a set keep them), in
+// O(len(s)+len(t)).
+func (s UIDSet) Intersect(t UIDSet) UIDSet {
+	var out UIDSet
+	for i, j := 0, 0; i < len(s) && j < len(t); {
+		lo, hi := max(s[i].Start, t[j].Start), min(s[i].Stop, t[j].Stop)
+		if lo <= hi {
+			out = append(out, UIDRange{lo, hi})
+		}
+		if s[i].Stop < t[j].Stop {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// Minus returns the UIDs of s that are not in t; both must be sorted
+// and merged. It takes O(len(s)+len(t)).
+func (s UIDSet) Minus(t UIDSet) UIDSet {
+	var out UIDSet
+	j := 0
+	for _, r := range s {
+		lo := r.Start
+		for ; j < len(t) && t[j].Stop < lo; j++ {
+		}
+		k := j
+		for ; k < len(t) && t[k].Start <= r.Stop; k++ {
+			if t[k].Start > lo {
+				out = append(out, UIDRange{lo, t[k].Start - 1})
+			}
+			if t[k].Stop >= r.Stop {
+				lo = 0
+				break
+			}
+			lo = t[k].Stop + 1
+		}
+		if lo != 0 {
+			out = append(out, UIDRange{lo, r.Stop})
+		}
+	}
+	return out
+}

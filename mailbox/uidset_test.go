@@ -37,3 +37,21 @@ func BenchmarkUIDSetOfScattered(b *testing.B) {
 		UIDSetOf(uids...)
 	}
 }
+
+func TestUIDSetIntersectMinus(t *testing.T) {
+	r := func(a, b UID) UIDRange { return UIDRange{a, b} }
+	for _, tc := range []struct {
+		s, t, and, minus UIDSet
+	}{
+		{nil, UIDSet{r(1, 5)}, nil, nil},
+		{UIDSet{r(1, 5)}, nil, nil, UIDSet{r(1, 5)}},
+		{UIDSet{r(1, 10)}, UIDSet{r(3, 4), r(6, 6)}, UIDSet{r(3, 4), r(6, 6)}, UIDSet{r(1, 2), r(5, 5), r(7, 10)}},
+		{UIDSet{r(1, 3), r(8, 12)}, UIDSet{r(2, 9)}, UIDSet{r(2, 3), r(8, 9)}, UIDSet{r(1, 1), r(10, 12)}},
+		{UIDSet{r(5, 6)}, UIDSet{r(1, 10)}, UIDSet{r(5, 6)}, nil},
+		{UIDSet{r(1, MaxUID)}, UIDSet{r(MaxUID, MaxUID)}, UIDSet{r(MaxUID, MaxUID)}, UIDSet{r(1, MaxUID-1)}},
+		{UIDSet{r(1, 4), r(6, 9)}, UIDSet{r(4, 6)}, UIDSet{r(4, 4), r(6, 6)}, UIDSet{r(1, 3), r(7, 9)}},
+	} {
+		assert.Equal(t, tc.and, tc.s.Intersect(tc.t), "%v & %v", tc.s, tc.t)
+		assert.Equal(t, tc.minus, tc.s.Minus(tc.t), "%v - %v", tc.s, tc.t)
+	}
+}

@@ -28,6 +28,9 @@
 //     names, empty levels ("a//b", "/a") and control characters are
 //     refused with mailbox.ErrInvalidName.
 //
+// A Mailbox that implements mailbox.ExpungeTracker is checked against
+// what that interface promises (subtest ExpungedSince).
+//
 // The search subtest runs the IMAP SEARCH keys on a fixed set of
 // messages from testdata/messages, through mailbox.Search and, when
 // the Mailbox implements mailbox.Searcher, through that too. The suite finds
@@ -94,6 +97,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"ModSeq", testModSeq},
 		{"UnchangedSince", testUnchangedSince},
 		{"Expunge", testExpunge},
+		{"ExpungedSince", testExpungedSince},
 		{"Copy", testCopy},
 		{"Move", testMove},
 		{"Status", testStatus},

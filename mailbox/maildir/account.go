@@ -350,16 +350,19 @@ func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
 		}
 	}
 	var gone []mailbox.Update
+	var buried []mailbox.UID
 	for _, m := range f.msgs {
 		if err := os.Rename(f.path(m.file()), filepath.Join(tdir, m.file())); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		m.keep(filepath.Join(tdir, m.file()), false)
 		gone = append(gone, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.nextModSeq()})
+		buried = append(buried, m.uid)
 	}
 	f.ghost(f.msgs, nil)
 	f.msgs, f.byBase = nil, map[string]*msg{}
 	t.expunged(len(gone))
+	t.bury(buried)
 	if err := t.commit(); err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 //	postkit-modseq 1 V<uidvalidity>
 //	<uid> <modseq> <info>     a message's MODSEQ and the flag letters it had then ("-": none)
 //	X <modseq>                the highest MODSEQ went up (an expunge)
+//	E <modseq> <uid-set>      these UIDs were expunged at modseq (expunged.go)
 //
 // The last line of a UID wins; the highest MODSEQ is the largest value in
 // the file. Lines are appended under the folder's lock and synced; a
@@ -41,6 +42,8 @@ type modLog struct {
 	uidValidity uint32
 	entries     map[mailbox.UID]modEntry
 	highest     uint64
+	tombs       []tombstone // the E lines, oldest first
+	tombRanges  int         // the UID ranges in tombs
 	lines       int
 	end         int64 // length of the whole lines
 }
@@ -72,6 +75,14 @@ func parseModLog(b []byte, uidValidity uint32) *modLog {
 			continue
 		}
 		if len(f) != 3 {
+			continue
+		}
+		if f[0] == "E" {
+			m, err := strconv.ParseUint(f[1], 10, 64)
+			if set, ok := parseUIDSet(f[2]); ok && err == nil {
+				l.bury(m, set)
+				l.highest = max(l.highest, m)
+			}
 			continue
 		}
 		u, err1 := strconv.ParseUint(f[0], 10, 32)
@@ -113,6 +124,9 @@ func (l *modLog) format() []byte {
 	b = append(b, "X "...)
 	b = strconv.AppendUint(b, l.highest, 10)
 	b = append(b, '\n')
+	for _, tb := range l.tombs {
+		b = appendTomb(b, tb)
+	}
 	for u, e := range l.entries {
 		b = appendEntry(b, u, e)
 	}
@@ -122,12 +136,12 @@ func (l *modLog) format() []byte {
 // write appends lines to the log file at path, or rewrites it whole when
 // it is missing, of another UIDVALIDITY (end == 0) or too long.
 func (l *modLog) write(path string, lines []byte, noSync bool) error {
-	if l.end == 0 || l.lines > 2*len(l.entries)+64 {
+	if l.end == 0 || l.lines > 2*(len(l.entries)+len(l.tombs))+64 {
 		b := l.format()
 		if err := writeFileAtomic(path, b, noSync); err != nil {
 			return err
 		}
-		l.end, l.lines = int64(len(b)), len(l.entries)+1
+		l.end, l.lines = int64(len(b)), len(l.entries)+len(l.tombs)+1
 		return nil
 	}
 	if len(lines) == 0 {

@@ -335,6 +335,7 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 		}
 	}
 	t.expunged(len(gone))
+	t.bury(gone)
 	if err := t.commit(); err != nil {
 		return gone, err
 	}
@@ -625,6 +626,11 @@ func (v *view) dropMoved(ctx context.Context, moved []source) error {
 	clear(v.ghosts[len(kept):])
 	v.ghosts = kept
 	t.expunged(len(moved))
+	buried := make([]mailbox.UID, len(removed))
+	for i, m := range removed {
+		buried[i] = m.uid
+	}
+	t.bury(buried)
 	if err := t.commit(); err != nil {
 		return err
 	}

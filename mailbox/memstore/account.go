@@ -39,6 +39,9 @@ type box struct {
 	// view.known), so messages are only appended, and an expunge
 	// builds a new slice.
 	msgs []*message
+	// tombs records the expunges for QRESYNC, ascending mod-sequence
+	// (expunged.go).
+	tombs []tombstone
 
 	// keywords maps each keyword, lower-cased, to the spelling it was
 	// first given; order lists them in that order.
@@ -313,6 +316,7 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 			dst.add(m, m.flags)
 			m.gone = true
 			src.modSeq++
+			src.buryLocked(m.uid, src.modSeq)
 			ups = append(ups, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: src.modSeq})
 		}
 		src.msgs = nil

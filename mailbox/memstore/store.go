@@ -29,6 +29,14 @@
 // Copy into another mailbox, a rename of INBOX and a Delete are
 // published to every view of the mailbox they change.
 //
+// # Expunges
+//
+// A mailbox remembers the UIDs it expunged, with their mod-sequence,
+// as a bounded list of UID ranges (mailbox.ExpungeTracker, for IMAP
+// QRESYNC): consecutive UIDs expunged one after another share a record,
+// and past maxTombstones records the oldest half is forgotten, whose
+// UIDs are then reported as expunged for any mod-sequence.
+//
 // # Recent
 //
 // A message is \Recent (RFC 3501 2.3.2) in at most one read-write view:

@@ -418,6 +418,7 @@ func (v *view) removeLocked(ms []*message) []mailbox.UID {
 	for _, m := range ms {
 		m.gone = true
 		b.modSeq++
+		b.buryLocked(m.uid, b.modSeq)
 		out = append(out, m.uid)
 		ups = append(ups, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: b.modSeq})
 	}
