@@ -39,6 +39,7 @@ func TestModLog(t *testing.T) {
 
 func FuzzModLog(f *testing.F) {
 	f.Add([]byte("postkit-modseq 1 V7\nX 3\n1 3 S\n1 4 FS\nX 5\n2 6 -\n"))
+	f.Add([]byte("postkit-modseq 1 V7\nX 3\n1 3 S\nE 4 1:2,5\nX 6\nE 6 9\n3 6 D\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l := parseModLog(b, 7)
 		if l.end > int64(len(b)) {
@@ -57,6 +58,9 @@ func FuzzModLog(f *testing.F) {
 			if l2.entries[u] != e {
 				t.Fatalf("round trip of %d: %+v != %+v", u, l2.entries[u], e)
 			}
+		}
+		if len(l2.tombs) != len(l.tombs) {
+			t.Fatalf("round trip of the expunge records: %d != %d", len(l2.tombs), len(l.tombs))
 		}
 	})
 }
