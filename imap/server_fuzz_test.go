@@ -141,6 +141,8 @@ func FuzzSession(f *testing.F) {
 		"a FETCH 1:* (BINARY[1] BINARY.SIZE[1] BINARY.PEEK[]<0.10>)\r\nb FETCH 2 BINARY[1]\r\n",
 		"a ENABLE UTF8=ACCEPT\r\nb APPEND INBOX UTF8 (~{3+}\r\nabc)\r\nc DELETE INBOX\r\nd RENAME INBOX X\r\n",
 		"a SELECT INBOX (CONDSTORE)\r\nb STORE 1:* (UNCHANGEDSINCE 3) +FLAGS ($x)\r\nc FETCH 1:* (FLAGS) (CHANGEDSINCE 2)\r\nd SEARCH MODSEQ 2\r\n",
+		"a ENABLE QRESYNC\r\nb SELECT INBOX (QRESYNC (1 1 1:10 (1:3 1:3)))\r\nc UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)\r\nd STORE 1 +FLAGS (\\Deleted)\r\ne EXPUNGE\r\n",
+		"a IDLE\r\n",
 		"a LOGOUT\r\n",
 	} {
 		f.Add([]byte(s))
