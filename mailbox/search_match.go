@@ -350,9 +350,14 @@ func (ev *evaluator) scanBody(mr *mime.Reader, top *mime.Part) error {
 // scanPart feeds the decoded content of a leaf to the scanner. done says
 // the program's result is known.
 func (ev *evaluator) scanPart(p *mime.Part) (done bool, err error) {
+	return ev.scanText(p.Body(), p.Charset())
+}
+
+// scanText feeds the transfer-decoded content r of a leaf in charset cs
+// to the scanner. done says the program's result is known.
+func (ev *evaluator) scanText(r io.Reader, cs string) (done bool, err error) {
 	s := &ev.scan
-	var r io.Reader = p.Body()
-	switch cs := p.Charset(); cs {
+	switch cs {
 	case "", "us-ascii", "utf-8", "utf8":
 		// Read as UTF-8 by the scanner, invalid octets as U+FFFD, as
 		// mime decodes them.
