@@ -342,6 +342,7 @@ type evaluator struct {
 	raw        []byte        // the start of the message, read by rawHeaderMisses
 	dec        *mime.Decoder // transfer decoder for the parts of a TextLayout
 	sect       sectionReader // what dec reads
+	conv       convReader    // charset conversion, its buffer kept
 }
 
 func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (bool, error) {
@@ -350,7 +351,10 @@ func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (
 	ev.hdr = mime.Header{}
 	ev.hres = resize(ev.hres, len(p.hkeys))
 	ev.found = resize(ev.found, len(p.needles))
-	defer func() { ev.msg, ev.hdr, ev.sect = nil, mime.Header{}, sectionReader{} }()
+	defer func() {
+		ev.msg, ev.hdr, ev.sect = nil, mime.Header{}, sectionReader{}
+		ev.conv.t, ev.conv.r = nil, nil
+	}()
 
 	// Metadata first: UID, flags, sizes, dates, MODSEQ.
 	if r := ev.eval(p.root); r != triUnknown {

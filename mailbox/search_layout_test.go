@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode"
 	"unicode/utf8"
 
@@ -145,6 +146,34 @@ func TestTextLayoutMatchesReader(t *testing.T) {
 	assert.Less(t, without, len(mb.msgs)/20, "messages without a layout")
 }
 
+// utf8Texts returns the texts a BODY search looks in, the slow way: each
+// searchable part decoded whole, and converted to UTF-8 by
+// mime.NewCharsetReader, but for UTF-8 and US-ASCII, which the search
+// reads as they are (each invalid octet is one U+FFFD to foldString).
+func utf8Texts(t testing.TB, raw []byte) [][]byte {
+	texts, charsets := readerTexts(t, raw)
+	for i, text := range texts {
+		if slices.Contains([]string{"", "us-ascii", "utf-8", "utf8"}, charsets[i]) {
+			continue
+		}
+		if r, err := mime.NewCharsetReader(charsets[i], bytes.NewReader(text)); err == nil {
+			b, err := io.ReadAll(r)
+			require.NoError(t, err)
+			texts[i] = b
+		}
+	}
+	return texts
+}
+
+// bodyOracle reports whether a BODY search for needle should match a
+// message whose parts hold texts, by folding them whole.
+func bodyOracle(texts [][]byte, needle string) bool {
+	n := foldString(needle)
+	return slices.ContainsFunc(texts, func(text []byte) bool {
+		return bytes.Contains(foldString(string(text)), n)
+	})
+}
+
 // differentialNeedles returns the BODY strings tried on one message:
 // fixed ones, and pieces of the message's own decoded text, cut at
 // random rune boundaries (so some span encoded line breaks), some with
@@ -152,17 +181,9 @@ func TestTextLayoutMatchesReader(t *testing.T) {
 func differentialNeedles(t testing.TB, rng *rand.Rand, raw []byte) []string {
 	needles := []string{"attached", "ATTACHED", "Content-Type", "the ", "é", "Über", "привет",
 		"日本語", "\u212a", "\u017f", "ß", "=20", "\r\n", "", "qwertyuiop"}
-	texts, charsets := readerTexts(t, raw)
-	for i, text := range texts {
+	for _, text := range utf8Texts(t, raw) {
 		if len(text) == 0 {
 			continue
-		}
-		if cs := charsets[i]; cs != "" && cs != "us-ascii" && cs != "utf-8" {
-			if r, err := mime.NewCharsetReader(cs, bytes.NewReader(text)); err == nil {
-				if b, err := io.ReadAll(r); err == nil {
-					text = b
-				}
-			}
 		}
 		for range 3 {
 			start := rng.IntN(len(text))
@@ -211,12 +232,16 @@ func TestSearchLayoutDifferential(t *testing.T) {
 				SearchCriteria{Body: []string{n}, Header: []SearchHeader{{"Subject", "e"}}},
 			)
 		}
-		for _, c := range programs {
+		texts := utf8Texts(t, m.raw)
+		for i, c := range programs {
 			want, err := Match(ctx, m.testMessage, &c)
 			require.NoError(t, err)
 			got, err := Match(ctx, m, &c)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "message %d, %+v", m.uid, c)
+			if i%5 == 0 { // BODY alone
+				require.Equal(t, bodyOracle(texts, c.Body[0]), got, "message %d, %q: not as folded whole", m.uid, c.Body[0])
+			}
 			tried++
 			if want {
 				found++
@@ -296,4 +321,43 @@ func TestTextLayoutBounded(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.True(t, slices.ContainsFunc([]int{lm.calls}, func(n int) bool { return n == 1 }))
+}
+
+// TestConvReader checks the evaluator's charset conversion against
+// mime.NewCharsetReader, whatever the sizes of the reads under it.
+func TestConvReader(t *testing.T) {
+	ja := mustEncode(t, "shift_jis", strings.Repeat("日本語のテキスト、", 700)+"end")
+	for _, tc := range []struct {
+		charset string
+		in      []byte
+	}{
+		{"shift_jis", ja},
+		{"shift_jis", append(slices.Clone(ja), 0x93)}, // a truncated character
+		{"utf-16le", []byte("h\x00i\x00\x3d\xd8")},
+		{"iso-2022-jp", mustEncode(t, "iso-2022-jp", "こんにちは world")},
+	} {
+		r, err := mime.NewCharsetReader(tc.charset, bytes.NewReader(tc.in))
+		require.NoError(t, err)
+		want, err := io.ReadAll(r)
+		require.NoError(t, err)
+		for _, wrap := range []func(io.Reader) io.Reader{
+			func(r io.Reader) io.Reader { return r }, iotest.OneByteReader, iotest.HalfReader, iotest.DataErrReader,
+		} {
+			d, err := mime.NewCharsetDecoder(tc.charset)
+			require.NoError(t, err)
+			var c convReader
+			c.reset(d, wrap(bytes.NewReader(tc.in)))
+			var got []byte
+			buf := make([]byte, 100)
+			for {
+				n, err := c.Read(buf)
+				got = append(got, buf[:n]...)
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+			}
+			assert.Equal(t, string(want), string(got), tc.charset)
+		}
+	}
 }
