@@ -166,12 +166,10 @@ func utf8Texts(t testing.TB, raw []byte) [][]byte {
 }
 
 // bodyOracle reports whether a BODY search for needle should match a
-// message whose parts hold texts, by folding them whole.
-func bodyOracle(texts [][]byte, needle string) bool {
+// message whose parts hold folded, the parts' texts folded whole.
+func bodyOracle(folded [][]byte, needle string) bool {
 	n := foldString(needle)
-	return slices.ContainsFunc(texts, func(text []byte) bool {
-		return bytes.Contains(foldString(string(text)), n)
-	})
+	return slices.ContainsFunc(folded, func(text []byte) bool { return bytes.Contains(text, n) })
 }
 
 // differentialNeedles returns the BODY strings tried on one message:
@@ -216,31 +214,37 @@ func TestSearchLayoutDifferential(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	ctx := context.Background()
 	found, tried := 0, 0
-	for _, m := range withLayouts(t, mb) {
-		if m.layout == nil {
+	for i, m := range withLayouts(t, mb) {
+		if m.layout == nil || raceEnabled && i%5 != 0 {
 			continue
 		}
 		needles := differentialNeedles(t, rng, m.raw)
+		// Each string alone, and a few in combinations.
 		var programs []SearchCriteria
-		for i, n := range needles {
-			other := needles[(i+1)%len(needles)]
+		for _, n := range needles {
+			programs = append(programs, SearchCriteria{Body: []string{n}})
+		}
+		for i := len(needles) - 3; i < len(needles); i++ {
+			n, other := needles[i], needles[i-1]
 			programs = append(programs,
-				SearchCriteria{Body: []string{n}},
 				SearchCriteria{Body: []string{n, other}},
 				SearchCriteria{Or: [][2]SearchCriteria{{{Body: []string{other}}, {Body: []string{n}}}}},
 				SearchCriteria{Not: []SearchCriteria{{Body: []string{n}}}, Header: []SearchHeader{{"From", ""}}},
 				SearchCriteria{Body: []string{n}, Header: []SearchHeader{{"Subject", "e"}}},
 			)
 		}
-		texts := utf8Texts(t, m.raw)
+		var folded [][]byte
+		for _, text := range utf8Texts(t, m.raw) {
+			folded = append(folded, foldString(string(text)))
+		}
 		for i, c := range programs {
 			want, err := Match(ctx, m.testMessage, &c)
 			require.NoError(t, err)
 			got, err := Match(ctx, m, &c)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "message %d, %+v", m.uid, c)
-			if i%5 == 0 { // BODY alone
-				require.Equal(t, bodyOracle(texts, c.Body[0]), got, "message %d, %q: not as folded whole", m.uid, c.Body[0])
+			if i < len(needles) { // BODY alone
+				require.Equal(t, bodyOracle(folded, c.Body[0]), got, "message %d, %q: not as folded whole", m.uid, c.Body[0])
 			}
 			tried++
 			if want {
@@ -250,7 +254,7 @@ func TestSearchLayoutDifferential(t *testing.T) {
 		require.Positive(t, m.calls, "message %d: layout not used", m.uid)
 	}
 	t.Logf("%d programs, %d matched", tried, found)
-	assert.Greater(t, found, tried/10)
+	assert.Greater(t, found, tried/5)
 }
 
 // TestSearchCasesWithLayout runs the search table with messages whose
