@@ -31,6 +31,9 @@ var ErrInvalidSearch = errors.New("mailbox: invalid search criteria")
 // for any other, Search fetches the candidates (those in c.UID when it
 // is set, else every message) and evaluates c on each with Match's
 // rules, reading each message at most once and only as far as needed.
+// When the program's strings are all BODY strings and a Message is a
+// TextLayouter, only the text parts its layout lists are read (and the
+// header, if a key needs it), each decoded straight from its octets.
 // A nil c matches every message.
 //
 // Criteria are checked first (ErrInvalidSearch), whoever searches.
