@@ -328,3 +328,15 @@ type ExpungeTracker interface {
 	// within must be sorted and merged, as the UIDSet methods keep it.
 	ExpungedSince(ctx context.Context, modSeq uint64, within UIDSet) (UIDSet, error)
 }
+
+// TextLayouter is implemented by a Message whose store keeps the layout
+// of the message's text parts (ReadTextLayout), so that a BODY search
+// decodes just those parts instead of reading the message's structure
+// each time; see Search.
+type TextLayouter interface {
+	// TextLayout returns the layout of the message as ReadTextLayout
+	// reads it, typically computed on first call and kept. A nil layout
+	// (and nil error) means the store has none for this message: it is
+	// then searched by reading it whole.
+	TextLayout(ctx context.Context) (*TextLayout, error)
+}

@@ -75,3 +75,19 @@ func BenchmarkSearchBodyWord(b *testing.B) {
 func BenchmarkSearchSubjectWord(b *testing.B) {
 	benchmarkSearch(b, &SearchCriteria{Header: []SearchHeader{{"Subject", "hello"}}})
 }
+
+// BenchmarkSearchBodyWordLayout is BenchmarkSearchBodyWord on messages
+// whose store keeps their TextLayout, as memstore does after the first
+// BODY search.
+func BenchmarkSearchBodyWordLayout(b *testing.B) {
+	tm, total := loadWholeCorpus(b)
+	mb := &layoutMailbox{testMailbox: tm, msgs: withLayouts(b, tm)}
+	c := &SearchCriteria{Body: []string{"attached"}}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Search(context.Background(), mb, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -31,6 +31,9 @@ var ErrInvalidSearch = errors.New("mailbox: invalid search criteria")
 // for any other, Search fetches the candidates (those in c.UID when it
 // is set, else every message) and evaluates c on each with Match's
 // rules, reading each message at most once and only as far as needed.
+// When the program's strings are all BODY strings and a Message is a
+// TextLayouter, only the text parts its layout lists are read (and the
+// header, if a key needs it), each decoded straight from its octets.
 // A nil c matches every message.
 //
 // Criteria are checked first (ErrInvalidSearch), whoever searches.
@@ -170,6 +173,10 @@ type searchProgram struct {
 	// look at the raw header (rawHeaderMisses): the program needs the
 	// header for nothing else, and every key's string is ASCII.
 	rawHeader bool
+	// layoutOK is set when a TextLayout is enough to find the body
+	// strings: there are some, and no TEXT string, which part headers
+	// may hold.
+	layoutOK bool
 }
 
 type headerKey struct {
@@ -206,6 +213,7 @@ func compileSearch(c *SearchCriteria) (*searchProgram, error) {
 	}
 	p.root = n
 	p.needHeader, p.needBody = n.needHeader, n.needBody
+	p.layoutOK = p.needBody && !slices.ContainsFunc(p.needles, func(n needle) bool { return n.text })
 	p.rawHeader = !p.needBody && !p.hasSent && len(p.hkeys) > 0
 	for _, k := range p.hkeys {
 		p.rawHeader = p.rawHeader && rawMatchable(k.folded)
@@ -328,13 +336,16 @@ type evaluator struct {
 	msg Message
 
 	headerRead bool
-	hdr        mime.Header // the message header, once read
-	hres       []tri       // result of each header key
-	sent       day         // the Date field's day; 0 if none or unreadable
-	found      []bool      // needles found so far
-	bodyDone   bool        // the whole message was scanned
-	scan       scanner     // streaming matcher and its buffers
-	raw        []byte      // the start of the message, read by rawHeaderMisses
+	hdr        mime.Header   // the message header, once read
+	hres       []tri         // result of each header key
+	sent       day           // the Date field's day; 0 if none or unreadable
+	found      []bool        // needles found so far
+	bodyDone   bool          // the whole message was scanned
+	scan       scanner       // streaming matcher and its buffers
+	raw        []byte        // the start of the message, read by rawHeaderMisses
+	dec        *mime.Decoder // transfer decoder for the parts of a TextLayout
+	sect       sectionReader // what dec reads
+	conv       convReader    // charset conversion, its buffer kept
 }
 
 func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (bool, error) {
@@ -343,7 +354,10 @@ func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (
 	ev.hdr = mime.Header{}
 	ev.hres = resize(ev.hres, len(p.hkeys))
 	ev.found = resize(ev.found, len(p.needles))
-	defer func() { ev.msg, ev.hdr = nil, mime.Header{} }()
+	defer func() {
+		ev.msg, ev.hdr, ev.sect = nil, mime.Header{}, sectionReader{}
+		ev.conv.t, ev.conv.r = nil, nil
+	}()
 
 	// Metadata first: UID, flags, sizes, dates, MODSEQ.
 	if r := ev.eval(p.root); r != triUnknown {
@@ -352,11 +366,21 @@ func (ev *evaluator) match(ctx context.Context, p *searchProgram, msg Message) (
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	var layout *TextLayout
+	if lm, ok := msg.(TextLayouter); ok && p.layoutOK {
+		var err error
+		if layout, err = lm.TextLayout(ctx); err != nil {
+			return false, readErr(ctx, err)
+		}
+	}
 	body, err := msg.Open(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer body.Close()
+	if layout != nil {
+		return ev.matchLayout(ctx, body, layout)
+	}
 	var src io.Reader = io.NewSectionReader(body, 0, body.Size())
 	if p.rawHeader {
 		misses, err := ev.rawHeaderMisses(body)

@@ -62,6 +62,28 @@ func FuzzMatch(f *testing.F) {
 				t.Fatalf("OR SUBJECT BODY %q = %v, want %v", s, both, subj || body)
 			}
 		}
+		// A store's TextLayout changes no BODY result.
+		lm := &layoutMessage{testMessage: &testMessage{uid: 1, date: date, raw: raw}}
+		body, _ := lm.Open(ctx)
+		l, err := ReadTextLayout(body)
+		if err != nil {
+			t.Fatalf("ReadTextLayout: %v", err)
+		}
+		lm.layout = l
+		for _, s := range append(strs, "K", "k\u017f", "\x00", "") {
+			for _, c := range []*SearchCriteria{
+				{Body: []string{s}},
+				{Body: []string{s}, Header: []SearchHeader{{"Subject", "e"}}},
+			} {
+				ok, err := Match(ctx, lm, c)
+				if err != nil {
+					t.Fatalf("Match(%+v) with a layout: %v", c, err)
+				}
+				if want := match(c); ok != want {
+					t.Fatalf("Match(%+v) with a layout = %v, without %v", c, ok, want)
+				}
+			}
+		}
 		match(&SearchCriteria{
 			SentSince: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
 			Header:    []SearchHeader{{"From", ""}, {"Content-Type", "text"}},

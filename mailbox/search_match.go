@@ -108,6 +108,20 @@ func foldASCIIAppend(dst, src []byte) []byte {
 	return dst
 }
 
+// foldASCIIInPlace is foldASCIIAppend(b[:0], b) without the copy.
+func foldASCIIInPlace(b []byte) {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		hi := w & highBits
+		w = w&^((hi>>7)*0xff) | hi // non-ASCII octets to 0x80
+		binary.LittleEndian.PutUint64(b[i:], upperASCII(w))
+	}
+	for ; i < len(b); i++ {
+		b[i] = asciiFold[min(b[i], utf8.RuneSelf)]
+	}
+}
+
 const (
 	lowBits  = 0x0101010101010101
 	highBits = 0x80 * lowBits
@@ -242,6 +256,30 @@ func (s *scanner) write(b []byte) {
 	s.search()
 }
 
+// readFrom reads the next piece of the segment's UTF-8 text from r and
+// feeds it, as write does. In ASCII mode the piece is read straight
+// into the window and folded there, which saves a copy.
+func (s *scanner) readFrom(r io.Reader) (int, error) {
+	if !s.ascii {
+		n, err := r.Read(s.buf)
+		s.write(s.buf[:n])
+		return n, err
+	}
+	for range s.pend {
+		s.win = append(s.win, utf8.RuneSelf)
+	}
+	s.pend = s.pend[:0]
+	w := len(s.win)
+	s.win = slices.Grow(s.win, searchReadSize)
+	n, err := r.Read(s.win[w : w+searchReadSize])
+	if n > 0 {
+		foldASCIIInPlace(s.win[w : w+n])
+		s.win = s.win[:w+n]
+		s.search()
+	}
+	return n, err
+}
+
 // search looks for the active needles in the window and trims it to the
 // overlap.
 func (s *scanner) search() {
@@ -350,21 +388,17 @@ func (ev *evaluator) scanBody(mr *mime.Reader, top *mime.Part) error {
 // scanPart feeds the decoded content of a leaf to the scanner. done says
 // the program's result is known.
 func (ev *evaluator) scanPart(p *mime.Part) (done bool, err error) {
+	return ev.scanText(p.Body(), p.Charset())
+}
+
+// scanText feeds the transfer-decoded content r of a leaf in charset cs
+// to the scanner. done says the program's result is known.
+func (ev *evaluator) scanText(r io.Reader, cs string) (done bool, err error) {
 	s := &ev.scan
-	var r io.Reader = p.Body()
-	switch cs := p.Charset(); cs {
-	case "", "us-ascii", "utf-8", "utf8":
-		// Read as UTF-8 by the scanner, invalid octets as U+FFFD, as
-		// mime decodes them.
-	default:
-		if cr, err := mime.NewCharsetReader(cs, r); err == nil {
-			r = cr
-		} // an unknown charset: the raw octets, read as UTF-8
-	}
+	r = ev.textReader(r, cs)
 	for {
-		n, err := r.Read(s.buf)
+		n, err := s.readFrom(r)
 		if n > 0 {
-			s.write(s.buf[:n])
 			if ev.decided() {
 				return true, nil
 			}

@@ -405,6 +405,19 @@ func NewCharsetReader(charset string, r io.Reader) (io.Reader, error) {
 	return transform.NewReader(r, newDecoder(enc)), nil
 }
 
+// NewCharsetDecoder returns the transformer NewCharsetReader reads
+// through, converting from charset to UTF-8 with invalid input replaced
+// by U+FFFD, for a caller that converts many texts with buffers of its
+// own (Reset it between texts). For an unknown charset it returns nil
+// and an *UnknownCharsetError.
+func NewCharsetDecoder(charset string) (transform.Transformer, error) {
+	enc, err := CharsetEncoding(charset)
+	if err != nil {
+		return nil, err
+	}
+	return newDecoder(enc), nil
+}
+
 // asciiEncoding is US-ASCII as mail uses it: it decodes as UTF-8 (invalid
 // sequences become U+FFFD) and encodes ASCII only.
 type asciiEncoding struct{}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 func TestCharsetTableHasNoClashes(t *testing.T) {
@@ -547,4 +548,25 @@ func BenchmarkDecodeCharset(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestNewCharsetDecoderAsReader(t *testing.T) {
+	for _, tc := range []struct{ charset, in string }{
+		{"iso-8859-1", "caf\xe9"},
+		{"shift_jis", "\x93\xfa\x96\x7b\x8c\xea\x82"}, // truncated at the end
+		{"utf-8", "ok \xff"},
+	} {
+		r, err := NewCharsetReader(tc.charset, strings.NewReader(tc.in))
+		require.NoError(t, err)
+		want, err := io.ReadAll(r)
+		require.NoError(t, err)
+		d, err := NewCharsetDecoder(tc.charset)
+		require.NoError(t, err)
+		got, _, err := transform.String(d, tc.in)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), got, tc.charset)
+	}
+	_, err := NewCharsetDecoder("x-no-such")
+	var ue *UnknownCharsetError
+	assert.ErrorAs(t, err, &ue)
 }

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 )
@@ -15,6 +16,14 @@ const qpMaxWhiteSpace = 1024
 // an escape or a soft line break, and a line break may end trailing white
 // space. Everything else, SPACE and TAB included, is copied.
 var qpStop = [256]bool{'=': true, '\r': true, '\n': true}
+
+// qpStopIn reports whether any of the eight octets in w is one qpStop
+// holds. (x-0x01…)&^x&0x80… is not zero exactly when an octet of x is.
+func qpStopIn(w uint64) bool {
+	const low, high = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - low) &^ x & high }
+	return zero(w^('='*low))|zero(w^('\r'*low))|zero(w^('\n'*low)) != 0
+}
 
 // qpEndsWhite[c] reports whether white space followed by c may be trailing
 // white space, that is, whether c is white space or a line break.
@@ -104,6 +113,15 @@ func (st *qpState) read(s *teSource, p []byte, def *teDefects) (int, error) {
 		atEquals := false
 	fast:
 		for i < len(src) && o < len(dst) {
+			// Eight octets at a time while none stops the fast path.
+			if i+8 <= len(src) && o+8 <= len(dst) {
+				if w := binary.LittleEndian.Uint64(src[i:]); !qpStopIn(w) {
+					binary.LittleEndian.PutUint64(dst[o:], w)
+					i += 8
+					o += 8
+					continue
+				}
+			}
 			c := src[i]
 			if !qpStop[c] {
 				dst[o] = c

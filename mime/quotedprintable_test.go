@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	stdqp "mime/quotedprintable"
@@ -350,5 +351,23 @@ func BenchmarkQuotedPrintableWriter(b *testing.B) {
 			w.Write(p[:32<<10])
 		}
 		w.Close()
+	}
+}
+
+// TestQPStopIn checks the eight-octet test of the decoder's fast path
+// against qpStop, for every octet at every place among others.
+func TestQPStopIn(t *testing.T) {
+	for _, fill := range []byte{'a', 0x00, 0xff, '=' + 1, '\n' - 1, 0x80} {
+		for pos := range 8 {
+			for c := range 256 {
+				var b [8]byte
+				for i := range b {
+					b[i] = fill
+				}
+				b[pos] = byte(c)
+				want := qpStop[c] || qpStop[fill]
+				require.Equal(t, want, qpStopIn(binary.LittleEndian.Uint64(b[:])), "octet %#x at %d among %#x", c, pos, fill)
+			}
+		}
 	}
 }

@@ -62,6 +62,10 @@ type message struct {
 	gone    bool  // expunged
 	recent  *view // the view it is \Recent in
 	claimed bool  // a view has claimed it (recent may since have closed)
+	// layout is the layout of the body's text parts, read on the first
+	// BODY search of the message (noLayout when it has none); copies
+	// share it once read. See fetched.TextLayout.
+	layout atomic.Pointer[mailbox.TextLayout]
 }
 
 func newBox(name string, validity uint32, specialUse []string) *box {
@@ -372,6 +376,7 @@ func (b *box) add(m *message, flags []string) *message {
 		body:   m.body,
 		modSeq: b.modSeq,
 	}
+	n.layout.Store(m.layout.Load())
 	for _, f := range flags {
 		n.flags = append(n.flags, b.keyword(f, true))
 	}

@@ -285,7 +285,7 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 		ms, next, more = v.matchLocked(ms, set, from, fetchChunk)
 		buf = buf[:0]
 		for _, m := range ms {
-			buf = append(buf, fetched{uid: m.uid, flags: v.flagsLocked(m), date: m.date, body: m.body, modSeq: m.modSeq})
+			buf = append(buf, fetched{uid: m.uid, flags: v.flagsLocked(m), date: m.date, body: m.body, modSeq: m.modSeq, m: m})
 		}
 		v.d.mu.Unlock()
 		for i := range buf {
@@ -307,6 +307,7 @@ type fetched struct {
 	date   time.Time
 	body   []byte
 	modSeq uint64
+	m      *message // for its layout, which needs no lock
 }
 
 func (f *fetched) UID() mailbox.UID        { return f.uid }
@@ -320,6 +321,35 @@ func (f *fetched) Open(ctx context.Context) (mailbox.Body, error) {
 		return nil, err
 	}
 	return body{bytes.NewReader(f.body)}, nil
+}
+
+// noLayout marks a message that has no text layout (see
+// mailbox.ReadTextLayout): it is searched by reading it whole.
+var noLayout = new(mailbox.TextLayout)
+
+// TextLayout returns the layout of the message's text parts, read on
+// the first call and kept with the message (mailbox.TextLayouter): a few
+// dozen octets per text part, mailbox.MaxTextLayoutParts at most.
+// Concurrent first calls may both read it; one is kept.
+func (f *fetched) TextLayout(ctx context.Context) (*mailbox.TextLayout, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	l := f.m.layout.Load()
+	if l == nil {
+		var err error
+		if l, err = mailbox.ReadTextLayout(body{bytes.NewReader(f.body)}); err != nil {
+			return nil, err
+		}
+		if l == nil {
+			l = noLayout
+		}
+		f.m.layout.CompareAndSwap(nil, l)
+	}
+	if l == noLayout {
+		return nil, nil
+	}
+	return l, nil
 }
 
 // body is a message's octets; Close does nothing.

@@ -20,7 +20,11 @@
 //     ENVELOPE and BODYSTRUCTURE; the default cache, 64 MiB, holds the
 //     whole mailbox, and "postkit-cache" adds a bound in messages that
 //     the mailbox fits);
-//   - SEARCH BODY <word> and SEARCH HEADER Subject <word>;
+//   - SEARCH BODY <word> and SEARCH HEADER Subject <word> (memstore
+//     keeps where each message's text parts are from its first BODY
+//     search on, mailbox.TextLayout: the first timed SEARCH BODY reads
+//     every message's structure, about as slow as before it kept them,
+//     and the others decode only the text parts);
 //   - SELECT INBOX;
 //   - 2,000 connections in IDLE on an empty mailbox and on INBOX: the
 //     growth of the server's in-use heap and stacks after GC per
