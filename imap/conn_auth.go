@@ -222,6 +222,19 @@ func (c *conn) cmdEnable(cmd *Command) bool {
 	args := cmd.Args.(*EnableCommand)
 	var enabled []string
 	condStore := c.condStore
+	if c.sel != nil && !c.condStore {
+		for _, cp := range args.Caps {
+			if strings.EqualFold(cp, "CONDSTORE") || strings.EqualFold(cp, "QRESYNC") {
+				// RFC 7162 3.2: report what changed before the
+				// HIGHESTMODSEQ that covers it, so that a client cut
+				// off after it loses nothing.
+				if !c.update(true) {
+					return false
+				}
+				break
+			}
+		}
+	}
 	for _, cp := range args.Caps {
 		if strings.EqualFold(cp, "QRESYNC") && !c.qresync {
 			c.qresync = true

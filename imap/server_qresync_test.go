@@ -329,3 +329,24 @@ func TestQResyncIdle(t *testing.T) {
 	a.send("DONE\r\n")
 	assert.Equal(t, []string{"A3 OK IDLE terminated"}, a.until("A3"))
 }
+
+// TestEnableInSelectedReportsFirst: ENABLE QRESYNC with a mailbox
+// selected reports another session's expunge before the HIGHESTMODSEQ
+// that covers it, so that a client cut off in between loses nothing
+// (RFC 7162 3.2; a review finding).
+func TestEnableInSelectedReportsFirst(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	ts.deliver(t, "INBOX", testMsg)
+	a := ts.login(t)
+	b := ts.login(t)
+	a.ok("A1 SELECT INBOX")
+	b.ok("B1 SELECT INBOX")
+	b.ok(`B2 STORE 1 +FLAGS.SILENT (\Deleted)`)
+	b.ok("B3 EXPUNGE")
+	r := a.ok("A2 ENABLE QRESYNC")
+	require.GreaterOrEqual(t, len(r), 3, "%q", r)
+	assert.Equal(t, "* 1 EXPUNGE", r[0], "the expunge first, as the client knew it before enabling")
+	assert.Regexp(t, `^\* OK \[HIGHESTMODSEQ \d+\]`, r[1])
+	assert.Equal(t, "* ENABLED QRESYNC", r[2])
+}
