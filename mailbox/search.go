@@ -31,6 +31,13 @@ type SearchCriteria struct {
 	Since, Before         time.Time
 	SentSince, SentBefore time.Time
 
+	// Older and Younger compare the internal date as an instant, to the
+	// second (RFC 5032 WITHIN: OLDER and YOUNGER, which the IMAP session
+	// turns into instants from its clock): Older matches an internal
+	// date at or before it, Younger one at or after it. The zero time
+	// is unset.
+	Older, Younger time.Time
+
 	// Header: the message has each field with the value as a substring
 	// (BCC, CC, FROM, SUBJECT, TO, HEADER). An empty Value matches any
 	// message that has the field (RFC 9051 6.4.4).

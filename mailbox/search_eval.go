@@ -195,6 +195,8 @@ type searchNode struct {
 	flags, notFlags       []string
 	since, before         day
 	sentSince, sentBefore day
+	older, younger        int64 // Unix seconds; hasOlder, hasYounger say set
+	hasOlder, hasYounger  bool
 	hkeys, needles        []int // indexes into the program's tables
 	larger, smaller       int64
 	modSeq                uint64
@@ -235,6 +237,8 @@ func (p *searchProgram) compile(c *SearchCriteria, depth int) (*searchNode, erro
 		before: dayOf(c.Before),
 		larger: c.Larger, smaller: c.Smaller,
 		sentSince: dayOf(c.SentSince), sentBefore: dayOf(c.SentBefore),
+		hasOlder: !c.Older.IsZero(), hasYounger: !c.Younger.IsZero(),
+		older: c.Older.Unix(), younger: c.Younger.Unix(),
 	}
 	for _, list := range [][]string{c.Flag, c.NotFlag} {
 		for _, f := range list {
@@ -497,6 +501,14 @@ func (ev *evaluator) eval(n *searchNode) tri {
 	if n.since != 0 || n.before != 0 {
 		d := dayOf(m.InternalDate())
 		if n.since != 0 && d < n.since || n.before != 0 && d >= n.before {
+			return triFalse
+		}
+	}
+	// RFC 5032 2: OLDER and YOUNGER on the internal date, to the second,
+	// both ends included.
+	if n.hasOlder || n.hasYounger {
+		t := m.InternalDate().Unix()
+		if n.hasOlder && t > n.older || n.hasYounger && t < n.younger {
 			return triFalse
 		}
 	}
