@@ -8,7 +8,8 @@ import (
 )
 
 // This file holds the commands of extensions the codec does not know
-// (SORT, THREAD, QUOTA, METADATA): the client writes their arguments with the
+// (QUOTA, METADATA; SORT and THREAD answers are SortData and ThreadData):
+// the client writes their arguments with the
 // Encoder's element methods and parses their responses from the text
 // of UnknownData.
 
@@ -60,16 +61,11 @@ func (c *Client) sort(ctx context.Context, uid bool, criteria []SortCriterion, c
 			return e.Err()
 		},
 		collect: func(r Response) bool {
-			u, ok := r.(*UnknownData)
-			if !ok || u.Name != "SORT" {
+			sd, ok := r.(*SortData)
+			if !ok {
 				return false
 			}
-			for _, f := range strings.Fields(u.Text) {
-				n, err := textDecoder(f).NZNumber()
-				if err == nil {
-					nums = append(nums, n)
-				}
-			}
+			nums = append(nums, sd.Nums...)
 			return true
 		},
 	})
@@ -110,11 +106,11 @@ func (c *Client) thread(ctx context.Context, uid bool, algorithm, charset string
 			return e.Err()
 		},
 		collect: func(r Response) bool {
-			u, ok := r.(*UnknownData)
-			if !ok || u.Name != "THREAD" {
+			td, ok := r.(*ThreadData)
+			if !ok {
 				return false
 			}
-			threads = parseThreads(u.Text)
+			threads = td.Threads
 			return true
 		},
 	})

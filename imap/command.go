@@ -25,6 +25,8 @@ import (
 //	FETCH                                      *FetchCommand
 //	STORE                                      *StoreCommand
 //	SEARCH                                     *SearchCommand
+//	SORT                                       *SortCommand
+//	THREAD                                     *ThreadCommand
 //	ID                                         *IDCommand
 //
 // Mailbox names are as on the wire: modified UTF-7, or UTF-8 once
@@ -40,6 +42,26 @@ type Command struct {
 // 6.4.9, RFC 6851 MOVE, RFC 4315 UID EXPUNGE).
 var commandUID = map[string]bool{
 	"COPY": true, "MOVE": true, "FETCH": true, "SEARCH": true, "STORE": true, "EXPUNGE": true,
+	"SORT": true, "THREAD": true, // RFC 5256 3
+}
+
+// SortCommand is the argument of SORT (RFC 5256 3) with the RETURN
+// options of ESORT (RFC 5267 3).
+type SortCommand struct {
+	// Return holds the RETURN options, upper case, when HasReturn, as
+	// in SearchCommand.
+	HasReturn bool
+	Return    []string
+	Criteria  []SortCriterion // Key upper case
+	Charset   string
+	Keys      []SearchKey
+}
+
+// ThreadCommand is the argument of THREAD (RFC 5256 3).
+type ThreadCommand struct {
+	Algorithm string // upper case: ORDEREDSUBJECT, REFERENCES, ...
+	Charset   string
+	Keys      []SearchKey
 }
 
 // LoginCommand is the argument of LOGIN (RFC 9051 6.2.3).

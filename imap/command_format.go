@@ -104,6 +104,20 @@ func (e *Encoder) commandArgs(c *Command) error {
 		e.SP().FlagList(a.Flags)
 	case *SearchCommand:
 		e.searchCommand(a)
+	case *SortCommand:
+		if a.HasReturn || len(a.Return) > 0 {
+			e.Raw(" RETURN ").List(len(a.Return), func(i int) { e.Atom(a.Return[i]) })
+		}
+		e.SP().List(len(a.Criteria), func(i int) {
+			if a.Criteria[i].Reverse {
+				e.Raw("REVERSE ")
+			}
+			e.Atom(a.Criteria[i].Key)
+		})
+		e.sortCriteria(a.Charset, a.Keys)
+	case *ThreadCommand:
+		e.SP().Atom(a.Algorithm)
+		e.sortCriteria(a.Charset, a.Keys)
 	case *IDCommand:
 		e.SP().idParams(a.Params)
 	default:
@@ -185,4 +199,19 @@ func (e *Encoder) idParams(params []IDParam) *Encoder {
 	return e.List(len(params), func(i int) {
 		e.String(params[i].Name).SP().NString(params[i].Value, params[i].IsNil)
 	})
+}
+
+// sortCriteria writes SP charset 1*(SP search-key) (RFC 5256 5); an
+// empty charset is written as UTF-8.
+func (e *Encoder) sortCriteria(charset string, keys []SearchKey) {
+	if charset == "" {
+		charset = "UTF-8"
+	}
+	e.SP().AString(charset)
+	if len(keys) == 0 {
+		e.fail(syntaxf("no search key"))
+	}
+	for _, k := range keys {
+		e.SP().SearchKey(k)
+	}
 }

@@ -202,6 +202,10 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		return d.storeArgs()
 	case "SEARCH":
 		return d.searchCommand()
+	case "SORT":
+		return d.sortCommand()
+	case "THREAD":
+		return d.threadCommand()
 	case "ID":
 		if err := d.SP(); err != nil {
 			return nil, err
@@ -606,4 +610,97 @@ func (d *Decoder) idParams() ([]IDParam, error) {
 		return err
 	})
 	return params, err
+}
+
+// sortCommand reads SP ["RETURN" SP "(" options ")" SP] sort-criteria SP
+// charset 1*(SP search-key) (RFC 5256 5, RFC 5267 5).
+func (d *Decoder) sortCommand() (*SortCommand, error) {
+	c := &SortCommand{}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	if b, err := d.peek(); err != nil {
+		return nil, err
+	} else if b != '(' {
+		w, err := d.Atom()
+		if err != nil {
+			return nil, err
+		}
+		if !strings.EqualFold(w, "RETURN") {
+			return nil, syntaxf("SORT needs sort criteria")
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		c.HasReturn = true
+		if c.Return, err = d.atomList(true); err != nil {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+	err := d.List(func() error {
+		k, err := d.Atom()
+		if err != nil {
+			return err
+		}
+		k = strings.ToUpper(k)
+		reverse := k == "REVERSE"
+		if reverse {
+			if err := d.SP(); err != nil {
+				return err
+			}
+			if k, err = d.Atom(); err != nil {
+				return err
+			}
+			k = strings.ToUpper(k)
+		}
+		c.Criteria = append(c.Criteria, SortCriterion{Key: k, Reverse: reverse})
+		return nil
+	})
+	if err == nil && len(c.Criteria) == 0 {
+		err = syntaxf("bad sort criteria")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Charset, c.Keys, err = d.searchCriteria(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// threadCommand reads SP thread-alg SP charset 1*(SP search-key) (RFC
+// 5256 5).
+func (d *Decoder) threadCommand() (*ThreadCommand, error) {
+	c := &ThreadCommand{}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	a, err := d.Atom()
+	if err != nil {
+		return nil, err
+	}
+	c.Algorithm = strings.ToUpper(a)
+	if c.Charset, c.Keys, err = d.searchCriteria(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// searchCriteria reads SP charset 1*(SP search-key) (RFC 5256 5).
+func (d *Decoder) searchCriteria() (string, []SearchKey, error) {
+	if err := d.SP(); err != nil {
+		return "", nil, err
+	}
+	cs, err := d.AString()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := d.SP(); err != nil {
+		return "", nil, err
+	}
+	keys, err := d.readSearchKeys("")
+	return cs, keys, err
 }

@@ -410,6 +410,7 @@ var commandStates = map[string]uint8{
 	"CHECK": 1 << stateSelected, "CLOSE": 1 << stateSelected, "UNSELECT": 1 << stateSelected,
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
+	"SORT": 1 << stateSelected, "THREAD": 1 << stateSelected, // RFC 5256 3
 }
 
 const (
@@ -476,6 +477,10 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdExpunge(cmd)
 	case "SEARCH":
 		return c.cmdSearch(cmd)
+	case "SORT":
+		return c.cmdSort(cmd)
+	case "THREAD":
+		return c.cmdThread(cmd)
 	case "FETCH":
 		return c.cmdFetch(cmd)
 	case "STORE":

@@ -159,6 +159,19 @@ type ESearchData struct {
 	ModSeq uint64
 }
 
+// SortData is the SORT response (RFC 5256 4): the message numbers or
+// UIDs in sort order, with the MODSEQ of RFC 7162 3.1.5 (0 when absent).
+type SortData struct {
+	Nums   []uint32
+	ModSeq uint64
+}
+
+// ThreadData is the THREAD response (RFC 5256 4): the threads in
+// order. See Thread for the shape of a thread.
+type ThreadData struct {
+	Threads []*Thread
+}
+
 // NamespaceData is the NAMESPACE response (RFC 9051 7.3.3, RFC 2342).
 // Each list is nil for NIL.
 type NamespaceData struct {
@@ -244,6 +257,8 @@ func (*ExpungeData) response()         {}
 func (*VanishedData) response()        {}
 func (*SearchData) response()          {}
 func (*ESearchData) response()         {}
+func (*SortData) response()            {}
+func (*ThreadData) response()          {}
 func (*NamespaceData) response()       {}
 func (*IDData) response()              {}
 func (*UnknownData) response()         {}

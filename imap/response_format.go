@@ -55,6 +55,22 @@ func WriteResponse(e *Encoder, r Response) error {
 		}
 	case *ESearchData:
 		e.esearchData(r)
+	case *SortData:
+		e.Raw("* SORT")
+		for _, n := range r.Nums {
+			e.SP().Number(n)
+		}
+		if r.ModSeq != 0 {
+			e.Raw(" (MODSEQ ").Number64(r.ModSeq).Raw(")")
+		}
+	case *ThreadData:
+		e.Raw("* THREAD")
+		if len(r.Threads) > 0 {
+			e.SP()
+			for _, t := range r.Threads {
+				e.threadList(t, 0)
+			}
+		}
 	case *NamespaceData:
 		e.Raw("* NAMESPACE")
 		for _, l := range [][]Namespace{r.Personal, r.Other, r.Shared} {
@@ -330,4 +346,53 @@ func (e *Encoder) FetchSection(s FetchSection) *Encoder {
 		e.Literal(bytes.NewReader(s.Data), int64(len(s.Data)), nul)
 	}
 	return e
+}
+
+// maxThreadDepth bounds the nesting of thread-lists that threadList
+// writes, below the depth clients parse (DefaultMaxDepth): deeper
+// sub-threads are written flat, each as one chain of its messages in
+// depth-first order, so that no message is lost.
+const maxThreadDepth = 48
+
+// threadList writes one thread-list (RFC 5256 5): "(" the chain of
+// messages from t down to where it splits, then the sub-threads ")".
+// A Num of 0 is a thread with no root message: only its sub-threads.
+func (e *Encoder) threadList(t *Thread, depth int) {
+	e.byte1('(')
+	if depth >= maxThreadDepth {
+		// Flat: every message of t, depth first.
+		stack := []*Thread{t}
+		first := true
+		for len(stack) > 0 {
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if n.Num != 0 {
+				if !first {
+					e.SP()
+				}
+				e.Number(n.Num)
+				first = false
+			}
+			for i := len(n.Children) - 1; i >= 0; i-- {
+				stack = append(stack, n.Children[i])
+			}
+		}
+		e.byte1(')')
+		return
+	}
+	cur := t
+	if cur.Num != 0 {
+		e.Number(cur.Num)
+		for len(cur.Children) == 1 && cur.Children[0].Num != 0 {
+			cur = cur.Children[0]
+			e.SP().Number(cur.Num)
+		}
+		if len(cur.Children) > 0 {
+			e.SP()
+		}
+	}
+	for _, c := range cur.Children {
+		e.threadList(c, depth+1)
+	}
+	e.byte1(')')
 }

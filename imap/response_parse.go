@@ -288,6 +288,20 @@ func (d *Decoder) untaggedData(name string) (Response, error) {
 		return d.searchData()
 	case "ESEARCH":
 		return d.esearchData()
+	case "SORT": // RFC 5256 4, with RFC 7162 3.1.5's MODSEQ
+		sd, err := d.searchData()
+		if err != nil {
+			return nil, err
+		}
+		return &SortData{Nums: sd.Nums, ModSeq: sd.ModSeq}, nil
+	case "THREAD": // RFC 5256 4
+		t := &ThreadData{}
+		if ok, err := d.Accept(' '); err != nil || !ok {
+			return t, err
+		}
+		text, err := d.rawText()
+		t.Threads = parseThreads(text)
+		return t, err
 	case "NAMESPACE":
 		return d.namespaceData()
 	case "ID":

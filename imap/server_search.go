@@ -55,9 +55,8 @@ var searchHeaders = map[string]string{
 // that only NOT and OR add levels; NOT NOT k is k, NOT of a flag key is
 // the opposite key, and OR of two sets is their union.
 //
-// OLDER and YOUNGER (RFC 5032 WITHIN) are refused: the criteria compare
-// only the day of the internal date, so the server must not announce
-// WITHIN. Errors of the conversion itself match mailbox.ErrInvalidSearch
+// OLDER n and YOUNGER n (RFC 5032 WITHIN) become Older and Younger, the
+// current time less n seconds. Errors of the conversion itself match mailbox.ErrInvalidSearch
 // (BAD); r's errors are returned as they are.
 func searchCriteria(keys []SearchKey, r searchResolver) (*mailbox.SearchCriteria, error) {
 	c := &mailbox.SearchCriteria{}
@@ -174,12 +173,28 @@ func addSearchKey(c *mailbox.SearchCriteria, k *SearchKey, r searchResolver, dep
 		}
 		addOr(c, pair)
 	case "OLDER", "YOUNGER":
-		return searchInvalid("%s (WITHIN) is not supported", k.Op)
+		// RFC 5032 2: the target is now less the interval, in seconds;
+		// OLDER matches up to it, YOUNGER from it, both included.
+		if k.Number == 0 {
+			return searchInvalid("%s needs a positive interval", k.Op)
+		}
+		target := time.Unix(time.Now().Unix()-int64(min(k.Number, maxWithin)), 0)
+		if k.Op == "OLDER" {
+			if c.Older.IsZero() || target.Before(c.Older) {
+				c.Older = target
+			}
+		} else if target.After(c.Younger) {
+			c.Younger = target
+		}
 	default:
 		return searchInvalid("unknown search key %q", k.Op)
 	}
 	return nil
 }
+
+// maxWithin caps the interval of OLDER and YOUNGER at about 35,000
+// years, before the time arithmetic could overflow.
+const maxWithin = 1 << 40
 
 func searchInvalid(format string, args ...any) error {
 	return fmt.Errorf("imap: %w: "+format, append([]any{mailbox.ErrInvalidSearch}, args...)...)

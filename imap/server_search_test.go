@@ -183,10 +183,22 @@ func TestSearchCriteriaHugeSize(t *testing.T) {
 	assert.Equal(t, &crit{Larger: math.MaxInt64, Smaller: math.MaxInt64}, c)
 }
 
+// TestSearchCriteriaWithin: OLDER and YOUNGER become instants, the
+// stricter one kept when repeated (RFC 5032 2).
+func TestSearchCriteriaWithin(t *testing.T) {
+	before := time.Now().Unix()
+	c, err := searchCriteria(parseSearch(t, "OLDER 3600 OLDER 60 YOUNGER 7200 YOUNGER 86400"), fakeResolver{})
+	require.NoError(t, err)
+	after := time.Now().Unix()
+	assert.True(t, c.Older.Unix() >= before-3600 && c.Older.Unix() <= after-3600, c.Older)
+	assert.True(t, c.Younger.Unix() >= before-7200 && c.Younger.Unix() <= after-7200, c.Younger)
+}
+
 func TestSearchCriteriaErrors(t *testing.T) {
-	for _, program := range []string{"OLDER 3600", "YOUNGER 60", "SEEN OR YOUNGER 60 ALL"} {
-		_, err := searchCriteria(parseSearch(t, program), fakeResolver{})
-		assert.ErrorIs(t, err, mailbox.ErrInvalidSearch, program)
+	// RFC 5032 3: the interval is an nz-number.
+	for _, op := range []string{"OLDER", "YOUNGER"} {
+		_, err := searchCriteria([]SearchKey{{Op: op}}, fakeResolver{})
+		assert.ErrorIs(t, err, mailbox.ErrInvalidSearch, op)
 	}
 	// The resolver's errors are returned as they are.
 	for _, program := range []string{"6", "NOT 1:9", "OR SEEN (1,7)"} {

@@ -1,0 +1,383 @@
+package imap
+
+import (
+	"cmp"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/message"
+	"github.com/postkit/postkit/mime"
+)
+
+// sortMsg is what SORT and THREAD know of one message found: only the
+// fields its keys need are set. Strings are collation keys
+// (mailbox.CollationKey), so that they compare as bytes.
+type sortMsg struct {
+	uid     mailbox.UID
+	seq     uint32
+	num     uint32 // what the answer names it by: seq, or the UID
+	arrival time.Time
+	sent    time.Time // RFC 5256 2.2
+	size    int64
+
+	subject, from, to, cc, dispFrom, dispTo string
+
+	// THREAD=REFERENCES
+	msgID string
+	refs  []string
+	reply bool
+}
+
+// sortNeeds says which fields of sortMsg to fill.
+type sortNeeds struct {
+	header, thread bool
+}
+
+// sortKeys lists the sort keys of SORT (RFC 5256 3) and SORT=DISPLAY
+// (RFC 5957 4), and whether they read the header.
+var sortKeys = map[string]bool{
+	"ARRIVAL": false, "SIZE": false,
+	"CC": true, "DATE": true, "FROM": true, "SUBJECT": true, "TO": true,
+	"DISPLAYFROM": true, "DISPLAYTO": true,
+}
+
+// cmdSort answers SORT and UID SORT (RFC 5256 3) with the ESORT return
+// options (RFC 5267 3.1: MIN MAX ALL COUNT, answered in ESEARCH) and
+// SAVE (RFC 5182).
+func (c *conn) cmdSort(cmd *Command) bool {
+	args := cmd.Args.(*SortCommand)
+	var need sortNeeds
+	for _, k := range args.Criteria {
+		h, ok := sortKeys[k.Key]
+		if !ok {
+			return c.bad(cmd.Tag, "", "Unknown sort criterion "+k.Key)
+		}
+		need.header = need.header || h
+	}
+	var min, max, all, count, save bool
+	for _, o := range args.Return {
+		switch o {
+		case "MIN":
+			min = true
+		case "MAX":
+			max = true
+		case "ALL":
+			all = true
+		case "COUNT":
+			count = true
+		case "SAVE":
+			save = true
+		default:
+			return c.bad(cmd.Tag, "", "Unknown SORT result option "+o)
+		}
+	}
+	if args.HasReturn && !min && !max && !count && !save {
+		all = true // RFC 5267 3.3: RETURN () is ALL
+	}
+	msgs, highest, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
+	if !ok {
+		if save {
+			c.sel.saved, c.sel.hasSaved = nil, true
+		}
+		return !c.broken
+	}
+	// RFC 5256 3: in the order of the criteria, then by sequence number.
+	slices.SortFunc(msgs, func(a, b *sortMsg) int {
+		for _, k := range args.Criteria {
+			r := compareSortKey(a, b, k.Key)
+			if k.Reverse {
+				r = -r
+			}
+			if r != 0 {
+				return r
+			}
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	nums := make([]uint32, len(msgs))
+	for i, m := range msgs {
+		nums[i] = m.num
+	}
+	if save {
+		// RFC 5182 2.4: as SEARCH saves; with MIN or MAX alone, what
+		// they return.
+		var uids []mailbox.UID
+		switch {
+		case (min || max) && !all && !count:
+			if len(msgs) > 0 {
+				if min {
+					uids = append(uids, msgs[0].uid)
+				}
+				if max {
+					uids = append(uids, msgs[len(msgs)-1].uid)
+				}
+			}
+		default:
+			for _, m := range msgs {
+				uids = append(uids, m.uid)
+			}
+		}
+		slices.Sort(uids)
+		c.sel.saved, c.sel.hasSaved = uidSet(slices.Compact(uids)), true
+	}
+	switch {
+	case !args.HasReturn:
+		c.write(&SortData{Nums: nums, ModSeq: highest})
+	case min || max || all || count:
+		ed := &ESearchData{Tag: cmd.Tag, UID: cmd.UID, ModSeq: highest}
+		if len(nums) > 0 {
+			// RFC 5267 3.1: the lowest and highest sorted messages.
+			if min {
+				ed.Min = nums[0]
+			}
+			if max {
+				ed.Max = nums[len(nums)-1]
+			}
+			if all {
+				ed.All = orderedSeqSet(nums)
+			}
+		}
+		if count {
+			ed.Count = ptr(uint32(len(nums)))
+		}
+		c.write(ed)
+	}
+	return c.done(cmd, cmd.UID)
+}
+
+// orderedSeqSet returns nums, in their order, as a sequence set whose
+// ranges only join ascending runs (RFC 5267 3.2: 10:12, never 12:10).
+func orderedSeqSet(nums []uint32) SeqSet {
+	var s SeqSet
+	for _, n := range nums {
+		if k := len(s.Ranges); k > 0 && s.Ranges[k-1].Stop+1 == n && s.Ranges[k-1].Stop != Star {
+			s.Ranges[k-1].Stop = n
+			continue
+		}
+		s.Ranges = append(s.Ranges, SeqRange{n, n})
+	}
+	return s
+}
+
+// cmdThread answers THREAD and UID THREAD (RFC 5256 3).
+func (c *conn) cmdThread(cmd *Command) bool {
+	args := cmd.Args.(*ThreadCommand)
+	switch args.Algorithm {
+	case "ORDEREDSUBJECT", "REFERENCES":
+	default:
+		return c.bad(cmd.Tag, "", "Unknown threading algorithm "+args.Algorithm)
+	}
+	need := sortNeeds{header: true, thread: args.Algorithm == "REFERENCES"}
+	msgs, _, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
+	if !ok {
+		return !c.broken
+	}
+	var threads []*Thread
+	if args.Algorithm == "REFERENCES" {
+		threads = threadReferences(msgs)
+	} else {
+		threads = threadOrderedSubject(msgs)
+	}
+	c.write(&ThreadData{Threads: threads})
+	return c.done(cmd, cmd.UID)
+}
+
+// sortSearch runs the search of SORT and THREAD and reads what need
+// says of each message found, in sequence order. It answers the command
+// itself when it fails (ok false), and returns the highest MODSEQ of
+// the messages found when the program has a MODSEQ key (RFC 7162
+// 3.1.5).
+func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need sortNeeds) (msgs []*sortMsg, highest uint64, ok bool) {
+	s := c.sel
+	// RFC 5256 3: US-ASCII and UTF-8 are required; BADCHARSET lists
+	// what we take (RFC 9051 7.1).
+	if !strings.EqualFold(charset, "UTF-8") && !strings.EqualFold(charset, "US-ASCII") {
+		c.tagged(cmd.Tag, StatusNO, "BADCHARSET", []string{"UTF-8", "US-ASCII"}, "Unsupported charset")
+		return nil, 0, false
+	}
+	modSeq := hasModSeqKey(keys)
+	if modSeq {
+		c.enableCondStore(false)
+	}
+	crit, err := searchCriteria(keys, sessionResolver{s})
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) || errors.Is(err, errBadSeq) {
+			c.fail(cmd, err)
+		} else {
+			c.bad(cmd.Tag, "", "Invalid search: "+err.Error())
+		}
+		return nil, 0, false
+	}
+	found, err := mailbox.Search(c.ctx, s.mbox, crit)
+	if err != nil {
+		c.fail(cmd, err)
+		return nil, 0, false
+	}
+	// Only the messages the client knows of.
+	uids := found[:0:0]
+	for _, u := range found {
+		if s.seqOf(u) != 0 {
+			uids = append(uids, u)
+		}
+	}
+	if modSeq {
+		if highest, err = c.highestModSeq(uids); err != nil {
+			c.fail(cmd, err)
+			return nil, 0, false
+		}
+	}
+	if len(uids) == 0 {
+		return nil, highest, true
+	}
+	msgs = make([]*sortMsg, 0, len(uids))
+	err = s.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
+		if err := c.ctx.Err(); err != nil {
+			return err
+		}
+		seq := s.seqOf(m.UID())
+		if seq == 0 {
+			return nil
+		}
+		sm := &sortMsg{uid: m.UID(), seq: seq, num: seq, arrival: m.InternalDate(), size: m.Size()}
+		if cmd.UID {
+			sm.num = uint32(m.UID())
+		}
+		sm.sent = sm.arrival
+		if need.header {
+			h, err := c.sortHeader(m)
+			if err != nil {
+				return err
+			}
+			sm.fill(h, need.thread)
+		}
+		msgs = append(msgs, sm)
+		return nil
+	})
+	if err != nil {
+		c.fail(cmd, err)
+		return nil, 0, false
+	}
+	// Fetch gives UID order, which is sequence order.
+	return msgs, highest, true
+}
+
+// sortHeader returns the header of m: from the structure cache when a
+// FETCH put the message there, else read from the store (only the
+// header; one past the reader's bounds is taken as empty).
+func (c *conn) sortHeader(m mailbox.Message) (mime.Header, error) {
+	s := c.sel
+	if cache := c.srv.structures(); cache != nil {
+		k := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
+		if info := cache.get(k); info != nil && info.entity != nil {
+			return info.entity.Header, nil
+		}
+	}
+	b, err := m.Open(c.ctx)
+	if err != nil {
+		return mime.Header{}, err
+	}
+	defer b.Close()
+	mr := mime.NewReader(io.NewSectionReader(b, 0, b.Size()))
+	defer mr.Close()
+	top, err := mr.Next()
+	if err != nil {
+		if cerr := c.ctx.Err(); cerr != nil {
+			return mime.Header{}, cerr
+		}
+		return mime.Header{}, nil
+	}
+	return top.Header, nil
+}
+
+// fill sets the header fields of m from h.
+func (m *sortMsg) fill(h mime.Header, thread bool) {
+	// RFC 5256 2.2: the Date field in UTC, else the internal date.
+	if v := h.Get("Date"); v != "" {
+		if t, err := message.ParseDate(v); err == nil {
+			m.sent = t.UTC()
+		}
+	}
+	base, reply := mailbox.BaseSubject(h.Get("Subject"))
+	m.subject, m.reply = mailbox.CollationKey(base), reply
+	// RFC 5256 3: the addr-mailbox of the first address; RFC 5957 3:
+	// the display name, else mailbox@host.
+	from, to := firstAddress(h, "From"), firstAddress(h, "To")
+	m.from, m.to = mailbox.CollationKey(from.Mailbox), mailbox.CollationKey(to.Mailbox)
+	m.cc = mailbox.CollationKey(firstAddress(h, "Cc").Mailbox)
+	m.dispFrom, m.dispTo = mailbox.CollationKey(displayOf(from)), mailbox.CollationKey(displayOf(to))
+	if !thread {
+		return
+	}
+	if id, _ := message.ParseMessageID(h.Get("Message-ID")); id != "" {
+		m.msgID = id
+	}
+	// RFC 5256 3 REFERENCES: the References field, else the first id of
+	// In-Reply-To.
+	m.refs = message.ParseMessageIDList(h.Get("References"))
+	if len(m.refs) == 0 {
+		if irt := message.ParseMessageIDList(h.Get("In-Reply-To")); len(irt) > 0 {
+			m.refs = irt[:1]
+		}
+	}
+}
+
+// firstAddress returns the first address of the field key as ENVELOPE
+// gives it, or the zero Address.
+func firstAddress(h mime.Header, key string) Address {
+	if list := addressesOf(h, key); len(list) > 0 {
+		return list[0]
+	}
+	return Address{}
+}
+
+// displayOf returns the DISPLAY sort value of an address (RFC 5957 3):
+// the decoded display name when not empty, else mailbox@host, else the
+// mailbox.
+func displayOf(a Address) string {
+	if a.Name != "" {
+		name := a.Name
+		if strings.Contains(name, "=?") {
+			if d, err := mime.DecodeHeader(name); err == nil || d != "" {
+				name = d
+			}
+		}
+		if name != "" {
+			return name
+		}
+	}
+	if a.Mailbox != "" && a.Host != "" {
+		return a.Mailbox + "@" + a.Host
+	}
+	return a.Mailbox
+}
+
+// compareSortKey compares a and b by one sort key (RFC 5256 3, RFC 5957
+// 4), ascending.
+func compareSortKey(a, b *sortMsg, key string) int {
+	switch key {
+	case "ARRIVAL":
+		return a.arrival.Compare(b.arrival)
+	case "DATE":
+		return a.sent.Compare(b.sent)
+	case "SIZE":
+		return cmp.Compare(a.size, b.size)
+	case "SUBJECT":
+		return strings.Compare(a.subject, b.subject)
+	case "FROM":
+		return strings.Compare(a.from, b.from)
+	case "TO":
+		return strings.Compare(a.to, b.to)
+	case "CC":
+		return strings.Compare(a.cc, b.cc)
+	case "DISPLAYFROM":
+		return strings.Compare(a.dispFrom, b.dispFrom)
+	case "DISPLAYTO":
+		return strings.Compare(a.dispTo, b.dispTo)
+	}
+	return 0
+}
