@@ -654,7 +654,9 @@ func (d *Decoder) sortCommand() (*SortCommand, error) {
 			if k, err = d.Atom(); err != nil {
 				return err
 			}
-			k = strings.ToUpper(k)
+			if k = strings.ToUpper(k); k == "REVERSE" {
+				return syntaxf("REVERSE REVERSE")
+			}
 		}
 		c.Criteria = append(c.Criteria, SortCriterion{Key: k, Reverse: reverse})
 		return nil
