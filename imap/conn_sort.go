@@ -32,9 +32,11 @@ type sortMsg struct {
 	reply bool
 }
 
-// sortNeeds says which fields of sortMsg to fill.
+// sortNeeds says which fields of sortMsg to fill: the header is read
+// when keys is not empty; thread adds Message-ID and references.
 type sortNeeds struct {
-	header, thread bool
+	keys   map[string]bool
+	thread bool
 }
 
 // sortKeys lists the sort keys of SORT (RFC 5256 3) and SORT=DISPLAY
@@ -50,13 +52,15 @@ var sortKeys = map[string]bool{
 // SAVE (RFC 5182).
 func (c *conn) cmdSort(cmd *Command) bool {
 	args := cmd.Args.(*SortCommand)
-	var need sortNeeds
+	need := sortNeeds{keys: map[string]bool{}}
 	for _, k := range args.Criteria {
 		h, ok := sortKeys[k.Key]
 		if !ok {
 			return c.bad(cmd.Tag, "", "Unknown sort criterion "+k.Key)
 		}
-		need.header = need.header || h
+		if h {
+			need.keys[k.Key] = true
+		}
 	}
 	var min, max, all, count, save bool
 	for _, o := range args.Return {
@@ -171,7 +175,7 @@ func (c *conn) cmdThread(cmd *Command) bool {
 	default:
 		return c.bad(cmd.Tag, "", "Unknown threading algorithm "+args.Algorithm)
 	}
-	need := sortNeeds{header: true, thread: args.Algorithm == "REFERENCES"}
+	need := sortNeeds{keys: map[string]bool{"SUBJECT": true, "DATE": true}, thread: args.Algorithm == "REFERENCES"}
 	msgs, _, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
 	if !ok {
 		return !c.broken
@@ -248,12 +252,12 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 			sm.num = uint32(m.UID())
 		}
 		sm.sent = sm.arrival
-		if need.header {
+		if len(need.keys) > 0 {
 			h, err := c.sortHeader(m)
 			if err != nil {
 				return err
 			}
-			sm.fill(h, need.thread)
+			sm.fill(h, need)
 		}
 		msgs = append(msgs, sm)
 		return nil
@@ -294,23 +298,35 @@ func (c *conn) sortHeader(m mailbox.Message) (mime.Header, error) {
 	return top.Header, nil
 }
 
-// fill sets the header fields of m from h.
-func (m *sortMsg) fill(h mime.Header, thread bool) {
+// fill sets the fields of m that need asks for from the header h.
+func (m *sortMsg) fill(h mime.Header, need sortNeeds) {
+	k := need.keys
 	// RFC 5256 2.2: the Date field in UTC, else the internal date.
-	if v := h.Get("Date"); v != "" {
-		if t, err := message.ParseDate(v); err == nil {
-			m.sent = t.UTC()
+	if k["DATE"] {
+		if v := h.Get("Date"); v != "" {
+			if t, err := message.ParseDate(v); err == nil {
+				m.sent = t.UTC()
+			}
 		}
 	}
-	base, reply := mailbox.BaseSubject(h.Get("Subject"))
-	m.subject, m.reply = mailbox.CollationKey(base), reply
+	if k["SUBJECT"] {
+		base, reply := mailbox.BaseSubject(h.Get("Subject"))
+		m.subject, m.reply = mailbox.CollationKey(base), reply
+	}
 	// RFC 5256 3: the addr-mailbox of the first address; RFC 5957 3:
 	// the display name, else mailbox@host.
-	from, to := firstAddress(h, "From"), firstAddress(h, "To")
-	m.from, m.to = mailbox.CollationKey(from.Mailbox), mailbox.CollationKey(to.Mailbox)
-	m.cc = mailbox.CollationKey(firstAddress(h, "Cc").Mailbox)
-	m.dispFrom, m.dispTo = mailbox.CollationKey(displayOf(from)), mailbox.CollationKey(displayOf(to))
-	if !thread {
+	if k["FROM"] || k["DISPLAYFROM"] {
+		from := firstAddress(h, "From")
+		m.from, m.dispFrom = mailbox.CollationKey(from.Mailbox), mailbox.CollationKey(displayOf(from))
+	}
+	if k["TO"] || k["DISPLAYTO"] {
+		to := firstAddress(h, "To")
+		m.to, m.dispTo = mailbox.CollationKey(to.Mailbox), mailbox.CollationKey(displayOf(to))
+	}
+	if k["CC"] {
+		m.cc = mailbox.CollationKey(firstAddress(h, "Cc").Mailbox)
+	}
+	if !need.thread {
 		return
 	}
 	if id, _ := message.ParseMessageID(h.Get("Message-ID")); id != "" {
