@@ -48,6 +48,8 @@ func FuzzReadCommand(f *testing.F) {
 	f.Add([]byte("A001 LOGIN {11}\r\nFRED FOOBAR {7+}\r\nfat man\r\n"))
 	f.Add([]byte("A003 APPEND saved-messages (\\Seen) \"05-Jan-2021 10:11:12 +0100\" {5}\r\nhello\r\n"))
 	f.Add([]byte("A5 APPEND INBOX UTF8 (~{5+}\r\nab\x00cd)\r\n"))
+	f.Add([]byte("A6 UID SORT RETURN (MIN COUNT) (REVERSE DISPLAYFROM SUBJECT) UTF-8 OLDER 3600 OR SUBJECT x YOUNGER 5\r\n"))
+	f.Add([]byte("A7 THREAD REFERENCES US-ASCII SINCE 1-Feb-1994\r\n"))
 	f.Fuzz(func(t *testing.T, wire []byte) {
 		cmds, msgs := readAllCommands(t, wire)
 		// Every command read formats and reads back the same.
@@ -102,6 +104,7 @@ func FuzzParseResponse(f *testing.F) {
 		f.Add([]byte(tc.in + "\r\n"))
 	}
 	f.Add([]byte("* 1 FETCH (BODY[] {3}\r\nabc BINARY[1] ~{2}\r\n\x00\x00)\r\n"))
+	f.Add([]byte("* SORT 2 84 882 (MODSEQ 917)\r\n* THREAD (166)(167)(168)(169)(172)(170)(171)(173)(174 (175)(176)(178)(181)(180))(179)(177 (183)(182)(188)(184)(185)(186)(187)(189))\r\n"))
 	f.Fuzz(func(t *testing.T, wire []byte) {
 		for _, r := range readAllResponses(wire) {
 			var buf bytes.Buffer
