@@ -6,9 +6,11 @@
 // in every state, with IDLE, UIDPLUS, MOVE, NAMESPACE, ID, ENABLE,
 // UNSELECT, CHILDREN, SPECIAL-USE, LIST-EXTENDED, LIST-STATUS, ESEARCH,
 // SEARCHRES, SASL-IR, LITERAL+, APPENDLIMIT, STATUS=SIZE, BINARY,
-// CONDSTORE and QRESYNC (conn_qresync.go: VANISHED from the mailbox's
-// mailbox.ExpungeTracker, or every missing UID). Each session keeps its own map of sequence numbers to UIDs
-// (selected.go) and reports what other sessions changed at the points
+// CONDSTORE, QRESYNC (conn_qresync.go: VANISHED from the mailbox's
+// mailbox.ExpungeTracker, or every missing UID), SORT, SORT=DISPLAY,
+// THREAD=ORDEREDSUBJECT, THREAD=REFERENCES, ESORT and WITHIN
+// (conn_sort.go, thread.go). Each session keeps its own map of sequence
+// numbers to UIDs (selected.go) and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
 // message's structure (server_bodydata.go), parsed once and cached;
 // LIST and SEARCH programs are translated in server_list.go and
