@@ -229,6 +229,11 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 	if seen && fd.Flags == nil {
 		fd.Flags = c.clientFlags(m.Flags())
 	}
+	if fd.Flags != nil {
+		// A keyword another session set since the last FLAGS is
+		// announced before a FETCH shows it (RFC 9051 7.3.5).
+		c.checkNewFlags(fd.Flags)
+	}
 	c.write(fd)
 	if c.broken {
 		return errStop
