@@ -60,8 +60,9 @@ type conn struct {
 	authFailures int
 	// broken is set when a write failed: the stream is out of step.
 	broken bool
-	// appendPending is set while the end of an APPEND is unread.
-	appendPending bool
+	// appendPending is set while the end of an APPEND is unread;
+	// appendCancel while the rest of a failed one is discarded.
+	appendPending, appendCancel bool
 
 	// idleSt is set, under mu, while the session waits in IDLE without
 	// a reader goroutine (conn_idle.go).
@@ -72,18 +73,12 @@ type conn struct {
 	hasFirst bool
 }
 
-// endAppend reads the end of an APPEND command once: what is left of
-// the message literal, and the CRLF.
-func (c *conn) endAppend() error {
-	if !c.appendPending {
-		return nil
+// endAppend reads and drops what is left of an APPEND command that
+// was answered before all of it was read (conn_multiappend.go).
+func (c *conn) endAppend() {
+	if c.appendPending {
+		c.discardAppend()
 	}
-	c.appendPending = false
-	err := c.dec.EndCommand()
-	if err != nil && IsFatal(err) {
-		c.broken = true
-	}
-	return err
 }
 
 func newConn(s *Server, nc net.Conn, implicitTLS bool) *conn {
@@ -327,6 +322,9 @@ func (c *conn) onLiteral(l LiteralInfo) error {
 	}
 	if l.Size > c.srv.maxAppendBytes() {
 		return errAppendSize
+	}
+	if c.appendCancel && l.Sync {
+		return errAppendCancelled
 	}
 	if l.Sync {
 		c.write(&ContinuationRequest{Text: "Ready for literal data"})
