@@ -12,7 +12,7 @@ import (
 // Tag is ""); IsFatal tells the errors after which the connection must
 // be closed (I/O, limits).
 //
-// For APPEND, ReadCommand returns with the message literal unread:
+// For APPEND and REPLACE, ReadCommand returns with the message literal unread:
 // the server reads AppendCommand.Message, then calls EndCommand.
 func ReadCommand(d *Decoder) (*Command, error) {
 	if err := d.Begin(); err != nil {
@@ -62,7 +62,7 @@ func ReadCommand(d *Decoder) (*Command, error) {
 	if c.Args, err = d.commandArgs(c.Name, c.UID); err != nil {
 		return fail(err)
 	}
-	if c.Name == "APPEND" {
+	if c.Name == "APPEND" || c.Name == "REPLACE" {
 		return c, nil
 	}
 	if err := d.CRLF(); err != nil {
@@ -224,6 +224,8 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		return c, err
 	case "APPEND":
 		return d.appendArgs()
+	case "REPLACE":
+		return d.replaceArgs()
 	case "COPY", "MOVE":
 		c := &CopyCommand{}
 		if err := d.SP(); err != nil {
@@ -549,6 +551,29 @@ func (d *Decoder) appendMessage(c *AppendCommand) error {
 	}
 	d.closeParen = c.UTF8
 	return nil
+}
+
+// replaceArgs reads the arguments of REPLACE (RFC 8508 5): SP
+// seq-number SP mailbox append-message.
+func (d *Decoder) replaceArgs() (*ReplaceCommand, error) {
+	c := &ReplaceCommand{}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.Seq, err = d.SeqSet(); err != nil {
+		return nil, err
+	}
+	if len(c.Seq.Ranges) != 1 || c.Seq.Saved || c.Seq.Ranges[0].Start != c.Seq.Ranges[0].Stop {
+		return nil, syntaxf("REPLACE takes one message")
+	}
+	if err := d.args(&c.Mailbox); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	return c, d.appendMessage(&c.AppendCommand)
 }
 
 func (d *Decoder) storeArgs() (*StoreCommand, error) {

@@ -290,7 +290,7 @@ func (c *conn) readError(err error) bool {
 	}
 	var le *LiteralRefusedError
 	if errors.As(ce.Err, &le) {
-		if ce.Name == "APPEND" && errors.Is(le.Err, errAppendSize) {
+		if (ce.Name == "APPEND" || ce.Name == "REPLACE") && errors.Is(le.Err, errAppendSize) {
 			// RFC 7889 4: NO [TOOBIG] for a message over APPENDLIMIT.
 			c.tagged(ce.Tag, StatusNO, "TOOBIG", nil, "Message too big")
 			return true
@@ -408,6 +408,7 @@ var commandStates = map[string]uint8{
 	"CHECK": 1 << stateSelected, "CLOSE": 1 << stateSelected, "UNSELECT": 1 << stateSelected,
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
+	"REPLACE": 1 << stateSelected, // RFC 8508 3.5
 }
 
 const (
@@ -418,7 +419,7 @@ const (
 // handle runs one command; it reports false when the connection must
 // close.
 func (c *conn) handle(cmd *Command) bool {
-	if cmd.Name == "APPEND" {
+	if cmd.Name == "APPEND" || cmd.Name == "REPLACE" {
 		// The message literal is still to be read, whatever happens.
 		c.appendPending = true
 		defer c.endAppend()
@@ -480,6 +481,8 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdStore(cmd)
 	case "COPY", "MOVE":
 		return c.cmdCopy(cmd)
+	case "REPLACE":
+		return c.cmdReplace(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }
@@ -512,7 +515,7 @@ func (c *conn) mapError(cmd *Command, err error) (typ, code, text string) {
 	switch {
 	case errors.Is(err, mailbox.ErrNoSuchMailbox):
 		switch cmd.Name {
-		case "APPEND", "COPY", "MOVE":
+		case "APPEND", "COPY", "MOVE", "REPLACE":
 			// RFC 9051 6.3.12, 6.4.7: the client may CREATE and retry.
 			return StatusNO, "TRYCREATE", "No such mailbox"
 		}
