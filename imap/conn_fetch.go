@@ -182,6 +182,10 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 			if err := fc.item(fd, itemBodyStructure); err != nil {
 				return err
 			}
+		case FetchPreview:
+			if err := fc.preview(fd, it); err != nil {
+				return err
+			}
 		case FetchBody, FetchRFC822, FetchRFC822Header, FetchRFC822Text:
 			if it.Name == FetchBody && it.Section == nil {
 				if err := fc.item(fd, itemBody); err != nil {

@@ -201,11 +201,19 @@ type FetchData struct {
 	BodyStructure *BodyStructure // BODYSTRUCTURE
 	BinarySizes   []BinarySize
 	Sections      []FetchSection
+	// Preview is the PREVIEW item (RFC 8970 3.2); nil when absent.
+	Preview *NString
 
 	// The wire forms of ENVELOPE, BODY and BODYSTRUCTURE, from the
 	// server's structure cache, written in place of the fields above
 	// when those are nil.
 	rawEnvelope, rawBody, rawBodyStructure []byte
+}
+
+// NString is an IMAP nstring (RFC 9051 9): a string, or NIL.
+type NString struct {
+	Value string
+	IsNil bool
 }
 
 // BinarySize is a BINARY.SIZE item (RFC 3516 4.2).

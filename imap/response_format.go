@@ -307,6 +307,9 @@ func (e *Encoder) fetchData(r *FetchData) {
 	for _, s := range r.Sections {
 		sep("").FetchSection(s)
 	}
+	if r.Preview != nil {
+		sep("PREVIEW ").NString(r.Preview.Value, r.Preview.IsNil)
+	}
 	e.Raw(")")
 }
 

@@ -702,6 +702,10 @@ func (d *Decoder) fetchData(seq uint32, onBody BodyHandler) (*FetchData, error) 
 			if f.BodyStructure, err = d.BodyStructure(); err == nil {
 				f.BodyStructure.normalize(true)
 			}
+		case FetchPreview:
+			var ns NString
+			ns.Value, ns.IsNil, err = d.NString()
+			f.Preview = &ns
 		case FetchBinarySize:
 			var n uint32
 			n, err = d.Number()
