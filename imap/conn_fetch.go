@@ -182,6 +182,8 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 			if err := fc.item(fd, itemBodyStructure); err != nil {
 				return err
 			}
+		case FetchSaveDate:
+			fd.SaveDate = ptr(saveDate(m))
 		case FetchPreview:
 			if err := fc.preview(fd, it); err != nil {
 				return err

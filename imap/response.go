@@ -203,6 +203,9 @@ type FetchData struct {
 	Sections      []FetchSection
 	// Preview is the PREVIEW item (RFC 8970 3.2); nil when absent.
 	Preview *NString
+	// SaveDate is the SAVEDATE item (RFC 8514 4.2), the zero time for
+	// NIL; nil when absent.
+	SaveDate *time.Time
 
 	// The wire forms of ENVELOPE, BODY and BODYSTRUCTURE, from the
 	// server's structure cache, written in place of the fields above

@@ -307,6 +307,13 @@ func (e *Encoder) fetchData(r *FetchData) {
 	for _, s := range r.Sections {
 		sep("").FetchSection(s)
 	}
+	if r.SaveDate != nil {
+		if sep("SAVEDATE "); r.SaveDate.IsZero() {
+			e.NIL()
+		} else {
+			e.DateTime(*r.SaveDate)
+		}
+	}
 	if r.Preview != nil {
 		sep("PREVIEW ").NString(r.Preview.Value, r.Preview.IsNil)
 	}

@@ -3,6 +3,7 @@ package imap
 import (
 	"io"
 	"strings"
+	"time"
 )
 
 // BodyHandler consumes the content of a FETCH body section as it is
@@ -702,6 +703,13 @@ func (d *Decoder) fetchData(seq uint32, onBody BodyHandler) (*FetchData, error) 
 			if f.BodyStructure, err = d.BodyStructure(); err == nil {
 				f.BodyStructure.normalize(true)
 			}
+		case FetchSaveDate:
+			var t time.Time
+			var isNil bool
+			if isNil, err = d.NIL(); err == nil && !isNil {
+				t, err = d.DateTime()
+			}
+			f.SaveDate = &t
 		case FetchPreview:
 			var ns NString
 			ns.Value, ns.IsNil, err = d.NString()

@@ -17,6 +17,8 @@ import (
 //	KEYWORD UNKEYWORD                                Value (a flag keyword)
 //	HEADER                                           Field, Value
 //	BEFORE ON SINCE SENTBEFORE SENTON SENTSINCE      Date (midnight UTC)
+//	SAVEDBEFORE SAVEDON SAVEDSINCE                   Date (RFC 8514)
+//	SAVEDATESUPPORTED                                no argument (RFC 8514)
 //	LARGER SMALLER OLDER YOUNGER                     Number
 //	MODSEQ                                           Number, ModSeqEntry, ModSeqType
 //	UID, SearchSeqSet                                Seq ("$" as Seq.Saved)
@@ -68,6 +70,7 @@ var searchKeys = map[string]searchArg{
 	"BEFORE": argDate, "ON": argDate, "SINCE": argDate,
 	"SENTBEFORE": argDate, "SENTON": argDate, "SENTSINCE": argDate,
 	"LARGER": argNumber, "SMALLER": argNumber, "OLDER": argNumber, "YOUNGER": argNumber,
+	"SAVEDBEFORE": argDate, "SAVEDON": argDate, "SAVEDSINCE": argDate, "SAVEDATESUPPORTED": argNone, // RFC 8514 4.3
 	"MODSEQ": argModSeq,
 	"UID":    argSeq,
 	"NOT":    argNot,

@@ -29,7 +29,8 @@
 //     refused with mailbox.ErrInvalidName.
 //
 // A Mailbox that implements mailbox.ExpungeTracker is checked against
-// what that interface promises (subtest ExpungedSince).
+// what that interface promises (subtest ExpungedSince), and so is one
+// whose Messages implement mailbox.SaveDater (subtest SaveDate).
 //
 // The search subtest runs the IMAP SEARCH keys on a fixed set of
 // messages from testdata/messages, through mailbox.Search and, when
@@ -111,6 +112,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Closed", testClosed},
 		{"Persistence", testPersistence},
 		{"Search", testSearch},
+		{"SaveDate", testSaveDate},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })

@@ -57,6 +57,7 @@ type message struct {
 	uid     mailbox.UID
 	flags   []string // canonical case, no \Recent
 	date    time.Time
+	saved   time.Time // when it was added to its box (RFC 8514 SAVEDATE)
 	body    []byte
 	modSeq  uint64
 	gone    bool  // expunged
@@ -316,8 +317,9 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 		d.boxes[to] = dst
 		moved := src.msgs
 		ups := make([]mailbox.Update, 0, len(moved))
+		now := d.store.now()
 		for _, m := range moved {
-			dst.add(m, m.flags)
+			dst.add(m, m.flags, now)
 			m.gone = true
 			src.modSeq++
 			src.buryLocked(m.uid, src.modSeq)
@@ -367,12 +369,13 @@ func (b *box) snapshot() []*message { return b.msgs[:len(b.msgs):len(b.msgs)] }
 // add appends a copy of m to b, with a new UID and MODSEQ, and returns
 // it; it is \Recent for the first view to learn of it. The caller
 // publishes the update.
-func (b *box) add(m *message, flags []string) *message {
+func (b *box) add(m *message, flags []string, saved time.Time) *message {
 	b.modSeq++
 	n := &message{
 		uid:    b.uidNext,
 		flags:  make([]string, 0, len(flags)),
 		date:   m.date,
+		saved:  saved,
 		body:   m.body,
 		modSeq: b.modSeq,
 	}
