@@ -42,7 +42,7 @@ func (c *conn) capabilities() []string {
 		"ID", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
 		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT", "CONDSTORE", "QRESYNC",
 		"APPENDLIMIT="+strconv.FormatInt(c.srv.maxAppendBytes(), 10))
-	caps = append(caps, "MULTIAPPEND", "REPLACE", "CREATE-SPECIAL-USE", "PREVIEW", "SAVEDATE") // smallext: RFC 3502, 8508, 8514, 8474, 8970, 6154
+	caps = append(caps, "MULTIAPPEND", "REPLACE", "CREATE-SPECIAL-USE", "PREVIEW", "SAVEDATE", "OBJECTID") // smallext: RFC 3502, 8508, 8514, 8474, 8970, 6154
 	return caps
 }
 

@@ -184,6 +184,10 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 			}
 		case FetchSaveDate:
 			fd.SaveDate = ptr(saveDate(m))
+		case FetchEmailID, FetchThreadID:
+			if err := c.fetchObjectIDs(fd, it.Name, m, open); err != nil {
+				return err
+			}
 		case FetchPreview:
 			if err := fc.preview(fd, it); err != nil {
 				return err

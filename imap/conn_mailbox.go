@@ -23,7 +23,7 @@ func (c *conn) cmdCreate(cmd *Command) bool {
 	if err := c.acct.Create(c.ctx, name, opts); err != nil {
 		return c.fail(cmd, err)
 	}
-	return c.done(cmd, true)
+	return c.createDone(cmd, name)
 }
 
 // cmdDelete answers DELETE (RFC 9051 6.3.5).
@@ -151,6 +151,7 @@ func (c *conn) cmdNamespace(cmd *Command) bool {
 var statusItems = map[string]bool{
 	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true, "DELETED": true,
 	"SIZE": true, "RECENT": true, "HIGHESTMODSEQ": true, "APPENDLIMIT": true,
+	"MAILBOXID": true, // RFC 8474 4.3
 }
 
 // cmdStatus answers STATUS (RFC 9051 6.3.11).
@@ -205,6 +206,8 @@ func (c *conn) status(name string, items []string) (*StatusData, error) {
 			sd.HighestModSeq = ptr(st.HighestModSeq)
 		case "APPENDLIMIT":
 			sd.AppendLimit = ptr(uint64(c.srv.maxAppendBytes()))
+		case "MAILBOXID":
+			sd.MailboxID = st.MailboxID
 		}
 	}
 	return sd, nil

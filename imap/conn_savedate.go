@@ -21,7 +21,7 @@ func saveDate(m mailbox.Message) time.Time {
 // save date, object ids): MatchUIDs returns the UIDs of the messages
 // for which match is true, as a set the criteria AND in.
 type attrResolver interface {
-	MatchUIDs(match func(mailbox.Message) bool) (mailbox.UIDSet, error)
+	MatchUIDs(match func(context.Context, mailbox.Message) (bool, error)) (mailbox.UIDSet, error)
 }
 
 // sessionContext is the session's searchResolver with the context of
@@ -33,13 +33,17 @@ type sessionContext struct {
 
 // MatchUIDs implements attrResolver over the session's view: one pass
 // over the messages' metadata.
-func (r sessionContext) MatchUIDs(match func(mailbox.Message) bool) (mailbox.UIDSet, error) {
+func (r sessionContext) MatchUIDs(match func(context.Context, mailbox.Message) (bool, error)) (mailbox.UIDSet, error) {
 	var out []mailbox.UID
 	err := r.s.mbox.Fetch(r.ctx, mailbox.AllUIDs, func(m mailbox.Message) error {
-		if r.s.seqOf(m.UID()) != 0 && match(m) {
+		if r.s.seqOf(m.UID()) == 0 {
+			return nil
+		}
+		ok, err := match(r.ctx, m)
+		if ok {
 			out = append(out, m.UID())
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -61,10 +65,10 @@ func addSaveDateKey(c *mailbox.SearchCriteria, k *SearchKey, r searchResolver) e
 		return searchInvalid("%s without a date", k.Op)
 	}
 	want := time.Date(k.Date.Year(), k.Date.Month(), k.Date.Day(), 0, 0, 0, 0, time.UTC)
-	set, err := ar.MatchUIDs(func(m mailbox.Message) bool {
+	set, err := ar.MatchUIDs(func(_ context.Context, m mailbox.Message) (bool, error) {
 		d := saveDate(m)
 		if k.Op == "SAVEDATESUPPORTED" {
-			return !d.IsZero()
+			return !d.IsZero(), nil
 		}
 		if d.IsZero() {
 			// RFC 8514 4.3: the internal date when there is no save date.
@@ -73,11 +77,11 @@ func addSaveDateKey(c *mailbox.SearchCriteria, k *SearchKey, r searchResolver) e
 		day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
 		switch k.Op {
 		case "SAVEDBEFORE":
-			return day.Before(want)
+			return day.Before(want), nil
 		case "SAVEDON":
-			return day.Equal(want)
+			return day.Equal(want), nil
 		}
-		return !day.Before(want) // SAVEDSINCE
+		return !day.Before(want), nil // SAVEDSINCE
 	})
 	if err != nil {
 		return err

@@ -7,7 +7,11 @@
 // UNSELECT, CHILDREN, SPECIAL-USE, LIST-EXTENDED, LIST-STATUS, ESEARCH,
 // SEARCHRES, SASL-IR, LITERAL+, APPENDLIMIT, STATUS=SIZE, BINARY,
 // CONDSTORE and QRESYNC (conn_qresync.go: VANISHED from the mailbox's
-// mailbox.ExpungeTracker, or every missing UID). Each session keeps its own map of sequence numbers to UIDs
+// mailbox.ExpungeTracker, or every missing UID), MULTIAPPEND
+// (conn_multiappend.go), REPLACE (conn_replace.go), CREATE-SPECIAL-USE,
+// PREVIEW (preview.go), SAVEDATE (conn_savedate.go, from
+// mailbox.SaveDater) and OBJECTID (conn_objectid.go, from
+// mailbox.ObjectIDer and Status.MailboxID). Each session keeps its own map of sequence numbers to UIDs
 // (selected.go) and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
 // message's structure (server_bodydata.go), parsed once and cached;

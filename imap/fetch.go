@@ -25,13 +25,16 @@ const (
 	FetchBinarySize    = "BINARY.SIZE"
 	FetchPreview       = "PREVIEW"  // RFC 8970
 	FetchSaveDate      = "SAVEDATE" // RFC 8514
+	FetchEmailID       = "EMAILID"  // RFC 8474
+	FetchThreadID      = "THREADID" // RFC 8474
 )
 
 var fetchNames = map[string]bool{
 	FetchEnvelope: true, FetchFlags: true, FetchInternalDate: true, FetchRFC822Size: true,
 	FetchRFC822: true, FetchRFC822Header: true, FetchRFC822Text: true, FetchBody: true,
 	FetchBodyStructure: true, FetchUID: true, FetchModSeq: true, FetchBinary: true,
-	FetchBinarySize: true, FetchPreview: true, FetchSaveDate: true,
+	FetchBinarySize: true, FetchPreview: true, FetchSaveDate: true, FetchEmailID: true,
+	FetchThreadID: true,
 }
 
 // Fetch macros (RFC 9051 6.4.5) and what they stand for.

@@ -123,6 +123,7 @@ type StatusData struct {
 	Size          *uint64
 	HighestModSeq *uint64
 	AppendLimit   *uint64
+	MailboxID     string // RFC 8474 4.3; "" when absent
 }
 
 // ExistsData is "n EXISTS" (RFC 9051 7.4.1).
@@ -206,6 +207,10 @@ type FetchData struct {
 	// SaveDate is the SAVEDATE item (RFC 8514 4.2), the zero time for
 	// NIL; nil when absent.
 	SaveDate *time.Time
+	// EmailID is the EMAILID item (RFC 8474 5.3); "" when absent.
+	// ThreadID is the THREADID item, nil when absent.
+	EmailID  string
+	ThreadID *NString
 
 	// The wire forms of ENVELOPE, BODY and BODYSTRUCTURE, from the
 	// server's structure cache, written in place of the fields above

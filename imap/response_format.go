@@ -230,6 +230,12 @@ func (e *Encoder) statusData(r *StatusData) {
 			item(it.name, *it.v)
 		}
 	}
+	if r.MailboxID != "" {
+		if !first {
+			e.SP()
+		}
+		e.Raw("MAILBOXID (").Atom(r.MailboxID).Raw(")")
+	}
 	e.Raw(")")
 }
 
@@ -312,6 +318,16 @@ func (e *Encoder) fetchData(r *FetchData) {
 			e.NIL()
 		} else {
 			e.DateTime(*r.SaveDate)
+		}
+	}
+	if r.EmailID != "" {
+		sep("EMAILID (").Atom(r.EmailID).Raw(")")
+	}
+	if r.ThreadID != nil {
+		if sep("THREADID "); r.ThreadID.IsNil {
+			e.NIL()
+		} else {
+			e.Raw("(").Atom(r.ThreadID.Value).Raw(")")
 		}
 	}
 	if r.Preview != nil {

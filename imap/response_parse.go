@@ -513,6 +513,10 @@ func (d *Decoder) statusData() (*StatusData, error) {
 				return err
 			}
 			p64 = &s.AppendLimit
+		case "MAILBOXID":
+			var err error
+			s.MailboxID, err = d.objectID()
+			return err
 		default:
 			return d.taggedExtVal()
 		}
@@ -521,6 +525,18 @@ func (d *Decoder) statusData() (*StatusData, error) {
 		return err
 	})
 	return s, err
+}
+
+// objectID reads "(" objectid ")" (RFC 8474 7).
+func (d *Decoder) objectID() (string, error) {
+	if err := d.Expect('('); err != nil {
+		return "", err
+	}
+	id, err := d.Atom()
+	if err != nil {
+		return "", err
+	}
+	return id, d.Expect(')')
 }
 
 func (d *Decoder) searchData() (*SearchData, error) {
@@ -710,6 +726,14 @@ func (d *Decoder) fetchData(seq uint32, onBody BodyHandler) (*FetchData, error) 
 				t, err = d.DateTime()
 			}
 			f.SaveDate = &t
+		case FetchEmailID:
+			f.EmailID, err = d.objectID()
+		case FetchThreadID:
+			var ns NString
+			if ns.IsNil, err = d.NIL(); err == nil && !ns.IsNil {
+				ns.Value, err = d.objectID()
+			}
+			f.ThreadID = &ns
 		case FetchPreview:
 			var ns NString
 			ns.Value, ns.IsNil, err = d.NString()

@@ -19,6 +19,7 @@ import (
 //	BEFORE ON SINCE SENTBEFORE SENTON SENTSINCE      Date (midnight UTC)
 //	SAVEDBEFORE SAVEDON SAVEDSINCE                   Date (RFC 8514)
 //	SAVEDATESUPPORTED                                no argument (RFC 8514)
+//	EMAILID THREADID                                 Value (RFC 8474)
 //	LARGER SMALLER OLDER YOUNGER                     Number
 //	MODSEQ                                           Number, ModSeqEntry, ModSeqType
 //	UID, SearchSeqSet                                Seq ("$" as Seq.Saved)
@@ -71,6 +72,7 @@ var searchKeys = map[string]searchArg{
 	"SENTBEFORE": argDate, "SENTON": argDate, "SENTSINCE": argDate,
 	"LARGER": argNumber, "SMALLER": argNumber, "OLDER": argNumber, "YOUNGER": argNumber,
 	"SAVEDBEFORE": argDate, "SAVEDON": argDate, "SAVEDSINCE": argDate, "SAVEDATESUPPORTED": argNone, // RFC 8514 4.3
+	"EMAILID": argAString, "THREADID": argAString, // RFC 8474 6
 	"MODSEQ": argModSeq,
 	"UID":    argSeq,
 	"NOT":    argNot,

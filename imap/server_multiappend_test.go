@@ -135,3 +135,21 @@ func TestNextAppendMessage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "NOOP", cmd.Name)
 }
+
+// TestMultiAppendClient drives the server's MULTIAPPEND with the
+// package's own client.
+func TestMultiAppendClient(t *testing.T) {
+	ts := newTestServer(t)
+	cl := ts.loggedIn(t, nil)
+	ctx := clientCtx(t)
+	msg := func(s string) AppendMessage {
+		return AppendMessage{Reader: strings.NewReader(s), Size: int64(len(s)), Flags: []string{`\Seen`}}
+	}
+	res, err := cl.AppendMulti(ctx, "INBOX", []AppendMessage{msg(rfc3502Msg1), msg(rfc3502Msg2)})
+	require.NoError(t, err)
+	assert.Equal(t, "1:2", res.UIDs.String())
+	_, err = cl.AppendMulti(ctx, "INBOX", []AppendMessage{msg(testMsg), msg("")})
+	require.Error(t, err)
+	c := ts.login(t)
+	assert.Equal(t, []string{`* STATUS INBOX (MESSAGES 2)`}, c.ok("a STATUS INBOX (MESSAGES)"))
+}

@@ -94,10 +94,14 @@ type plainResolver struct {
 	msgs []mailbox.Message
 }
 
-func (r plainResolver) MatchUIDs(match func(mailbox.Message) bool) (mailbox.UIDSet, error) {
+func (r plainResolver) MatchUIDs(match func(context.Context, mailbox.Message) (bool, error)) (mailbox.UIDSet, error) {
 	var out []mailbox.UID
 	for _, m := range r.msgs {
-		if match(m) {
+		ok, err := match(context.Background(), m)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, m.UID())
 		}
 	}

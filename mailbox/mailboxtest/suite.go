@@ -30,7 +30,9 @@
 //
 // A Mailbox that implements mailbox.ExpungeTracker is checked against
 // what that interface promises (subtest ExpungedSince), and so is one
-// whose Messages implement mailbox.SaveDater (subtest SaveDate).
+// whose Messages implement mailbox.SaveDater (subtest SaveDate) or
+// mailbox.ObjectIDer (subtest ObjectIDs), or whose Status has a
+// MailboxID (subtest MailboxID).
 //
 // The search subtest runs the IMAP SEARCH keys on a fixed set of
 // messages from testdata/messages, through mailbox.Search and, when
@@ -113,6 +115,8 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Persistence", testPersistence},
 		{"Search", testSearch},
 		{"SaveDate", testSaveDate},
+		{"MailboxID", testMailboxID},
+		{"ObjectIDs", testObjectIDs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })

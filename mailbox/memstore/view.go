@@ -311,7 +311,27 @@ type fetched struct {
 	m      *message // for its layout, which needs no lock
 }
 
-var _ mailbox.SaveDater = (*fetched)(nil)
+var (
+	_ mailbox.SaveDater  = (*fetched)(nil)
+	_ mailbox.ObjectIDer = (*fetched)(nil)
+)
+
+// ObjectIDs implements mailbox.ObjectIDer with mailbox.ReadObjectIDs,
+// computed on the first call and kept with the message and its copies.
+func (f *fetched) ObjectIDs(ctx context.Context) (mailbox.ObjectIDs, error) {
+	if err := ctx.Err(); err != nil {
+		return mailbox.ObjectIDs{}, err
+	}
+	if ids := f.m.ids.Load(); ids != nil {
+		return *ids, nil
+	}
+	ids, err := mailbox.ReadObjectIDs(body{bytes.NewReader(f.body)})
+	if err != nil {
+		return ids, err
+	}
+	f.m.ids.CompareAndSwap(nil, &ids)
+	return ids, nil
+}
 
 // SaveDate implements mailbox.SaveDater: when the message was appended,
 // copied or moved to its mailbox.
