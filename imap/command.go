@@ -21,6 +21,7 @@ import (
 //	LIST LSUB                                  *ListCommand
 //	STATUS                                     *StatusCommand
 //	APPEND                                     *AppendCommand
+//	REPLACE                                    *ReplaceCommand
 //	COPY MOVE                                  *CopyCommand
 //	FETCH                                      *FetchCommand
 //	STORE                                      *StoreCommand
@@ -43,6 +44,7 @@ type Command struct {
 var commandUID = map[string]bool{
 	"COPY": true, "MOVE": true, "FETCH": true, "SEARCH": true, "STORE": true, "EXPUNGE": true,
 	"SORT": true, "THREAD": true, // RFC 5256 3
+	"REPLACE": true, // RFC 8508 3.3
 }
 
 // SortCommand is the argument of SORT (RFC 5256 3) with the RETURN
@@ -156,6 +158,14 @@ type AppendCommand struct {
 	UTF8    bool
 	Literal LiteralInfo
 	Message io.Reader
+}
+
+// ReplaceCommand is the argument of REPLACE and UID REPLACE (RFC 8508
+// 3.2, 3.3): the message to replace, by sequence number or UID (one
+// number, or "*"), and the message that replaces it, read as APPEND's.
+type ReplaceCommand struct {
+	Seq SeqSet
+	AppendCommand
 }
 
 // CopyCommand is the argument of COPY and MOVE (RFC 9051 6.4.7, 6.4.8).

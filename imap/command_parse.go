@@ -12,7 +12,7 @@ import (
 // Tag is ""); IsFatal tells the errors after which the connection must
 // be closed (I/O, limits).
 //
-// For APPEND, ReadCommand returns with the message literal unread:
+// For APPEND and REPLACE, ReadCommand returns with the message literal unread:
 // the server reads AppendCommand.Message, then calls EndCommand.
 func ReadCommand(d *Decoder) (*Command, error) {
 	if err := d.Begin(); err != nil {
@@ -62,7 +62,7 @@ func ReadCommand(d *Decoder) (*Command, error) {
 	if c.Args, err = d.commandArgs(c.Name, c.UID); err != nil {
 		return fail(err)
 	}
-	if c.Name == "APPEND" {
+	if c.Name == "APPEND" || c.Name == "REPLACE" {
 		return c, nil
 	}
 	if err := d.CRLF(); err != nil {
@@ -96,6 +96,44 @@ func (d *Decoder) EndCommand() error {
 		return err
 	}
 	return nil
+}
+
+// NextAppendMessage ends the message of an APPEND that the caller
+// streamed, as EndCommand does, and reads the next message of a
+// MULTIAPPEND (RFC 3502): it returns an AppendCommand holding only the
+// message (Flags, Date, UTF8, Literal, Message), its literal unread, or
+// nil once the command's CRLF is read. On a syntax error the rest of
+// the line is skipped.
+func (d *Decoder) NextAppendMessage() (*AppendCommand, error) {
+	if err := d.drain(); err != nil {
+		return nil, err
+	}
+	d.line = 0
+	var err error
+	if d.closeParen {
+		d.closeParen = false
+		err = d.Expect(')')
+	}
+	var next *AppendCommand
+	if err == nil {
+		if ok, aerr := d.Accept(' '); aerr != nil {
+			err = aerr
+		} else if ok {
+			next = &AppendCommand{}
+			err = d.appendMessage(next)
+		} else {
+			err = d.CRLF()
+		}
+	}
+	if err != nil {
+		if !IsFatal(err) {
+			if serr := d.SkipLine(); serr != nil {
+				return nil, serr
+			}
+		}
+		return nil, err
+	}
+	return next, nil
 }
 
 // Line reads a whole line without its CRLF, as the client sends after
@@ -186,6 +224,8 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		return c, err
 	case "APPEND":
 		return d.appendArgs()
+	case "REPLACE":
+		return d.replaceArgs()
 	case "COPY", "MOVE":
 		c := &CopyCommand{}
 		if err := d.SP(); err != nil {
@@ -470,45 +510,74 @@ func (d *Decoder) appendArgs() (*AppendCommand, error) {
 	if err := d.SP(); err != nil {
 		return nil, err
 	}
+	return c, d.appendMessage(c)
+}
+
+// appendMessage reads one append-message after its SP (RFC 3502):
+// [flag-list SP] [date-time SP] literal, leaving the literal unread.
+func (d *Decoder) appendMessage(c *AppendCommand) error {
 	var err error
 	if b, _ := d.peek(); b == '(' {
 		if c.Flags, err = d.FlagList(); err != nil {
-			return nil, err
+			return err
 		}
 		if err := d.SP(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if b, _ := d.peek(); b == '"' {
 		if c.Date, err = d.DateTime(); err != nil {
-			return nil, err
+			return err
 		}
 		if err := d.SP(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if b, _ := d.peek(); b == 'U' || b == 'u' {
 		// RFC 6855 4: "UTF8" SP "(" literal8 ")"
 		a, err := d.Atom()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !strings.EqualFold(a, "UTF8") {
-			return nil, syntaxf("expected literal, got %q", a)
+			return syntaxf("expected literal, got %q", a)
 		}
 		if err := d.SP(); err != nil {
-			return nil, err
+			return err
 		}
 		if err := d.Expect('('); err != nil {
-			return nil, err
+			return err
 		}
 		c.UTF8 = true
 	}
 	if c.Message, c.Literal, err = d.LiteralReader(true); err != nil {
-		return nil, err
+		return err
 	}
 	d.closeParen = c.UTF8
-	return c, nil
+	return nil
+}
+
+// replaceArgs reads the arguments of REPLACE (RFC 8508 5): SP
+// seq-number SP mailbox append-message.
+func (d *Decoder) replaceArgs() (*ReplaceCommand, error) {
+	c := &ReplaceCommand{}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.Seq, err = d.SeqSet(); err != nil {
+		return nil, err
+	}
+	if len(c.Seq.Ranges) != 1 || c.Seq.Saved || c.Seq.Ranges[0].Start != c.Seq.Ranges[0].Stop {
+		return nil, syntaxf("REPLACE takes one message")
+	}
+	if err := d.args(&c.Mailbox); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	return c, d.appendMessage(&c.AppendCommand)
 }
 
 func (d *Decoder) storeArgs() (*StoreCommand, error) {

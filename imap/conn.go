@@ -60,8 +60,9 @@ type conn struct {
 	authFailures int
 	// broken is set when a write failed: the stream is out of step.
 	broken bool
-	// appendPending is set while the end of an APPEND is unread.
-	appendPending bool
+	// appendPending is set while the end of an APPEND is unread;
+	// appendCancel while the rest of a failed one is discarded.
+	appendPending, appendCancel bool
 
 	// idleSt is set, under mu, while the session waits in IDLE without
 	// a reader goroutine (conn_idle.go).
@@ -72,18 +73,12 @@ type conn struct {
 	hasFirst bool
 }
 
-// endAppend reads the end of an APPEND command once: what is left of
-// the message literal, and the CRLF.
-func (c *conn) endAppend() error {
-	if !c.appendPending {
-		return nil
+// endAppend reads and drops what is left of an APPEND command that
+// was answered before all of it was read (conn_multiappend.go).
+func (c *conn) endAppend() {
+	if c.appendPending {
+		c.discardAppend()
 	}
-	c.appendPending = false
-	err := c.dec.EndCommand()
-	if err != nil && IsFatal(err) {
-		c.broken = true
-	}
-	return err
 }
 
 func newConn(s *Server, nc net.Conn, implicitTLS bool) *conn {
@@ -295,7 +290,7 @@ func (c *conn) readError(err error) bool {
 	}
 	var le *LiteralRefusedError
 	if errors.As(ce.Err, &le) {
-		if ce.Name == "APPEND" && errors.Is(le.Err, errAppendSize) {
+		if (ce.Name == "APPEND" || ce.Name == "REPLACE") && errors.Is(le.Err, errAppendSize) {
 			// RFC 7889 4: NO [TOOBIG] for a message over APPENDLIMIT.
 			c.tagged(ce.Tag, StatusNO, "TOOBIG", nil, "Message too big")
 			return true
@@ -327,6 +322,9 @@ func (c *conn) onLiteral(l LiteralInfo) error {
 	}
 	if l.Size > c.srv.maxAppendBytes() {
 		return errAppendSize
+	}
+	if c.appendCancel && l.Sync {
+		return errAppendCancelled
 	}
 	if l.Sync {
 		c.write(&ContinuationRequest{Text: "Ready for literal data"})
@@ -411,6 +409,7 @@ var commandStates = map[string]uint8{
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
 	"SORT": 1 << stateSelected, "THREAD": 1 << stateSelected, // RFC 5256 3
+	"REPLACE": 1 << stateSelected, // RFC 8508 3.5
 }
 
 const (
@@ -421,7 +420,7 @@ const (
 // handle runs one command; it reports false when the connection must
 // close.
 func (c *conn) handle(cmd *Command) bool {
-	if cmd.Name == "APPEND" {
+	if cmd.Name == "APPEND" || cmd.Name == "REPLACE" {
 		// The message literal is still to be read, whatever happens.
 		c.appendPending = true
 		defer c.endAppend()
@@ -487,6 +486,8 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdStore(cmd)
 	case "COPY", "MOVE":
 		return c.cmdCopy(cmd)
+	case "REPLACE":
+		return c.cmdReplace(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }
@@ -519,7 +520,7 @@ func (c *conn) mapError(cmd *Command, err error) (typ, code, text string) {
 	switch {
 	case errors.Is(err, mailbox.ErrNoSuchMailbox):
 		switch cmd.Name {
-		case "APPEND", "COPY", "MOVE":
+		case "APPEND", "COPY", "MOVE", "REPLACE":
 			// RFC 9051 6.3.12, 6.4.7: the client may CREATE and retry.
 			return StatusNO, "TRYCREATE", "No such mailbox"
 		}

@@ -182,6 +182,16 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 			if err := fc.item(fd, itemBodyStructure); err != nil {
 				return err
 			}
+		case FetchSaveDate:
+			fd.SaveDate = ptr(saveDate(m))
+		case FetchEmailID, FetchThreadID:
+			if err := c.fetchObjectIDs(fd, it.Name, m, open); err != nil {
+				return err
+			}
+		case FetchPreview:
+			if err := fc.preview(fd, it); err != nil {
+				return err
+			}
 		case FetchBody, FetchRFC822, FetchRFC822Header, FetchRFC822Text:
 			if it.Name == FetchBody && it.Section == nil {
 				if err := fc.item(fd, itemBody); err != nil {

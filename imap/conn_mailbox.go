@@ -23,7 +23,7 @@ func (c *conn) cmdCreate(cmd *Command) bool {
 	if err := c.acct.Create(c.ctx, name, opts); err != nil {
 		return c.fail(cmd, err)
 	}
-	return c.done(cmd, true)
+	return c.createDone(cmd, name)
 }
 
 // cmdDelete answers DELETE (RFC 9051 6.3.5).
@@ -151,6 +151,7 @@ func (c *conn) cmdNamespace(cmd *Command) bool {
 var statusItems = map[string]bool{
 	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true, "DELETED": true,
 	"SIZE": true, "RECENT": true, "HIGHESTMODSEQ": true, "APPENDLIMIT": true,
+	"MAILBOXID": true, // RFC 8474 4.3
 }
 
 // cmdStatus answers STATUS (RFC 9051 6.3.11).
@@ -205,6 +206,8 @@ func (c *conn) status(name string, items []string) (*StatusData, error) {
 			sd.HighestModSeq = ptr(st.HighestModSeq)
 		case "APPENDLIMIT":
 			sd.AppendLimit = ptr(uint64(c.srv.maxAppendBytes()))
+		case "MAILBOXID":
+			sd.MailboxID = st.MailboxID
 		}
 	}
 	return sd, nil
@@ -212,27 +215,15 @@ func (c *conn) status(name string, items []string) (*StatusData, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// cmdAppend answers APPEND (RFC 9051 6.3.12) with APPENDUID (RFC 4315
-// 3), streaming the message literal into the mailbox. Its size was
-// checked against APPENDLIMIT before any of it was read (onLiteral).
+// cmdAppend answers APPEND (RFC 9051 6.3.12), of one message or more
+// (MULTIAPPEND, RFC 3502), with APPENDUID (RFC 4315 3), streaming each
+// message literal into the mailbox. Each literal's size was checked
+// against APPENDLIMIT before any of it was read (onLiteral).
 func (c *conn) cmdAppend(cmd *Command) bool {
 	args := cmd.Args.(*AppendCommand)
 	name, err := c.mailboxName(args.Mailbox)
 	if err != nil {
 		return c.fail(cmd, err)
-	}
-	for _, f := range args.Flags {
-		if !mailbox.ValidFlag(f) {
-			return c.bad(cmd.Tag, "", "Invalid flag "+f)
-		}
-	}
-	if args.UTF8 && !c.utf8Accept {
-		return c.bad(cmd.Tag, "", "APPEND UTF8 needs ENABLE UTF8=ACCEPT")
-	}
-	msg := args.Message
-	if !c.utf8Accept {
-		// RFC 6855 4: 8-bit header fields only after ENABLE UTF8=ACCEPT.
-		msg = &asciiHeaderReader{r: msg}
 	}
 	var mbox mailbox.Mailbox
 	if s := c.sel; s != nil && s.name == name && !s.readOnly {
@@ -246,19 +237,9 @@ func (c *conn) cmdAppend(cmd *Command) bool {
 		}
 		defer mbox.Close()
 	}
-	uid, err := mbox.Append(c.ctx, msg, &mailbox.AppendOptions{Flags: args.Flags, InternalDate: args.Date})
-	if errors.Is(err, err8BitHeader) {
-		c.tagged(cmd.Tag, StatusNO, "CANNOT", nil, "8-bit header fields need ENABLE UTF8=ACCEPT")
-		return true
-	}
-	if err != nil {
-		return c.fail(cmd, err)
-	}
-	if err := c.endAppend(); err != nil {
-		if IsFatal(err) {
-			return false
-		}
-		return c.bad(cmd.Tag, "", "Syntax error after the message")
+	uids, ok, keep := c.appendAll(cmd, name, mbox, args)
+	if !ok {
+		return keep
 	}
 	st, err := mbox.Status(c.ctx)
 	if !c.update(true) {
@@ -268,7 +249,7 @@ func (c *conn) cmdAppend(cmd *Command) bool {
 		c.tagged(cmd.Tag, StatusOK, "", nil, "APPEND completed")
 		return true
 	}
-	c.tagged(cmd.Tag, StatusOK, "APPENDUID", &AppendUIDCode{UIDValidity: st.UIDValidity, UIDs: SeqSetOf(uint32(uid))}, "APPEND completed")
+	c.tagged(cmd.Tag, StatusOK, "APPENDUID", &AppendUIDCode{UIDValidity: st.UIDValidity, UIDs: uidSeqSet(uids)}, "APPEND completed")
 	return true
 }
 

@@ -54,7 +54,7 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 	if modSeq {
 		c.enableCondStore(false)
 	}
-	crit, err := searchCriteria(args.Keys, sessionResolver{s})
+	crit, err := searchCriteria(args.Keys, sessionContext{sessionResolver{s}, c.ctx})
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) || errors.Is(err, errBadSeq) {

@@ -73,6 +73,9 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 		}
 	}
 	c.untaggedOK("UIDVALIDITY", st.UIDValidity, "UIDs valid")
+	if st.MailboxID != "" {
+		c.untaggedOK("MAILBOXID", "("+st.MailboxID+")", "Ok") // RFC 8474 4.2
+	}
 	c.untaggedOK("UIDNEXT", uint32(st.UIDNext), "Predicted next UID")
 	if args.CondStore {
 		c.enableCondStore(true)

@@ -9,8 +9,12 @@
 // CONDSTORE, QRESYNC (conn_qresync.go: VANISHED from the mailbox's
 // mailbox.ExpungeTracker, or every missing UID), SORT, SORT=DISPLAY,
 // THREAD=ORDEREDSUBJECT, THREAD=REFERENCES, ESORT and WITHIN
-// (conn_sort.go, thread.go). Each session keeps its own map of sequence
-// numbers to UIDs (selected.go) and reports what other sessions changed at the points
+// (conn_sort.go, thread.go), MULTIAPPEND (conn_multiappend.go), REPLACE
+// (conn_replace.go), CREATE-SPECIAL-USE, PREVIEW (preview.go), SAVEDATE
+// (conn_savedate.go, from mailbox.SaveDater) and OBJECTID
+// (conn_objectid.go, from mailbox.ObjectIDer and Status.MailboxID). Each
+// session keeps its own map of sequence numbers to UIDs (selected.go)
+// and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
 // message's structure (server_bodydata.go), parsed once and cached;
 // LIST and SEARCH programs are translated in server_list.go and

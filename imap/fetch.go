@@ -23,13 +23,18 @@ const (
 	FetchModSeq        = "MODSEQ"
 	FetchBinary        = "BINARY"
 	FetchBinarySize    = "BINARY.SIZE"
+	FetchPreview       = "PREVIEW"  // RFC 8970
+	FetchSaveDate      = "SAVEDATE" // RFC 8514
+	FetchEmailID       = "EMAILID"  // RFC 8474
+	FetchThreadID      = "THREADID" // RFC 8474
 )
 
 var fetchNames = map[string]bool{
 	FetchEnvelope: true, FetchFlags: true, FetchInternalDate: true, FetchRFC822Size: true,
 	FetchRFC822: true, FetchRFC822Header: true, FetchRFC822Text: true, FetchBody: true,
 	FetchBodyStructure: true, FetchUID: true, FetchModSeq: true, FetchBinary: true,
-	FetchBinarySize: true,
+	FetchBinarySize: true, FetchPreview: true, FetchSaveDate: true, FetchEmailID: true,
+	FetchThreadID: true,
 }
 
 // Fetch macros (RFC 9051 6.4.5) and what they stand for.
@@ -90,6 +95,8 @@ type FetchItem struct {
 	Peek    bool   // BODY.PEEK, BINARY.PEEK
 	Section *Section
 	Partial *Partial
+	// Lazy is the LAZY modifier of PREVIEW (RFC 8970 4.1).
+	Lazy bool
 }
 
 // String formats the item as in a command, "BODY.PEEK[1.HEADER]<0.100>".
@@ -110,6 +117,9 @@ func (e *Encoder) FetchItem(f FetchItem, resp bool) *Encoder {
 	e.Raw(f.Name)
 	if f.Peek && !resp {
 		e.Raw(".PEEK")
+	}
+	if f.Lazy && !resp {
+		e.Raw(" (LAZY)")
 	}
 	if f.Section == nil {
 		return e
@@ -184,6 +194,9 @@ func (d *Decoder) fetchItemNamed(orig string, resp bool) (FetchItem, error) {
 		return f, syntaxf("unknown fetch item %q", orig)
 	}
 	f.Name = name
+	if name == FetchPreview && !resp {
+		return f, d.previewModifiers(&f)
+	}
 	if ok, err := d.Accept('['); err != nil || !ok {
 		if err == nil && (f.Peek || name == FetchBinary || name == FetchBinarySize) {
 			err = syntaxf("%s needs a section", orig)
@@ -221,6 +234,32 @@ func (d *Decoder) fetchItemNamed(orig string, resp bool) (FetchItem, error) {
 	}
 	f.Partial = p
 	return f, d.Expect('>')
+}
+
+// previewModifiers reads the modifiers of PREVIEW, if any (RFC 8970 6:
+// "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]). After a lone
+// PREVIEW, " (" may also open FETCH's modifiers: only " (LAZY" is taken
+// as PREVIEW's. Six octets always follow a valid " (", so the peek
+// cannot wait for more input.
+func (d *Decoder) previewModifiers(f *FetchItem) error {
+	if b, err := d.peek(); err != nil || b != ' ' {
+		return err
+	}
+	b, err := d.r.Peek(6)
+	if err != nil || b[1] != '(' || !strings.EqualFold(string(b[2:]), "LAZY") {
+		return nil
+	}
+	if err := d.SP(); err != nil {
+		return err
+	}
+	return d.List(func() error {
+		m, err := d.Atom()
+		if err == nil && !strings.EqualFold(m, "LAZY") {
+			err = syntaxf("unknown PREVIEW modifier %q", m)
+		}
+		f.Lazy = true
+		return err
+	})
 }
 
 // section reads a section spec and its closing "]"; binary allows only

@@ -123,6 +123,7 @@ type StatusData struct {
 	Size          *uint64
 	HighestModSeq *uint64
 	AppendLimit   *uint64
+	MailboxID     string // RFC 8474 4.3; "" when absent
 }
 
 // ExistsData is "n EXISTS" (RFC 9051 7.4.1).
@@ -214,11 +215,26 @@ type FetchData struct {
 	BodyStructure *BodyStructure // BODYSTRUCTURE
 	BinarySizes   []BinarySize
 	Sections      []FetchSection
+	// Preview is the PREVIEW item (RFC 8970 3.2); nil when absent.
+	Preview *NString
+	// SaveDate is the SAVEDATE item (RFC 8514 4.2), the zero time for
+	// NIL; nil when absent.
+	SaveDate *time.Time
+	// EmailID is the EMAILID item (RFC 8474 5.3); "" when absent.
+	// ThreadID is the THREADID item, nil when absent.
+	EmailID  string
+	ThreadID *NString
 
 	// The wire forms of ENVELOPE, BODY and BODYSTRUCTURE, from the
 	// server's structure cache, written in place of the fields above
 	// when those are nil.
 	rawEnvelope, rawBody, rawBodyStructure []byte
+}
+
+// NString is an IMAP nstring (RFC 9051 9): a string, or NIL.
+type NString struct {
+	Value string
+	IsNil bool
 }
 
 // BinarySize is a BINARY.SIZE item (RFC 3516 4.2).

@@ -246,6 +246,12 @@ func (e *Encoder) statusData(r *StatusData) {
 			item(it.name, *it.v)
 		}
 	}
+	if r.MailboxID != "" {
+		if !first {
+			e.SP()
+		}
+		e.Raw("MAILBOXID (").Atom(r.MailboxID).Raw(")")
+	}
 	e.Raw(")")
 }
 
@@ -322,6 +328,26 @@ func (e *Encoder) fetchData(r *FetchData) {
 	}
 	for _, s := range r.Sections {
 		sep("").FetchSection(s)
+	}
+	if r.SaveDate != nil {
+		if sep("SAVEDATE "); r.SaveDate.IsZero() {
+			e.NIL()
+		} else {
+			e.DateTime(*r.SaveDate)
+		}
+	}
+	if r.EmailID != "" {
+		sep("EMAILID (").Atom(r.EmailID).Raw(")")
+	}
+	if r.ThreadID != nil {
+		if sep("THREADID "); r.ThreadID.IsNil {
+			e.NIL()
+		} else {
+			e.Raw("(").Atom(r.ThreadID.Value).Raw(")")
+		}
+	}
+	if r.Preview != nil {
+		sep("PREVIEW ").NString(r.Preview.Value, r.Preview.IsNil)
 	}
 	e.Raw(")")
 }

@@ -3,6 +3,7 @@ package imap
 import (
 	"io"
 	"strings"
+	"time"
 )
 
 // BodyHandler consumes the content of a FETCH body section as it is
@@ -526,6 +527,10 @@ func (d *Decoder) statusData() (*StatusData, error) {
 				return err
 			}
 			p64 = &s.AppendLimit
+		case "MAILBOXID":
+			var err error
+			s.MailboxID, err = d.objectID()
+			return err
 		default:
 			return d.taggedExtVal()
 		}
@@ -534,6 +539,18 @@ func (d *Decoder) statusData() (*StatusData, error) {
 		return err
 	})
 	return s, err
+}
+
+// objectID reads "(" objectid ")" (RFC 8474 7).
+func (d *Decoder) objectID() (string, error) {
+	if err := d.Expect('('); err != nil {
+		return "", err
+	}
+	id, err := d.Atom()
+	if err != nil {
+		return "", err
+	}
+	return id, d.Expect(')')
 }
 
 func (d *Decoder) searchData() (*SearchData, error) {
@@ -716,6 +733,25 @@ func (d *Decoder) fetchData(seq uint32, onBody BodyHandler) (*FetchData, error) 
 			if f.BodyStructure, err = d.BodyStructure(); err == nil {
 				f.BodyStructure.normalize(true)
 			}
+		case FetchSaveDate:
+			var t time.Time
+			var isNil bool
+			if isNil, err = d.NIL(); err == nil && !isNil {
+				t, err = d.DateTime()
+			}
+			f.SaveDate = &t
+		case FetchEmailID:
+			f.EmailID, err = d.objectID()
+		case FetchThreadID:
+			var ns NString
+			if ns.IsNil, err = d.NIL(); err == nil && !ns.IsNil {
+				ns.Value, err = d.objectID()
+			}
+			f.ThreadID = &ns
+		case FetchPreview:
+			var ns NString
+			ns.Value, ns.IsNil, err = d.NString()
+			f.Preview = &ns
 		case FetchBinarySize:
 			var n uint32
 			n, err = d.Number()

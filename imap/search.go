@@ -17,6 +17,9 @@ import (
 //	KEYWORD UNKEYWORD                                Value (a flag keyword)
 //	HEADER                                           Field, Value
 //	BEFORE ON SINCE SENTBEFORE SENTON SENTSINCE      Date (midnight UTC)
+//	SAVEDBEFORE SAVEDON SAVEDSINCE                   Date (RFC 8514)
+//	SAVEDATESUPPORTED                                no argument (RFC 8514)
+//	EMAILID THREADID                                 Value (RFC 8474)
 //	LARGER SMALLER OLDER YOUNGER                     Number
 //	MODSEQ                                           Number, ModSeqEntry, ModSeqType
 //	UID, SearchSeqSet                                Seq ("$" as Seq.Saved)
@@ -68,6 +71,8 @@ var searchKeys = map[string]searchArg{
 	"BEFORE": argDate, "ON": argDate, "SINCE": argDate,
 	"SENTBEFORE": argDate, "SENTON": argDate, "SENTSINCE": argDate,
 	"LARGER": argNumber, "SMALLER": argNumber, "OLDER": argNumber, "YOUNGER": argNumber,
+	"SAVEDBEFORE": argDate, "SAVEDON": argDate, "SAVEDSINCE": argDate, "SAVEDATESUPPORTED": argNone, // RFC 8514 4.3
+	"EMAILID": argAString, "THREADID": argAString, // RFC 8474 6
 	"MODSEQ": argModSeq,
 	"UID":    argSeq,
 	"NOT":    argNot,

@@ -33,6 +33,9 @@ type structureKey struct {
 // the UIDVALIDITY.
 type msgInfo struct {
 	entity *mime.Entity
+	// preview is the message's PREVIEW (RFC 8970; preview.go); nil when
+	// not computed.
+	preview *string
 	// enc holds the encoded items for an Encoder without UTF8 (0) and
 	// with it (1); items that are pure ASCII are the same in both.
 	enc [2]encodedItems
@@ -47,6 +50,9 @@ type encodedItems struct {
 // cost estimates the memory info takes, key and bookkeeping included.
 func (info *msgInfo) cost() int64 {
 	n := int64(160)
+	if info.preview != nil {
+		n += int64(len(*info.preview))
+	}
 	for i := range info.enc {
 		if i == 1 && sameItems(info.enc[0], info.enc[1]) {
 			break
@@ -330,6 +336,8 @@ type fetchCache struct {
 	parsed bool // root was read from the message by this fetch
 	added  [2]encodedItems
 	adds   bool
+	// addedPreview is the preview this fetch computed.
+	addedPreview *string
 }
 
 func (fc *fetchCache) key() structureKey {
@@ -441,6 +449,9 @@ func (fc *fetchCache) store() {
 	}
 	if keep {
 		n.entity = fc.root
+	}
+	if fc.addedPreview != nil {
+		n.preview = fc.addedPreview
 	}
 	cache.put(fc.key(), n)
 }

@@ -130,6 +130,10 @@ func addSearchKey(c *mailbox.SearchCriteria, k *SearchKey, r searchResolver, dep
 			break
 		}
 		c.Smaller = minSet(c.Smaller, clampSize(k.Number))
+	case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE", "SAVEDATESUPPORTED":
+		return addSaveDateKey(c, k, r)
+	case "EMAILID", "THREADID":
+		return addObjectIDKey(c, k, r)
 	case "MODSEQ": // RFC 7162 3.1.5
 		m := &mailbox.SearchModSeq{ModSeq: k.Number, MetadataName: k.ModSeqEntry, MetadataType: k.ModSeqType}
 		andModSeq(c, m)

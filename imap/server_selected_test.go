@@ -12,6 +12,10 @@ import (
 // norm replaces the UIDVALIDITY value, which the store picks, by "V".
 var validityRe = regexp.MustCompile(`(UIDVALIDITY|COPYUID|APPENDUID) \d+`)
 
+// mailboxIDRe matches a MAILBOXID (RFC 8474), which the store picks;
+// norm writes it "ID".
+var mailboxIDRe = regexp.MustCompile(`MAILBOXID \([A-Za-z0-9_-]+\)`)
+
 // listAttrsRe matches the attributes of a LIST response, which
 // listMailboxes chooses.
 var listAttrsRe = regexp.MustCompile(`^\* LIST \([^)]*\)`)
@@ -20,6 +24,7 @@ func norm(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		l = validityRe.ReplaceAllString(l, "$1 V")
+		l = mailboxIDRe.ReplaceAllString(l, "MAILBOXID (ID)")
 		out[i] = listAttrsRe.ReplaceAllString(l, "* LIST (ATTRS)")
 	}
 	return out
@@ -38,6 +43,7 @@ func TestSelectData(t *testing.T) {
 		`* 0 RECENT`,
 		`* OK [UNSEEN 2] First unseen`,
 		`* OK [UIDVALIDITY V] UIDs valid`,
+		`* OK [MAILBOXID (ID)] Ok`,
 		`* OK [UIDNEXT 3] Predicted next UID`,
 		`a OK [READ-WRITE] SELECT completed`,
 	}, norm(r))
@@ -68,6 +74,7 @@ func TestSelectIMAP4rev2(t *testing.T) {
 		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted`,
 		`* 1 EXISTS`,
 		`* OK [UIDVALIDITY V] UIDs valid`,
+		`* OK [MAILBOXID (ID)] Ok`,
 		`* OK [UIDNEXT 2] Predicted next UID`,
 		`* LIST (ATTRS) "/" INBOX`,
 		`b OK [READ-WRITE] SELECT completed`,

@@ -124,6 +124,11 @@ type Status struct {
 	UIDValidity   uint32 // changes when UIDs are no longer valid; never 0
 	Size          int64  // total size of the messages in octets (RFC 8438)
 	HighestModSeq uint64 // RFC 7162; 0 only when the mailbox never changed
+	// MailboxID is the mailbox's object identifier (RFC 8474 4): the
+	// same while the mailbox keeps its name and UIDVALIDITY and across
+	// renames, never that of another mailbox; "" when the store gives
+	// none.
+	MailboxID string
 	// Flags lists the flags and keywords defined in the mailbox: the
 	// system flags and every keyword a message has or had (IMAP FLAGS
 	// response, RFC 9051 7.3.5).

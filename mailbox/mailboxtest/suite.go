@@ -29,7 +29,10 @@
 //     refused with mailbox.ErrInvalidName.
 //
 // A Mailbox that implements mailbox.ExpungeTracker is checked against
-// what that interface promises (subtest ExpungedSince).
+// what that interface promises (subtest ExpungedSince), and so is one
+// whose Messages implement mailbox.SaveDater (subtest SaveDate) or
+// mailbox.ObjectIDer (subtest ObjectIDs), or whose Status has a
+// MailboxID (subtest MailboxID).
 //
 // The search subtest runs the IMAP SEARCH keys on a fixed set of
 // messages from testdata/messages, through mailbox.Search and, when
@@ -111,6 +114,9 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Closed", testClosed},
 		{"Persistence", testPersistence},
 		{"Search", testSearch},
+		{"SaveDate", testSaveDate},
+		{"MailboxID", testMailboxID},
+		{"ObjectIDs", testObjectIDs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })

@@ -33,6 +33,8 @@ type msg struct {
 	ext       string // the uidlist record's extension fields, kept
 	modseq    uint64
 	date      atomic.Int64 // internal date in Unix nanoseconds, 0 until read
+	// ids are the object identifiers (RFC 8474), computed on first use.
+	ids atomic.Pointer[mailbox.ObjectIDs]
 
 	// x is set once the message is expunged (kept apart so that the
 	// live messages of a big folder do not pay for it).

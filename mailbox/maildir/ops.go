@@ -122,6 +122,27 @@ func (m *message) InternalDate() time.Time {
 	return st.ModTime()
 }
 
+var _ mailbox.ObjectIDer = (*message)(nil)
+
+// ObjectIDs implements mailbox.ObjectIDer with mailbox.ReadObjectIDs,
+// read from the file on the first call and remembered.
+func (m *message) ObjectIDs(ctx context.Context) (mailbox.ObjectIDs, error) {
+	if ids := m.m.ids.Load(); ids != nil {
+		return *ids, nil
+	}
+	b, err := m.Open(ctx)
+	if err != nil {
+		return mailbox.ObjectIDs{}, err
+	}
+	defer b.Close()
+	ids, err := mailbox.ReadObjectIDs(b)
+	if err != nil {
+		return ids, err
+	}
+	m.m.ids.CompareAndSwap(nil, &ids)
+	return ids, nil
+}
+
 // Open opens the message's file; if its flags changed meanwhile (a new
 // name), the file is looked for again.
 func (m *message) Open(ctx context.Context) (mailbox.Body, error) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
@@ -77,6 +78,14 @@ func (v *view) check(write bool) error {
 // held.
 func (f *folder) status(v *view) *mailbox.Status {
 	st := &mailbox.Status{UIDNext: f.nextUID, UIDValidity: f.uidValidity, HighestModSeq: f.modHighest()}
+	// RFC 8474 4: the folder's GUID in dovecot-uidlist, as Dovecot
+	// reports it; kept across renames.
+	for _, h := range f.uidlistHdr {
+		if g, ok := strings.CutPrefix(h, "G"); ok && g != "" {
+			st.MailboxID = g
+			break
+		}
+	}
 	for _, m := range f.msgs {
 		st.Messages++
 		if !hasLetter(m.info, 'S') {

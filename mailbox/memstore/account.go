@@ -2,6 +2,8 @@ package memstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"sync"
@@ -32,8 +34,10 @@ type box struct {
 	gone       bool // deleted; views of it are dead
 
 	validity uint32
-	uidNext  mailbox.UID
-	modSeq   uint64 // HIGHESTMODSEQ
+	// id is the MAILBOXID (RFC 8474 4): random, kept across renames.
+	id      string
+	uidNext mailbox.UID
+	modSeq  uint64 // HIGHESTMODSEQ
 	// msgs lists the live messages, ascending UID. Its elements are
 	// never changed in place: views share its backing array (see
 	// view.known), so messages are only appended, and an expunge
@@ -57,6 +61,7 @@ type message struct {
 	uid     mailbox.UID
 	flags   []string // canonical case, no \Recent
 	date    time.Time
+	saved   time.Time // when it was added to its box (RFC 8514 SAVEDATE)
 	body    []byte
 	modSeq  uint64
 	gone    bool  // expunged
@@ -66,12 +71,17 @@ type message struct {
 	// BODY search of the message (noLayout when it has none); copies
 	// share it once read. See fetched.TextLayout.
 	layout atomic.Pointer[mailbox.TextLayout]
+	// ids are the message's object identifiers, computed on first use
+	// and shared by its copies, like layout.
+	ids atomic.Pointer[mailbox.ObjectIDs]
 }
 
 func newBox(name string, validity uint32, specialUse []string) *box {
 	// HIGHESTMODSEQ starts at 1: RFC 7162 mod-sequence values are
 	// positive, so a fresh mailbox can announce one.
-	return &box{name: name, specialUse: specialUse, validity: validity, uidNext: 1, modSeq: 1}
+	var id [12]byte
+	rand.Read(id[:])
+	return &box{name: name, specialUse: specialUse, validity: validity, id: "F" + hex.EncodeToString(id[:]), uidNext: 1, modSeq: 1}
 }
 
 func newParent(name string) *box { return &box{name: name, noSelect: true} }
@@ -119,6 +129,7 @@ func (b *box) status(recentFor *view) *mailbox.Status {
 		UIDNext:       b.uidNext,
 		UIDValidity:   b.validity,
 		HighestModSeq: b.modSeq,
+		MailboxID:     b.id,
 	}
 	for _, m := range b.msgs {
 		if !mailbox.HasFlag(m.flags, mailbox.FlagSeen) {
@@ -316,8 +327,9 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 		d.boxes[to] = dst
 		moved := src.msgs
 		ups := make([]mailbox.Update, 0, len(moved))
+		now := d.store.now()
 		for _, m := range moved {
-			dst.add(m, m.flags)
+			dst.add(m, m.flags, now)
 			m.gone = true
 			src.modSeq++
 			src.buryLocked(m.uid, src.modSeq)
@@ -367,16 +379,18 @@ func (b *box) snapshot() []*message { return b.msgs[:len(b.msgs):len(b.msgs)] }
 // add appends a copy of m to b, with a new UID and MODSEQ, and returns
 // it; it is \Recent for the first view to learn of it. The caller
 // publishes the update.
-func (b *box) add(m *message, flags []string) *message {
+func (b *box) add(m *message, flags []string, saved time.Time) *message {
 	b.modSeq++
 	n := &message{
 		uid:    b.uidNext,
 		flags:  make([]string, 0, len(flags)),
 		date:   m.date,
+		saved:  saved,
 		body:   m.body,
 		modSeq: b.modSeq,
 	}
 	n.layout.Store(m.layout.Load())
+	n.ids.Store(m.ids.Load())
 	for _, f := range flags {
 		n.flags = append(n.flags, b.keyword(f, true))
 	}

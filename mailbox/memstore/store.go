@@ -100,6 +100,11 @@ type Store struct {
 	// nil, every non-empty user name gets one.
 	AllowAccount func(user string) bool
 
+	// Now, when not nil, gives the current time, for the internal date
+	// of an Append without one and for save dates (mailbox.SaveDater);
+	// time.Now when nil. Tests set it.
+	Now func() time.Time
+
 	mu       sync.Mutex
 	accounts map[string]*accountData
 	validity uint32 // last UIDVALIDITY given out
@@ -158,6 +163,14 @@ func (s *Store) nextValidity() uint32 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.nextValidityLocked()
+}
+
+// now returns the time of an append, copy or move.
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now().Round(0)
 }
 
 func (s *Store) maxMessageBytes() int64 {

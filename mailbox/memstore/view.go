@@ -207,7 +207,7 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	}
 	date := opts.InternalDate
 	if date.IsZero() {
-		date = time.Now().Round(0)
+		date = v.d.store.now()
 	}
 	body, err := readAll(ctxReader{ctx, r}, v.d.store.maxMessageBytes())
 	if err != nil {
@@ -221,7 +221,7 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if !v.b.room(1) {
 		return 0, errNoUIDs
 	}
-	m := v.b.add(&message{date: date, body: body}, flags)
+	m := v.b.add(&message{date: date, body: body}, flags, v.d.store.now())
 	// Like every view, this one learns of the message through Poll, so
 	// it learns of all new messages in UID order; the message is recent
 	// in it.
@@ -285,7 +285,7 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 		ms, next, more = v.matchLocked(ms, set, from, fetchChunk)
 		buf = buf[:0]
 		for _, m := range ms {
-			buf = append(buf, fetched{uid: m.uid, flags: v.flagsLocked(m), date: m.date, body: m.body, modSeq: m.modSeq, m: m})
+			buf = append(buf, fetched{uid: m.uid, flags: v.flagsLocked(m), date: m.date, saved: m.saved, body: m.body, modSeq: m.modSeq, m: m})
 		}
 		v.d.mu.Unlock()
 		for i := range buf {
@@ -305,10 +305,37 @@ type fetched struct {
 	uid    mailbox.UID
 	flags  []string
 	date   time.Time
+	saved  time.Time
 	body   []byte
 	modSeq uint64
 	m      *message // for its layout, which needs no lock
 }
+
+var (
+	_ mailbox.SaveDater  = (*fetched)(nil)
+	_ mailbox.ObjectIDer = (*fetched)(nil)
+)
+
+// ObjectIDs implements mailbox.ObjectIDer with mailbox.ReadObjectIDs,
+// computed on the first call and kept with the message and its copies.
+func (f *fetched) ObjectIDs(ctx context.Context) (mailbox.ObjectIDs, error) {
+	if err := ctx.Err(); err != nil {
+		return mailbox.ObjectIDs{}, err
+	}
+	if ids := f.m.ids.Load(); ids != nil {
+		return *ids, nil
+	}
+	ids, err := mailbox.ReadObjectIDs(body{bytes.NewReader(f.body)})
+	if err != nil {
+		return ids, err
+	}
+	f.m.ids.CompareAndSwap(nil, &ids)
+	return ids, nil
+}
+
+// SaveDate implements mailbox.SaveDater: when the message was appended,
+// copied or moved to its mailbox.
+func (f *fetched) SaveDate() time.Time { return f.saved }
 
 func (f *fetched) UID() mailbox.UID        { return f.uid }
 func (f *fetched) Flags() []string         { return f.flags }
@@ -521,8 +548,9 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult
 	res := &mailbox.CopyResult{UIDValidity: dst.validity}
 	var added []*message
 	ups := make([]mailbox.Update, 0, len(ms))
+	now := v.d.store.now()
 	for _, m := range ms {
-		n := dst.add(m, m.flags)
+		n := dst.add(m, m.flags, now)
 		added = append(added, n)
 		res.Source = append(res.Source, m.uid)
 		res.Dest = append(res.Dest, n.uid)
