@@ -26,6 +26,7 @@ import (
 //	STORE                                      *StoreCommand
 //	SEARCH                                     *SearchCommand
 //	ID                                         *IDCommand
+//	COMPRESS                                   *CompressCommand
 //
 // Mailbox names are as on the wire: modified UTF-7, or UTF-8 once
 // UTF8=ACCEPT is enabled; see DecodeMailboxName and EncodeMailboxName.
@@ -179,4 +180,10 @@ type IDParam struct {
 	Name  string
 	Value string
 	IsNil bool
+}
+
+// CompressCommand is the argument of COMPRESS (RFC 4978 3); Mechanism
+// is upper case.
+type CompressCommand struct {
+	Mechanism string
 }

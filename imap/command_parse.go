@@ -208,6 +208,12 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		}
 		p, err := d.idParams()
 		return &IDCommand{Params: p}, err
+	case "COMPRESS":
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		a, err := d.Atom()
+		return &CompressCommand{Mechanism: strings.ToUpper(a)}, err
 	}
 	return nil, ErrUnknownCommand
 }

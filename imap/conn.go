@@ -70,6 +70,9 @@ type conn struct {
 	// to be read through the decoder.
 	first    [1]byte
 	hasFirst bool
+
+	// zw is the DEFLATE layer once COMPRESS is on (conn_compress.go).
+	zw *compressWriter
 }
 
 // endAppend reads the end of an APPEND command once: what is left of
@@ -160,7 +163,14 @@ func (c *conn) CloseIfIdle() {
 	}
 	c.closed = true
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-	io.WriteString(c.nc, byeShutdown)
+	if c.zw != nil {
+		// The compressor writes through deadlineWriter, which takes mu.
+		c.mu.Unlock()
+		c.zw.writeLine(byeShutdown)
+		c.mu.Lock()
+	} else {
+		io.WriteString(c.nc, byeShutdown)
+	}
 	c.nc.Close()
 }
 
@@ -337,6 +347,9 @@ func (c *conn) onLiteral(l LiteralInfo) error {
 
 func (c *conn) flush() error {
 	err := c.enc.Flush()
+	if err == nil && c.zw != nil {
+		err = c.zw.Flush()
+	}
 	if err != nil {
 		c.broken = true
 	}
@@ -410,6 +423,7 @@ var commandStates = map[string]uint8{
 	"CHECK": 1 << stateSelected, "CLOSE": 1 << stateSelected, "UNSELECT": 1 << stateSelected,
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
+	"COMPRESS": authStates,
 }
 
 const (
@@ -482,6 +496,8 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdStore(cmd)
 	case "COPY", "MOVE":
 		return c.cmdCopy(cmd)
+	case "COMPRESS":
+		return c.cmdCompress(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }
