@@ -27,6 +27,8 @@ import (
 //	SEARCH                                     *SearchCommand
 //	ID                                         *IDCommand
 //	COMPRESS                                   *CompressCommand
+//	GETMETADATA                                *GetMetadataCommand
+//	SETMETADATA                                *SetMetadataCommand
 //
 // Mailbox names are as on the wire: modified UTF-7, or UTF-8 once
 // UTF8=ACCEPT is enabled; see DecodeMailboxName and EncodeMailboxName.
@@ -186,4 +188,28 @@ type IDParam struct {
 // is upper case.
 type CompressCommand struct {
 	Mechanism string
+}
+
+// GetMetadataCommand is the argument of GETMETADATA (RFC 5464 4.2).
+// Entries are as sent; Depth is 0, 1 or -1 for "infinity".
+type GetMetadataCommand struct {
+	Mailbox    string // "" for the server's entries
+	HasMaxSize bool
+	MaxSize    uint32
+	Depth      int
+	Entries    []string
+}
+
+// SetMetadataCommand is the argument of SETMETADATA (RFC 5464 4.3).
+type SetMetadataCommand struct {
+	Mailbox string // "" for the server's entries
+	Entries []MetadataEntry
+}
+
+// MetadataEntry is an entry and its value (RFC 5464 5, entry-value);
+// IsNil is set for NIL (no value).
+type MetadataEntry struct {
+	Name  string
+	Value string
+	IsNil bool
 }

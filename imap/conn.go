@@ -423,7 +423,7 @@ var commandStates = map[string]uint8{
 	"CHECK": 1 << stateSelected, "CLOSE": 1 << stateSelected, "UNSELECT": 1 << stateSelected,
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
-	"COMPRESS": authStates,
+	"COMPRESS": authStates, "GETMETADATA": authStates, "SETMETADATA": authStates,
 }
 
 const (
@@ -498,6 +498,10 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdCopy(cmd)
 	case "COMPRESS":
 		return c.cmdCompress(cmd)
+	case "GETMETADATA":
+		return c.cmdGetMetadata(cmd)
+	case "SETMETADATA":
+		return c.cmdSetMetadata(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }

@@ -43,6 +43,7 @@ func (c *conn) capabilities() []string {
 		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT", "CONDSTORE", "QRESYNC",
 		"COMPRESS=DEFLATE",
 		"APPENDLIMIT="+strconv.FormatInt(c.srv.maxAppendBytes(), 10))
+	caps = append(caps, c.storeCaps()...)
 	return caps
 }
 

@@ -248,3 +248,13 @@ func (*NamespaceData) response()       {}
 func (*IDData) response()              {}
 func (*UnknownData) response()         {}
 func (*FetchData) response()           {}
+
+// MetadataData is the METADATA response with values (RFC 5464 4.4.1);
+// Mailbox is "" for the server's entries. A value with a NUL goes as a
+// literal8.
+type MetadataData struct {
+	Mailbox string
+	Entries []MetadataEntry
+}
+
+func (*MetadataData) response() {}

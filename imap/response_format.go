@@ -78,6 +78,8 @@ func WriteResponse(e *Encoder, r Response) error {
 		}
 	case *FetchData:
 		e.fetchData(r)
+	case *MetadataData:
+		e.metadataData(r)
 	default:
 		return fmt.Errorf("imap: unknown response %T", r)
 	}
@@ -330,4 +332,20 @@ func (e *Encoder) FetchSection(s FetchSection) *Encoder {
 		e.Literal(bytes.NewReader(s.Data), int64(len(s.Data)), nul)
 	}
 	return e
+}
+
+// metadataData writes METADATA with values (RFC 5464 4.4.1).
+func (e *Encoder) metadataData(r *MetadataData) {
+	e.Raw("* METADATA ").AString(r.Mailbox).SP().List(len(r.Entries), func(i int) {
+		m := r.Entries[i]
+		e.AString(m.Name).SP()
+		switch {
+		case m.IsNil:
+			e.NIL()
+		case strings.IndexByte(m.Value, 0) >= 0:
+			e.Literal(strings.NewReader(m.Value), int64(len(m.Value)), true)
+		default:
+			e.String(m.Value)
+		}
+	})
 }

@@ -140,7 +140,8 @@ func TestCompressTLS(t *testing.T) {
 		tc := tls.Client(c.nc, clientCfg)
 		require.NoError(t, tc.Handshake())
 		c.nc, c.br = tc, bufio.NewReader(tc)
-		assert.Equal(t, []string{"b OK [CAPABILITY IMAP4rev1 IMAP4rev2 " + capsAfterLogin(ts) + "] LOGIN completed"}, c.cmd("b login alice secret"))
+		r := c.cmd("b login alice secret")
+		assert.Regexp(t, `^b OK \[CAPABILITY IMAP4rev1 IMAP4rev2 .* COMPRESS=DEFLATE .*\] LOGIN completed$`, r[0])
 		c.compress("c")
 		c.ok("d SELECT INBOX")
 		assert.Equal(t, []string{"e NO [COMPRESSIONACTIVE] DEFLATE active already"}, c.cmd("e compress deflate"))
@@ -158,13 +159,6 @@ func TestCompressTLS(t *testing.T) {
 		c.compress("b")
 		c.ok("c SELECT INBOX")
 	})
-}
-
-// capsAfterLogin is the capability list after login, without the
-// leading IMAP4rev1 IMAP4rev2.
-func capsAfterLogin(ts *testServer) string {
-	c := &conn{srv: ts.srv, state: stateAuth}
-	return strings.Join(c.capabilities()[2:], " ")
 }
 
 // TestCompressClient: our Client's Compress against our server, with a

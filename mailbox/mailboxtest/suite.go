@@ -28,7 +28,8 @@
 //     names, empty levels ("a//b", "/a") and control characters are
 //     refused with mailbox.ErrInvalidName.
 //
-// A Mailbox that implements mailbox.ExpungeTracker is checked against
+// An Account that implements mailbox.Metadataer is checked (subtest
+// Metadata), and a Mailbox that implements mailbox.ExpungeTracker against
 // what that interface promises (subtest ExpungedSince).
 //
 // The search subtest runs the IMAP SEARCH keys on a fixed set of
@@ -111,6 +112,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Closed", testClosed},
 		{"Persistence", testPersistence},
 		{"Search", testSearch},
+		{"Metadata", testMetadata},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })
