@@ -29,6 +29,9 @@ import (
 //	COMPRESS                                   *CompressCommand
 //	GETMETADATA                                *GetMetadataCommand
 //	SETMETADATA                                *SetMetadataCommand
+//	GETQUOTA                                   *QuotaCommand
+//	GETQUOTAROOT                               *MailboxCommand
+//	SETQUOTA                                   *QuotaCommand
 //
 // Mailbox names are as on the wire: modified UTF-7, or UTF-8 once
 // UTF8=ACCEPT is enabled; see DecodeMailboxName and EncodeMailboxName.
@@ -212,4 +215,12 @@ type MetadataEntry struct {
 	Name  string
 	Value string
 	IsNil bool
+}
+
+// QuotaCommand is the argument of GETQUOTA and SETQUOTA (RFC 9208
+// 4.1.1, 4.1.3): a quota root and, for SETQUOTA, the limits (Usage is
+// unused; names upper case).
+type QuotaCommand struct {
+	Root   string
+	Limits []QuotaResource
 }

@@ -219,6 +219,14 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		return d.getMetadataArgs()
 	case "SETMETADATA":
 		return d.setMetadataArgs()
+	case "GETQUOTA":
+		c := &QuotaCommand{}
+		return c, d.args(&c.Root)
+	case "GETQUOTAROOT":
+		c := &MailboxCommand{}
+		return c, d.args(&c.Mailbox)
+	case "SETQUOTA":
+		return d.setQuotaArgs()
 	}
 	return nil, ErrUnknownCommand
 }
@@ -763,5 +771,30 @@ func (d *Decoder) setMetadataArgs() (*SetMetadataCommand, error) {
 	if err == nil && len(c.Entries) == 0 {
 		err = syntaxf("SETMETADATA needs an entry")
 	}
+	return c, err
+}
+
+// setQuotaArgs reads the arguments of SETQUOTA (RFC 9208 7):
+// quota-root-name SP "(" [resource-name SP resource-limit *(SP ...)] ")".
+func (d *Decoder) setQuotaArgs() (*QuotaCommand, error) {
+	c := &QuotaCommand{Limits: []QuotaResource{}}
+	if err := d.args(&c.Root); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	err := d.List(func() error {
+		name, err := d.Atom()
+		if err != nil {
+			return err
+		}
+		if err := d.SP(); err != nil {
+			return err
+		}
+		n, err := d.Number64()
+		c.Limits = append(c.Limits, QuotaResource{Name: strings.ToUpper(name), Limit: n})
+		return err
+	})
 	return c, err
 }

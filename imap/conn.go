@@ -424,6 +424,7 @@ var commandStates = map[string]uint8{
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
 	"COMPRESS": authStates, "GETMETADATA": authStates, "SETMETADATA": authStates,
+	"GETQUOTA": authStates, "GETQUOTAROOT": authStates, "SETQUOTA": authStates,
 }
 
 const (
@@ -502,6 +503,8 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdGetMetadata(cmd)
 	case "SETMETADATA":
 		return c.cmdSetMetadata(cmd)
+	case "GETQUOTA", "GETQUOTAROOT", "SETQUOTA":
+		return c.cmdQuota(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }

@@ -151,6 +151,7 @@ func (c *conn) cmdNamespace(cmd *Command) bool {
 var statusItems = map[string]bool{
 	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true, "DELETED": true,
 	"SIZE": true, "RECENT": true, "HIGHESTMODSEQ": true, "APPENDLIMIT": true,
+	"DELETED-STORAGE": true, // RFC 9208 4.1.4
 }
 
 // cmdStatus answers STATUS (RFC 9051 6.3.11).
@@ -205,6 +206,12 @@ func (c *conn) status(name string, items []string) (*StatusData, error) {
 			sd.HighestModSeq = ptr(st.HighestModSeq)
 		case "APPENDLIMIT":
 			sd.AppendLimit = ptr(uint64(c.srv.maxAppendBytes()))
+		case "DELETED-STORAGE":
+			n, err := c.deletedStorage(name)
+			if err != nil {
+				return nil, err
+			}
+			sd.DeletedStorage = ptr(n)
 		}
 	}
 	return sd, nil

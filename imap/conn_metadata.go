@@ -20,7 +20,8 @@ const (
 
 // storeCaps lists the capabilities that depend on the account's
 // backend: METADATA and METADATA-SERVER (RFC 5464 1) when it is a
-// mailbox.Metadataer.
+// mailbox.Metadataer, and QUOTA (RFC 9208) when it is a
+// mailbox.Quotaer (conn_quota.go).
 func (c *conn) storeCaps() []string {
 	if c.acct == nil {
 		return nil
@@ -29,7 +30,7 @@ func (c *conn) storeCaps() []string {
 	if _, ok := c.acct.(mailbox.Metadataer); ok {
 		caps = append(caps, "METADATA", "METADATA-SERVER")
 	}
-	return caps
+	return append(caps, c.quotaCaps()...)
 }
 
 // metadataer returns the account as a mailbox.Metadataer, or answers

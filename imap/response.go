@@ -123,6 +123,8 @@ type StatusData struct {
 	Size          *uint64
 	HighestModSeq *uint64
 	AppendLimit   *uint64
+	// DeletedStorage is DELETED-STORAGE (RFC 9208 4.1.4).
+	DeletedStorage *uint64
 }
 
 // ExistsData is "n EXISTS" (RFC 9051 7.4.1).
@@ -258,3 +260,20 @@ type MetadataData struct {
 }
 
 func (*MetadataData) response() {}
+
+// QuotaData is the QUOTA response (RFC 9208 4.2.1): a quota root and
+// the usage and limit of each resource it limits.
+type QuotaData struct {
+	Root      string
+	Resources []QuotaResource
+}
+
+// QuotaRootData is the QUOTAROOT response (RFC 9208 4.2.2): the quota
+// roots of a mailbox.
+type QuotaRootData struct {
+	Mailbox string
+	Roots   []string
+}
+
+func (*QuotaData) response()     {}
+func (*QuotaRootData) response() {}

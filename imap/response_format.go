@@ -80,6 +80,16 @@ func WriteResponse(e *Encoder, r Response) error {
 		e.fetchData(r)
 	case *MetadataData:
 		e.metadataData(r)
+	case *QuotaData:
+		e.Raw("* QUOTA ").AString(r.Root).SP().List(len(r.Resources), func(i int) {
+			q := r.Resources[i]
+			e.Atom(q.Name).SP().Number64(q.Usage).SP().Number64(q.Limit)
+		})
+	case *QuotaRootData:
+		e.Raw("* QUOTAROOT ").AString(r.Mailbox)
+		for _, root := range r.Roots {
+			e.SP().AString(root)
+		}
 	default:
 		return fmt.Errorf("imap: unknown response %T", r)
 	}
@@ -227,7 +237,8 @@ func (e *Encoder) statusData(r *StatusData) {
 	for _, it := range []struct {
 		name string
 		v    *uint64
-	}{{"SIZE", r.Size}, {"HIGHESTMODSEQ", r.HighestModSeq}, {"APPENDLIMIT", r.AppendLimit}} {
+	}{{"SIZE", r.Size}, {"HIGHESTMODSEQ", r.HighestModSeq}, {"APPENDLIMIT", r.AppendLimit},
+		{"DELETED-STORAGE", r.DeletedStorage}} {
 		if it.v != nil {
 			item(it.name, *it.v)
 		}

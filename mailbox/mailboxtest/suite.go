@@ -59,6 +59,11 @@ type Factory struct {
 	// and mailbox of s before. The persistence subtests are skipped when
 	// Reopen is nil (as for an in-memory store).
 	Reopen func(t *testing.T, s mailbox.Store) mailbox.Store
+
+	// NewQuota, when not nil, returns a new, empty store whose accounts
+	// have one quota root with the limits l (mailbox.Quotaer); the
+	// quota subtest is skipped when it is nil.
+	NewQuota func(t *testing.T, l mailbox.QuotaLimits) mailbox.Store
 }
 
 // Run runs the suite on the stores newStore makes, without the
@@ -113,6 +118,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Persistence", testPersistence},
 		{"Search", testSearch},
 		{"Metadata", testMetadata},
+		{"Quota", testQuota},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })

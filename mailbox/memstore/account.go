@@ -23,6 +23,10 @@ type accountData struct {
 	subs  map[string]struct{}
 	// meta holds the account's (server) annotations (metadata.go).
 	meta map[string]string
+	// quota holds the limits of the account's quota root when
+	// hasQuota (quota.go).
+	quota    mailbox.QuotaLimits
+	hasQuota bool
 }
 
 // box is one incarnation of a mailbox. Delete, and Create over a

@@ -100,6 +100,11 @@ type Store struct {
 	// nil, every non-empty user name gets one.
 	AllowAccount func(user string) bool
 
+	// Quota, when it has a limit, gives each account one quota root,
+	// named "", with these limits (IMAP QUOTA, RFC 9208); its accounts
+	// then implement mailbox.Quotaer and mailbox.QuotaSetter.
+	Quota mailbox.QuotaLimits
+
 	mu       sync.Mutex
 	accounts map[string]*accountData
 	validity uint32 // last UIDVALIDITY given out
@@ -134,7 +139,11 @@ func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, erro
 			subs:  make(map[string]struct{}),
 		}
 		d.boxes[mailbox.Inbox] = newBox(mailbox.Inbox, s.nextValidityLocked(), nil)
+		d.quota, d.hasQuota = s.Quota, s.Quota != (mailbox.QuotaLimits{})
 		s.accounts[user] = d
+	}
+	if d.hasQuota {
+		return &quotaAccount{account{d: d}}, nil
 	}
 	return &account{d: d}, nil
 }
