@@ -29,6 +29,12 @@ import (
 //	SORT                                       *SortCommand
 //	THREAD                                     *ThreadCommand
 //	ID                                         *IDCommand
+//	COMPRESS                                   *CompressCommand
+//	GETMETADATA                                *GetMetadataCommand
+//	SETMETADATA                                *SetMetadataCommand
+//	GETQUOTA                                   *QuotaCommand
+//	GETQUOTAROOT                               *MailboxCommand
+//	SETQUOTA                                   *QuotaCommand
 //
 // Mailbox names are as on the wire: modified UTF-7, or UTF-8 once
 // UTF8=ACCEPT is enabled; see DecodeMailboxName and EncodeMailboxName.
@@ -211,4 +217,42 @@ type IDParam struct {
 	Name  string
 	Value string
 	IsNil bool
+}
+
+// CompressCommand is the argument of COMPRESS (RFC 4978 3); Mechanism
+// is upper case.
+type CompressCommand struct {
+	Mechanism string
+}
+
+// GetMetadataCommand is the argument of GETMETADATA (RFC 5464 4.2).
+// Entries are as sent; Depth is 0, 1 or -1 for "infinity".
+type GetMetadataCommand struct {
+	Mailbox    string // "" for the server's entries
+	HasMaxSize bool
+	MaxSize    uint32
+	Depth      int
+	Entries    []string
+}
+
+// SetMetadataCommand is the argument of SETMETADATA (RFC 5464 4.3).
+type SetMetadataCommand struct {
+	Mailbox string // "" for the server's entries
+	Entries []MetadataEntry
+}
+
+// MetadataEntry is an entry and its value (RFC 5464 5, entry-value);
+// IsNil is set for NIL (no value).
+type MetadataEntry struct {
+	Name  string
+	Value string
+	IsNil bool
+}
+
+// QuotaCommand is the argument of GETQUOTA and SETQUOTA (RFC 9208
+// 4.1.1, 4.1.3): a quota root and, for SETQUOTA, the limits (Usage is
+// unused; names upper case).
+type QuotaCommand struct {
+	Root   string
+	Limits []QuotaResource
 }

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 )
 
@@ -252,6 +253,24 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		}
 		p, err := d.idParams()
 		return &IDCommand{Params: p}, err
+	case "COMPRESS":
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		a, err := d.Atom()
+		return &CompressCommand{Mechanism: strings.ToUpper(a)}, err
+	case "GETMETADATA":
+		return d.getMetadataArgs()
+	case "SETMETADATA":
+		return d.setMetadataArgs()
+	case "GETQUOTA":
+		c := &QuotaCommand{}
+		return c, d.args(&c.Root)
+	case "GETQUOTAROOT":
+		c := &MailboxCommand{}
+		return c, d.args(&c.Mailbox)
+	case "SETQUOTA":
+		return d.setQuotaArgs()
 	}
 	return nil, ErrUnknownCommand
 }
@@ -774,4 +793,176 @@ func (d *Decoder) searchCriteria() (string, []SearchKey, error) {
 	}
 	keys, err := d.readSearchKeys("")
 	return cs, keys, err
+}
+
+// getMetadataArgs reads the arguments of GETMETADATA (RFC 5464 5). The
+// options come before the mailbox in the grammar and after it in the
+// examples of RFC 5464 4.2.1 and 4.2.2; both are taken, and so are
+// several entries without parentheses (RFC 5464 4.4.1).
+func (d *Decoder) getMetadataArgs() (*GetMetadataCommand, error) {
+	c := &GetMetadataCommand{}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	opts := false
+	if b, err := d.PeekByte(); err == nil && b == '(' {
+		l, err := d.astringList()
+		if err != nil {
+			return nil, err
+		}
+		if err := c.options(l); err != nil {
+			return nil, err
+		}
+		opts = true
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if c.Mailbox, err = d.AString(); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	for {
+		if b, err := d.PeekByte(); err == nil && b == '(' {
+			l, err := d.astringList()
+			if err != nil {
+				return nil, err
+			}
+			u := strings.ToUpper(l[0])
+			if !opts && len(c.Entries) == 0 && (u == "MAXSIZE" || u == "DEPTH") {
+				if err := c.options(l); err != nil {
+					return nil, err
+				}
+				opts = true
+				if err := d.SP(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			c.Entries = append(c.Entries, l...)
+		} else {
+			e, err := d.AString()
+			if err != nil {
+				return nil, err
+			}
+			c.Entries = append(c.Entries, e)
+		}
+		if d.AtCRLF() {
+			return c, nil
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// astringList reads a non-empty parenthesised list of astrings.
+func (d *Decoder) astringList() ([]string, error) {
+	var l []string
+	err := d.List(func() error {
+		s, err := d.AString()
+		l = append(l, s)
+		return err
+	})
+	if err == nil && len(l) == 0 {
+		err = syntaxf("empty list")
+	}
+	return l, err
+}
+
+// options sets the GETMETADATA options of l (RFC 5464 4.2.1, 4.2.2).
+func (c *GetMetadataCommand) options(l []string) error {
+	if len(l)%2 != 0 {
+		return syntaxf("GETMETADATA option without a value")
+	}
+	for i := 0; i < len(l); i += 2 {
+		v := l[i+1]
+		switch strings.ToUpper(l[i]) {
+		case "MAXSIZE":
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return syntaxf("bad MAXSIZE")
+			}
+			c.HasMaxSize, c.MaxSize = true, uint32(n)
+		case "DEPTH":
+			switch strings.ToLower(v) {
+			case "0":
+				c.Depth = 0
+			case "1":
+				c.Depth = 1
+			case "infinity":
+				c.Depth = -1
+			default:
+				return syntaxf("bad DEPTH")
+			}
+		default:
+			return syntaxf("unknown GETMETADATA option")
+		}
+	}
+	return nil
+}
+
+// setMetadataArgs reads the arguments of SETMETADATA (RFC 5464 5):
+// values are nstring or literal8.
+func (d *Decoder) setMetadataArgs() (*SetMetadataCommand, error) {
+	c := &SetMetadataCommand{}
+	if err := d.args(&c.Mailbox); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	err := d.List(func() error {
+		var e MetadataEntry
+		var err error
+		if e.Name, err = d.AString(); err != nil {
+			return err
+		}
+		if err := d.SP(); err != nil {
+			return err
+		}
+		if b, err := d.PeekByte(); err == nil && b == '~' {
+			v, err := d.Literal(true)
+			if err != nil {
+				return err
+			}
+			e.Value = string(v)
+		} else if e.Value, e.IsNil, err = d.NString(); err != nil {
+			return err
+		}
+		c.Entries = append(c.Entries, e)
+		return nil
+	})
+	if err == nil && len(c.Entries) == 0 {
+		err = syntaxf("SETMETADATA needs an entry")
+	}
+	return c, err
+}
+
+// setQuotaArgs reads the arguments of SETQUOTA (RFC 9208 7):
+// quota-root-name SP "(" [resource-name SP resource-limit *(SP ...)] ")".
+func (d *Decoder) setQuotaArgs() (*QuotaCommand, error) {
+	c := &QuotaCommand{Limits: []QuotaResource{}}
+	if err := d.args(&c.Root); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	err := d.List(func() error {
+		name, err := d.Atom()
+		if err != nil {
+			return err
+		}
+		if err := d.SP(); err != nil {
+			return err
+		}
+		n, err := d.Number64()
+		c.Limits = append(c.Limits, QuotaResource{Name: strings.ToUpper(name), Limit: n})
+		return err
+	})
+	return c, err
 }

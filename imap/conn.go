@@ -71,6 +71,9 @@ type conn struct {
 	// to be read through the decoder.
 	first    [1]byte
 	hasFirst bool
+
+	// zw is the DEFLATE layer once COMPRESS is on (conn_compress.go).
+	zw *compressWriter
 }
 
 // endAppend reads and drops what is left of an APPEND command that
@@ -155,7 +158,14 @@ func (c *conn) CloseIfIdle() {
 	}
 	c.closed = true
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-	io.WriteString(c.nc, byeShutdown)
+	if c.zw != nil {
+		// The compressor writes through deadlineWriter, which takes mu.
+		c.mu.Unlock()
+		c.zw.writeLine(byeShutdown)
+		c.mu.Lock()
+	} else {
+		io.WriteString(c.nc, byeShutdown)
+	}
 	c.nc.Close()
 }
 
@@ -335,6 +345,9 @@ func (c *conn) onLiteral(l LiteralInfo) error {
 
 func (c *conn) flush() error {
 	err := c.enc.Flush()
+	if err == nil && c.zw != nil {
+		err = c.zw.Flush()
+	}
 	if err != nil {
 		c.broken = true
 	}
@@ -409,7 +422,9 @@ var commandStates = map[string]uint8{
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
 	"SORT": 1 << stateSelected, "THREAD": 1 << stateSelected, // RFC 5256 3
-	"REPLACE": 1 << stateSelected, // RFC 8508 3.5
+	"REPLACE":  1 << stateSelected, // RFC 8508 3.5
+	"COMPRESS": authStates, "GETMETADATA": authStates, "SETMETADATA": authStates,
+	"GETQUOTA": authStates, "GETQUOTAROOT": authStates, "SETQUOTA": authStates,
 }
 
 const (
@@ -488,6 +503,14 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdCopy(cmd)
 	case "REPLACE":
 		return c.cmdReplace(cmd)
+	case "COMPRESS":
+		return c.cmdCompress(cmd)
+	case "GETMETADATA":
+		return c.cmdGetMetadata(cmd)
+	case "SETMETADATA":
+		return c.cmdSetMetadata(cmd)
+	case "GETQUOTA", "GETQUOTAROOT", "SETQUOTA":
+		return c.cmdQuota(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }

@@ -41,9 +41,11 @@ func (c *conn) capabilities() []string {
 		"LITERAL+", "SASL-IR", "ENABLE", "IDLE", "UIDPLUS", "MOVE", "NAMESPACE",
 		"ID", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
 		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT", "CONDSTORE", "QRESYNC",
+		"COMPRESS=DEFLATE",
 		"APPENDLIMIT="+strconv.FormatInt(c.srv.maxAppendBytes(), 10))
 	caps = append(caps, "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "WITHIN")
 	caps = append(caps, "MULTIAPPEND", "REPLACE", "CREATE-SPECIAL-USE", "PREVIEW", "SAVEDATE", "OBJECTID") // smallext: RFC 3502, 8508, 8514, 8474, 8970, 6154
+	caps = append(caps, c.storeCaps()...)
 	return caps
 }
 

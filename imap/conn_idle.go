@@ -32,7 +32,8 @@ func (c *conn) cmdIdle(cmd *Command) bool {
 	if c.flush() != nil {
 		return false
 	}
-	if nf, ok := c.idleNotifier(); ok && c.br.Buffered() == 0 {
+	// A compressed session keeps its buffers: they hold DEFLATE state.
+	if nf, ok := c.idleNotifier(); ok && c.br.Buffered() == 0 && c.zw == nil {
 		if done, ok := c.idleWait(nf); done {
 			return ok
 		}

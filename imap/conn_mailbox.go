@@ -151,7 +151,8 @@ func (c *conn) cmdNamespace(cmd *Command) bool {
 var statusItems = map[string]bool{
 	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true, "DELETED": true,
 	"SIZE": true, "RECENT": true, "HIGHESTMODSEQ": true, "APPENDLIMIT": true,
-	"MAILBOXID": true, // RFC 8474 4.3
+	"MAILBOXID":       true, // RFC 8474 4.3
+	"DELETED-STORAGE": true, // RFC 9208 4.1.4
 }
 
 // cmdStatus answers STATUS (RFC 9051 6.3.11).
@@ -208,6 +209,12 @@ func (c *conn) status(name string, items []string) (*StatusData, error) {
 			sd.AppendLimit = ptr(uint64(c.srv.maxAppendBytes()))
 		case "MAILBOXID":
 			sd.MailboxID = st.MailboxID
+		case "DELETED-STORAGE":
+			n, err := c.deletedStorage(name)
+			if err != nil {
+				return nil, err
+			}
+			sd.DeletedStorage = ptr(n)
 		}
 	}
 	return sd, nil

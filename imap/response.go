@@ -124,6 +124,8 @@ type StatusData struct {
 	HighestModSeq *uint64
 	AppendLimit   *uint64
 	MailboxID     string // RFC 8474 4.3; "" when absent
+	// DeletedStorage is DELETED-STORAGE (RFC 9208 4.1.4).
+	DeletedStorage *uint64
 }
 
 // ExistsData is "n EXISTS" (RFC 9051 7.4.1).
@@ -279,3 +281,30 @@ func (*NamespaceData) response()       {}
 func (*IDData) response()              {}
 func (*UnknownData) response()         {}
 func (*FetchData) response()           {}
+
+// MetadataData is the METADATA response with values (RFC 5464 4.4.1);
+// Mailbox is "" for the server's entries. A value with a NUL goes as a
+// literal8.
+type MetadataData struct {
+	Mailbox string
+	Entries []MetadataEntry
+}
+
+func (*MetadataData) response() {}
+
+// QuotaData is the QUOTA response (RFC 9208 4.2.1): a quota root and
+// the usage and limit of each resource it limits.
+type QuotaData struct {
+	Root      string
+	Resources []QuotaResource
+}
+
+// QuotaRootData is the QUOTAROOT response (RFC 9208 4.2.2): the quota
+// roots of a mailbox.
+type QuotaRootData struct {
+	Mailbox string
+	Roots   []string
+}
+
+func (*QuotaData) response()     {}
+func (*QuotaRootData) response() {}

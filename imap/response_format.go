@@ -94,6 +94,18 @@ func WriteResponse(e *Encoder, r Response) error {
 		}
 	case *FetchData:
 		e.fetchData(r)
+	case *MetadataData:
+		e.metadataData(r)
+	case *QuotaData:
+		e.Raw("* QUOTA ").AString(r.Root).SP().List(len(r.Resources), func(i int) {
+			q := r.Resources[i]
+			e.Atom(q.Name).SP().Number64(q.Usage).SP().Number64(q.Limit)
+		})
+	case *QuotaRootData:
+		e.Raw("* QUOTAROOT ").AString(r.Mailbox)
+		for _, root := range r.Roots {
+			e.SP().AString(root)
+		}
 	default:
 		return fmt.Errorf("imap: unknown response %T", r)
 	}
@@ -241,7 +253,8 @@ func (e *Encoder) statusData(r *StatusData) {
 	for _, it := range []struct {
 		name string
 		v    *uint64
-	}{{"SIZE", r.Size}, {"HIGHESTMODSEQ", r.HighestModSeq}, {"APPENDLIMIT", r.AppendLimit}} {
+	}{{"SIZE", r.Size}, {"HIGHESTMODSEQ", r.HighestModSeq}, {"APPENDLIMIT", r.AppendLimit},
+		{"DELETED-STORAGE", r.DeletedStorage}} {
 		if it.v != nil {
 			item(it.name, *it.v)
 		}
@@ -421,4 +434,20 @@ func (e *Encoder) threadList(t *Thread, depth int) {
 		e.threadList(c, depth+1)
 	}
 	e.byte1(')')
+}
+
+// metadataData writes METADATA with values (RFC 5464 4.4.1).
+func (e *Encoder) metadataData(r *MetadataData) {
+	e.Raw("* METADATA ").AString(r.Mailbox).SP().List(len(r.Entries), func(i int) {
+		m := r.Entries[i]
+		e.AString(m.Name).SP()
+		switch {
+		case m.IsNil:
+			e.NIL()
+		case strings.IndexByte(m.Value, 0) >= 0:
+			e.Literal(strings.NewReader(m.Value), int64(len(m.Value)), true)
+		default:
+			e.String(m.Value)
+		}
+	})
 }

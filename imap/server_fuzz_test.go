@@ -144,6 +144,9 @@ func FuzzSession(f *testing.F) {
 		"a ENABLE QRESYNC\r\nb SELECT INBOX (QRESYNC (1 1 1:10 (1:3 1:3)))\r\nc UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)\r\nd STORE 1 +FLAGS (\\Deleted)\r\ne EXPUNGE\r\n",
 		"a IDLE\r\n",
 		"a LOGOUT\r\n",
+		"a SETMETADATA INBOX (/private/comment {3}\r\nabc /shared/x ~{2}\r\na\x00 /shared/y NIL)\r\nb GETMETADATA (DEPTH infinity MAXSIZE 2) INBOX (/private /shared)\r\nc GETMETADATA \"\" /shared/comment /private/x\r\n",
+		"a GETQUOTAROOT INBOX\r\nb GETQUOTA \"\"\r\nc SETQUOTA \"\" (STORAGE 1 MESSAGE 2)\r\nd STATUS INBOX (DELETED DELETED-STORAGE)\r\n",
+		"a COMPRESS DEFLATE\r\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -28,7 +28,9 @@
 //     names, empty levels ("a//b", "/a") and control characters are
 //     refused with mailbox.ErrInvalidName.
 //
-// A Mailbox that implements mailbox.ExpungeTracker is checked against
+// An Account that implements mailbox.Metadataer is checked (subtest
+// Metadata), and so is a quota (subtest Quota). A Mailbox that implements
+// mailbox.ExpungeTracker is checked against
 // what that interface promises (subtest ExpungedSince), and so is one
 // whose Messages implement mailbox.SaveDater (subtest SaveDate) or
 // mailbox.ObjectIDer (subtest ObjectIDs), or whose Status has a
@@ -61,6 +63,11 @@ type Factory struct {
 	// and mailbox of s before. The persistence subtests are skipped when
 	// Reopen is nil (as for an in-memory store).
 	Reopen func(t *testing.T, s mailbox.Store) mailbox.Store
+
+	// NewQuota, when not nil, returns a new, empty store whose accounts
+	// have one quota root with the limits l (mailbox.Quotaer); the
+	// quota subtest is skipped when it is nil.
+	NewQuota func(t *testing.T, l mailbox.QuotaLimits) mailbox.Store
 }
 
 // Run runs the suite on the stores newStore makes, without the
@@ -117,6 +124,8 @@ func RunFactory(t *testing.T, f Factory) {
 		{"SaveDate", testSaveDate},
 		{"MailboxID", testMailboxID},
 		{"ObjectIDs", testObjectIDs},
+		{"Metadata", testMetadata},
+		{"Quota", testQuota},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })

@@ -28,5 +28,8 @@ func TestConformance(t *testing.T) {
 			defer mu.Unlock()
 			return maildir.New(roots[s], nil)
 		},
+		NewQuota: func(t *testing.T, l mailbox.QuotaLimits) mailbox.Store {
+			return maildir.New(t.TempDir(), &maildir.Options{Quota: l})
+		},
 	})
 }

@@ -458,6 +458,15 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 		return nil, err
 	}
 	srcs := v.snapshot(uids)
+	if !move {
+		var size int64
+		for _, s := range srcs {
+			size += max(baseSize(s.base), 0)
+		}
+		if err := a.quotaCheck(size, int64(len(srcs))); err != nil {
+			return nil, err
+		}
+	}
 	df := a.s.folder(a.dir, ddir, dn)
 	defer a.s.release(df)
 	res, moved, err := df.receive(ctx, srcs, move)

@@ -92,6 +92,11 @@ type Options struct {
 
 	// MaxMessageSize bounds an appended message; 0 means no limit.
 	MaxMessageSize int64
+
+	// Quota, when it has a limit, gives each account one quota root,
+	// named "", with these limits (IMAP QUOTA, RFC 9208): accounts then
+	// implement mailbox.Quotaer (quota.go tells how usage is counted).
+	Quota mailbox.QuotaLimits
 }
 
 // Store is a Maildir++ mail store: one directory per account.
@@ -171,6 +176,9 @@ func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, erro
 	}
 	if err := makeMaildir(dir, false); err != nil {
 		return nil, err
+	}
+	if s.opts.Quota != (mailbox.QuotaLimits{}) {
+		return &quotaAccount{account{s: s, dir: dir}}, nil
 	}
 	return &account{s: s, dir: dir}, nil
 }

@@ -208,6 +208,9 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 		return 0, err
 	}
 	defer os.Remove(tmp)
+	if err := (&account{s: f.s, dir: f.root}).quotaCheck(size, 1); err != nil {
+		return 0, err
+	}
 	base := filepath.Base(tmp) + ",S=" + strconv.FormatInt(size, 10) + ",W=" + strconv.FormatInt(vsize, 10)
 
 	f.mu.Lock()

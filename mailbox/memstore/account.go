@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,12 @@ type accountData struct {
 	mu    sync.Mutex
 	boxes map[string]*box
 	subs  map[string]struct{}
+	// meta holds the account's (server) annotations (metadata.go).
+	meta map[string]string
+	// quota holds the limits of the account's quota root when
+	// hasQuota (quota.go).
+	quota    mailbox.QuotaLimits
+	hasQuota bool
 }
 
 // box is one incarnation of a mailbox. Delete, and Create over a
@@ -51,6 +58,9 @@ type box struct {
 	// first given; order lists them in that order.
 	keywords map[string]string
 	order    []string
+
+	// meta holds the mailbox's annotations (metadata.go).
+	meta map[string]string
 
 	hub mailbox.Hub
 }
@@ -324,6 +334,8 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 	if from == mailbox.Inbox {
 		d.makeParentsLocked(to)
 		dst := newBox(to, d.store.nextValidity(), nil)
+		// RFC 5464 4.1: INBOX's annotations are copied and kept.
+		dst.meta = maps.Clone(src.meta)
 		d.boxes[to] = dst
 		moved := src.msgs
 		ups := make([]mailbox.Update, 0, len(moved))

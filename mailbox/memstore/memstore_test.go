@@ -31,6 +31,11 @@ func TestConformanceReopen(t *testing.T) {
 	mailboxtest.RunFactory(t, mailboxtest.Factory{
 		New:    func(t *testing.T) mailbox.Store { return memstore.New() },
 		Reopen: func(t *testing.T, s mailbox.Store) mailbox.Store { return s },
+		NewQuota: func(t *testing.T, l mailbox.QuotaLimits) mailbox.Store {
+			s := memstore.New()
+			s.Quota = l
+			return s
+		},
 	})
 }
 

@@ -104,6 +104,10 @@ type Store struct {
 	// of an Append without one and for save dates (mailbox.SaveDater);
 	// time.Now when nil. Tests set it.
 	Now func() time.Time
+	// Quota, when it has a limit, gives each account one quota root,
+	// named "", with these limits (IMAP QUOTA, RFC 9208); its accounts
+	// then implement mailbox.Quotaer and mailbox.QuotaSetter.
+	Quota mailbox.QuotaLimits
 
 	mu       sync.Mutex
 	accounts map[string]*accountData
@@ -139,7 +143,11 @@ func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, erro
 			subs:  make(map[string]struct{}),
 		}
 		d.boxes[mailbox.Inbox] = newBox(mailbox.Inbox, s.nextValidityLocked(), nil)
+		d.quota, d.hasQuota = s.Quota, s.Quota != (mailbox.QuotaLimits{})
 		s.accounts[user] = d
+	}
+	if d.hasQuota {
+		return &quotaAccount{account{d: d}}, nil
 	}
 	return &account{d: d}, nil
 }

@@ -221,6 +221,9 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if !v.b.room(1) {
 		return 0, errNoUIDs
 	}
+	if err := v.d.quotaCheckLocked(int64(len(body)), 1); err != nil {
+		return 0, err
+	}
 	m := v.b.add(&message{date: date, body: body}, flags, v.d.store.now())
 	// Like every view, this one learns of the message through Poll, so
 	// it learns of all new messages in UID order; the message is recent
@@ -516,7 +519,7 @@ func (v *view) Copy(ctx context.Context, uids mailbox.UIDSet, dest string) (*mai
 		return nil, err
 	}
 	defer v.d.mu.Unlock()
-	res, _, err := v.copyLocked(uids, dest)
+	res, _, err := v.copyLocked(uids, dest, true)
 	return res, err
 }
 
@@ -527,7 +530,7 @@ func (v *view) Move(ctx context.Context, uids mailbox.UIDSet, dest string) (*mai
 		return nil, err
 	}
 	defer v.d.mu.Unlock()
-	res, moved, err := v.copyLocked(uids, dest)
+	res, moved, err := v.copyLocked(uids, dest, false)
 	if err != nil {
 		return nil, err
 	}
@@ -535,7 +538,9 @@ func (v *view) Move(ctx context.Context, uids mailbox.UIDSet, dest string) (*mai
 	return res, nil
 }
 
-func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult, []*message, error) {
+// copyLocked copies the messages; quota says whether the account's
+// quota is checked (a move within the account adds nothing to it).
+func (v *view) copyLocked(uids mailbox.UIDSet, dest string, quota bool) (*mailbox.CopyResult, []*message, error) {
 	dst, err := v.d.selectableLocked(dest)
 	if err != nil {
 		return nil, nil, err
@@ -544,6 +549,15 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string) (*mailbox.CopyResult
 	ms = slices.DeleteFunc(ms, func(m *message) bool { return m.gone })
 	if !dst.room(len(ms)) {
 		return nil, nil, errNoUIDs
+	}
+	if quota {
+		var size int64
+		for _, m := range ms {
+			size += int64(len(m.body))
+		}
+		if err := v.d.quotaCheckLocked(size, int64(len(ms))); err != nil {
+			return nil, nil, err
+		}
 	}
 	res := &mailbox.CopyResult{UIDValidity: dst.validity}
 	var added []*message

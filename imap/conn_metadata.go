@@ -1,0 +1,211 @@
+package imap
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+const (
+	// DefaultMaxMetadataSize bounds one annotation's value: RFC 5464
+	// 4.1 asks for 1024 octets at least; a note of a few pages fits.
+	DefaultMaxMetadataSize = 64 << 10
+	// DefaultMaxMetadataEntries bounds the annotations of one mailbox
+	// or of the server: RFC 5464 4.1 asks for 10 at least.
+	DefaultMaxMetadataEntries = 100
+)
+
+// storeCaps lists the capabilities that depend on the account's
+// backend: METADATA and METADATA-SERVER (RFC 5464 1) when it is a
+// mailbox.Metadataer, and QUOTA (RFC 9208) when it is a
+// mailbox.Quotaer (conn_quota.go).
+func (c *conn) storeCaps() []string {
+	if c.acct == nil {
+		return nil
+	}
+	var caps []string
+	if _, ok := c.acct.(mailbox.Metadataer); ok {
+		caps = append(caps, "METADATA", "METADATA-SERVER")
+	}
+	return append(caps, c.quotaCaps()...)
+}
+
+// metadataer returns the account as a mailbox.Metadataer, or answers
+// NO when it is not one.
+func (c *conn) metadataer(cmd *Command) (mailbox.Metadataer, bool) {
+	md, ok := c.acct.(mailbox.Metadataer)
+	if !ok {
+		c.tagged(cmd.Tag, StatusNO, "CANNOT", nil, "Annotations not supported")
+	}
+	return md, ok
+}
+
+// metadataMailbox decodes the mailbox argument of GETMETADATA and
+// SETMETADATA: "" is the server (RFC 5464 4.1).
+func (c *conn) metadataMailbox(name string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	return c.mailboxName(name)
+}
+
+// validEntry checks an entry name (RFC 5464 3.2): "/private/..." or
+// "/shared/..." with no empty component, no "*" or "%", ASCII without
+// controls; it returns it in lower case (entry names are
+// case-insensitive).
+func validEntry(name string) (string, bool) {
+	n := strings.ToLower(name)
+	if !strings.HasPrefix(n, "/private/") && !strings.HasPrefix(n, "/shared/") {
+		return "", false
+	}
+	if strings.HasSuffix(n, "/") || strings.Contains(n, "//") {
+		return "", false
+	}
+	for i := 0; i < len(n); i++ {
+		if b := n[i]; b <= 0x19 || b >= 0x7f || b == '*' || b == '%' {
+			return "", false
+		}
+	}
+	return n, true
+}
+
+// cmdGetMetadata answers GETMETADATA (RFC 5464 4.2) with one METADATA
+// response: each entry asked for, NIL when it has no value, and with
+// DEPTH those below it (4.2.2); values over MAXSIZE are left out and
+// the largest of them is reported in [METADATA LONGENTRIES] (4.2.1).
+func (c *conn) cmdGetMetadata(cmd *Command) bool {
+	args := cmd.Args.(*GetMetadataCommand)
+	md, ok := c.metadataer(cmd)
+	if !ok {
+		return true
+	}
+	entries := make([]string, len(args.Entries))
+	for i, e := range args.Entries {
+		n, ok := validEntry(e)
+		if !ok {
+			// RFC 5464 3.2: an invalid entry name is BAD.
+			return c.bad(cmd.Tag, "", "Invalid entry name")
+		}
+		entries[i] = n
+	}
+	name, err := c.metadataMailbox(args.Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	all, err := md.Metadata(c.ctx, name)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	var out []MetadataEntry
+	seen := make(map[string]bool)
+	var long int
+	add := func(k string, v string, isNil bool) {
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		if args.HasMaxSize && !isNil && len(v) > int(args.MaxSize) {
+			long = max(long, len(v))
+			return
+		}
+		out = append(out, MetadataEntry{Name: k, Value: v, IsNil: isNil})
+	}
+	for _, e := range entries {
+		v, ok := all[e]
+		below := args.Depth != 0 && hasBelow(all, e)
+		if ok || !below {
+			add(e, v, !ok)
+		}
+		if args.Depth == 0 {
+			continue
+		}
+		var keys []string
+		for k := range all {
+			rest, ok := strings.CutPrefix(k, e+"/")
+			if ok && (args.Depth < 0 || !strings.Contains(rest, "/")) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			add(k, all[k], false)
+		}
+	}
+	if len(out) > 0 {
+		c.write(&MetadataData{Mailbox: c.metadataWireName(name), Entries: out})
+	}
+	if long > 0 {
+		if !c.update(true) {
+			return false
+		}
+		c.tagged(cmd.Tag, StatusOK, "METADATA", "LONGENTRIES "+strconv.Itoa(long), "GETMETADATA completed")
+		return true
+	}
+	return c.done(cmd, true)
+}
+
+// hasBelow reports whether m has an entry below e.
+func hasBelow(m map[string]string, e string) bool {
+	for k := range m {
+		if strings.HasPrefix(k, e+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// metadataWireName is the mailbox of a METADATA response.
+func (c *conn) metadataWireName(name string) string {
+	if name == "" {
+		return ""
+	}
+	return c.wireName(name)
+}
+
+// cmdSetMetadata answers SETMETADATA (RFC 5464 4.3): all the entries
+// are set, or none, with NO [METADATA MAXSIZE n] for a value too large
+// and NO [METADATA TOOMANY] when the mailbox has all the entries it may
+// have.
+func (c *conn) cmdSetMetadata(cmd *Command) bool {
+	args := cmd.Args.(*SetMetadataCommand)
+	md, ok := c.metadataer(cmd)
+	if !ok {
+		return true
+	}
+	set := make(map[string]*string, len(args.Entries))
+	for _, e := range args.Entries {
+		n, ok := validEntry(e.Name)
+		if !ok {
+			return c.bad(cmd.Tag, "", "Invalid entry name")
+		}
+		if e.IsNil {
+			set[n] = nil
+			continue
+		}
+		if len(e.Value) > DefaultMaxMetadataSize {
+			c.tagged(cmd.Tag, StatusNO, "METADATA", "MAXSIZE "+strconv.Itoa(DefaultMaxMetadataSize), "Value too large")
+			return true
+		}
+		v := e.Value
+		set[n] = &v
+	}
+	name, err := c.metadataMailbox(args.Mailbox)
+	if err != nil {
+		return c.fail(cmd, err)
+	}
+	err = md.SetMetadata(c.ctx, name, set, DefaultMaxMetadataEntries)
+	switch {
+	case errors.Is(err, mailbox.ErrMetadataTooMany):
+		c.tagged(cmd.Tag, StatusNO, "METADATA", "TOOMANY", "Too many annotations")
+		return true
+	case errors.Is(err, mailbox.ErrMetadataNoPrivate):
+		c.tagged(cmd.Tag, StatusNO, "METADATA", "NOPRIVATE", "No private annotations here")
+		return true
+	case err != nil:
+		return c.fail(cmd, err)
+	}
+	return c.done(cmd, true)
+}
