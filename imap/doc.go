@@ -12,7 +12,10 @@
 // (conn_sort.go, thread.go), MULTIAPPEND (conn_multiappend.go), REPLACE
 // (conn_replace.go), CREATE-SPECIAL-USE, PREVIEW (preview.go), SAVEDATE
 // (conn_savedate.go, from mailbox.SaveDater) and OBJECTID
-// (conn_objectid.go, from mailbox.ObjectIDer and Status.MailboxID). Each
+// (conn_objectid.go, from mailbox.ObjectIDer and Status.MailboxID),
+// COMPRESS=DEFLATE (conn_compress.go), METADATA and METADATA-SERVER
+// (conn_metadata.go, from mailbox.Metadataer) and QUOTA (conn_quota.go,
+// from mailbox.Quotaer; offered only when the store has limits). Each
 // session keeps its own map of sequence numbers to UIDs (selected.go)
 // and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
