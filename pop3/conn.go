@@ -109,11 +109,13 @@ func (c *conn) CloseIfIdle() {
 	c.closed = true
 	nc, kind := c.nc, c.idle
 	c.mu.Unlock()
-	c.cancel()
 	if kind == idleReply {
+		// Before cancel: a session woken by it would close the
+		// connection under the goodbye.
 		nc.SetWriteDeadline(time.Now().Add(time.Second))
 		nc.Write(AppendResponse(nil, false, CodeSysTemp, "Server shutting down"))
 	}
+	c.cancel()
 	nc.Close()
 }
 
