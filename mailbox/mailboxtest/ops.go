@@ -632,3 +632,30 @@ func testDeliveryRecent(t *testing.T, f Factory) {
 	}
 	assert.False(t, mailbox.HasFlag(st.Flags, `\*`), "Status.Flags is not PermanentFlags")
 }
+
+// testLateFlagUpdate: a flag change another view made before this view's
+// own STORE, polled after it, must not undo it: the update carries the
+// message's flags as they are when polled (a client told of the older
+// state last would believe it).
+func testLateFlagUpdate(t *testing.T, f Factory) {
+	e := newEnv(t, f)
+	a := e.account("alice")
+	x := openIn(t, e.ctx, a, "INBOX", false)
+	y := openIn(t, e.ctx, a, "INBOX", false)
+	u := add(t, x, synth(1), "$Old")
+	poll(t, y)
+	_, err := y.Store(e.ctx, mailbox.UIDSetOf(u), mailbox.StoreRemove, []string{"$Old"}, nil)
+	require.NoError(t, err)
+	_, err = x.Store(e.ctx, mailbox.UIDSetOf(u), mailbox.StoreAdd, []string{"$New"}, nil)
+	require.NoError(t, err)
+	ups := poll(t, x)
+	var last *mailbox.Update
+	for i := range ups {
+		if ups[i].UID == u && ups[i].Kind == mailbox.UpdateFlags {
+			last = &ups[i]
+		}
+	}
+	require.NotNil(t, last, "x learns of y's change")
+	assert.True(t, mailbox.HasFlag(last.Flags, "$New"), "the update says what the flags are now: %v", last.Flags)
+	assert.False(t, mailbox.HasFlag(last.Flags, "$Old"), "%v", last.Flags)
+}

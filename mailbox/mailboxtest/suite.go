@@ -104,6 +104,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"InvalidFlags", testInvalidFlags},
 		{"Recent", testRecent},
 		{"DeliveryRecent", testDeliveryRecent},
+		{"LateFlagUpdate", testLateFlagUpdate},
 		{"ModSeq", testModSeq},
 		{"UnchangedSince", testUnchangedSince},
 		{"Expunge", testExpunge},

@@ -723,11 +723,16 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 		if u.Kind != mailbox.UpdateAppended && u.Kind != mailbox.UpdateFlags {
 			continue
 		}
+		// A change reported late must not undo a later one: the update
+		// carries the message's flags as they are now.
+		if m := f.find(u.UID); m != nil && !m.gone() {
+			u.Flags, u.ModSeq = infoFlags(m.info, f.kw), m.modseq
+		}
 		if v.recent[u.UID] || v.ro && u.Kind == mailbox.UpdateAppended && f.awaitsClaim(u.UID) {
 			// The Flags slice is shared with the other views: copy it.
 			u.Flags = append(slices.Clip(u.Flags), mailbox.FlagRecent)
-			out[i] = u
 		}
+		out[i] = u
 	}
 	if len(out) == 0 {
 		out = nil

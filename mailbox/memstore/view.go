@@ -616,10 +616,19 @@ func (v *view) Poll(ctx context.Context) ([]mailbox.Update, error) {
 		if u.Kind != mailbox.UpdateAppended && u.Kind != mailbox.UpdateFlags {
 			continue
 		}
-		// The Flags slice is shared with the other views: copy it.
-		u.Flags = slices.Clone(u.Flags)
-		if j, ok := find(v.b.msgs, u.UID); ok && v.recentLocked(v.b.msgs[j]) {
-			u.Flags = append(u.Flags, mailbox.FlagRecent)
+		// A change reported late must not undo a later one this view
+		// made or saw: the update carries the message's flags as they
+		// are now (a client told "\Seen" by a stale update after its
+		// own STORE added a keyword would lose the keyword).
+		if j, ok := find(v.b.msgs, u.UID); ok {
+			m := v.b.msgs[j]
+			u.Flags, u.ModSeq = slices.Clone(m.flags), m.modSeq
+			if v.recentLocked(m) {
+				u.Flags = append(u.Flags, mailbox.FlagRecent)
+			}
+		} else {
+			// The Flags slice is shared with the other views: copy it.
+			u.Flags = slices.Clone(u.Flags)
 		}
 		ups[i] = u
 	}
