@@ -161,9 +161,23 @@ type AppendCommand struct {
 	Flags   []string  // nil when absent
 	Date    time.Time // zero when absent
 	// UTF8 is the "UTF8 (~{n})" form of RFC 6855 4.
-	UTF8    bool
+	UTF8 bool
+	// Catenate is the CATENATE form of RFC 4469: the message is the
+	// concatenation of parts that the server reads, when it reads the
+	// command, with Decoder.NextCatenatePart; Literal and Message are
+	// then unset. Only the server reads it.
+	Catenate bool
+	Literal  LiteralInfo
+	Message  io.Reader
+}
+
+// CatenatePart is one part of APPEND CATENATE (RFC 4469 5): a TEXT
+// literal, streamed by Text (Literal.Size bytes), or the IMAP URL of a
+// message or section to copy.
+type CatenatePart struct {
+	URL     string
 	Literal LiteralInfo
-	Message io.Reader
+	Text    io.Reader
 }
 
 // ReplaceCommand is the argument of REPLACE and UID REPLACE (RFC 8508

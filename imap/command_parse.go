@@ -76,6 +76,11 @@ func ReadCommand(d *Decoder) (*Command, error) {
 // APPEND): it discards what is left of the literal and reads the CRLF.
 // On a syntax error the rest of the line is skipped.
 func (d *Decoder) EndCommand() error {
+	for d.catenate {
+		if _, err := d.NextCatenatePart(); err != nil {
+			return err
+		}
+	}
 	if err := d.drain(); err != nil {
 		return err
 	}
@@ -106,6 +111,12 @@ func (d *Decoder) EndCommand() error {
 // nil once the command's CRLF is read. On a syntax error the rest of
 // the line is skipped.
 func (d *Decoder) NextAppendMessage() (*AppendCommand, error) {
+	for d.catenate {
+		// The rest of a CATENATE the caller did not read is skipped.
+		if _, err := d.NextCatenatePart(); err != nil {
+			return nil, err
+		}
+	}
 	if err := d.drain(); err != nil {
 		return nil, err
 	}
@@ -135,6 +146,70 @@ func (d *Decoder) NextAppendMessage() (*AppendCommand, error) {
 		return nil, err
 	}
 	return next, nil
+}
+
+// NextCatenatePart reads the next part of an APPEND CATENATE (RFC 4469
+// 5) once the previous one is streamed: a TEXT literal, left unread, or
+// a URL. It returns nil after the closing ")", and nil when the message
+// is not a CATENATE. On a syntax error the rest of the line is skipped.
+func (d *Decoder) NextCatenatePart() (*CatenatePart, error) {
+	if !d.catenate {
+		return nil, nil
+	}
+	p, err := d.catenatePart()
+	if err != nil {
+		d.catenate = false
+		if !IsFatal(err) {
+			if serr := d.SkipLine(); serr != nil {
+				return nil, serr
+			}
+		}
+		return nil, err
+	}
+	if p == nil {
+		d.catenate = false
+	}
+	return p, nil
+}
+
+// catenatePart reads one cat-part (RFC 4469 5), or the ")" after the
+// last: cat-part = "TEXT" SP literal / "URL" SP astring.
+func (d *Decoder) catenatePart() (*CatenatePart, error) {
+	if err := d.drain(); err != nil {
+		return nil, err
+	}
+	d.line = 0
+	if d.catParts > 0 {
+		ok, err := d.Accept(')')
+		if err != nil || ok {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+	}
+	a, err := d.Atom()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	d.catParts++
+	p := &CatenatePart{}
+	switch strings.ToUpper(a) {
+	case "TEXT":
+		// RFC 3516 4.4 allows literal8 for the TEXT of CATENATE.
+		p.Text, p.Literal, err = d.LiteralReader(true)
+	case "URL":
+		p.URL, err = d.AString()
+	default:
+		err = syntaxf("expected TEXT or URL, got %q", a)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Line reads a whole line without its CRLF, as the client sends after
@@ -552,13 +627,15 @@ func (d *Decoder) appendMessage(c *AppendCommand) error {
 			return err
 		}
 	}
-	if b, _ := d.peek(); b == 'U' || b == 'u' {
-		// RFC 6855 4: "UTF8" SP "(" literal8 ")"
+	if b, _ := d.peek(); b == 'U' || b == 'u' || b == 'C' || b == 'c' {
+		// RFC 6855 4: "UTF8" SP "(" literal8 ")"; RFC 4469 5:
+		// "CATENATE" SP "(" cat-part *(SP cat-part) ")".
 		a, err := d.Atom()
 		if err != nil {
 			return err
 		}
-		if !strings.EqualFold(a, "UTF8") {
+		cat := strings.EqualFold(a, "CATENATE")
+		if !cat && !strings.EqualFold(a, "UTF8") {
 			return syntaxf("expected literal, got %q", a)
 		}
 		if err := d.SP(); err != nil {
@@ -566,6 +643,11 @@ func (d *Decoder) appendMessage(c *AppendCommand) error {
 		}
 		if err := d.Expect('('); err != nil {
 			return err
+		}
+		if cat {
+			c.Catenate = true
+			d.catenate, d.catParts = true, 0
+			return nil
 		}
 		c.UTF8 = true
 	}

@@ -18,6 +18,7 @@ var errAppendCancelled = errors.New("imap: APPEND cancelled")
 type appendFailure struct {
 	bad       bool // BAD rather than NO
 	typ, code string
+	arg       any // of the response code: the URL of BADURL
 	text      string
 }
 
@@ -68,17 +69,28 @@ func (c *conn) appendOne(mbox mailbox.Mailbox, args *AppendCommand) (*appendFail
 	if args.UTF8 && !c.utf8Accept {
 		return &appendFailure{bad: true, text: "APPEND UTF8 needs ENABLE UTF8=ACCEPT"}, 0
 	}
-	if args.Literal.Size == 0 {
+	var cat *catenateReader
+	msg := args.Message
+	if args.Catenate {
+		// RFC 4469 5: the message is the concatenation of the parts.
+		cat = c.catenateReader()
+		msg = cat
+	} else if args.Literal.Size == 0 {
 		// RFC 3502 6.3.11: a zero-length message literal MUST give NO;
 		// it cancels the append.
 		return &appendFailure{typ: StatusNO, text: "APPEND cancelled: empty message"}, 0
 	}
-	msg := args.Message
 	if !c.utf8Accept {
 		// RFC 6855 4: 8-bit header fields only after ENABLE UTF8=ACCEPT.
 		msg = &asciiHeaderReader{r: msg}
 	}
 	uid, err := mbox.Append(c.ctx, msg, &mailbox.AppendOptions{Flags: args.Flags, InternalDate: args.Date})
+	if cat != nil {
+		cat.close()
+		if cat.fail != nil {
+			return cat.fail, 0
+		}
+	}
 	if errors.Is(err, err8BitHeader) {
 		return &appendFailure{typ: StatusNO, code: "CANNOT", text: "8-bit header fields need ENABLE UTF8=ACCEPT"}, 0
 	}
@@ -138,7 +150,7 @@ func (c *conn) appendFail(cmd *Command, name string, uids []mailbox.UID, f *appe
 	if f.bad {
 		return c.bad(cmd.Tag, f.code, f.text)
 	}
-	c.tagged(cmd.Tag, f.typ, f.code, nil, f.text)
+	c.tagged(cmd.Tag, f.typ, f.code, f.arg, f.text)
 	return true
 }
 

@@ -28,6 +28,25 @@ func readAllCommands(t *testing.T, wire []byte) ([]*Command, [][]byte) {
 			continue
 		}
 		var msg []byte
+		if a, ok := c.Args.(*AppendCommand); ok && a.Catenate {
+			// Only a server reads CATENATE (RFC 4469): its parts are
+			// read, and the command is not formatted back.
+			for {
+				p, err := d.NextCatenatePart()
+				if err != nil || p == nil {
+					break
+				}
+				if p.Text != nil {
+					if _, err := io.Copy(io.Discard, io.LimitReader(p.Text, 1<<16)); err != nil {
+						break
+					}
+				}
+			}
+			if d.EndCommand() != nil {
+				break
+			}
+			continue
+		}
 		if a, ok := c.Args.(*AppendCommand); ok {
 			msg, err = io.ReadAll(io.LimitReader(a.Message, 1<<16))
 			if err != nil || d.EndCommand() != nil {
@@ -48,6 +67,7 @@ func FuzzReadCommand(f *testing.F) {
 	f.Add([]byte("A001 LOGIN {11}\r\nFRED FOOBAR {7+}\r\nfat man\r\n"))
 	f.Add([]byte("A003 APPEND saved-messages (\\Seen) \"05-Jan-2021 10:11:12 +0100\" {5}\r\nhello\r\n"))
 	f.Add([]byte("A5 APPEND INBOX UTF8 (~{5+}\r\nab\x00cd)\r\n"))
+	f.Add([]byte("A8 APPEND Drafts (\\Seen) CATENATE (URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER\" TEXT {4+}\r\n\r\n--\r\n URL \"/Drafts/;UID=30\" TEXT ~{2+}\r\n\x00x) {3+}\r\nabc\r\n"))
 	f.Add([]byte("A6 UID SORT RETURN (MIN COUNT) (REVERSE DISPLAYFROM SUBJECT) UTF-8 OLDER 3600 OR SUBJECT x YOUNGER 5\r\n"))
 	f.Add([]byte("A7 THREAD REFERENCES US-ASCII SINCE 1-Feb-1994\r\n"))
 	f.Fuzz(func(t *testing.T, wire []byte) {

@@ -46,6 +46,10 @@ type Decoder struct {
 	responses bool
 	// closeParen is set when the literal of APPEND UTF8 awaits its ")".
 	closeParen bool
+	// catenate is set while the parts of APPEND CATENATE are read
+	// (RFC 4469); catParts counts those read.
+	catenate bool
+	catParts int
 }
 
 // NewDecoder returns a Decoder reading from r.
@@ -59,6 +63,7 @@ func (d *Decoder) Begin() error {
 	d.lim = d.Limits.withDefaults()
 	d.line, d.total, d.depth = 0, 0, 0
 	d.lineOver, d.closeParen = false, false
+	d.catenate, d.catParts = false, 0
 	return d.drain()
 }
 
