@@ -11,8 +11,9 @@
 // THREAD=ORDEREDSUBJECT, THREAD=REFERENCES, ESORT and WITHIN
 // (conn_sort.go, thread.go), MULTIAPPEND (conn_multiappend.go),
 // CATENATE (conn_catenate.go), REPLACE (conn_replace.go),
-// CREATE-SPECIAL-USE, PREVIEW (preview.go), SAVEDATE (conn_savedate.go, from mailbox.SaveDater) and OBJECTID
-// (conn_objectid.go, from mailbox.ObjectIDer and Status.MailboxID),
+// CREATE-SPECIAL-USE, PREVIEW (preview.go), SAVEDATE (conn_savedate.go,
+// from mailbox.SaveDater) and OBJECTID (conn_objectid.go, from
+// mailbox.ObjectIDer and Status.MailboxID),
 // COMPRESS=DEFLATE (conn_compress.go), METADATA and METADATA-SERVER
 // (conn_metadata.go, from mailbox.Metadataer) and QUOTA (conn_quota.go,
 // from mailbox.Quotaer; offered only when the store has limits). Each
