@@ -7,14 +7,11 @@ import (
 	"github.com/postkit/postkit/mailbox"
 )
 
-// cmdSearch answers SEARCH and UID SEARCH (RFC 9051 6.4.4) with the
-// ESEARCH result options (RFC 4731: MIN MAX ALL COUNT) and SAVE (RFC
-// 5182, RFC 9051 6.4.4.1).
-func (c *conn) cmdSearch(cmd *Command) bool {
-	s := c.sel
-	args := cmd.Args.(*SearchCommand)
-	var min, max, all, count, save bool
-	for _, o := range args.Return {
+// returnOptions reads the result options of SEARCH (RFC 4731 3.1, RFC
+// 5182) or SORT (RFC 5267 3): MIN MAX ALL COUNT SAVE, "RETURN ()"
+// meaning ALL. bad is the first option it does not know, if any.
+func returnOptions(hasReturn bool, opts []string) (min, max, all, count, save bool, bad string) {
+	for _, o := range opts {
 		switch o {
 		case "MIN":
 			min = true
@@ -27,12 +24,25 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		case "SAVE":
 			save = true
 		default:
-			// RFC 9051 6.4.4: unknown options MUST be rejected with BAD.
-			return c.bad(cmd.Tag, "", "Unknown SEARCH result option "+o)
+			return false, false, false, false, false, o
 		}
 	}
-	if args.HasReturn && !min && !max && !count && !save {
-		all = true // RETURN () is RETURN (ALL) (RFC 4731 3.1)
+	if hasReturn && !min && !max && !count && !save {
+		all = true // RETURN () is RETURN (ALL) (RFC 4731 3.1, RFC 5267 3.3)
+	}
+	return min, max, all, count, save, ""
+}
+
+// cmdSearch answers SEARCH and UID SEARCH (RFC 9051 6.4.4) with the
+// ESEARCH result options (RFC 4731: MIN MAX ALL COUNT) and SAVE (RFC
+// 5182, RFC 9051 6.4.4.1).
+func (c *conn) cmdSearch(cmd *Command) bool {
+	s := c.sel
+	args := cmd.Args.(*SearchCommand)
+	min, max, all, count, save, bad := returnOptions(args.HasReturn, args.Return)
+	if bad != "" {
+		// RFC 9051 6.4.4: unknown options MUST be rejected with BAD.
+		return c.bad(cmd.Tag, "", "Unknown SEARCH result option "+bad)
 	}
 	extended := args.HasReturn || c.rev2
 	if extended && !args.HasReturn {

@@ -62,25 +62,9 @@ func (c *conn) cmdSort(cmd *Command) bool {
 			need.keys[k.Key] = true
 		}
 	}
-	var min, max, all, count, save bool
-	for _, o := range args.Return {
-		switch o {
-		case "MIN":
-			min = true
-		case "MAX":
-			max = true
-		case "ALL":
-			all = true
-		case "COUNT":
-			count = true
-		case "SAVE":
-			save = true
-		default:
-			return c.bad(cmd.Tag, "", "Unknown SORT result option "+o)
-		}
-	}
-	if args.HasReturn && !min && !max && !count && !save {
-		all = true // RFC 5267 3.3: RETURN () is ALL
+	min, max, all, count, save, bad := returnOptions(args.HasReturn, args.Return)
+	if bad != "" {
+		return c.bad(cmd.Tag, "", "Unknown SORT result option "+bad)
 	}
 	msgs, highest, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
 	if !ok {
