@@ -65,7 +65,7 @@ func TestCurl(t *testing.T) {
 			assert.Contains(t, out, "* 2 EXISTS\r\n")
 		})
 		t.Run("starttls", func(t *testing.T) {
-			out := curl(t, s, "--ssl-reqd", "--cacert", s.cert.pemPath,
+			out := curl(t, s, "--ssl-reqd", "--cacert", s.cert.PEMPath,
 				"imap://localhost:"+strconv.Itoa(s.port)+"/INBOX;UID=1")
 			assert.Equal(t, curlMessages[0], out)
 		})

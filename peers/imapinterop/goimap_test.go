@@ -37,7 +37,7 @@ func goimapDial(t *testing.T, s *ourServer, tls bool, opts *imapclient.Options) 
 	if opts == nil {
 		opts = &imapclient.Options{}
 	}
-	opts.TLSConfig = s.cert.clientTLS()
+	opts.TLSConfig = s.cert.Client("localhost")
 	var c *imapclient.Client
 	var err error
 	if tls {

@@ -4,21 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +22,7 @@ import (
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mailbox/maildir"
 	"github.com/postkit/postkit/mailbox/memstore"
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/sasl"
 )
 
@@ -70,56 +61,13 @@ func forEachBackend(t *testing.T, f func(t *testing.T, s *ourServer)) {
 	}
 }
 
-// testCert is a self-signed certificate for 127.0.0.1 and localhost.
-type testCert struct {
-	server  *tls.Config
-	pool    *x509.CertPool
-	pemPath string
-}
-
-func newTestCert(t *testing.T) *testCert {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "localhost"},
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true, // OpenSSL (python3, curl) takes it as its own trust anchor
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "cert.pem")
-	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCert{
-		server:  &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}},
-		pool:    pool,
-		pemPath: path,
-	}
-}
-
-// clientTLS is a client configuration trusting the test certificate.
-func (c *testCert) clientTLS() *tls.Config {
-	return &tls.Config{RootCAs: c.pool, ServerName: "localhost"}
-}
-
 // ourServer is our imap.Server on a loopback port.
 type ourServer struct {
 	srv   *imap.Server
 	store mailbox.Store
 	addr  string
 	port  int
-	cert  *testCert
+	cert  *peertest.Cert
 }
 
 func checkPass(ctx context.Context, user, pass string) (string, error) {
@@ -133,11 +81,11 @@ func checkPass(ctx context.Context, user, pass string) (string, error) {
 // AUTHENTICATE PLAIN; it stops when the test ends.
 func startServer(t *testing.T, store mailbox.Store) *ourServer {
 	t.Helper()
-	s := &ourServer{store: store, cert: newTestCert(t)}
+	s := &ourServer{store: store, cert: peertest.NewCert(t)}
 	tl := &testLog{t: t}
 	s.srv = &imap.Server{
 		Store:        store,
-		TLSConfig:    s.cert.server,
+		TLSConfig:    s.cert.Server,
 		Authenticate: checkPass,
 		Auth: map[string]sasl.ServerFactory{
 			sasl.Plain: func() sasl.Server {

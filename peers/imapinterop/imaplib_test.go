@@ -29,7 +29,7 @@ func runImaplib(t *testing.T, s *ourServer) map[string]any {
 	py := peertest.Need(t, "python3")
 	script := filepath.Join(t.TempDir(), "imaplib_client.py")
 	require.NoError(t, os.WriteFile(script, imaplibScript, 0o600))
-	cmd := exec.CommandContext(testCtx(t), py, script, "127.0.0.1", strconv.Itoa(s.port), testUser, testPass, s.cert.pemPath)
+	cmd := exec.CommandContext(testCtx(t), py, script, "127.0.0.1", strconv.Itoa(s.port), testUser, testPass, s.cert.PEMPath)
 	stdout, stderr := new(limitedBuffer), new(limitedBuffer)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	require.NoError(t, cmd.Run(), "imaplib script: %s", stderr.String())

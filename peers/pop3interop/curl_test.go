@@ -61,7 +61,7 @@ func TestCurlToOurServer(t *testing.T) {
 			if host == "" {
 				host = "127.0.0.1"
 			}
-			args := []string{"-sS", "-v", "--cacert", srv.cert.pemPath, "--max-time", "15", "--user", creds}
+			args := []string{"-sS", "-v", "--cacert", srv.cert.PEMPath, "--max-time", "15", "--user", creds}
 			args = append(args, tt.args...)
 			args = append(args, "pop3://"+host+":"+strconv.Itoa(srv.port)+tt.path)
 			cmd := exec.CommandContext(testCtx(t), curl, args...)

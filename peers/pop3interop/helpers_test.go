@@ -3,19 +3,9 @@ package pop3interop
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -25,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/pop3"
 	"github.com/postkit/postkit/sasl"
 )
@@ -45,40 +36,6 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// testCert is a self-signed certificate for 127.0.0.1 and localhost.
-type testCert struct {
-	server  *tls.Config
-	pemPath string
-}
-
-func newTestCert(t *testing.T) *testCert {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "localhost"},
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true, // OpenSSL (python3, curl) takes it as its own trust anchor
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "cert.pem")
-	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	return &testCert{
-		server:  &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}},
-		pemPath: path,
-	}
-}
-
 // Messages every maildrop starts with: the second is dot-stuffed on the
 // wire, the third has a long body for TOP.
 var testMessages = [][]byte{
@@ -94,17 +51,17 @@ type ourServer struct {
 	host  string
 	port  int
 	addr  string
-	cert  *testCert
+	cert  *peertest.Cert
 }
 
 func startOurServer(t *testing.T, configure ...func(*pop3.Server)) *ourServer {
 	t.Helper()
-	s := &ourServer{store: &memStore{}, cert: newTestCert(t)}
+	s := &ourServer{store: &memStore{}, cert: peertest.NewCert(t)}
 	s.store.put(testMessages...)
 	s.srv = &pop3.Server{
 		Hostname:  "localhost",
 		Store:     s.store,
-		TLSConfig: s.cert.server,
+		TLSConfig: s.cert.Server,
 		Authenticate: func(ctx context.Context, user, pass string) (string, error) {
 			if user == testUser && pass == testPass {
 				return user, nil

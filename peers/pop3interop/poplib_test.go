@@ -70,7 +70,7 @@ func TestPythonPoplibToOurServer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startOurServer(t)
 			cfg, err := json.Marshal(map[string]any{
-				"host": srv.host, "port": srv.port, "timeout": caseTimeout.Seconds(), "cafile": srv.cert.pemPath,
+				"host": srv.host, "port": srv.port, "timeout": caseTimeout.Seconds(), "cafile": srv.cert.PEMPath,
 				"user": testUser, "pass": testPass, "mode": tt.mode, "stls": tt.stls, "dele": tt.dele, "rset": tt.rset,
 			})
 			require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +14,7 @@ import (
 // challenge: RFC 4954 4. continue-req = "334" SP [base64] CRLF. AUTH
 // PLAIN without an initial response gets one (RFC 4616 2.).
 func TestEmptyChallengeHasSpace(t *testing.T) {
-	srv := startOurServer(t, newTestCert(t))
+	srv := startOurServer(t, peertest.NewCert(t))
 	ctx := testCtx(t)
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", srv.addr)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -83,7 +84,7 @@ type driver func(t *testing.T, ctx context.Context, srv *ourServer, c sendCase) 
 // runSendCases runs every case in its own subtest against a fresh server
 // and checks what the server received.
 func runSendCases(t *testing.T, drive driver, q clientQuirks) {
-	cert := newTestCert(t)
+	cert := peertest.NewCert(t)
 	for _, c := range sendCases() {
 		t.Run(c.name, func(t *testing.T) {
 			srv := startOurServer(t, cert)

@@ -26,7 +26,7 @@ import (
 // our server with 550 (RFC 5321 2.3.8: CR and LF only as CRLF).
 func TestCurlToOurServer(t *testing.T) {
 	curl := peertest.Need(t, "curl")
-	cert := newTestCert(t)
+	cert := peertest.NewCert(t)
 	lfOnly := bytes.ReplaceAll(msgDots, []byte("\r\n"), []byte("\n"))
 	noFinalEOL := []byte("Subject: no end of line\r\n\r\nlast line without CRLF")
 	tests := []struct {
@@ -86,7 +86,7 @@ func TestCurlToOurServer(t *testing.T) {
 				from = ""
 			}
 			args := []string{"--silent", "--show-error", "--max-time", strconv.Itoa(int(caseTimeout.Seconds())),
-				"--url", "smtp://" + srv.addr + "/client.example", "--cacert", srv.cert.pemPath,
+				"--url", "smtp://" + srv.addr + "/client.example", "--cacert", srv.cert.PEMPath,
 				"--mail-from", from, "--upload-file", file}
 			for _, r := range to {
 				args = append(args, "--mail-rcpt", r)

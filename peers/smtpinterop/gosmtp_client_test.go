@@ -8,6 +8,7 @@ import (
 
 	gosasl "github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +36,7 @@ func driveGoSMTP(t *testing.T, ctx context.Context, srv *ourServer, c sendCase) 
 
 	var cl *gosmtp.Client
 	if c.startTLS {
-		cl, err = gosmtp.NewClientStartTLS(conn, srv.cert.client(srv.host))
+		cl, err = gosmtp.NewClientStartTLS(conn, srv.cert.Client(srv.host))
 		if err != nil {
 			conn.Close()
 			return res, err
@@ -127,7 +128,7 @@ func (d *deferIR) Next(challenge []byte) ([]byte, error) {
 // its rfc822 and utf-8 (RFC 6533) forms. Our server offers SMTPUTF8, so
 // go-smtp writes a non-ASCII utf-8 ORCPT as utf-8-addr-unitext.
 func TestGoSMTPClientDSNToOurServer(t *testing.T) {
-	cert := newTestCert(t)
+	cert := peertest.NewCert(t)
 	auth := "a+b@example.org"
 	tests := []struct {
 		name      string

@@ -3,21 +3,12 @@ package smtpinterop
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/sasl"
 	"github.com/postkit/postkit/smtp"
 )
@@ -50,52 +42,6 @@ func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// testCert is a self-signed certificate for 127.0.0.1 and localhost.
-type testCert struct {
-	server  *tls.Config // for a server
-	pool    *x509.CertPool
-	pemPath string // the certificate in PEM, for python3 and curl
-}
-
-// client returns a client configuration that verifies the certificate
-// for serverName.
-func (c *testCert) client(serverName string) *tls.Config {
-	return &tls.Config{RootCAs: c.pool, ServerName: serverName}
-}
-
-// newTestCert makes a self-signed ECDSA certificate valid for 127.0.0.1
-// and localhost and writes it as PEM into a temporary directory.
-func newTestCert(t *testing.T) *testCert {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "localhost"},
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true, // OpenSSL (python3, curl) takes it as its own trust anchor
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	path := filepath.Join(t.TempDir(), "cert.pem")
-	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	return &testCert{
-		server:  &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}},
-		pool:    pool,
-		pemPath: path,
-	}
 }
 
 // record is one message as a backend received it.
@@ -233,27 +179,27 @@ type ourServer struct {
 	host string
 	port string
 	rec  *recorder
-	cert *testCert
+	cert *peertest.Cert
 }
 
 // startOurServer starts our smtp.Server with a recorder on 127.0.0.1:0;
 // it stops with the test. The server's log is shown if the test fails.
 // Each of opts may change the server before it starts.
-func startOurServer(t *testing.T, cert *testCert, opts ...func(*smtp.Server)) *ourServer {
+func startOurServer(t *testing.T, cert *peertest.Cert, opts ...func(*smtp.Server)) *ourServer {
 	t.Helper()
 	return startOurServerOn(t, cert, false, opts...)
 }
 
 // startOurServerOn is startOurServer, with implicit TLS (RFC 8314 3.3) on
 // the listener when implicitTLS is set.
-func startOurServerOn(t *testing.T, cert *testCert, implicitTLS bool, opts ...func(*smtp.Server)) *ourServer {
+func startOurServerOn(t *testing.T, cert *peertest.Cert, implicitTLS bool, opts ...func(*smtp.Server)) *ourServer {
 	t.Helper()
 	rec := &recorder{}
 	logs := &lockedBuffer{}
 	srv := &smtp.Server{
 		Hostname:        "mx.localhost",
 		Handler:         rec,
-		TLSConfig:       cert.server,
+		TLSConfig:       cert.Server,
 		MaxMessageBytes: 4 << 20,
 		ReadTimeout:     caseTimeout,
 		WriteTimeout:    caseTimeout,
@@ -271,7 +217,7 @@ func startOurServerOn(t *testing.T, cert *testCert, implicitTLS bool, opts ...fu
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	if implicitTLS {
-		ln = tls.NewListener(ln, cert.server)
+		ln = tls.NewListener(ln, cert.Server)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -339,7 +285,7 @@ func bigMessage(n int) []byte {
 // dialCase connects to srv, over TLS at once for an implicit-TLS case.
 func dialCase(ctx context.Context, srv *ourServer, c sendCase) (net.Conn, error) {
 	if c.implicitTLS {
-		d := tls.Dialer{Config: srv.cert.client(srv.host)}
+		d := tls.Dialer{Config: srv.cert.Client(srv.host)}
 		return d.DialContext(ctx, "tcp", srv.addr)
 	}
 	var d net.Dialer

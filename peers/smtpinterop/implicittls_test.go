@@ -23,7 +23,7 @@ import (
 // submissions port) to our server with go-smtp, net/smtp and smtplib's
 // SMTP_SSL, with AUTH PLAIN.
 func TestImplicitTLSToOurServer(t *testing.T) {
-	cert := newTestCert(t)
+	cert := peertest.NewCert(t)
 	c := sendCase{implicitTLS: true, auth: "PLAIN", from: "a@example.org",
 		to: []string{"b@example.org", refusedRcpt}, msg: msgDots}
 	drivers := map[string]driver{"go-smtp": driveGoSMTP, "net-smtp": driveNetSMTP, "smtplib": nil}
@@ -54,7 +54,7 @@ func TestImplicitTLSToOurServer(t *testing.T) {
 // TestOurClientImplicitTLSToGoSMTPServer sends with our DialTLS to a
 // go-smtp server behind a TLS listener.
 func TestOurClientImplicitTLSToGoSMTPServer(t *testing.T) {
-	cert := newTestCert(t)
+	cert := peertest.NewCert(t)
 	be := &gsBackend{}
 	s := gosmtp.NewServer(be)
 	s.Domain = "gosmtp.localhost"
@@ -63,9 +63,9 @@ func TestOurClientImplicitTLSToGoSMTPServer(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	// go-smtp sees a *tls.Conn and offers AUTH without AllowInsecureAuth.
-	s.TLSConfig = cert.server
+	s.TLSConfig = cert.Server
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(tls.NewListener(ln, cert.server)) }()
+	go func() { done <- s.Serve(tls.NewListener(ln, cert.Server)) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -74,7 +74,7 @@ func TestOurClientImplicitTLSToGoSMTPServer(t *testing.T) {
 	})
 
 	ctx := testCtx(t)
-	c, err := smtp.DialTLS(ctx, ln.Addr().String(), cert.client(""))
+	c, err := smtp.DialTLS(ctx, ln.Addr().String(), cert.Client(""))
 	require.NoError(t, err)
 	defer c.Close()
 	require.True(t, c.TLS())

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/smtp"
 )
 
@@ -21,7 +22,7 @@ var lmtpRcpts = []string{"b@example.org", refusedRcpt, fullRcpt, "c@example.org"
 // TestOurLMTPClientToGoSMTPServer sends with our client in LMTP mode to
 // go-smtp's LMTP server: one reply per accepted recipient after DATA.
 func TestOurLMTPClientToGoSMTPServer(t *testing.T) {
-	addr, be := startGoSMTPServer(t, newTestCert(t), false, func(s *gosmtp.Server) { s.LMTP = true })
+	addr, be := startGoSMTPServer(t, peertest.NewCert(t), false, func(s *gosmtp.Server) { s.LMTP = true })
 	ctx := testCtx(t)
 	c, err := smtp.Dial(ctx, addr)
 	require.NoError(t, err)
@@ -47,7 +48,7 @@ func TestOurLMTPClientToGoSMTPServer(t *testing.T) {
 // TestGoSMTPLMTPClientToOurServer sends with go-smtp's LMTP client to our
 // server in LMTP mode.
 func TestGoSMTPLMTPClientToOurServer(t *testing.T) {
-	srv := startOurServer(t, newTestCert(t), func(s *smtp.Server) { s.LMTP = true })
+	srv := startOurServer(t, peertest.NewCert(t), func(s *smtp.Server) { s.LMTP = true })
 	ctx := testCtx(t)
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", srv.addr)

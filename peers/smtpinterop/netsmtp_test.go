@@ -42,7 +42,7 @@ func driveNetSMTP(t *testing.T, ctx context.Context, srv *ourServer, c sendCase)
 		return res, err
 	}
 	if c.startTLS {
-		if err := cl.StartTLS(srv.cert.client(srv.host)); err != nil {
+		if err := cl.StartTLS(srv.cert.Client(srv.host)); err != nil {
 			return res, err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/sasl"
 	"github.com/postkit/postkit/smtp"
 )
@@ -160,13 +161,13 @@ func (l *gsLoginServer) Next(response []byte) ([]byte, bool, error) {
 
 // startGoSMTPServer starts a go-smtp server with STARTTLS (our test
 // certificate), SMTPUTF8, BINARYMIME, DSN and CHUNKING on 127.0.0.1:0.
-func startGoSMTPServer(t *testing.T, cert *testCert, insecureAuth bool, opts ...func(*gosmtp.Server)) (string, *gsBackend) {
+func startGoSMTPServer(t *testing.T, cert *peertest.Cert, insecureAuth bool, opts ...func(*gosmtp.Server)) (string, *gsBackend) {
 	t.Helper()
 	be := &gsBackend{}
 	logs := &lockedBuffer{}
 	s := gosmtp.NewServer(be)
 	s.Domain = "gosmtp.localhost"
-	s.TLSConfig = cert.server
+	s.TLSConfig = cert.Server
 	s.EnableSMTPUTF8 = true
 	s.EnableBINARYMIME = true
 	s.EnableDSN = true
@@ -203,7 +204,7 @@ func startGoSMTPServer(t *testing.T, cert *testCert, insecureAuth bool, opts ...
 // 1 MiB by DATA and by BDAT (CHUNKING), BINARYMIME, 8BITMIME, SMTPUTF8,
 // DSN parameters and several messages on one connection.
 func TestOurClientToGoSMTPServer(t *testing.T) {
-	cert := newTestCert(t)
+	cert := peertest.NewCert(t)
 	binary := []byte("Content-Type: application/octet-stream\r\n\r\n\x00\x01bare LF\nbare CR\r.\r\n\xff\xfe\r\n")
 	one := []string{"b@example.org"}
 	var manyRcpts []string
@@ -328,7 +329,7 @@ func TestOurClientToGoSMTPServer(t *testing.T) {
 			require.NoError(t, c.Hello(ctx, "client.example"))
 			if tc.startTLS {
 				// ServerName comes from the address given to Dial.
-				require.NoError(t, c.StartTLS(ctx, cert.client("")))
+				require.NoError(t, c.StartTLS(ctx, cert.Client("")))
 				require.True(t, c.TLS())
 			}
 			if tc.auth != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/peers/internal/peertest"
 	"github.com/postkit/postkit/smtp"
 )
 
@@ -21,7 +22,7 @@ const smallLimit = 64 << 10
 // limit without SIZE: the server reads it to the end, answers 552
 // (RFC 5321 4.5.3.1.10) and the connection carries on.
 func TestGoSMTPClientOversizeToOurServer(t *testing.T) {
-	srv := startOurServer(t, newTestCert(t), func(s *smtp.Server) { s.MaxMessageBytes = smallLimit })
+	srv := startOurServer(t, peertest.NewCert(t), func(s *smtp.Server) { s.MaxMessageBytes = smallLimit })
 	ctx := testCtx(t)
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", srv.addr)
@@ -56,7 +57,7 @@ func TestGoSMTPClientOversizeToOurServer(t *testing.T) {
 // go-smtp v0.26.0's handleBdat leaves its reading goroutine running after
 // an early refusal, and -race reports it racing with the next command.)
 func TestOurClientOversizeToGoSMTPServer(t *testing.T) {
-	addr, be := startGoSMTPServer(t, newTestCert(t), false, func(s *gosmtp.Server) { s.MaxMessageBytes = smallLimit })
+	addr, be := startGoSMTPServer(t, peertest.NewCert(t), false, func(s *gosmtp.Server) { s.MaxMessageBytes = smallLimit })
 	ctx := testCtx(t)
 	c, err := smtp.Dial(ctx, addr)
 	require.NoError(t, err)

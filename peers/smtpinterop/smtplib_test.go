@@ -47,7 +47,7 @@ func driveSmtplib(t *testing.T, ctx context.Context, python, script string, srv 
 	}
 	cfg, err := json.Marshal(map[string]any{
 		"host": srv.host, "port": srv.port, "timeout": caseTimeout.Seconds(),
-		"implicit_tls": c.implicitTLS, "starttls": c.startTLS, "cafile": srv.cert.pemPath,
+		"implicit_tls": c.implicitTLS, "starttls": c.startTLS, "cafile": srv.cert.PEMPath,
 		"auth": c.auth, "no_ir": c.noIR, "user": testUser, "pass": c.password(),
 		"from": c.from, "to": c.to, "mail_options": opts, "msgfile": msgfile,
 	})
