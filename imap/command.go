@@ -57,12 +57,19 @@ var commandUID = map[string]bool{
 // options of ESORT (RFC 5267 3).
 type SortCommand struct {
 	// Return holds the RETURN options, upper case, when HasReturn, as
-	// in SearchCommand.
+	// in SearchCommand; the range of PARTIAL (RFC 5267 4.4) is the
+	// element after it (see ParsePartialRange).
 	HasReturn bool
 	Return    []string
 	Criteria  []SortCriterion // Key upper case
 	Charset   string
 	Keys      []SearchKey
+}
+
+// CancelUpdateCommand is the argument of CANCELUPDATE (RFC 5267
+// 4.3.5): the tags of the searching commands whose updates end.
+type CancelUpdateCommand struct {
+	Tags []string
 }
 
 // ThreadCommand is the argument of THREAD (RFC 5256 3).

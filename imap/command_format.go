@@ -104,6 +104,10 @@ func (e *Encoder) commandArgs(c *Command) error {
 		e.SP().FlagList(a.Flags)
 	case *SearchCommand:
 		e.searchCommand(a)
+	case *CancelUpdateCommand:
+		for _, t := range a.Tags {
+			e.SP().Quoted(t)
+		}
 	case *SortCommand:
 		if a.HasReturn || len(a.Return) > 0 {
 			e.Raw(" RETURN ").List(len(a.Return), func(i int) { e.Atom(a.Return[i]) })

@@ -322,6 +322,8 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		return d.sortCommand()
 	case "THREAD":
 		return d.threadCommand()
+	case "CANCELUPDATE":
+		return d.cancelUpdate()
 	case "ID":
 		if err := d.SP(); err != nil {
 			return nil, err
@@ -1047,4 +1049,47 @@ func (d *Decoder) setQuotaArgs() (*QuotaCommand, error) {
 		return err
 	})
 	return c, err
+}
+
+// cancelUpdate reads 1*(SP quoted) (RFC 5267 5), taking any string.
+func (d *Decoder) cancelUpdate() (*CancelUpdateCommand, error) {
+	c := &CancelUpdateCommand{}
+	for len(c.Tags) == 0 || !d.AtCRLF() {
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		t, err := d.String()
+		if err != nil {
+			return nil, err
+		}
+		c.Tags = append(c.Tags, t)
+	}
+	return c, nil
+}
+
+// ParsePartialRange reads the partial-range of the PARTIAL return
+// option (RFC 5267 4.4, 5: nz-number ":" nz-number, 500:400 being
+// 400:500), which SearchCommand.Return and SortCommand.Return hold as
+// the option after "PARTIAL". RFC 5267 has no negative ranges (those
+// are RFC 9394's).
+func ParsePartialRange(s string) (first, last uint32, err error) {
+	a, b, ok := strings.Cut(s, ":")
+	if ok {
+		if first, err = parseNZ(a); err == nil {
+			last, err = parseNZ(b)
+		}
+	}
+	if !ok || err != nil {
+		return 0, 0, syntaxf("bad partial range %q", s)
+	}
+	return first, last, nil
+}
+
+// parseNZ reads an nz-number (RFC 9051 9).
+func parseNZ(s string) (uint32, error) {
+	if s == "" || s[0] < '1' || s[0] > '9' {
+		return 0, syntaxf("bad number %q", s)
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	return uint32(n), err
 }

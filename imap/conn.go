@@ -422,8 +422,9 @@ var commandStates = map[string]uint8{
 	"EXPUNGE": 1 << stateSelected, "SEARCH": 1 << stateSelected, "FETCH": 1 << stateSelected,
 	"STORE": 1 << stateSelected, "COPY": 1 << stateSelected, "MOVE": 1 << stateSelected,
 	"SORT": 1 << stateSelected, "THREAD": 1 << stateSelected, // RFC 5256 3
-	"REPLACE":  1 << stateSelected, // RFC 8508 3.5
-	"COMPRESS": authStates, "GETMETADATA": authStates, "SETMETADATA": authStates,
+	"CANCELUPDATE": 1 << stateSelected, // RFC 5267 5: command-select
+	"REPLACE":      1 << stateSelected, // RFC 8508 3.5
+	"COMPRESS":     authStates, "GETMETADATA": authStates, "SETMETADATA": authStates,
 	"GETQUOTA": authStates, "GETQUOTAROOT": authStates, "SETQUOTA": authStates,
 }
 
@@ -495,6 +496,8 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdSort(cmd)
 	case "THREAD":
 		return c.cmdThread(cmd)
+	case "CANCELUPDATE":
+		return c.cmdCancelUpdate(cmd)
 	case "FETCH":
 		return c.cmdFetch(cmd)
 	case "STORE":

@@ -43,7 +43,7 @@ func (c *conn) capabilities() []string {
 		"ESEARCH", "SEARCHRES", "STATUS=SIZE", "UTF8=ACCEPT", "CONDSTORE", "QRESYNC",
 		"COMPRESS=DEFLATE",
 		"APPENDLIMIT="+strconv.FormatInt(c.srv.maxAppendBytes(), 10))
-	caps = append(caps, "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "WITHIN")
+	caps = append(caps, "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "WITHIN", "CONTEXT=SEARCH", "CONTEXT=SORT")
 	caps = append(caps, "MULTIAPPEND", "REPLACE", "CREATE-SPECIAL-USE", "PREVIEW", "SAVEDATE", "OBJECTID") // smallext: RFC 3502, 8508, 8514, 8474, 8970, 6154
 	caps = append(caps, "CATENATE")
 	caps = append(caps, c.storeCaps()...)

@@ -27,6 +27,7 @@ func (c *conn) vanishedMode() bool { return c.qresync && c.sel != nil && !c.sel.
 // skipped: VANISHED must name only messages the client was told of.
 func (c *conn) writeExpunged(uids []mailbox.UID) {
 	s := c.sel
+	c.contextExpunged(uids) // RFC 5267 4.3.4: before the EXPUNGE
 	var gone mailbox.UIDSet
 	for _, uid := range uids {
 		seq := s.expunge(uid)

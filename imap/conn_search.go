@@ -7,30 +7,69 @@ import (
 	"github.com/postkit/postkit/mailbox"
 )
 
+// retOpts are the result options of a SEARCH or SORT.
+type retOpts struct {
+	min, max, all, count, save bool
+	// RFC 5267 4: CONTEXT (a hint, ignored), UPDATE, PARTIAL first:last.
+	update, partial bool
+	first, last     uint32
+}
+
 // returnOptions reads the result options of SEARCH (RFC 4731 3.1, RFC
-// 5182) or SORT (RFC 5267 3): MIN MAX ALL COUNT SAVE, "RETURN ()"
-// meaning ALL. bad is the first option it does not know, if any.
-func returnOptions(hasReturn bool, opts []string) (min, max, all, count, save bool, bad string) {
-	for _, o := range opts {
-		switch o {
+// 5182) or SORT (RFC 5267 3): MIN MAX ALL COUNT SAVE, and CONTEXT
+// UPDATE PARTIAL (RFC 5267 4), "RETURN ()" meaning ALL. bad says what
+// is wrong with them, if anything (BAD).
+func returnOptions(hasReturn bool, opts []string) (r retOpts, bad string) {
+	for i := 0; i < len(opts); i++ {
+		switch o := opts[i]; o {
 		case "MIN":
-			min = true
+			r.min = true
 		case "MAX":
-			max = true
+			r.max = true
 		case "ALL":
-			all = true
+			r.all = true
 		case "COUNT":
-			count = true
+			r.count = true
 		case "SAVE":
-			save = true
+			r.save = true
+		case "CONTEXT":
+			// RFC 5267 4.2: a hint a server may ignore.
+		case "UPDATE":
+			r.update = true
+		case "PARTIAL":
+			if r.partial || i+1 == len(opts) {
+				return retOpts{}, "PARTIAL needs one range"
+			}
+			i++
+			var err error
+			if r.first, r.last, err = ParsePartialRange(opts[i]); err != nil {
+				return retOpts{}, "Invalid PARTIAL range " + opts[i]
+			}
+			r.partial = true
 		default:
-			return false, false, false, false, false, o
+			return retOpts{}, "Unknown result option " + o
 		}
 	}
-	if hasReturn && !min && !max && !count && !save {
-		all = true // RETURN () is RETURN (ALL) (RFC 4731 3.1, RFC 5267 3.3)
+	if r.partial && r.all {
+		// RFC 5267 4.4: one PARTIAL, one ALL, or neither.
+		return retOpts{}, "PARTIAL and ALL together"
 	}
-	return min, max, all, count, save, ""
+	if hasReturn && !r.min && !r.max && !r.count && !r.save && !r.update && !r.partial {
+		r.all = true // RETURN () is RETURN (ALL) (RFC 4731 3.1, RFC 5267 3.3)
+	}
+	return r, ""
+}
+
+// partialOf returns the PARTIAL result of nums (RFC 5267 4.4): the
+// results at positions first to last, counting from 1, as far as they
+// go.
+func partialOf(nums []uint32, first, last uint32) *PartialResult {
+	p := &PartialResult{First: first, Last: last}
+	lo, hi := min(first, last), max(first, last)
+	if n := uint32(len(nums)); lo <= n {
+		p.Results = orderedSeqSet(nums[lo-1 : min(hi, n)])
+	}
+	return p
 }
 
 // cmdSearch answers SEARCH and UID SEARCH (RFC 9051 6.4.4) with the
@@ -39,11 +78,16 @@ func returnOptions(hasReturn bool, opts []string) (min, max, all, count, save bo
 func (c *conn) cmdSearch(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*SearchCommand)
-	min, max, all, count, save, bad := returnOptions(args.HasReturn, args.Return)
+	ro, bad := returnOptions(args.HasReturn, args.Return)
 	if bad != "" {
 		// RFC 9051 6.4.4: unknown options MUST be rejected with BAD.
-		return c.bad(cmd.Tag, "", "Unknown SEARCH result option "+bad)
+		return c.bad(cmd.Tag, "", "SEARCH: "+bad)
 	}
+	if ro.update && s.context(cmd.Tag) != nil {
+		// RFC 5267 4.3: a tag updating already is BAD.
+		return c.bad(cmd.Tag, "", "Tag reuse")
+	}
+	min, max, all, count, save := ro.min, ro.max, ro.all, ro.count, ro.save
 	extended := args.HasReturn || c.rev2
 	if extended && !args.HasReturn {
 		all = true // RFC 9051 6.4.4: no RETURN means ALL
@@ -126,8 +170,11 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 	switch {
 	case !extended:
 		c.write(&SearchData{Nums: nums, ModSeq: highest})
-	case min || max || all || count:
+	case min || max || all || count || ro.partial || ro.update:
 		ed := &ESearchData{Tag: cmd.Tag, UID: cmd.UID, ModSeq: highest}
+		if ro.partial {
+			ed.Partial = partialOf(nums, ro.first, ro.last)
+		}
 		if len(nums) > 0 {
 			if min {
 				ed.Min = nums[0]
@@ -143,6 +190,9 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 			ed.Count = ptr(uint32(len(nums)))
 		}
 		c.write(ed)
+	}
+	if ro.update {
+		c.addContext(&searchContext{tag: cmd.Tag, uid: cmd.UID, crit: crit, result: uids})
 	}
 	return c.done(cmd, cmd.UID)
 }

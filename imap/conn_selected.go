@@ -262,6 +262,9 @@ func (c *conn) cmdStore(cmd *Command) bool {
 			c.write(fd)
 		}
 	}
+	if len(s.contexts) > 0 && len(res.Updated) > 0 {
+		c.refreshContexts() // RFC 5267 4.3: after the FETCH
+	}
 	if len(res.Modified) > 0 {
 		return c.storeModified(cmd, uidSet(res.Modified))
 	}

@@ -62,30 +62,23 @@ func (c *conn) cmdSort(cmd *Command) bool {
 			need.keys[k.Key] = true
 		}
 	}
-	min, max, all, count, save, bad := returnOptions(args.HasReturn, args.Return)
+	ro, bad := returnOptions(args.HasReturn, args.Return)
 	if bad != "" {
-		return c.bad(cmd.Tag, "", "Unknown SORT result option "+bad)
+		return c.bad(cmd.Tag, "", "SORT: "+bad)
 	}
-	msgs, highest, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
+	if ro.update && c.sel.context(cmd.Tag) != nil {
+		// RFC 5267 4.3: a tag updating already is BAD.
+		return c.bad(cmd.Tag, "", "Tag reuse")
+	}
+	min, max, all, count, save := ro.min, ro.max, ro.all, ro.count, ro.save
+	msgs, crit, highest, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
 	if !ok {
 		if save {
 			c.sel.saved, c.sel.hasSaved = nil, true
 		}
 		return !c.broken
 	}
-	// RFC 5256 3: in the order of the criteria, then by sequence number.
-	slices.SortFunc(msgs, func(a, b *sortMsg) int {
-		for _, k := range args.Criteria {
-			r := compareSortKey(a, b, k.Key)
-			if k.Reverse {
-				r = -r
-			}
-			if r != 0 {
-				return r
-			}
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
+	sortMsgs(msgs, args.Criteria)
 	nums := make([]uint32, len(msgs))
 	for i, m := range msgs {
 		nums[i] = m.num
@@ -115,8 +108,11 @@ func (c *conn) cmdSort(cmd *Command) bool {
 	switch {
 	case !args.HasReturn:
 		c.write(&SortData{Nums: nums, ModSeq: highest})
-	case min || max || all || count:
+	case min || max || all || count || ro.partial || ro.update:
 		ed := &ESearchData{Tag: cmd.Tag, UID: cmd.UID, ModSeq: highest}
+		if ro.partial {
+			ed.Partial = partialOf(nums, ro.first, ro.last)
+		}
 		if len(nums) > 0 {
 			// RFC 5267 3.1: the lowest and highest sorted messages.
 			if min {
@@ -134,7 +130,31 @@ func (c *conn) cmdSort(cmd *Command) bool {
 		}
 		c.write(ed)
 	}
+	if ro.update {
+		sc := &searchContext{tag: cmd.Tag, uid: cmd.UID, crit: crit, sort: args.Criteria, need: need}
+		for _, m := range msgs {
+			sc.result = append(sc.result, m.uid)
+		}
+		c.addContext(sc)
+	}
 	return c.done(cmd, cmd.UID)
+}
+
+// sortMsgs sorts msgs by criteria (RFC 5256 3): in the order of the
+// criteria, then by sequence number.
+func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
+	slices.SortFunc(msgs, func(a, b *sortMsg) int {
+		for _, k := range criteria {
+			r := compareSortKey(a, b, k.Key)
+			if k.Reverse {
+				r = -r
+			}
+			if r != 0 {
+				return r
+			}
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
 }
 
 // orderedSeqSet returns nums, in their order, as a sequence set whose
@@ -160,7 +180,7 @@ func (c *conn) cmdThread(cmd *Command) bool {
 		return c.bad(cmd.Tag, "", "Unknown threading algorithm "+args.Algorithm)
 	}
 	need := sortNeeds{keys: map[string]bool{"SUBJECT": true, "DATE": true}, thread: args.Algorithm == "REFERENCES"}
-	msgs, _, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
+	msgs, _, _, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
 	if !ok {
 		return !c.broken
 	}
@@ -179,13 +199,13 @@ func (c *conn) cmdThread(cmd *Command) bool {
 // itself when it fails (ok false), and returns the highest MODSEQ of
 // the messages found when the program has a MODSEQ key (RFC 7162
 // 3.1.5).
-func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need sortNeeds) (msgs []*sortMsg, highest uint64, ok bool) {
+func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need sortNeeds) (msgs []*sortMsg, crit *mailbox.SearchCriteria, highest uint64, ok bool) {
 	s := c.sel
 	// RFC 5256 3: US-ASCII and UTF-8 are required; BADCHARSET lists
 	// what we take (RFC 9051 7.1).
 	if !strings.EqualFold(charset, "UTF-8") && !strings.EqualFold(charset, "US-ASCII") {
 		c.tagged(cmd.Tag, StatusNO, "BADCHARSET", []string{"UTF-8", "US-ASCII"}, "Unsupported charset")
-		return nil, 0, false
+		return nil, nil, 0, false
 	}
 	modSeq := hasModSeqKey(keys)
 	if modSeq {
@@ -199,31 +219,53 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		} else {
 			c.bad(cmd.Tag, "", "Invalid search: "+err.Error())
 		}
-		return nil, 0, false
+		return nil, nil, 0, false
 	}
-	found, err := mailbox.Search(c.ctx, s.mbox, crit)
+	uids, err := c.searchKnown(crit)
 	if err != nil {
 		c.fail(cmd, err)
-		return nil, 0, false
+		return nil, nil, 0, false
 	}
-	// Only the messages the client knows of.
+	if modSeq {
+		if highest, err = c.highestModSeq(uids); err != nil {
+			c.fail(cmd, err)
+			return nil, nil, 0, false
+		}
+	}
+	if msgs, err = c.sortFetch(uids, cmd.UID, need); err != nil {
+		c.fail(cmd, err)
+		return nil, nil, 0, false
+	}
+	return msgs, crit, highest, true
+}
+
+// searchKnown runs crit over the selected mailbox and returns, in UID
+// order, the messages found that the client knows of (a backend
+// searching natively may see newer ones).
+func (c *conn) searchKnown(crit *mailbox.SearchCriteria) ([]mailbox.UID, error) {
+	s := c.sel
+	found, err := mailbox.Search(c.ctx, s.mbox, crit)
+	if err != nil {
+		return nil, err
+	}
 	uids := found[:0:0]
 	for _, u := range found {
 		if s.seqOf(u) != 0 {
 			uids = append(uids, u)
 		}
 	}
-	if modSeq {
-		if highest, err = c.highestModSeq(uids); err != nil {
-			c.fail(cmd, err)
-			return nil, 0, false
-		}
-	}
+	return uids, nil
+}
+
+// sortFetch reads what need says of the messages uids, in sequence
+// order; num is the UID when uid is set, else the sequence number.
+func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortMsg, error) {
+	s := c.sel
 	if len(uids) == 0 {
-		return nil, highest, true
+		return nil, nil
 	}
-	msgs = make([]*sortMsg, 0, len(uids))
-	err = s.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
+	msgs := make([]*sortMsg, 0, len(uids))
+	err := s.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
 			return err
 		}
@@ -232,7 +274,7 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 			return nil
 		}
 		sm := &sortMsg{uid: m.UID(), seq: seq, num: seq, arrival: m.InternalDate(), size: m.Size()}
-		if cmd.UID {
+		if uid {
 			sm.num = uint32(m.UID())
 		}
 		sm.sent = sm.arrival
@@ -246,12 +288,8 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		msgs = append(msgs, sm)
 		return nil
 	})
-	if err != nil {
-		c.fail(cmd, err)
-		return nil, 0, false
-	}
 	// Fetch gives UID order, which is sequence order.
-	return msgs, highest, true
+	return msgs, err
 }
 
 // sortHeader returns the header of m: from the structure cache when a

@@ -160,6 +160,28 @@ type ESearchData struct {
 	All    SeqSet
 	Count  *uint32
 	ModSeq uint64
+	// Partial is the PARTIAL result (RFC 5267 4.4), nil when absent.
+	Partial *PartialResult
+	// AddTo and RemoveFrom are the ADDTO and REMOVEFROM updates of a
+	// context (RFC 5267 4.3.3, 4.3.4), in order; RemoveFrom is sent
+	// first.
+	AddTo      []ContextUpdate
+	RemoveFrom []ContextUpdate
+}
+
+// PartialResult is the PARTIAL return data (RFC 5267 4.4): the range
+// asked for, as asked, and the results in it (empty for NIL).
+type PartialResult struct {
+	First, Last uint32
+	Results     SeqSet
+}
+
+// ContextUpdate is one pair of ADDTO or REMOVEFROM (RFC 5267 4.3.2): a
+// context position (0: wherever mailbox order puts them) and the
+// results, in the requested order.
+type ContextUpdate struct {
+	Pos  uint32
+	Nums SeqSet
 }
 
 // SortData is the SORT response (RFC 5256 4): the message numbers or

@@ -291,6 +291,34 @@ func (e *Encoder) esearchData(r *ESearchData) {
 	if r.ModSeq != 0 {
 		e.Raw(" MODSEQ ").Number64(r.ModSeq)
 	}
+	if p := r.Partial; p != nil {
+		// RFC 5267 5: ret-data-partial
+		e.Raw(" PARTIAL (").Number(p.First).Raw(":").Number(p.Last).SP()
+		if p.Results.Empty() {
+			e.Raw("NIL")
+		} else {
+			e.SeqSet(p.Results)
+		}
+		e.Raw(")")
+	}
+	e.contextUpdates("REMOVEFROM", r.RemoveFrom)
+	e.contextUpdates("ADDTO", r.AddTo)
+}
+
+// contextUpdates writes ret-data-addto or ret-data-removefrom (RFC 5267
+// 5), if ups is not empty.
+func (e *Encoder) contextUpdates(name string, ups []ContextUpdate) {
+	if len(ups) == 0 {
+		return
+	}
+	e.SP().Raw(name).Raw(" (")
+	for i, u := range ups {
+		if i > 0 {
+			e.SP()
+		}
+		e.Number(u.Pos).SP().SeqSet(u.Nums)
+	}
+	e.Raw(")")
 }
 
 func (e *Encoder) fetchData(r *FetchData) {

@@ -637,6 +637,12 @@ func (d *Decoder) esearchData() (*ESearchData, error) {
 				s.Count = &n
 			case "MODSEQ":
 				s.ModSeq, err = d.Number64()
+			case "PARTIAL":
+				s.Partial, err = d.partialResult()
+			case "ADDTO":
+				s.AddTo, err = d.contextUpdates()
+			case "REMOVEFROM":
+				s.RemoveFrom, err = d.contextUpdates()
 			default:
 				err = d.taggedExtVal()
 			}
@@ -810,4 +816,59 @@ func (d *Decoder) fetchSection(seq uint32, item FetchItem, onBody BodyHandler) (
 	}
 	s.Size = int64(len(s.Data))
 	return s, err
+}
+
+// partialResult reads "(" partial-range SP partial-results ")" (RFC
+// 5267 5).
+func (d *Decoder) partialResult() (*PartialResult, error) {
+	if err := d.Expect('('); err != nil {
+		return nil, err
+	}
+	r, err := d.Atom()
+	if err != nil {
+		return nil, err
+	}
+	p := &PartialResult{}
+	if p.First, p.Last, err = ParsePartialRange(r); err != nil {
+		return nil, err
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	if b, _ := d.peek(); b == 'N' || b == 'n' {
+		if a, err := d.Atom(); err != nil || !strings.EqualFold(a, "NIL") {
+			return nil, syntaxf("bad partial results")
+		}
+	} else if p.Results, err = d.SeqSet(); err != nil {
+		return nil, err
+	}
+	return p, d.Expect(')')
+}
+
+// contextUpdates reads "(" context-position SP sequence-set *(SP
+// context-position SP sequence-set) ")" (RFC 5267 5).
+func (d *Decoder) contextUpdates() ([]ContextUpdate, error) {
+	if err := d.Expect('('); err != nil {
+		return nil, err
+	}
+	var out []ContextUpdate
+	for {
+		pos, err := d.Number()
+		if err != nil {
+			return nil, err
+		}
+		if err := d.SP(); err != nil {
+			return nil, err
+		}
+		set, err := d.SeqSet()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ContextUpdate{Pos: pos, Nums: set})
+		if ok, err := d.Accept(' '); err != nil {
+			return nil, err
+		} else if !ok {
+			return out, d.Expect(')')
+		}
+	}
 }

@@ -31,6 +31,9 @@ type selected struct {
 	// hasSaved.
 	saved    mailbox.UIDSet
 	hasSaved bool
+	// contexts are the updating contexts (RFC 5267 4.3); they end with
+	// the selection.
+	contexts []*searchContext
 }
 
 var errBadSeq = errors.New("imap: invalid message sequence number")
@@ -464,6 +467,12 @@ func (c *conn) report(ups []mailbox.Update) {
 	}
 	flush()
 	flushGone()
+	// RFC 5267 4.3: ADDTO and REMOVEFROM for what new messages and flag
+	// changes did to the contexts' results, once the EXISTS and FETCH
+	// are out.
+	if len(s.contexts) > 0 && slices.ContainsFunc(ups, func(u mailbox.Update) bool { return u.Kind != mailbox.UpdateExpunged }) {
+		c.refreshContexts()
+	}
 }
 
 // checkNewFlags sends FLAGS and PERMANENTFLAGS when flags holds a
