@@ -9,7 +9,9 @@
 // CONDSTORE, QRESYNC (conn_qresync.go: VANISHED from the mailbox's
 // mailbox.ExpungeTracker, or every missing UID), SORT, SORT=DISPLAY,
 // THREAD=ORDEREDSUBJECT, THREAD=REFERENCES, ESORT and WITHIN
-// (conn_sort.go, thread.go), MULTIAPPEND (conn_multiappend.go),
+// (conn_sort.go, thread.go), CONTEXT=SEARCH and CONTEXT=SORT
+// (conn_context.go: PARTIAL, UPDATE with ADDTO/REMOVEFROM, CANCELUPDATE),
+// MULTIAPPEND (conn_multiappend.go),
 // CATENATE (conn_catenate.go), REPLACE (conn_replace.go),
 // CREATE-SPECIAL-USE, PREVIEW (preview.go), SAVEDATE (conn_savedate.go,
 // from mailbox.SaveDater) and OBJECTID (conn_objectid.go, from
