@@ -35,6 +35,9 @@ import (
 //	GETQUOTA                                   *QuotaCommand
 //	GETQUOTAROOT                               *MailboxCommand
 //	SETQUOTA                                   *QuotaCommand
+//	RESETKEY                                   *ResetKeyCommand
+//	GENURLAUTH                                 *GenURLAuthCommand
+//	URLFETCH                                   *URLFetchCommand
 //
 // Mailbox names are as on the wire: modified UTF-7, or UTF-8 once
 // UTF8=ACCEPT is enabled; see DecodeMailboxName and EncodeMailboxName.

@@ -124,6 +124,8 @@ func (e *Encoder) commandArgs(c *Command) error {
 		e.sortCriteria(a.Charset, a.Keys)
 	case *IDCommand:
 		e.SP().idParams(a.Params)
+	case *ResetKeyCommand, *GenURLAuthCommand, *URLFetchCommand:
+		e.urlAuthArgs(a)
 	default:
 		e.fail(fmt.Errorf("imap: unknown command arguments %T", c.Args))
 	}

@@ -348,6 +348,12 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		return c, d.args(&c.Mailbox)
 	case "SETQUOTA":
 		return d.setQuotaArgs()
+	case "RESETKEY":
+		return d.resetKeyArgs()
+	case "GENURLAUTH":
+		return d.genURLAuthArgs()
+	case "URLFETCH":
+		return d.urlFetchArgs()
 	}
 	return nil, ErrUnknownCommand
 }

@@ -98,6 +98,14 @@ var commandExamples = []struct{ in, out string }{
 	{`x ID ("name" "sodr" "version" "19.34" "vendor" "Pink Floyd Music Limited" "x" NIL)`, ""},
 	{`x ID NIL`, ""},
 	{`x CHECK`, ""},
+	// RFC 4467 7 and RFC 5524 3.
+	{"a31 RESETKEY", ""},
+	{"a32 RESETKEY INBOX", ""},
+	{"a33 RESETKEY INBOX xsample", "a33 RESETKEY INBOX XSAMPLE"},
+	{`a777 GENURLAUTH "imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred" INTERNAL`, ""},
+	{`a002 URLFETCH "imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038"`, ""},
+	{`a003 URLFETCH ("imap://joe@example.com/INBOX/;uid=20;urlauth=anonymous:internal:91354a473744909de610943775f92038" bodypartstructure BINARY) "u"`,
+		`a003 URLFETCH ("imap://joe@example.com/INBOX/;uid=20;urlauth=anonymous:internal:91354a473744909de610943775f92038" BODYPARTSTRUCTURE BINARY) "u"`},
 }
 
 func TestCommandRoundTrip(t *testing.T) {

@@ -426,6 +426,7 @@ var commandStates = map[string]uint8{
 	"REPLACE":      1 << stateSelected, // RFC 8508 3.5
 	"COMPRESS":     authStates, "GETMETADATA": authStates, "SETMETADATA": authStates,
 	"GETQUOTA": authStates, "GETQUOTAROOT": authStates, "SETQUOTA": authStates,
+	"RESETKEY": authStates, "GENURLAUTH": authStates, "URLFETCH": authStates, // RFC 4467 9
 }
 
 const (
@@ -514,6 +515,12 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdSetMetadata(cmd)
 	case "GETQUOTA", "GETQUOTAROOT", "SETQUOTA":
 		return c.cmdQuota(cmd)
+	case "RESETKEY":
+		return c.cmdResetKey(cmd)
+	case "GENURLAUTH":
+		return c.cmdGenURLAuth(cmd)
+	case "URLFETCH":
+		return c.cmdURLFetch(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }

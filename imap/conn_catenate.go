@@ -133,44 +133,59 @@ type imapURL struct {
 // session only) and, when the server knows its name, its host.
 func (c *conn) parseIMAPURL(s string) (*imapURL, bool) {
 	if len(s) > 7 && strings.EqualFold(s[:7], "imap://") {
-		rest := s[7:]
-		slash := strings.IndexByte(rest, '/')
-		if slash < 0 {
+		user, _, path, ok := splitURLServer(s)
+		if !ok || user != c.identity {
 			return nil, false
 		}
-		auth := rest[:slash]
-		at := strings.LastIndexByte(auth, '@')
-		if at < 0 {
-			return nil, false
-		}
-		user, host := auth[:at], auth[at+1:]
-		if i := strings.IndexByte(user, ';'); i >= 0 {
-			// ";AUTH=..." names a mechanism; the session is what counts.
-			user = user[:i]
-		}
-		user, err := url.PathUnescape(user)
-		if err != nil || user != c.identity {
-			return nil, false
-		}
-		if host == "" {
-			// The server does not know its own names: any host is
-			// taken as this one, the user must be the session's.
-			return nil, false
-		}
-		s = rest[slash:]
+		s = path
 	}
+	return parseURLPath(s)
+}
+
+// splitURLServer splits an absolute IMAP URL ("imap://user;AUTH=*@host
+// /INBOX/;UID=5") into its percent-decoded user, its host (with the
+// port, if any) and its path from the "/" on.
+func splitURLServer(s string) (user, host, path string, ok bool) {
+	if len(s) <= 7 || !strings.EqualFold(s[:7], "imap://") {
+		return "", "", "", false
+	}
+	rest := s[7:]
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return "", "", "", false
+	}
+	auth := rest[:slash]
+	at := strings.LastIndexByte(auth, '@')
+	if at < 0 {
+		return "", "", "", false
+	}
+	user, host = auth[:at], auth[at+1:]
+	if i := strings.IndexByte(user, ';'); i >= 0 {
+		// ";AUTH=..." names a mechanism; the session is what counts.
+		user = user[:i]
+	}
+	user, err := url.PathUnescape(user)
+	if err != nil || user == "" || host == "" {
+		return "", "", "", false
+	}
+	return user, host, rest[slash:], true
+}
+
+// parseURLPath parses the path of an IMAP URL naming a message or a
+// section: "/INBOX;UIDVALIDITY=n/;UID=5/;SECTION=1.2/;PARTIAL=0.10".
+func parseURLPath(s string) (*imapURL, bool) {
 	if !strings.HasPrefix(s, "/") {
 		return nil, false
 	}
 	s = s[1:]
-	upper := strings.ToUpper(s)
+	upper := upperASCII(s)
 	i := strings.Index(upper, "/;UID=")
 	if i < 0 {
 		return nil, false
 	}
 	u := &imapURL{}
 	mb := s[:i]
-	if j := strings.Index(strings.ToUpper(mb), ";UIDVALIDITY="); j >= 0 {
+	if j := strings.Index(upperASCII(mb), ";UIDVALIDITY="); j >= 0 {
 		n, err := strconv.ParseUint(mb[j+len(";UIDVALIDITY="):], 10, 32)
 		if err != nil || n == 0 {
 			return nil, false
@@ -238,44 +253,59 @@ func parseURLSection(s string) (Section, error) {
 }
 
 // openURL opens the octets a URL part of CATENATE names, in a mailbox
-// of the session's account (RFC 4469 5). The caller calls closer once
-// read.
+// of the session's account (RFC 4469 5), or, for a URLAUTH-authorized
+// URL that the session may use, of the URL's owner (RFC 4467 7). The
+// caller calls closer once read.
 func (c *conn) openURL(raw string) (r io.Reader, size int64, closer func(), f *appendFailure) {
 	f = badURL(raw)
-	u, ok := c.parseIMAPURL(raw)
-	if !ok {
-		return nil, 0, nil, f
-	}
-	var spec mailbox.SectionSpec
-	if u.section != "" {
-		sec, err := parseURLSection(u.section)
-		if err != nil {
+	var u *imapURL
+	acct, release := c.acct, func() {}
+	if isAuthURL(raw) {
+		var ok bool
+		if u, acct, release, ok = c.authorizeURL(raw); !ok {
 			return nil, 0, nil, f
 		}
-		for _, p := range sec.Part {
-			spec.Part = append(spec.Part, int(p))
+	} else {
+		var ok bool
+		if u, ok = c.parseIMAPURL(raw); !ok {
+			return nil, 0, nil, f
 		}
-		spec.Specifier, spec.Fields = sec.Specifier, sec.Fields
 	}
-	mb, err := c.acct.Open(c.ctx, u.mailbox, &mailbox.OpenOptions{ReadOnly: true})
-	if err != nil {
+	body, closeMsg, ok := c.urlMessage(acct, u)
+	if !ok {
+		release()
 		return nil, 0, nil, f
 	}
-	var body mailbox.Body
+	closer = func() {
+		closeMsg()
+		release()
+	}
+	r, size, ok = urlSection(body, u)
+	if !ok {
+		closer()
+		return nil, 0, nil, f
+	}
+	return r, size, closer, nil
+}
+
+// urlMessage opens the message a URL names in acct; the caller calls
+// closer when done with the body.
+func (c *conn) urlMessage(acct mailbox.Account, u *imapURL) (body mailbox.Body, closer func(), ok bool) {
+	mb, err := acct.Open(c.ctx, u.mailbox, &mailbox.OpenOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, false
+	}
 	closer = func() {
 		if body != nil {
 			body.Close()
 		}
 		mb.Close()
 	}
-	fail := func() (io.Reader, int64, func(), *appendFailure) {
-		closer()
-		return nil, 0, nil, f
-	}
 	if u.uidValidity != 0 {
 		st, err := mb.Status(c.ctx)
 		if err != nil || st.UIDValidity != u.uidValidity {
-			return fail()
+			closer()
+			return nil, nil, false
 		}
 	}
 	var set mailbox.UIDSet
@@ -289,27 +319,61 @@ func (c *conn) openURL(raw string) (r io.Reader, size int64, closer func(), f *a
 		return err
 	})
 	if err != nil || body == nil {
-		return fail()
+		closer()
+		return nil, nil, false
+	}
+	return body, closer, true
+}
+
+// urlSpec returns the section of a URL as a mailbox.SectionSpec.
+func urlSpec(u *imapURL) (mailbox.SectionSpec, bool) {
+	var spec mailbox.SectionSpec
+	if u.section == "" {
+		return spec, true
+	}
+	sec, err := parseURLSection(u.section)
+	if err != nil {
+		return spec, false
+	}
+	for _, p := range sec.Part {
+		spec.Part = append(spec.Part, int(p))
+	}
+	spec.Specifier, spec.Fields = sec.Specifier, sec.Fields
+	return spec, true
+}
+
+// urlSection opens the section and partial range of body that a URL
+// names.
+func urlSection(body mailbox.Body, u *imapURL) (io.Reader, int64, bool) {
+	spec, ok := urlSpec(u)
+	if !ok {
+		return nil, 0, false
 	}
 	// The message's structure is read only when a section needs it.
-	r, size = io.NewSectionReader(body, 0, body.Size()), body.Size()
+	var r io.Reader = io.NewSectionReader(body, 0, body.Size())
+	size := body.Size()
 	if u.section != "" {
 		root, err := mailbox.ReadStructure(body)
 		if err != nil {
-			return fail()
+			return nil, 0, false
 		}
 		if r, size, err = mailbox.OpenSection(body, root, spec); err != nil {
-			return fail()
+			return nil, 0, false
 		}
 	}
-	if p := u.partial; p != nil {
-		// RFC 5092 3: ;PARTIAL=offset.length of the section.
-		off := min(int64(p.Offset), size)
-		n := min(int64(p.Count), size-off)
-		if _, err := io.CopyN(io.Discard, r, off); err != nil {
-			return fail()
-		}
-		r, size = io.LimitReader(r, n), n
+	return urlPartial(r, size, u.partial)
+}
+
+// urlPartial applies ;PARTIAL=offset.length (RFC 5092 3) to the size
+// octets of r.
+func urlPartial(r io.Reader, size int64, p *Partial) (io.Reader, int64, bool) {
+	if p == nil {
+		return r, size, true
 	}
-	return r, size, closer, nil
+	off := min(int64(p.Offset), size)
+	n := min(int64(p.Count), size-off)
+	if _, err := io.CopyN(io.Discard, r, off); err != nil {
+		return nil, 0, false
+	}
+	return io.LimitReader(r, n), n, true
 }

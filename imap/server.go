@@ -60,6 +60,22 @@ type Server struct {
 	// loopback address (RFC 9051 6.2.3: LOGINDISABLED otherwise).
 	AllowInsecureAuth bool
 
+	// Hostname is the server's host name in the IMAP URLs of URLAUTH
+	// (RFC 4467): GENURLAUTH signs and URLFETCH and CATENATE resolve
+	// only URLs naming it, compared without case or port; "localhost"
+	// if empty. URLAUTH is offered over accounts that are a
+	// mailbox.URLAuthKeyer. URLFETCH opens the account of the user a
+	// URL names with Store.Account: a store that creates accounts on
+	// first use should be limited to real users (memstore's
+	// AllowAccount, maildir's NoAutoCreate).
+	Hostname string
+
+	// SubmitURLAuth reports whether a session logged in as identity is
+	// a message submission entity for user, and so may use the URLs
+	// authorized for "submit+user" (RFC 4467 3). nil allows it only when
+	// identity is user.
+	SubmitURLAuth func(identity, user string) bool
+
 	// AuthDelay is the pause after each failed LOGIN or AUTHENTICATE,
 	// multiplied by the number of failures so far; one second if 0, none
 	// if negative.

@@ -39,6 +39,9 @@ type box struct {
 	noSelect   bool // a parent that exists only because of its children
 	specialUse []string
 	gone       bool // deleted; views of it are dead
+	// urlKey is the URLAUTH mailbox access key (RFC 4467 2.2), nil
+	// until one is made (urlauth.go).
+	urlKey []byte
 
 	validity uint32
 	// id is the MAILBOXID (RFC 8474 4): random, kept across renames.
