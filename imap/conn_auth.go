@@ -46,6 +46,7 @@ func (c *conn) capabilities() []string {
 	caps = append(caps, "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "WITHIN", "CONTEXT=SEARCH", "CONTEXT=SORT")
 	caps = append(caps, "MULTIAPPEND", "REPLACE", "CREATE-SPECIAL-USE", "PREVIEW", "SAVEDATE", "OBJECTID") // smallext: RFC 3502, 8508, 8514, 8474, 8970, 6154
 	caps = append(caps, "CATENATE")
+	caps = append(caps, c.notifyCaps()...) // RFC 5465, for accounts that can be watched
 	caps = append(caps, c.storeCaps()...)
 	return caps
 }
