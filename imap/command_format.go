@@ -43,6 +43,8 @@ func (e *Encoder) commandArgs(c *Command) error {
 				e.SP().Raw(base64.StdEncoding.EncodeToString(a.InitialResponse))
 			}
 		}
+	case *NotifyCommand:
+		e.notifyArgs(a)
 	case *EnableCommand:
 		for _, cap := range a.Caps {
 			e.SP().Atom(cap)

@@ -336,6 +336,8 @@ func (d *Decoder) commandArgs(name string, uid bool) (any, error) {
 		}
 		a, err := d.Atom()
 		return &CompressCommand{Mechanism: strings.ToUpper(a)}, err
+	case "NOTIFY":
+		return d.notifyArgs()
 	case "GETMETADATA":
 		return d.getMetadataArgs()
 	case "SETMETADATA":

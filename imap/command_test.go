@@ -16,6 +16,13 @@ import (
 // it is the same).
 var commandExamples = []struct{ in, out string }{
 	{"abcd CAPABILITY", ""},
+	// RFC 5465 3.1, 6 (events without parentheses as in 3.1's example).
+	{"b notify set status (selected MessageNew (uid body.peek[header.fields (from to subject)]) MessageExpunge) (subtree Lists MessageNew)", "b NOTIFY SET STATUS (SELECTED (MessageNew (UID BODY.PEEK[HEADER.FIELDS (from to subject)]) MessageExpunge)) (SUBTREE (Lists) (MessageNew))"},
+	{"e notify set (selected MessageNew (uid body.peek[header.fields (from to subject)]) MessageExpunge) (subtree Lists MessageNew) (mailboxes misc MessageNew)", "e NOTIFY SET (SELECTED (MessageNew (UID BODY.PEEK[HEADER.FIELDS (from to subject)]) MessageExpunge)) (SUBTREE (Lists) (MessageNew)) (MAILBOXES (misc) (MessageNew))"},
+	{"a notify set (mailboxes INBOX (Messagenew messageExpunge)) (personal (SubscriptionChange))", "a NOTIFY SET (MAILBOXES (INBOX) (Messagenew messageExpunge)) (PERSONAL (SubscriptionChange))"},
+	{"a notify set (selected (Messagenew (uid flags) messageExpunge)) (personal (MessageNew FlagChange MessageExpunge))", "a NOTIFY SET (SELECTED (Messagenew (UID FLAGS) messageExpunge)) (PERSONAL (MessageNew FlagChange MessageExpunge))"},
+	{"a NOTIFY SET (subtree (a \"b c\") NONE) (inboxes (MailboxName))", "a NOTIFY SET (SUBTREE (a \"b c\") NONE) (INBOXES (MailboxName))"},
+	{"a NOTIFY NONE", ""},
 	{"a047 NOOP", ""},
 	{"A023 LOGOUT", ""},
 	{"efgh STARTTLS", ""},

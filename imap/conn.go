@@ -74,6 +74,17 @@ type conn struct {
 
 	// zw is the DEFLATE layer once COMPRESS is on (conn_compress.go).
 	zw *compressWriter
+
+	// wmu is held by whoever owns the session's state and its writer:
+	// the command loop, but for while it waits for a command (reading
+	// is then set) or for the DONE of an IDLE under NOTIFY; the NOTIFY
+	// deliverer takes it in between (conn_notify.go).
+	wmu     sync.Mutex
+	reading bool
+	// ntf is the NOTIFY SET in effect, nil before NOTIFY and after
+	// NOTIFY NONE; idling is set while IDLE waits under it.
+	ntf    *notifyState
+	idling bool
 }
 
 // endAppend reads and drops what is left of an APPEND command that
@@ -195,7 +206,10 @@ func (c *conn) serve() {
 		if r := recover(); r != nil {
 			c.log().Error("imap: panic serving connection", "panic", r, "stack", string(debug.Stack()))
 		}
+		c.wmu.Lock() // the NOTIFY deliverer may hold it
+		c.stopNotify()
 		c.closeSelected()
+		c.wmu.Unlock()
 		if c.acct != nil {
 			c.acct.Close()
 		}
@@ -240,6 +254,8 @@ func (c *conn) serve() {
 
 // loop reads and answers commands until the connection ends.
 func (c *conn) loop() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	for {
 		if c.broken {
 			return
@@ -259,7 +275,12 @@ func (c *conn) loop() {
 		if !c.setIdle(c.br.Buffered() == 0) {
 			return
 		}
+		c.pokeNotify()
+		c.reading = true
+		c.wmu.Unlock()
 		cmd, err := ReadCommand(c.dec)
+		c.wmu.Lock()
+		c.reading = false
 		if !c.setIdle(false) {
 			return
 		}
@@ -337,6 +358,11 @@ func (c *conn) onLiteral(l LiteralInfo) error {
 		return errAppendCancelled
 	}
 	if l.Sync {
+		if c.reading {
+			// Between commands the NOTIFY deliverer may be writing.
+			c.wmu.Lock()
+			defer c.wmu.Unlock()
+		}
 		c.write(&ContinuationRequest{Text: "Ready for literal data"})
 		return c.flush()
 	}
@@ -427,6 +453,7 @@ var commandStates = map[string]uint8{
 	"COMPRESS":     authStates, "GETMETADATA": authStates, "SETMETADATA": authStates,
 	"GETQUOTA": authStates, "GETQUOTAROOT": authStates, "SETQUOTA": authStates,
 	"RESETKEY": authStates, "GENURLAUTH": authStates, "URLFETCH": authStates, // RFC 4467 9
+	"NOTIFY": authStates, // RFC 5465 8: command-auth
 }
 
 const (
@@ -521,6 +548,8 @@ func (c *conn) handle(cmd *Command) bool {
 		return c.cmdGenURLAuth(cmd)
 	case "URLFETCH":
 		return c.cmdURLFetch(cmd)
+	case "NOTIFY":
+		return c.cmdNotify(cmd)
 	}
 	return c.bad(cmd.Tag, "", "Unknown command")
 }

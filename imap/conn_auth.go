@@ -47,6 +47,7 @@ func (c *conn) capabilities() []string {
 	caps = append(caps, "MULTIAPPEND", "REPLACE", "CREATE-SPECIAL-USE", "PREVIEW", "SAVEDATE", "OBJECTID") // smallext: RFC 3502, 8508, 8514, 8474, 8970, 6154
 	caps = append(caps, "CATENATE")
 	caps = append(caps, c.urlAuthCaps()...) // RFC 4467, RFC 5524
+	caps = append(caps, c.notifyCaps()...)  // RFC 5465, for accounts that can be watched
 	caps = append(caps, c.storeCaps()...)
 	return caps
 }

@@ -32,6 +32,9 @@ func (c *conn) cmdIdle(cmd *Command) bool {
 	if c.flush() != nil {
 		return false
 	}
+	if c.ntf != nil {
+		return c.idleNotify5465(cmd)
+	}
 	// A compressed session keeps its buffers: they hold DEFLATE state.
 	if nf, ok := c.idleNotifier(); ok && c.br.Buffered() == 0 && c.zw == nil {
 		if done, ok := c.idleWait(nf); done {
@@ -80,6 +83,29 @@ func (c *conn) cmdIdle(cmd *Command) bool {
 			return false
 		}
 	}
+}
+
+// idleNotify5465 waits for DONE under NOTIFY: the NOTIFY deliverer
+// reports what happens meanwhile, exactly the events NOTIFY asks for
+// (RFC 5465 4), the expunges of SELECTED-DELAYED included.
+func (c *conn) idleNotify5465(cmd *Command) bool {
+	c.idling = true
+	c.pokeNotify()
+	c.wmu.Unlock()
+	c.setIdle(true) // Shutdown may end the wait
+	line, err := c.dec.Line()
+	c.setIdle(false)
+	c.wmu.Lock()
+	c.idling = false
+	switch {
+	case err == nil && strings.EqualFold(line, "DONE"):
+		c.tagged(cmd.Tag, StatusOK, "", nil, "IDLE terminated")
+		return true
+	case err == nil || !IsFatal(err):
+		return c.bad(cmd.Tag, "", "Expected DONE")
+	}
+	c.readFailed(err)
+	return false
 }
 
 // idleNotifier returns the selected mailbox as a mailbox.Notifier, if

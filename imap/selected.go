@@ -400,6 +400,7 @@ func (c *conn) update(expunges bool) bool {
 		break
 	}
 	c.report(ups)
+	c.notifyNewMessages(ups)
 	return true
 }
 

@@ -29,6 +29,10 @@ type accountData struct {
 	// hasQuota (quota.go).
 	quota    mailbox.QuotaLimits
 	hasQuota bool
+
+	// watch reports changes to the watches of the account (IMAP
+	// NOTIFY); the origin of an event is the *account handle.
+	watch mailbox.AccountHub
 }
 
 // box is one incarnation of a mailbox. Delete, and Create over a
@@ -168,7 +172,19 @@ type account struct {
 	closed atomic.Bool
 }
 
-var _ mailbox.Account = (*account)(nil)
+var (
+	_ mailbox.Account        = (*account)(nil)
+	_ mailbox.AccountWatcher = (*account)(nil)
+)
+
+// WatchAccount implements mailbox.AccountWatcher: the watch sees the
+// changes made through every other handle of the account.
+func (a *account) WatchAccount() *mailbox.AccountWatch { return a.d.watch.Watch(a) }
+
+// event publishes a change to a mailbox to the account's watches.
+func (d *accountData) event(origin *account, name string, kinds mailbox.EventKind) {
+	d.watch.Publish(origin, mailbox.MailboxEvent{Name: name, Kinds: kinds})
+}
 
 // lock checks the context and the handle and takes the account's lock.
 func (a *account) lock(ctx context.Context) error {
@@ -224,6 +240,7 @@ func (a *account) Create(ctx context.Context, name string, opts *mailbox.CreateO
 	}
 	a.d.makeParentsLocked(name)
 	a.d.boxes[name] = newBox(name, a.d.store.nextValidity(), use)
+	a.d.event(a, name, mailbox.EventMailboxName)
 	return nil
 }
 
@@ -300,6 +317,7 @@ func (a *account) Delete(ctx context.Context, name string) error {
 		return nil
 	}
 	b.kill()
+	a.d.event(a, name, mailbox.EventMailboxName)
 	if children {
 		a.d.boxes[name] = newParent(name)
 		return nil
@@ -352,6 +370,9 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 		}
 		src.msgs = nil
 		src.hub.Publish(nil, ups...)
+		// RFC 5465 5.4: a new INBOX is assumed, and no event for it.
+		d.event(a, from, mailbox.EventMessageExpunge)
+		d.watch.Publish(a, mailbox.MailboxEvent{Name: to, Kinds: mailbox.EventMailboxName, OldName: from})
 		return nil
 	}
 	if under(to, from) {
@@ -383,6 +404,9 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 	}
 	d.makeParentsLocked(to)
 	d.pruneLocked(from)
+	// RFC 5465 5.4: one event for the renamed mailbox, none for its
+	// children.
+	d.watch.Publish(a, mailbox.MailboxEvent{Name: to, Kinds: mailbox.EventMailboxName, OldName: from})
 	return nil
 }
 
@@ -428,6 +452,7 @@ func (a *account) Subscribe(ctx context.Context, name string, subscribed bool) e
 	} else {
 		delete(a.d.subs, name)
 	}
+	a.d.event(a, name, mailbox.EventSubscription)
 	return nil
 }
 
@@ -483,7 +508,7 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 	if err != nil {
 		return nil, err
 	}
-	v := &view{d: a.d, b: b, readOnly: opts != nil && opts.ReadOnly, noRecent: opts != nil && opts.NoRecent}
+	v := &view{d: a.d, a: a, b: b, readOnly: opts != nil && opts.ReadOnly, noRecent: opts != nil && opts.NoRecent}
 	v.hv = b.hub.Join()
 	v.known = b.snapshot()
 	v.claimLocked(v.known)

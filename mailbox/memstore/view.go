@@ -27,6 +27,7 @@ const fetchChunk = 256
 // account's lock.
 type view struct {
 	d        *accountData
+	a        *account // the handle that opened the view
 	b        *box
 	hv       *mailbox.HubView
 	readOnly bool
@@ -230,6 +231,7 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	// in it.
 	v.claimLocked([]*message{m})
 	v.b.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: slices.Clone(m.flags), ModSeq: m.modSeq})
+	v.d.event(v.a, v.b.name, mailbox.EventMessageNew)
 	return m.uid, nil
 }
 
@@ -429,6 +431,9 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 		res.Updated = append(res.Updated, mailbox.FlagUpdate{UID: m.uid, Flags: v.flagsLocked(m), ModSeq: m.modSeq})
 	}
 	v.hv.Publish(ups...)
+	if len(ups) > 0 {
+		v.d.event(v.a, b.name, mailbox.EventFlagChange)
+	}
 	return res, nil
 }
 
@@ -490,6 +495,9 @@ func (v *view) removeLocked(ms []*message) []mailbox.UID {
 		return found
 	})
 	v.hv.Publish(ups...)
+	if len(ups) > 0 {
+		v.d.event(v.a, b.name, mailbox.EventMessageExpunge)
+	}
 	return out
 }
 
@@ -576,6 +584,9 @@ func (v *view) copyLocked(uids mailbox.UIDSet, dest string, quota bool) (*mailbo
 		v.claimLocked(added)
 	}
 	dst.hub.Publish(nil, ups...)
+	if len(ups) > 0 {
+		v.d.event(v.a, dst.name, mailbox.EventMessageNew)
+	}
 	return res, ms, nil
 }
 

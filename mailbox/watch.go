@@ -1,0 +1,148 @@
+package mailbox
+
+import "sync"
+
+// An AccountWatcher is an Account that reports changes to any of its
+// mailboxes, as IMAP NOTIFY (RFC 5465) needs. A watch sees the changes
+// made through every handle of the account but its own (RFC 5465 5:
+// a client is not told of what it did).
+type AccountWatcher interface {
+	// WatchAccount starts a watch; Stop it when done.
+	WatchAccount() *AccountWatch
+}
+
+// EventKind is a set of kinds of change to a mailbox.
+type EventKind uint8
+
+// Kinds of MailboxEvent.
+const (
+	EventMessageNew     EventKind = 1 << iota // messages were added
+	EventMessageExpunge                       // messages were expunged
+	EventFlagChange                           // message flags changed
+	// EventMailboxName: the mailbox was created, deleted, or renamed
+	// (from MailboxEvent.OldName).
+	EventMailboxName
+	EventSubscription // the mailbox was subscribed or unsubscribed
+)
+
+// MailboxEvent says that a mailbox changed, not how: the watcher asks
+// the account for the current state.
+type MailboxEvent struct {
+	Name    string    // the mailbox's name now
+	Kinds   EventKind // what changed, a set
+	OldName string    // for a rename: the name before
+}
+
+// DefaultMaxWatchEvents bounds the mailboxes a watch holds events for.
+const DefaultMaxWatchEvents = 10000
+
+// AccountHub fans out MailboxEvents to the watches of one account. A
+// backend keeps one per account. Events for the same mailbox are
+// merged while a watch does not poll, so a watch holds at most one
+// event per mailbox. The zero value is ready to use.
+type AccountHub struct {
+	// MaxEvents bounds each watch's pending events (one per mailbox);
+	// DefaultMaxWatchEvents if 0.
+	MaxEvents int
+
+	mu      sync.Mutex
+	watches map[*AccountWatch]struct{}
+}
+
+// AccountWatch is one watch of an AccountHub.
+type AccountWatch struct {
+	hub    *AccountHub
+	origin any
+	ch     chan struct{}
+
+	mu      sync.Mutex
+	pending []MailboxEvent
+	index   map[string]int // name -> position in pending
+	lost    bool
+}
+
+// Watch starts a watch that ignores the events published with the
+// given origin (nil: ignores none).
+func (h *AccountHub) Watch(origin any) *AccountWatch {
+	w := &AccountWatch{hub: h, origin: origin, ch: make(chan struct{}, 1)}
+	h.mu.Lock()
+	if h.watches == nil {
+		h.watches = make(map[*AccountWatch]struct{})
+	}
+	h.watches[w] = struct{}{}
+	h.mu.Unlock()
+	return w
+}
+
+// Publish gives ev to every watch but those of origin and signals them.
+func (h *AccountHub) Publish(origin any, ev MailboxEvent) {
+	max := h.MaxEvents
+	if max <= 0 {
+		max = DefaultMaxWatchEvents
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.watches {
+		if origin != nil && w.origin == origin {
+			continue
+		}
+		w.add(ev, max)
+		select {
+		case w.ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (w *AccountWatch) add(ev MailboxEvent, max int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lost {
+		return
+	}
+	if i, ok := w.index[ev.Name]; ok {
+		p := &w.pending[i]
+		p.Kinds |= ev.Kinds
+		if ev.OldName != "" {
+			p.OldName = ev.OldName
+		}
+		return
+	}
+	if len(w.pending) >= max {
+		w.lost, w.pending, w.index = true, nil, nil
+		return
+	}
+	if w.index == nil {
+		w.index = make(map[string]int)
+	}
+	w.index[ev.Name] = len(w.pending)
+	w.pending = append(w.pending, ev)
+}
+
+// Events returns the channel signalled when events are pending.
+func (w *AccountWatch) Events() <-chan struct{} { return w.ch }
+
+// Poll returns and clears the pending events, in the order the
+// mailboxes first changed. It fails with ErrUpdatesLost, once, when
+// more mailboxes changed than the hub's MaxEvents.
+func (w *AccountWatch) Poll() ([]MailboxEvent, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lost {
+		w.lost = false
+		return nil, ErrUpdatesLost
+	}
+	p := w.pending
+	w.pending, w.index = nil, nil
+	return p, nil
+}
+
+// Stop ends the watch.
+func (w *AccountWatch) Stop() {
+	w.hub.mu.Lock()
+	delete(w.hub.watches, w)
+	w.hub.mu.Unlock()
+	w.mu.Lock()
+	w.pending, w.index = nil, nil
+	w.mu.Unlock()
+}

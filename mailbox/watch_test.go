@@ -1,0 +1,52 @@
+package mailbox
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAccountHubMergesPerMailbox(t *testing.T) {
+	var h AccountHub
+	me, other := new(int), new(int)
+	w := h.Watch(me)
+	h.Publish(other, MailboxEvent{Name: "a", Kinds: EventMessageNew})
+	h.Publish(other, MailboxEvent{Name: "b", Kinds: EventMailboxName})
+	h.Publish(nil, MailboxEvent{Name: "a", Kinds: EventFlagChange})
+	h.Publish(other, MailboxEvent{Name: "b", Kinds: EventMailboxName, OldName: "old"})
+	h.Publish(me, MailboxEvent{Name: "c", Kinds: EventMessageNew}) // its own
+	select {
+	case <-w.Events():
+	default:
+		t.Fatal("not signalled")
+	}
+	evs, err := w.Poll()
+	require.NoError(t, err)
+	assert.Equal(t, []MailboxEvent{
+		{Name: "a", Kinds: EventMessageNew | EventFlagChange},
+		{Name: "b", Kinds: EventMailboxName, OldName: "old"},
+	}, evs)
+	evs, err = w.Poll()
+	require.NoError(t, err)
+	assert.Empty(t, evs)
+}
+
+func TestAccountHubOverflowAndStop(t *testing.T) {
+	h := AccountHub{MaxEvents: 2}
+	w := h.Watch(nil)
+	for _, n := range []string{"a", "b", "a", "c", "d"} {
+		h.Publish(nil, MailboxEvent{Name: n, Kinds: EventMessageNew})
+	}
+	_, err := w.Poll()
+	require.ErrorIs(t, err, ErrUpdatesLost)
+	evs, err := w.Poll()
+	require.NoError(t, err)
+	assert.Empty(t, evs)
+	h.Publish(nil, MailboxEvent{Name: "e", Kinds: EventMessageNew})
+	w.Stop()
+	h.Publish(nil, MailboxEvent{Name: "f", Kinds: EventMessageNew})
+	evs, err = w.Poll()
+	require.NoError(t, err)
+	assert.Empty(t, evs)
+}
