@@ -17,11 +17,12 @@
 // from mailbox.SaveDater) and OBJECTID (conn_objectid.go, from
 // mailbox.ObjectIDer and Status.MailboxID),
 // COMPRESS=DEFLATE (conn_compress.go), METADATA and METADATA-SERVER
-// (conn_metadata.go, from mailbox.Metadataer) and QUOTA (conn_quota.go,
-// from mailbox.Quotaer; offered only when the store has limits) and
-// NOTIFY (conn_notify.go, from mailbox.AccountWatcher, offered only for
-// accounts that are one: changes are reported as they happen, between
-// commands, STATUS for other mailboxes and LIST for names). Each
+// (conn_metadata.go, from mailbox.Metadataer), QUOTA (conn_quota.go,
+// from mailbox.Quotaer; offered only when the store has limits), URLAUTH
+// and URLAUTH=BINARY (conn_urlauth.go, keys from mailbox.URLAuthKeyer)
+// and NOTIFY (conn_notify.go, from mailbox.AccountWatcher, offered only
+// for accounts that are one: changes are reported as they happen,
+// between commands, STATUS for other mailboxes and LIST for names). Each
 // session keeps its own map of sequence numbers to UIDs (selected.go)
 // and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
