@@ -180,13 +180,19 @@ func urlToken(key []byte, rump string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// ownerAccount returns the account of user: the session's own, or one
-// opened for the caller to release.
+// ownerAccount returns the account of user: the session's own, or an
+// existing one opened for the caller to release. Another user's account
+// is opened only through mailbox.AccountFinder, so that URLs naming
+// made-up users cannot make the store create accounts.
 func (c *conn) ownerAccount(user string) (mailbox.Account, func(), bool) {
 	if user == c.identity {
 		return c.acct, func() {}, true
 	}
-	acct, err := c.srv.Store.Account(c.ctx, user)
+	finder, ok := c.srv.Store.(mailbox.AccountFinder)
+	if !ok {
+		return nil, nil, false
+	}
+	acct, err := finder.FindAccount(c.ctx, user)
 	if err != nil {
 		return nil, nil, false
 	}

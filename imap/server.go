@@ -64,10 +64,9 @@ type Server struct {
 	// (RFC 4467): GENURLAUTH signs and URLFETCH and CATENATE resolve
 	// only URLs naming it, compared without case or port; "localhost"
 	// if empty. URLAUTH is offered over accounts that are a
-	// mailbox.URLAuthKeyer. URLFETCH opens the account of the user a
-	// URL names with Store.Account: a store that creates accounts on
-	// first use should be limited to real users (memstore's
-	// AllowAccount, maildir's NoAutoCreate).
+	// mailbox.URLAuthKeyer. URLFETCH opens another user's account only
+	// through mailbox.AccountFinder, which never creates one: without
+	// it, URLs of other users fetch nothing.
 	Hostname string
 
 	// SubmitURLAuth reports whether a session logged in as identity is

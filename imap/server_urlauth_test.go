@@ -2,6 +2,7 @@ package imap
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -310,4 +311,19 @@ func TestParseAuthURLHostile(t *testing.T) {
 	assert.Equal(t, "imap://joe%40x@Example.COM:143/INBOX;UIDVALIDITY=7/;UID=20/;PARTIAL=0.5;EXPIRE=2030-01-02T03:04:05Z;URLAUTH=User+fred", a.rump)
 	assert.Equal(t, &imapURL{mailbox: "INBOX", uidValidity: 7, uid: 20, partial: &Partial{Offset: 0, Count: 5}}, a.url)
 	assert.Equal(t, 2030, a.expire.Year())
+}
+
+// TestURLFetchCreatesNoAccount: URLFETCH of URLs naming users that do
+// not exist answers NIL and leaves the store without new accounts (a
+// store that creates accounts on first use must not be made to by a
+// peer).
+func TestURLFetchCreatesNoAccount(t *testing.T) {
+	ts := newURLAuthServer(t)
+	c := ts.loginAs(t, "fred")
+	for i := range 3 {
+		u := fmt.Sprintf("imap://ghost%d@example.com/INBOX;UIDVALIDITY=1/;UID=1;urlauth=anonymous:internal:%064d", i, 0)
+		assert.Equal(t, "NIL", fetchURL(t, c, u))
+	}
+	_, err := ts.store.FindAccount(context.Background(), "ghost0")
+	assert.ErrorIs(t, err, mailbox.ErrNoSuchAccount, "URLFETCH made an account")
 }

@@ -345,3 +345,14 @@ type TextLayouter interface {
 	// then searched by reading it whole.
 	TextLayout(ctx context.Context) (*TextLayout, error)
 }
+
+// An AccountFinder is a Store that can open an account only if it
+// exists already, where Store.Account may create one on first use. A
+// server opening an account named by a peer (an IMAP URLFETCH of
+// another user's URL) uses it, so that no peer can make the store
+// create accounts; a Store without it is not asked for other accounts.
+type AccountFinder interface {
+	// FindAccount is Store.Account for an existing account only; it
+	// returns an error matching ErrNoSuchAccount for any other.
+	FindAccount(ctx context.Context, user string) (Account, error)
+}

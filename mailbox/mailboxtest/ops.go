@@ -659,3 +659,21 @@ func testLateFlagUpdate(t *testing.T, f Factory) {
 	assert.True(t, mailbox.HasFlag(last.Flags, "$New"), "the update says what the flags are now: %v", last.Flags)
 	assert.False(t, mailbox.HasFlag(last.Flags, "$Old"), "%v", last.Flags)
 }
+
+// testFindAccount: a Store that is a mailbox.AccountFinder opens only
+// accounts that exist, and creates none.
+func testFindAccount(t *testing.T, f Factory) {
+	e := newEnv(t, f)
+	finder, ok := e.store.(mailbox.AccountFinder)
+	if !ok {
+		t.Skip("not a mailbox.AccountFinder")
+	}
+	_, err := finder.FindAccount(e.ctx, "nobody-here")
+	require.ErrorIs(t, err, mailbox.ErrNoSuchAccount)
+	_, err = finder.FindAccount(e.ctx, "nobody-here")
+	require.ErrorIs(t, err, mailbox.ErrNoSuchAccount, "the first FindAccount created nothing")
+	e.account("alice")
+	a, err := finder.FindAccount(e.ctx, "alice")
+	require.NoError(t, err)
+	require.NoError(t, a.Close())
+}

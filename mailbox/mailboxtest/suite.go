@@ -105,6 +105,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Recent", testRecent},
 		{"DeliveryRecent", testDeliveryRecent},
 		{"LateFlagUpdate", testLateFlagUpdate},
+		{"FindAccount", testFindAccount},
 		{"ModSeq", testModSeq},
 		{"UnchangedSince", testUnchangedSince},
 		{"Expunge", testExpunge},

@@ -144,6 +144,18 @@ func ValidUser(user string) bool {
 // Account returns the account of user, creating its directory with an
 // INBOX unless Options.NoAutoCreate is set.
 func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	return s.account(ctx, user, !s.opts.NoAutoCreate)
+}
+
+// FindAccount implements mailbox.AccountFinder: it opens the account
+// only if its directory exists, whatever Options.NoAutoCreate says.
+func (s *Store) FindAccount(ctx context.Context, user string) (mailbox.Account, error) {
+	return s.account(ctx, user, false)
+}
+
+var _ mailbox.AccountFinder = (*Store)(nil)
+
+func (s *Store) account(ctx context.Context, user string, create bool) (mailbox.Account, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -165,7 +177,7 @@ func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, erro
 	case err == nil && !st.IsDir():
 		return nil, fmt.Errorf("maildir: %s is not a directory", dir)
 	case errors.Is(err, os.ErrNotExist):
-		if s.opts.NoAutoCreate {
+		if !create {
 			return nil, mailbox.ErrNoSuchAccount
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -124,6 +124,18 @@ var _ mailbox.Store = (*Store)(nil)
 // Account returns the account of user, creating it with an empty INBOX
 // on first use.
 func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	return s.account(ctx, user, true)
+}
+
+// FindAccount implements mailbox.AccountFinder: an account no call to
+// Account made yet does not exist.
+func (s *Store) FindAccount(ctx context.Context, user string) (mailbox.Account, error) {
+	return s.account(ctx, user, false)
+}
+
+var _ mailbox.AccountFinder = (*Store)(nil)
+
+func (s *Store) account(ctx context.Context, user string, create bool) (mailbox.Account, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -136,6 +148,9 @@ func (s *Store) Account(ctx context.Context, user string) (mailbox.Account, erro
 		s.accounts = make(map[string]*accountData)
 	}
 	d := s.accounts[user]
+	if d == nil && !create {
+		return nil, mailbox.ErrNoSuchAccount
+	}
 	if d == nil {
 		d = &accountData{
 			store: s,
