@@ -677,3 +677,47 @@ func testFindAccount(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.NoError(t, a.Close())
 }
+
+// testURLAuthKey: an Account that is a mailbox.URLAuthKeyer makes a key
+// per mailbox on request (the name of INBOX in any case), keeps it, lets
+// it follow a rename, and replaces one key or drops them all on reset.
+func testURLAuthKey(t *testing.T, f Factory) {
+	e := newEnv(t, f)
+	k, ok := e.acct.(mailbox.URLAuthKeyer)
+	if !ok {
+		t.Skip("not a mailbox.URLAuthKeyer")
+	}
+	require.NoError(t, e.acct.Create(e.ctx, "Sent", nil))
+	got, err := k.URLAuthKey(e.ctx, "INBOX", false)
+	require.NoError(t, err)
+	assert.Nil(t, got, "no key until asked for")
+	key, err := k.URLAuthKey(e.ctx, "inbox", true)
+	require.NoError(t, err)
+	assert.Len(t, key, mailbox.URLAuthKeySize)
+	got, err = k.URLAuthKey(e.ctx, "INBOX", true)
+	require.NoError(t, err)
+	assert.Equal(t, key, got, "kept")
+	sent, err := k.URLAuthKey(e.ctx, "Sent", true)
+	require.NoError(t, err)
+	assert.NotEqual(t, key, sent)
+
+	require.NoError(t, e.acct.Rename(e.ctx, "Sent", "Archive"))
+	got, err = k.URLAuthKey(e.ctx, "Archive", false)
+	require.NoError(t, err)
+	assert.Equal(t, sent, got, "follows a rename")
+
+	require.NoError(t, k.ResetURLAuthKey(e.ctx, "INBOX"))
+	got, err = k.URLAuthKey(e.ctx, "INBOX", false)
+	require.NoError(t, err)
+	assert.Len(t, got, mailbox.URLAuthKeySize)
+	assert.NotEqual(t, key, got, "replaced")
+	require.NoError(t, k.ResetURLAuthKey(e.ctx, ""))
+	for _, name := range []string{"INBOX", "Archive"} {
+		got, err = k.URLAuthKey(e.ctx, name, false)
+		require.NoError(t, err)
+		assert.Nil(t, got, name)
+	}
+	_, err = k.URLAuthKey(e.ctx, "Nonexistent", true)
+	assert.ErrorIs(t, err, mailbox.ErrNoSuchMailbox)
+	assert.ErrorIs(t, k.ResetURLAuthKey(e.ctx, "Nonexistent"), mailbox.ErrNoSuchMailbox)
+}

@@ -106,6 +106,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"DeliveryRecent", testDeliveryRecent},
 		{"LateFlagUpdate", testLateFlagUpdate},
 		{"FindAccount", testFindAccount},
+		{"URLAuthKey", testURLAuthKey},
 		{"ModSeq", testModSeq},
 		{"UnchangedSince", testUnchangedSince},
 		{"Expunge", testExpunge},
