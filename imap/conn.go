@@ -85,6 +85,9 @@ type conn struct {
 	// NOTIFY NONE; idling is set while IDLE waits under it.
 	ntf    *notifyState
 	idling bool
+	// notifying tells CloseIfIdle, which may not take wmu, whether a
+	// NOTIFY deliverer may be writing (set while ntf is).
+	notifying atomic.Bool
 }
 
 // endAppend reads and drops what is left of an APPEND command that
@@ -168,14 +171,26 @@ func (c *conn) CloseIfIdle() {
 		return
 	}
 	c.closed = true
-	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-	if c.zw != nil {
-		// The compressor writes through deadlineWriter, which takes mu.
-		c.mu.Unlock()
-		c.zw.writeLine(byeShutdown)
-		c.mu.Lock()
-	} else {
-		io.WriteString(c.nc, byeShutdown)
+	// Under NOTIFY the writer is the deliverer's while it holds wmu: the
+	// BYE goes out only if wmu is free, never interleaved with (or,
+	// under COMPRESS, racing in the compressor with) a batch of updates.
+	// A deliverer mid-batch waits for mu, so waiting for wmu here would
+	// deadlock; the connection then closes without the BYE. Without
+	// NOTIFY nobody writes while the session waits for a command.
+	notifying := c.notifying.Load()
+	if !notifying || c.wmu.TryLock() {
+		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		if c.zw != nil {
+			// The compressor writes through deadlineWriter, which takes mu.
+			c.mu.Unlock()
+			c.zw.writeLine(byeShutdown)
+			c.mu.Lock()
+		} else {
+			io.WriteString(c.nc, byeShutdown)
+		}
+		if notifying {
+			c.wmu.Unlock()
+		}
 	}
 	c.nc.Close()
 }

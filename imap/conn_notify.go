@@ -95,6 +95,7 @@ func (c *conn) cmdNotify(cmd *Command) bool {
 	st.watch = aw.WatchAccount()
 	st.kick = make(chan struct{}, 1)
 	c.ntf = st
+	c.notifying.Store(true)
 	if args.Status {
 		if !c.notifyInitialStatus(st) {
 			return false
@@ -193,6 +194,7 @@ func (c *conn) stopNotify() {
 		return
 	}
 	c.ntf = nil
+	c.notifying.Store(false)
 	st.stopped = true
 	st.watch.Stop()
 	select {
