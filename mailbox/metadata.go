@@ -3,6 +3,7 @@ package mailbox
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // Metadataer is implemented by an Account that keeps annotations: the
@@ -34,6 +35,20 @@ var (
 	// on that mailbox (IMAP [METADATA NOPRIVATE]).
 	ErrMetadataNoPrivate = errors.New("mailbox: no private metadata")
 )
+
+// ChangedMetadata returns the names, sorted, of the entries of m that a
+// SetMetadata change would set to a new value or remove.
+func ChangedMetadata(m map[string]string, entries map[string]*string) []string {
+	var names []string
+	for k, v := range entries {
+		old, had := m[k]
+		if v == nil && had || v != nil && (!had || old != *v) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
 
 // ApplyMetadata applies a SetMetadata change to the entries in m,
 // which it modifies only if the result has no more than maxEntries

@@ -1,6 +1,9 @@
 package mailbox
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // An AccountWatcher is an Account that reports changes to any of its
 // mailboxes, as IMAP NOTIFY (RFC 5465) needs. A watch sees the changes
@@ -23,6 +26,9 @@ const (
 	// (from MailboxEvent.OldName).
 	EventMailboxName
 	EventSubscription // the mailbox was subscribed or unsubscribed
+	// EventMetadata: annotations (RFC 5464) of the mailbox, or of the
+	// account when Name is "", were set or removed; Entries names them.
+	EventMetadata
 )
 
 // MailboxEvent says that a mailbox changed, not how: the watcher asks
@@ -31,10 +37,18 @@ type MailboxEvent struct {
 	Name    string    // the mailbox's name now
 	Kinds   EventKind // what changed, a set
 	OldName string    // for a rename: the name before
+	// Entries are the names of the annotations set or removed, for
+	// EventMetadata; merged events hold the union.
+	Entries []string
 }
 
 // DefaultMaxWatchEvents bounds the mailboxes a watch holds events for.
 const DefaultMaxWatchEvents = 10000
+
+// MaxWatchEventEntries bounds the annotation names one pending event
+// holds; past it the watch's events are lost (ErrUpdatesLost), since a
+// removed entry cannot be reported otherwise.
+const MaxWatchEventEntries = 1000
 
 // AccountHub fans out MailboxEvents to the watches of one account. A
 // backend keeps one per account. Events for the same mailbox are
@@ -106,6 +120,15 @@ func (w *AccountWatch) add(ev MailboxEvent, max int) {
 		if ev.OldName != "" {
 			p.OldName = ev.OldName
 		}
+		for _, e := range ev.Entries {
+			if !slices.Contains(p.Entries, e) {
+				if len(p.Entries) >= MaxWatchEventEntries {
+					w.lost, w.pending, w.index = true, nil, nil
+					return
+				}
+				p.Entries = append(p.Entries, e)
+			}
+		}
 		return
 	}
 	if len(w.pending) >= max {
@@ -115,6 +138,11 @@ func (w *AccountWatch) add(ev MailboxEvent, max int) {
 	if w.index == nil {
 		w.index = make(map[string]int)
 	}
+	if len(ev.Entries) > MaxWatchEventEntries {
+		w.lost, w.pending, w.index = true, nil, nil
+		return
+	}
+	ev.Entries = slices.Clone(ev.Entries)
 	w.index[ev.Name] = len(w.pending)
 	w.pending = append(w.pending, ev)
 }

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -49,4 +50,30 @@ func TestAccountHubOverflowAndStop(t *testing.T) {
 	evs, err = w.Poll()
 	require.NoError(t, err)
 	assert.Empty(t, evs)
+}
+
+func TestAccountHubMergesMetadataEntries(t *testing.T) {
+	var h AccountHub
+	w := h.Watch(nil)
+	entries := []string{"/private/comment"}
+	h.Publish(nil, MailboxEvent{Name: "", Kinds: EventMetadata, Entries: entries})
+	entries[0] = "/changed/by/caller"
+	h.Publish(nil, MailboxEvent{Name: "", Kinds: EventMetadata, Entries: []string{"/shared/comment", "/private/comment"}})
+	h.Publish(nil, MailboxEvent{Name: "INBOX", Kinds: EventMetadata, Entries: []string{"/shared/x"}})
+	evs, err := w.Poll()
+	require.NoError(t, err)
+	assert.Equal(t, []MailboxEvent{
+		{Name: "", Kinds: EventMetadata, Entries: []string{"/private/comment", "/shared/comment"}},
+		{Name: "INBOX", Kinds: EventMetadata, Entries: []string{"/shared/x"}},
+	}, evs)
+}
+
+func TestAccountHubTooManyMetadataEntriesLoseEvents(t *testing.T) {
+	var h AccountHub
+	w := h.Watch(nil)
+	for i := range MaxWatchEventEntries + 1 {
+		h.Publish(nil, MailboxEvent{Name: "a", Kinds: EventMetadata, Entries: []string{fmt.Sprintf("/private/e%d", i)}})
+	}
+	_, err := w.Poll()
+	require.ErrorIs(t, err, ErrUpdatesLost)
 }

@@ -10,24 +10,26 @@ import (
 var _ mailbox.Metadataer = (*account)(nil)
 
 // metaLocked returns the map of annotations of the mailbox named name,
-// or of the account for "", creating it when create is set.
-func (d *accountData) metaLocked(name string, create bool) (map[string]string, error) {
+// or of the account for "", creating it when create is set, and the
+// mailbox's name as the account spells it.
+func (d *accountData) metaLocked(name string, create bool) (map[string]string, string, error) {
 	p := &d.meta
 	if name != "" {
-		name, err := cleanName(name)
+		var err error
+		name, err = cleanName(name)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		b := d.boxes[name]
 		if b == nil {
-			return nil, mailbox.ErrNoSuchMailbox
+			return nil, "", mailbox.ErrNoSuchMailbox
 		}
 		p = &b.meta
 	}
 	if *p == nil && create {
 		*p = make(map[string]string)
 	}
-	return *p, nil
+	return *p, name, nil
 }
 
 // Metadata returns the annotations of a mailbox or of the account.
@@ -36,7 +38,7 @@ func (a *account) Metadata(ctx context.Context, name string) (map[string]string,
 		return nil, err
 	}
 	defer a.d.mu.Unlock()
-	m, err := a.d.metaLocked(name, false)
+	m, _, err := a.d.metaLocked(name, false)
 	return maps.Clone(m), err
 }
 
@@ -46,9 +48,16 @@ func (a *account) SetMetadata(ctx context.Context, name string, entries map[stri
 		return err
 	}
 	defer a.d.mu.Unlock()
-	m, err := a.d.metaLocked(name, true)
+	m, name, err := a.d.metaLocked(name, true)
 	if err != nil {
 		return err
 	}
-	return mailbox.ApplyMetadata(m, entries, maxEntries)
+	changed := mailbox.ChangedMetadata(m, entries)
+	if err := mailbox.ApplyMetadata(m, entries, maxEntries); err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		a.d.watch.Publish(a, mailbox.MailboxEvent{Name: name, Kinds: mailbox.EventMetadata, Entries: changed})
+	}
+	return nil
 }
