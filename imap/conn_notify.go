@@ -22,18 +22,28 @@ import (
 // STATUS response reports for the other mailboxes.
 const notifyMessageEvents = mailbox.EventMessageNew | mailbox.EventMessageExpunge | mailbox.EventFlagChange
 
-// notifyEvents maps the supported event names, upper case, to kinds.
+// notifyEvents maps the event names, upper case, to kinds. The
+// metadata events are supported when the account keeps annotations
+// (RFC 5465 5.6, 5.7: then they are required); ServerMetadataChange is
+// not about mailboxes and has no kind.
 var notifyEvents = map[string]mailbox.EventKind{
-	"MESSAGENEW":         mailbox.EventMessageNew,
-	"MESSAGEEXPUNGE":     mailbox.EventMessageExpunge,
-	"FLAGCHANGE":         mailbox.EventFlagChange,
-	"MAILBOXNAME":        mailbox.EventMailboxName,
-	"SUBSCRIPTIONCHANGE": mailbox.EventSubscription,
+	"MESSAGENEW":            mailbox.EventMessageNew,
+	"MESSAGEEXPUNGE":        mailbox.EventMessageExpunge,
+	"FLAGCHANGE":            mailbox.EventFlagChange,
+	"MAILBOXNAME":           mailbox.EventMailboxName,
+	"SUBSCRIPTIONCHANGE":    mailbox.EventSubscription,
+	"MAILBOXMETADATACHANGE": mailbox.EventMetadata,
+	"SERVERMETADATACHANGE":  0,
 }
 
-// notifyBadEvent is the argument of BADEVENT: the supported events (RFC
-// 5465 3.1).
-const notifyBadEvent = "(MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)"
+// notifyBadEvent returns the argument of BADEVENT: the events supported
+// (RFC 5465 3.1).
+func (c *conn) notifyBadEvent() string {
+	if _, ok := c.acct.(mailbox.Metadataer); ok {
+		return "(MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)"
+	}
+	return "(MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)"
+}
 
 // notifyState is one NOTIFY SET of a session. Its fields are the
 // session's, guarded by the session's wmu.
@@ -46,6 +56,9 @@ type notifyState struct {
 	sel     mailbox.EventKind
 	fetch   []FetchItem
 	filters []notifyFilter
+	// serverMeta is set when ServerMetadataChange was given (RFC 5465
+	// 5.7), in any event group but SELECTED's.
+	serverMeta bool
 
 	watch *mailbox.AccountWatch
 	// kick wakes the deliverer to look at the session again (a new
@@ -88,7 +101,7 @@ func (c *conn) cmdNotify(cmd *Command) bool {
 	}
 	if unsupported {
 		// RFC 5465 3.1: NO, not BAD, listing the supported events.
-		c.tagged(cmd.Tag, StatusNO, "BADEVENT", notifyBadEvent, "Unsupported event")
+		c.tagged(cmd.Tag, StatusNO, "BADEVENT", c.notifyBadEvent(), "Unsupported event")
 		return !c.broken
 	}
 	c.stopNotify()
@@ -110,6 +123,7 @@ func (c *conn) cmdNotify(cmd *Command) bool {
 // unsupported says that an event is not supported (NO [BADEVENT]).
 func (c *conn) notifySet(args *NotifyCommand) (st *notifyState, bad string, unsupported bool) {
 	st = &notifyState{}
+	_, hasMeta := c.acct.(mailbox.Metadataer)
 	for _, g := range args.Groups {
 		var kinds mailbox.EventKind
 		var names []string
@@ -117,7 +131,7 @@ func (c *conn) notifySet(args *NotifyCommand) (st *notifyState, bad string, unsu
 			up := strings.ToUpper(ev.Name)
 			names = append(names, up)
 			k, ok := notifyEvents[up]
-			if !ok {
+			if !ok || !hasMeta && (up == "MAILBOXMETADATACHANGE" || up == "SERVERMETADATACHANGE") {
 				unsupported = true
 			}
 			kinds |= k
@@ -160,6 +174,9 @@ func (c *conn) notifySet(args *NotifyCommand) (st *notifyState, bad string, unsu
 			}
 			st.hasSel, st.delayed, st.sel = true, g.Filter == "SELECTED-DELAYED", kinds
 		default:
+			if slices.Contains(names, "SERVERMETADATACHANGE") {
+				st.serverMeta = true
+			}
 			f := notifyFilter{kind: g.Filter, events: kinds}
 			for _, m := range g.Mailboxes {
 				name, err := c.mailboxName(m)
@@ -306,6 +323,13 @@ func (c *conn) notifyEvents(st *notifyState, evs []mailbox.MailboxEvent) {
 		return subs
 	}
 	for _, ev := range evs {
+		if ev.Name == "" {
+			// The account's own annotations (RFC 5465 5.7).
+			if ev.Kinds&mailbox.EventMetadata != 0 && st.serverMeta {
+				c.write(&MetadataNamesData{Entries: ev.Entries})
+			}
+			continue
+		}
 		mask := st.match(ev.Name, subscribed)
 		msg := ev.Kinds & mask & notifyMessageEvents
 		if c.sel != nil && c.sel.name == ev.Name {
@@ -322,6 +346,11 @@ func (c *conn) notifyEvents(st *notifyState, evs []mailbox.MailboxEvent) {
 		sub := ev.Kinds&mask&mailbox.EventSubscription != 0
 		if name || sub {
 			c.notifyList(ev, subscribed()[ev.Name])
+		}
+		if ev.Kinds&mask&mailbox.EventMetadata != 0 && len(ev.Entries) > 0 {
+			// RFC 5465 5.6: the names of the changed entries, the
+			// removed ones included.
+			c.write(&MetadataNamesData{Mailbox: c.wireName(ev.Name), Entries: ev.Entries})
 		}
 	}
 }

@@ -314,6 +314,17 @@ type MetadataData struct {
 
 func (*MetadataData) response() {}
 
+// MetadataNamesData is the METADATA response without values (RFC 5464
+// 4.4.2): the names of the entries of Mailbox ("" for the server) that
+// changed, sent unsolicited, as NOTIFY's MailboxMetadataChange and
+// ServerMetadataChange events do (RFC 5465 5.6, 5.7).
+type MetadataNamesData struct {
+	Mailbox string
+	Entries []string
+}
+
+func (*MetadataNamesData) response() {}
+
 // QuotaData is the QUOTA response (RFC 9208 4.2.1): a quota root and
 // the usage and limit of each resource it limits.
 type QuotaData struct {

@@ -96,6 +96,11 @@ func WriteResponse(e *Encoder, r Response) error {
 		e.fetchData(r)
 	case *MetadataData:
 		e.metadataData(r)
+	case *MetadataNamesData:
+		e.Raw("* METADATA ").AString(r.Mailbox)
+		for _, n := range r.Entries {
+			e.SP().AString(n)
+		}
 	case *QuotaData:
 		e.Raw("* QUOTA ").AString(r.Root).SP().List(len(r.Resources), func(i int) {
 			q := r.Resources[i]

@@ -162,16 +162,56 @@ func TestNotifySubscriptionChange(t *testing.T) {
 	assert.Equal(t, `* LIST (\HasNoChildren) "/" SubscribedMailbox`, c.line())
 }
 
-// TestNotifyBadEvent: RFC 5465 3.1, 5.6, 5.7: unsupported events are
-// refused with NO [BADEVENT] listing the supported ones.
+// TestNotifyBadEvent: RFC 5465 3.1: unsupported events are refused
+// with NO [BADEVENT] listing the supported ones, the metadata events
+// among them since the store keeps annotations (5.6, 5.7).
 func TestNotifyBadEvent(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.login(t)
-	const no = " NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)] Unsupported event"
-	assert.Equal(t, []string{"a" + no}, c.cmd("a NOTIFY SET (personal (MailboxMetadataChange))"))
-	assert.Equal(t, []string{"b" + no}, c.cmd("b NOTIFY SET (personal (ServerMetadataChange))"))
+	const no = " NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)] Unsupported event"
 	assert.Equal(t, []string{"c" + no}, c.cmd("c NOTIFY SET (personal (MessageNew MessageExpunge AnnotationChange))"))
 	assert.Equal(t, []string{"d" + no}, c.cmd("d NOTIFY SET (personal (SomethingNew))"))
+	c.ok("e NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))")
+}
+
+// TestNotifyMailboxMetadataChange: RFC 5465 5.6 and RFC 5464 4.4.2: the
+// names of the entries another session set or removed, without values;
+// nothing for the session's own changes or for a value set again.
+func TestNotifyMailboxMetadataChange(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	other := ts.login(t)
+	c.ok("a CREATE Lists")
+	c.ok("b NOTIFY SET (mailboxes (INBOX Lists) (MailboxMetadataChange))")
+	other.ok(`o1 SETMETADATA INBOX (/shared/comment "Shared comment")`)
+	assert.Equal(t, `* METADATA INBOX /shared/comment`, c.line())
+	other.ok(`o2 SETMETADATA Lists (/private/comment "mine" /shared/comment "ours")`)
+	assert.Equal(t, `* METADATA Lists /private/comment /shared/comment`, c.line())
+	// Removed entries are always named (5.6).
+	other.ok(`o3 SETMETADATA Lists (/private/comment NIL /shared/comment "ours")`)
+	assert.Equal(t, `* METADATA Lists /private/comment`, c.line())
+	other.ok(`o4 SETMETADATA Lists (/shared/comment "ours" /private/absent NIL)`)
+	c.ok(`c SETMETADATA INBOX (/shared/comment "by me")`)
+	other.ok(`o5 CREATE Elsewhere`)
+	other.ok(`o6 SETMETADATA Elsewhere (/shared/comment "not watched")`)
+	other.ok(`o7 SETMETADATA "" (/shared/comment "server")`)
+	notifyQuiet(t, c, "d")
+}
+
+// TestNotifyServerMetadataChange: RFC 5465 5.7: the server's entries,
+// "" in the METADATA response.
+func TestNotifyServerMetadataChange(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	other := ts.login(t)
+	c.ok("a NOTIFY SET (subscribed (ServerMetadataChange))")
+	other.ok(`o1 SETMETADATA "" (/shared/comment "Shared comment")`)
+	assert.Equal(t, `* METADATA "" /shared/comment`, c.line())
+	other.ok(`o2 SETMETADATA INBOX (/shared/comment "a mailbox's")`)
+	other.ok(`o3 SETMETADATA "" (/shared/comment NIL)`)
+	assert.Equal(t, `* METADATA "" /shared/comment`, c.line())
+	notifyQuiet(t, c, "b")
+	assert.Equal(t, []string{"c BAD Only message events for SELECTED"}, c.cmd("c NOTIFY SET (selected (MailboxMetadataChange))"))
 }
 
 // TestNotifyBad: the rules RFC 5465 5, 6.1 and 8 make BAD.
