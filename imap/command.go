@@ -64,9 +64,12 @@ type SortCommand struct {
 	// element after it (see ParsePartialRange).
 	HasReturn bool
 	Return    []string
-	Criteria  []SortCriterion // Key upper case
-	Charset   string
-	Keys      []SearchKey
+	// UpdateFetch are the fetch attributes after UPDATE, as in
+	// SearchCommand (RFC 5465 7).
+	UpdateFetch []FetchItem
+	Criteria    []SortCriterion // Key upper case
+	Charset     string
+	Keys        []SearchKey
 }
 
 // CancelUpdateCommand is the argument of CANCELUPDATE (RFC 5267

@@ -112,7 +112,7 @@ func (e *Encoder) commandArgs(c *Command) error {
 		}
 	case *SortCommand:
 		if a.HasReturn || len(a.Return) > 0 {
-			e.Raw(" RETURN ").List(len(a.Return), func(i int) { e.Atom(a.Return[i]) })
+			e.returnList(a.Return, a.UpdateFetch)
 		}
 		e.SP().List(len(a.Criteria), func(i int) {
 			if a.Criteria[i].Reverse {

@@ -813,7 +813,7 @@ func (d *Decoder) sortCommand() (*SortCommand, error) {
 			return nil, err
 		}
 		c.HasReturn = true
-		if c.Return, err = d.atomList(true); err != nil {
+		if c.Return, c.UpdateFetch, err = d.returnList(); err != nil {
 			return nil, err
 		}
 		if err := d.SP(); err != nil {

@@ -22,6 +22,10 @@ type searchContext struct {
 	sort   []SortCriterion // nil for SEARCH: mailbox order
 	need   sortNeeds
 	result []mailbox.UID
+	// fetch are the fetch attributes of UPDATE (RFC 5465 7), and known
+	// the highest UID the context has seen (conn_context_fetch.go).
+	fetch []FetchItem
+	known mailbox.UID
 }
 
 // context returns the updating context of tag, or nil.
@@ -150,6 +154,13 @@ func (c *conn) refreshContexts() {
 		for _, u := range sc.result {
 			had[u] = true
 		}
+		var added []mailbox.UID
+		for _, u := range now {
+			if !had[u] {
+				added = append(added, u)
+			}
+		}
+		c.contextFetch(sc, added)
 		add := c.additions(sc, now, had)
 		sc.result = now
 		if len(rm) > 0 || len(add) > 0 {

@@ -79,6 +79,9 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*SearchCommand)
 	ro, bad := returnOptions(args.HasReturn, args.Return)
+	if bad == "" {
+		bad = checkUpdateFetch(args.UpdateFetch)
+	}
 	if bad != "" {
 		// RFC 9051 6.4.4: unknown options MUST be rejected with BAD.
 		return c.bad(cmd.Tag, "", "SEARCH: "+bad)
@@ -192,7 +195,7 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		c.write(ed)
 	}
 	if ro.update {
-		c.addContext(&searchContext{tag: cmd.Tag, uid: cmd.UID, crit: crit, result: uids})
+		c.addContext(c.newContext(cmd, crit, args.UpdateFetch, uids))
 	}
 	return c.done(cmd, cmd.UID)
 }

@@ -63,6 +63,9 @@ func (c *conn) cmdSort(cmd *Command) bool {
 		}
 	}
 	ro, bad := returnOptions(args.HasReturn, args.Return)
+	if bad == "" {
+		bad = checkUpdateFetch(args.UpdateFetch)
+	}
 	if bad != "" {
 		return c.bad(cmd.Tag, "", "SORT: "+bad)
 	}
@@ -131,7 +134,8 @@ func (c *conn) cmdSort(cmd *Command) bool {
 		c.write(ed)
 	}
 	if ro.update {
-		sc := &searchContext{tag: cmd.Tag, uid: cmd.UID, crit: crit, sort: args.Criteria, need: need}
+		sc := c.newContext(cmd, crit, args.UpdateFetch, nil)
+		sc.sort, sc.need = args.Criteria, need
 		for _, m := range msgs {
 			sc.result = append(sc.result, m.uid)
 		}

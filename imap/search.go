@@ -282,6 +282,9 @@ type SearchCommand struct {
 	// "RETURN ()" has HasReturn and no options, which means ALL (RFC 4731).
 	HasReturn bool
 	Return    []string
+	// UpdateFetch are the fetch attributes given after UPDATE (RFC 5465
+	// 7): sent in a FETCH for each new message added to the result.
+	UpdateFetch []FetchItem
 	// Charset is the CHARSET argument, "" when absent.
 	Charset string
 	// Keys are the program's keys; a message must match all of them.
@@ -312,12 +315,7 @@ func (d *Decoder) searchCommand() (*SearchCommand, error) {
 				return nil, err
 			}
 			c.HasReturn = true
-			c.Return = []string{}
-			if err := d.List(func() error {
-				o, err := d.Atom()
-				c.Return = append(c.Return, strings.ToUpper(o))
-				return err
-			}); err != nil {
+			if c.Return, c.UpdateFetch, err = d.returnList(); err != nil {
 				return nil, err
 			}
 		case w == "CHARSET" && c.Charset == "":
@@ -342,7 +340,7 @@ func (d *Decoder) searchCommand() (*SearchCommand, error) {
 
 func (e *Encoder) searchCommand(c *SearchCommand) {
 	if c.HasReturn || len(c.Return) > 0 {
-		e.Raw(" RETURN ").List(len(c.Return), func(i int) { e.Atom(c.Return[i]) })
+		e.returnList(c.Return, c.UpdateFetch)
 	}
 	if c.Charset != "" {
 		e.Raw(" CHARSET ").AString(c.Charset)
@@ -353,6 +351,74 @@ func (e *Encoder) searchCommand(c *SearchCommand) {
 	for _, k := range c.Keys {
 		e.SP().SearchKey(k)
 	}
+}
+
+// returnList reads the RETURN options of SEARCH or SORT: a list of
+// atoms, upper-cased, where UPDATE may be followed by the fetch
+// attributes of RFC 5465 7, "UPDATE (UID BODY[HEADER])".
+func (d *Decoder) returnList() (opts []string, fetch []FetchItem, err error) {
+	opts = []string{}
+	if err := d.Expect('('); err != nil {
+		return nil, nil, err
+	}
+	if ok, err := d.Accept(')'); ok || err != nil {
+		return opts, nil, err
+	}
+	for {
+		o, err := d.Atom()
+		if err != nil {
+			return nil, nil, err
+		}
+		o = strings.ToUpper(o)
+		opts = append(opts, o)
+		b, err := d.readByte()
+		if err != nil {
+			return nil, nil, err
+		}
+		if b == ')' {
+			return opts, fetch, nil
+		}
+		if b != ' ' {
+			return nil, nil, syntaxf("expected SP or \")\" in list, got %q", b)
+		}
+		if o != "UPDATE" || fetch != nil {
+			continue
+		}
+		if b, err := d.peek(); err != nil || b != '(' {
+			if err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		fetch = []FetchItem{}
+		if err := d.List(func() error {
+			f, err := d.FetchItem(false)
+			fetch = append(fetch, f)
+			return err
+		}); err != nil {
+			return nil, nil, err
+		}
+		if len(fetch) == 0 {
+			return nil, nil, syntaxf("empty fetch attribute list after UPDATE")
+		}
+		if ok, err := d.Accept(')'); ok || err != nil {
+			return opts, fetch, err
+		}
+		if err := d.Expect(' '); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// returnList writes " RETURN (...)", with the fetch attributes of
+// UPDATE when there are any (RFC 5465 7).
+func (e *Encoder) returnList(opts []string, fetch []FetchItem) {
+	e.Raw(" RETURN ").List(len(opts), func(i int) {
+		e.Atom(opts[i])
+		if opts[i] == "UPDATE" && len(fetch) > 0 {
+			e.SP().List(len(fetch), func(j int) { e.FetchItem(fetch[j], false) })
+		}
+	})
 }
 
 func isASCII(s string) bool {

@@ -134,6 +134,7 @@ func FuzzSession(f *testing.F) {
 		"a APPEND INBOX {500000}\r\n",
 		"a SEARCH RETURN (SAVE) ALL\r\nb FETCH $ UID\r\nc COPY $ Archive\r\n",
 		"a LIST \"\" * RETURN (STATUS (MESSAGES SIZE))\r\nb STATUS INBOX (MESSAGES UIDNEXT)\r\n",
+		"a SEARCH RETURN (COUNT UPDATE (UID BODY.PEEK[HEADER])) ALL\r\nb APPEND INBOX {5+}\r\nhello\r\nc NOOP\r\n",
 		"a ENABLE IMAP4rev2\r\nb SELECT \"été\"\r\n",
 		"a UNSELECT\r\nb ENABLE IMAP4rev2\r\nc SELECT INBOX\r\nd SEARCH UNSEEN\r\n",
 		"a AUTHENTICATE PLAIN\r\n*\r\n",

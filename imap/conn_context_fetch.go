@@ -1,0 +1,55 @@
+package imap
+
+import "github.com/postkit/postkit/mailbox"
+
+// RFC 5465 7: with NOTIFY, the UPDATE return option of SEARCH and SORT
+// may carry fetch attributes, "UPDATE (UID BODY[HEADER])": each new
+// message the context's result gains is then sent in a FETCH response
+// with them, after its EXISTS and before the ESEARCH ADDTO. A message
+// that joins the result because its flags changed is not fetched.
+
+// checkUpdateFetch checks the fetch attributes of UPDATE; it returns
+// the text of a BAD answer when they are not valid.
+func checkUpdateFetch(items []FetchItem) string {
+	for _, it := range items {
+		if it.Section != nil {
+			if err := checkSection(it.Section); err != nil {
+				return err.Error()
+			}
+		}
+	}
+	return ""
+}
+
+// newContext returns the context of a searching command with UPDATE,
+// holding result and the fetch attributes of UPDATE, if any.
+func (c *conn) newContext(cmd *Command, crit *mailbox.SearchCriteria, fetch []FetchItem, result []mailbox.UID) *searchContext {
+	return &searchContext{tag: cmd.Tag, uid: cmd.UID, crit: crit, result: result, fetch: fetch, known: c.sel.maxUID()}
+}
+
+// contextFetch sends the FETCH responses of RFC 5465 7 for the messages
+// of add newer than the context has seen, and notes that it has seen
+// every message the session knows.
+func (c *conn) contextFetch(sc *searchContext, add []mailbox.UID) {
+	known := sc.known
+	sc.known = max(sc.known, c.sel.maxUID())
+	if len(sc.fetch) == 0 {
+		return
+	}
+	var uids []mailbox.UID
+	for _, u := range add {
+		if u > known {
+			uids = append(uids, u)
+		}
+	}
+	if len(uids) == 0 {
+		return
+	}
+	cmd := &Command{Name: "FETCH", UID: true, Args: &FetchCommand{Items: sc.fetch}}
+	err := c.sel.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
+		return c.fetchOne(cmd, sc.fetch, m, false)
+	})
+	if err != nil && !c.broken {
+		c.log().Error("imap: context fetch", "tag", sc.tag, "err", err)
+	}
+}

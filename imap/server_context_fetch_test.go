@@ -1,0 +1,97 @@
+package imap
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestContextUpdateFetchRFC5465Example7 plays the example of RFC 5465
+// 7: UPDATE with fetch attributes sends each new message of the result
+// in a FETCH, after the EXISTS and before the ESEARCH ADDTO; a message
+// that joins the result by a flag change is not fetched.
+func TestContextUpdateFetchRFC5465Example7(t *testing.T) {
+	ts := newTestServer(t)
+	boss := "From: myboss@example.org\r\nTo: bob@example.org\r\nSubject: Re: good morning\r\n\r\nhi\r\n"
+	other := "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: lunch\r\n\r\nhi\r\n"
+	for range 2 {
+		ts.deliver(t, "INBOX", boss)
+	}
+	ts.deliver(t, "INBOX", other)
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	r := c.ok(`a00 SEARCH RETURN (COUNT UPDATE (UID BODY.PEEK[HEADER.FIELDS (TO FROM SUBJECT)])) FROM "boss"`)
+	assert.Equal(t, []string{`* ESEARCH (TAG "a00") COUNT 2`}, r)
+
+	// A new message is delivered.
+	ts.deliver(t, "INBOX", boss)
+	r = c.ok("n NOOP")
+	hdr := "From: myboss@example.org\r\nTo: bob@example.org\r\nSubject: Re: good morning\r\n\r\n"
+	require.Len(t, r, 3, "%q", r)
+	assert.Equal(t, "* 4 EXISTS", r[0])
+	assert.Equal(t, "* 4 FETCH (UID 4 BODY[HEADER.FIELDS (TO FROM SUBJECT)] "+fmtLiteral(hdr)+")", r[1])
+	assert.Equal(t, `* ESEARCH (TAG "a00") ADDTO (0 4)`, r[2])
+
+	// A message of another sender does not join; nothing is fetched.
+	ts.deliver(t, "INBOX", other)
+	r = c.ok("m NOOP")
+	assert.Equal(t, []string{"* 5 EXISTS"}, r)
+}
+
+// TestContextUpdateFetchFlagChange: a message that joins the result of
+// UPDATE because of its flags is not fetched (RFC 5465 7).
+func TestContextUpdateFetchFlagChange(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	assert.Equal(t, []string{`* ESEARCH (TAG "b") UID ALL 1:2`},
+		c.ok(`b UID SEARCH RETURN (ALL UPDATE (FLAGS)) UNFLAGGED`))
+	r := c.ok(`c STORE 1 +FLAGS.SILENT (\Flagged)`)
+	assert.Equal(t, []string{`* ESEARCH (TAG "b") UID REMOVEFROM (0 1)`}, r)
+	r = c.ok(`d STORE 1 -FLAGS.SILENT (\Flagged)`)
+	assert.Equal(t, []string{`* ESEARCH (TAG "b") UID ADDTO (0 1)`}, r)
+}
+
+// TestContextUpdateFetchSort: SORT RETURN (UPDATE (...)) too, and the
+// options' syntax both ways.
+func TestContextUpdateFetchSort(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	c.ok(`a SORT RETURN (UPDATE (UID RFC822.SIZE) COUNT) (ARRIVAL) UTF-8 ALL`)
+	ts.deliver(t, "INBOX", testMsg)
+	r := c.ok("n NOOP")
+	require.Len(t, r, 3, "%q", r)
+	assert.Equal(t, "* 2 EXISTS", r[0])
+	assert.Regexp(t, `^\* 2 FETCH \(UID 2 RFC822\.SIZE \d+\)$`, r[1])
+	assert.Equal(t, `* ESEARCH (TAG "a") ADDTO (2 2)`, r[2])
+
+	for _, tc := range []struct{ cmd, want string }{
+		{`SEARCH RETURN (UPDATE ()) ALL`, "BAD"},
+		{`SEARCH RETURN (UPDATE (BODY[HEADER.FIELDS ()])) ALL`, "BAD"},
+		{`SEARCH RETURN (UPDATE (NOSUCHITEM)) ALL`, "BAD"},
+		{`SEARCH RETURN (COUNT (UID)) ALL`, "BAD"},
+	} {
+		r := c.cmd("t " + tc.cmd)
+		require.NotEmpty(t, r)
+		assert.Contains(t, r[len(r)-1], "t "+tc.want, tc.cmd)
+	}
+}
+
+func TestReturnListRoundTrip(t *testing.T) {
+	for _, line := range []string{
+		`a SEARCH RETURN (COUNT UPDATE (UID BODY.PEEK[HEADER.FIELDS (TO FROM)])) FROM boss`,
+		`a SEARCH RETURN (UPDATE COUNT) ALL`,
+		`a SEARCH RETURN (UPDATE) ALL`,
+		`a SEARCH RETURN () ALL`,
+		`a UID SORT RETURN (UPDATE (FLAGS) PARTIAL 1:10) (DATE) UTF-8 ALL`,
+	} {
+		cmd, err := ReadCommand(newDec(line + "\r\n"))
+		require.NoError(t, err, line)
+		assert.Equal(t, line+"\r\n", formatCommand(t, cmd), line)
+	}
+}
