@@ -22,7 +22,9 @@
 // and URLAUTH=BINARY (conn_urlauth.go, keys from mailbox.URLAuthKeyer)
 // and NOTIFY (conn_notify.go, from mailbox.AccountWatcher, offered only
 // for accounts that are one: changes are reported as they happen,
-// between commands, STATUS for other mailboxes and LIST for names). Each
+// between commands, STATUS for other mailboxes, LIST for names and
+// METADATA naming changed annotations; SEARCH and SORT RETURN (UPDATE
+// (...)) fetch each new message of the result, conn_context_fetch.go). Each
 // session keeps its own map of sequence numbers to UIDs (selected.go)
 // and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/mailbox/maildir"
 )
 
 // consistencyClient is one client of TestConsistencyUnderLoad with its
@@ -266,8 +267,19 @@ func (m *consistencyClient) step(i int) {
 // its own model of it from the responses (EXISTS, EXPUNGE or VANISHED,
 // FETCH FLAGS, new keywords in FLAGS) and checking every response
 // against it; at the end, with everyone quiet, each model must equal
-// the mailbox. POSTKIT_IMAP_CONSISTENCY sets how long (CI: 60s).
+// the mailbox. It runs on memstore and on maildir;
+// POSTKIT_IMAP_CONSISTENCY sets how long each runs (CI: 60s).
 func TestConsistencyUnderLoad(t *testing.T) {
+	t.Run("memstore", func(t *testing.T) { consistencyUnderLoad(t, newTestServer(t)) })
+	t.Run("maildir", func(t *testing.T) {
+		// The folder pollers, which look for other processes' changes,
+		// run too: a short interval makes them run often.
+		st := maildir.New(t.TempDir(), &maildir.Options{NoSync: true, PollInterval: 20 * time.Millisecond})
+		consistencyUnderLoad(t, newTestServer(t, func(s *Server) { s.Store = st }))
+	})
+}
+
+func consistencyUnderLoad(t *testing.T, ts *testServer) {
 	d := 2 * time.Second
 	if testing.Short() {
 		d = 300 * time.Millisecond
@@ -278,7 +290,6 @@ func TestConsistencyUnderLoad(t *testing.T) {
 			t.Fatalf("POSTKIT_IMAP_CONSISTENCY=%q: %v", v, err)
 		}
 	}
-	ts := newTestServer(t)
 	for range 5 {
 		ts.deliver(t, "INBOX", testMsg, mailbox.FlagSeen)
 	}

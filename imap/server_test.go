@@ -97,7 +97,7 @@ func (l *testLog) stop() {
 func (ts *testServer) deliver(t *testing.T, box, msg string, flags ...string) mailbox.UID {
 	t.Helper()
 	ctx := context.Background()
-	acct, err := ts.store.Account(ctx, testUser)
+	acct, err := ts.srv.Store.Account(ctx, testUser)
 	require.NoError(t, err)
 	defer acct.Close()
 	m, err := acct.Open(ctx, box, nil)
