@@ -105,6 +105,9 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		return true
 	}
 	modSeq := hasModSeqKey(args.Keys)
+	if modSeq && c.noModSeq() {
+		return c.bad(cmd.Tag, "", noModSeqText) // RFC 7162 3.1.2.2
+	}
 	if modSeq {
 		c.enableCondStore(false)
 	}

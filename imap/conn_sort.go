@@ -208,6 +208,11 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		return nil, nil, 0, false
 	}
 	modSeq := hasModSeqKey(keys)
+	if modSeq && c.noModSeq() {
+		// RFC 7162 3.1.2.2, for the search of SORT and THREAD too.
+		c.bad(cmd.Tag, "", noModSeqText)
+		return nil, nil, 0, false
+	}
 	if modSeq {
 		c.enableCondStore(false)
 	}

