@@ -210,3 +210,127 @@ func TestRFC7162NoModSeqExample(t *testing.T) {
 	q.ok(`Q3 STORE 2 +FLAGS.SILENT (\Deleted)`)
 	assert.Equal(t, []string{"* 2 EXPUNGE", "Q4 OK EXPUNGE completed"}, q.cmd("Q4 EXPUNGE"))
 }
+
+// TestRFC7162StoreExamples plays the conditional STORE examples of RFC
+// 7162 3.1.3 (examples 3 to 10) on one mailbox, message k being UID
+// k+3, with a second session b changing flags under a.
+func TestRFC7162StoreExamples(t *testing.T) {
+	ts := newTestServer(t)
+	rfc7162Box(t, ts, 12)
+	a := ts.login(t)
+	b := ts.login(t)
+	h := highestIn(t, a.ok("A142 SELECT INBOX (CONDSTORE)"))
+	b.ok("B1 SELECT INBOX")
+
+	// Example 3: all pass; UID STORE answers in message order with UID
+	// and MODSEQ, though .SILENT.
+	assert.Equal(t, []string{
+		fmt.Sprintf("* 1 FETCH (UID 4 MODSEQ (%d))", h+1),
+		fmt.Sprintf("* 3 FETCH (UID 6 MODSEQ (%d))", h+2),
+		fmt.Sprintf("* 5 FETCH (UID 8 MODSEQ (%d))", h+3),
+		"a103 OK STORE completed",
+	}, a.cmd(fmt.Sprintf(`a103 UID STORE 6,4,8 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Deleted)`, h)))
+	h += 3
+
+	// Example 4: STORE * passes. $Processed is new: FLAGS first (RFC
+	// 9051 7.3.5).
+	assert.Equal(t, []string{
+		`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Processed)`,
+		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Processed \*)] Flags permitted`,
+		fmt.Sprintf("* 12 FETCH (MODSEQ (%d))", h+1),
+		"a104 OK STORE completed",
+	}, a.cmd(fmt.Sprintf(`a104 STORE * (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Deleted $Processed)`, h)))
+	h++
+
+	// Example 5: the first CONDSTORE enabling command of a session with
+	// a mailbox selected reports HIGHESTMODSEQ first (RFC 7162 3.1).
+	c := ts.login(t)
+	c.ok("C1 SELECT INBOX")
+	assert.Equal(t, []string{
+		fmt.Sprintf("* OK [HIGHESTMODSEQ %d] Highest mod-sequence", h),
+		fmt.Sprintf("* 12 FETCH (MODSEQ (%d))", h+1),
+		"c101 OK STORE completed",
+	}, c.cmd(fmt.Sprintf(`c101 STORE 12 (UNCHANGEDSINCE %d) -FLAGS.SILENT (\Deleted)`, h)))
+	h++
+	a.ok("A2 NOOP") // a learns of c's change
+
+	// Example 6: 7 and 9 changed in b after h; 5 is stored, and the
+	// failures do not stop the others. The STORE reports no FETCH of
+	// 7 and 9 (RFC 7162 3.1.3 allows either way; the next NOOP tells).
+	b.ok(`B2 STORE 7 +FLAGS.SILENT (\Seen)`)     // h+1
+	b.ok(`B3 STORE 9 +FLAGS.SILENT (\Answered)`) // h+2
+	assert.Equal(t, []string{
+		fmt.Sprintf("* 5 FETCH (MODSEQ (%d))", h+3),
+		"d105 OK [MODIFIED 7,9] Conditional STORE failed",
+	}, a.cmd(fmt.Sprintf(`d105 STORE 7,5,9 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Flagged)`, h)))
+	assert.Equal(t, []string{
+		fmt.Sprintf(`* 7 FETCH (UID 10 FLAGS (\Seen) MODSEQ (%d))`, h+1),
+		fmt.Sprintf(`* 9 FETCH (UID 12 FLAGS (\Answered) MODSEQ (%d))`, h+2),
+	}, a.ok("d106 NOOP"))
+	h += 3
+
+	// Example 7: as example 6, but the server tells the flags of the
+	// messages that failed with the STORE (RFC 3501 6.4.6's SHOULD).
+	// This server does so for UID STORE, during which it may report
+	// every change; the MODIFIED set is then of UIDs.
+	b.ok(`B4 STORE 7 +FLAGS.SILENT (\Deleted)`)  // h+1
+	b.ok(`B5 STORE 9 -FLAGS.SILENT (\Answered)`) // h+2
+	assert.Equal(t, []string{
+		fmt.Sprintf("* 5 FETCH (UID 8 MODSEQ (%d))", h+3),
+		fmt.Sprintf(`* 7 FETCH (UID 10 FLAGS (\Seen \Deleted) MODSEQ (%d))`, h+1),
+		fmt.Sprintf(`* 9 FETCH (UID 12 FLAGS () MODSEQ (%d))`, h+2),
+		"d107 OK [MODIFIED 10,12] Conditional STORE failed",
+	}, a.cmd(fmt.Sprintf(`d107 UID STORE 10,8,12 (UNCHANGEDSINCE %d) -FLAGS.SILENT (\Flagged)`, h)))
+	h += 3
+
+	// Example 8: UNCHANGEDSINCE 0 always fails.
+	assert.Equal(t, []string{"a102 OK [MODIFIED 12] Conditional STORE failed"},
+		a.cmd(`a102 STORE 12 (UNCHANGEDSINCE 0) +FLAGS.SILENT ($MDNSent)`))
+
+	// RFC 7162 3.1.3 (after example 11): a message named twice does
+	// not fail the second time.
+	assert.Equal(t, []string{
+		fmt.Sprintf("* 2 FETCH (MODSEQ (%d))", h+1),
+		fmt.Sprintf("* 3 FETCH (MODSEQ (%d))", h+2),
+		"e105 OK STORE completed",
+	}, a.cmd(fmt.Sprintf(`e105 STORE 3,2:3 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Flagged)`, h)))
+	h += 2
+
+	// Example 9: $Processed set on 10 by b; a's STORE 8:11 fails for 10
+	// only, and NOOP tells why.
+	b.ok(`B6 STORE 10 +FLAGS.SILENT ($Processed)`) // h+1
+	assert.Equal(t, []string{
+		fmt.Sprintf("* 8 FETCH (MODSEQ (%d))", h+2),
+		fmt.Sprintf("* 9 FETCH (MODSEQ (%d))", h+3),
+		fmt.Sprintf("* 11 FETCH (MODSEQ (%d))", h+4),
+		"a106 OK [MODIFIED 10] Conditional STORE failed",
+	}, a.cmd(fmt.Sprintf(`a106 STORE 8:11 (UNCHANGEDSINCE %d) +FLAGS.SILENT ($Processed)`, h)))
+	assert.Equal(t, []string{fmt.Sprintf(`* 10 FETCH (UID 13 FLAGS ($Processed) MODSEQ (%d))`, h+1)}, a.ok("a107 NOOP"))
+	h += 4
+
+	// Example 9, second part: other flags changed on 6 (twice); this
+	// server keeps one mod-sequence per message, so the STORE fails
+	// (what RFC 7162 3.1.12 discourages but allows), NOOP tells the
+	// flags once, and the client retries with the mod-sequence told.
+	b.ok(`B7 STORE 6 +FLAGS.SILENT (\Answered)`) // h+1
+	b.ok(`B8 STORE 6 +FLAGS.SILENT (\Draft)`)    // h+2
+	assert.Equal(t, []string{"b106 OK [MODIFIED 6] Conditional STORE failed"},
+		a.cmd(fmt.Sprintf(`b106 STORE 6 (UNCHANGEDSINCE %d) +FLAGS.SILENT ($Processed)`, h)))
+	assert.Equal(t, []string{fmt.Sprintf(`* 6 FETCH (UID 9 FLAGS (\Answered \Draft) MODSEQ (%d))`, h+2)}, a.ok("b107 NOOP"))
+	assert.Equal(t, []string{
+		fmt.Sprintf("* 6 FETCH (MODSEQ (%d))", h+3),
+		"b108 OK STORE completed",
+	}, a.cmd(fmt.Sprintf(`b108 STORE 6 (UNCHANGEDSINCE %d) +FLAGS.SILENT ($Processed)`, h+2)))
+	h += 3
+
+	// Example 10: the server spares the client the NOOP: with UID
+	// STORE the changes of others, the cause of the failure among
+	// them, come with the answer.
+	b.ok(`B9 STORE 8 +FLAGS.SILENT (\Seen)`) // h+1
+	assert.Equal(t, []string{
+		fmt.Sprintf("* 7 FETCH (UID 10 MODSEQ (%d))", h+2),
+		fmt.Sprintf("* 9 FETCH (UID 12 MODSEQ (%d))", h+3),
+		fmt.Sprintf(`* 8 FETCH (UID 11 FLAGS ($Processed \Seen) MODSEQ (%d))`, h+1),
+		"a106 OK [MODIFIED 11] Conditional STORE failed",
+	}, a.cmd(fmt.Sprintf(`a106 UID STORE 10:12 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Draft)`, h)))
+}
