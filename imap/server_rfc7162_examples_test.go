@@ -334,3 +334,155 @@ func TestRFC7162StoreExamples(t *testing.T) {
 		"a106 OK [MODIFIED 11] Conditional STORE failed",
 	}, a.cmd(fmt.Sprintf(`a106 UID STORE 10:12 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Draft)`, h)))
 }
+
+// TestRFC7162ExpungedStoreExample plays RFC 7162 3.1.3 example 11 (from
+// RFC 2180 4.2.3): a conditional STORE over messages another session
+// expunged, one of the others failing the test. This server stores
+// what it can and answers OK [MODIFIED 2]; the RFC shows NO [MODIFIED
+// 2], which it allows ("MAY") but does not require.
+func TestRFC7162ExpungedStoreExample(t *testing.T) {
+	ts := newTestServer(t)
+	for range 7 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	a := ts.login(t)
+	b := ts.login(t)
+	h := highestIn(t, a.ok("A1 SELECT INBOX (CONDSTORE)"))
+	b.ok("B1 SELECT INBOX")
+	b.ok(`B2 STORE 4:7 +FLAGS.SILENT (\Deleted)`)
+	b.ok("B3 EXPUNGE")
+	b.ok(`B4 STORE 2 +FLAGS.SILENT (\Deleted \Answered)`)
+
+	r := a.cmd(fmt.Sprintf(`B001 STORE 1:7 (UNCHANGEDSINCE %d) +FLAGS (\Seen)`, h))
+	require.Len(t, r, 3, "%q", r)
+	assert.Regexp(t, `^\* 1 FETCH \(FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$`, r[0])
+	assert.Regexp(t, `^\* 3 FETCH \(FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$`, r[1])
+	assert.Equal(t, "B001 OK [MODIFIED 2] Conditional STORE failed", r[2])
+
+	r = a.ok("B002 NOOP")
+	require.Len(t, r, 5, "%q", r)
+	assert.Equal(t, []string{"* 4 EXPUNGE", "* 4 EXPUNGE", "* 4 EXPUNGE", "* 4 EXPUNGE"}, r[:4])
+	assert.Regexp(t, `^\* 2 FETCH \(UID 2 FLAGS \(\\Deleted \\Answered\) MODSEQ \(\d+\)\)$`, r[4])
+	m2 := modSeqIn(t, r[4])
+
+	r = a.cmd(fmt.Sprintf(`b003 STORE 2 (UNCHANGEDSINCE %d) +FLAGS (\Seen)`, m2))
+	assert.Equal(t, []string{
+		// B001 changed 1 and 3 after m2.
+		fmt.Sprintf(`* 2 FETCH (FLAGS (\Deleted \Answered \Seen) MODSEQ (%d))`, m2+3),
+		"b003 OK STORE completed",
+	}, r)
+}
+
+// expungeFirst has another session expunge the first n messages of
+// INBOX.
+func expungeFirst(t *testing.T, ts *testServer, n int) {
+	t.Helper()
+	c := ts.login(t)
+	c.ok("x1 SELECT INBOX")
+	c.ok(fmt.Sprintf(`x2 STORE 1:%d +FLAGS.SILENT (\Deleted)`, n))
+	c.ok("x3 EXPUNGE")
+	c.ok("x4 LOGOUT")
+}
+
+// TestRFC7162FetchSearchExamples plays RFC 7162 3.1.4.1 example 12
+// (CHANGEDSINCE), 3.1.4.2 example 13 (FETCH MODSEQ), 3.1.5 examples 15
+// and 16 (SEARCH MODSEQ), and 3.1.10 examples 19 and 20 (ESEARCH and
+// ESORT with MODSEQ). Messages 1:6 are UIDs 4:9, sent on dates that
+// go back, so that DATE order is the reverse of theirs.
+func TestRFC7162FetchSearchExamples(t *testing.T) {
+	ts := newTestServer(t)
+	var msgs []tm
+	for i := range 9 {
+		msgs = append(msgs, tm{subject: fmt.Sprint("s", i), date: feb(20 - i)})
+	}
+	ts.fill(t, msgs...)
+	expungeFirst(t, ts, 3)
+	a := ts.login(t)
+	b := ts.login(t)
+	h := highestIn(t, a.ok("A1 SELECT INBOX (CONDSTORE)"))
+	b.ok("B1 SELECT INBOX")
+	b.ok(`B2 STORE 1 +FLAGS.SILENT (\Seen)`)                      // h+1
+	b.ok(`B3 STORE 2 +FLAGS.SILENT (\Deleted)`)                   // h+2
+	b.ok(`B4 STORE 4 +FLAGS.SILENT ($NoJunk $AutoJunk $MDNSent)`) // h+3
+	a.ok("A2 NOOP")
+
+	// Example 12.
+	assert.Equal(t, []string{
+		fmt.Sprintf(`* 1 FETCH (UID 4 FLAGS (\Seen) MODSEQ (%d))`, h+1),
+		fmt.Sprintf(`* 2 FETCH (UID 5 FLAGS (\Deleted) MODSEQ (%d))`, h+2),
+		fmt.Sprintf(`* 4 FETCH (UID 7 FLAGS ($NoJunk $AutoJunk $MDNSent) MODSEQ (%d))`, h+3),
+		"s100 OK FETCH completed",
+	}, a.cmd(fmt.Sprintf("s100 UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)", h)))
+
+	// Example 13: message 3 (UID 6) kept the mod-sequence of its
+	// APPEND, the sixth.
+	assert.Equal(t, []string{
+		fmt.Sprintf(`* 1 FETCH (MODSEQ (%d))`, h+1),
+		fmt.Sprintf(`* 2 FETCH (MODSEQ (%d))`, h+2),
+		`* 3 FETCH (MODSEQ (7))`,
+		"a OK FETCH completed",
+	}, a.cmd("a FETCH 1:3 (MODSEQ)"))
+
+	// Example 15: the server keeps one mod-sequence per message, so it
+	// ignores the entry name and type (RFC 7162 3.1.5: "MUST ignore").
+	b.ok(`B5 STORE 2 +FLAGS.SILENT (\Draft)`) // h+4
+	b.ok(`B6 STORE 5 +FLAGS.SILENT (\Draft)`) // h+5
+	a.ok("A3 NOOP")
+	assert.Equal(t, []string{fmt.Sprintf("* SEARCH 2 5 (MODSEQ %d)", h+5), "a OK SEARCH completed"},
+		a.cmd(fmt.Sprintf(`a SEARCH MODSEQ "/flags/\\draft" all %d`, h+4)))
+	assert.Equal(t, []string{fmt.Sprintf("* SEARCH 5 8 (MODSEQ %d)", h+5), "a OK SEARCH completed"},
+		a.cmd(fmt.Sprintf(`a UID SEARCH MODSEQ "/flags/\\draft" all %d`, h+4)))
+	// Example 16: nothing found, no MODSEQ.
+	assert.Equal(t, []string{"* SEARCH", "t OK SEARCH completed"}, a.cmd("t SEARCH OR NOT MODSEQ 1 LARGER 50000"))
+
+	// Example 19: messages 1, 2, 4 and 5 changed since h+1.
+	assert.Equal(t, []string{fmt.Sprintf(`* ESEARCH (TAG "a") ALL 1:2,4:5 MODSEQ %d`, h+5), "a OK SEARCH completed"},
+		a.cmd(fmt.Sprintf("a SEARCH RETURN (ALL) MODSEQ %d", h+1)))
+	// Example 20: the same in DATE order.
+	assert.Equal(t, []string{fmt.Sprintf(`* ESEARCH (TAG "a") ALL 5,4,2,1 MODSEQ %d`, h+5), "a OK SORT completed"},
+		a.cmd(fmt.Sprintf("a SORT RETURN (ALL) (DATE) UTF-8 MODSEQ %d", h+1)))
+	// RFC 7162 3.1.9: SORT without RETURN ends with MODSEQ as SEARCH
+	// does, and THREAD is unchanged.
+	assert.Equal(t, []string{fmt.Sprintf(`* SORT 5 4 2 1 (MODSEQ %d)`, h+5)},
+		a.ok(fmt.Sprintf("a SORT (DATE) UTF-8 MODSEQ %d", h+1)))
+	assert.Equal(t, []string{`* THREAD (5)(4)(2)(1)`},
+		a.ok(fmt.Sprintf("a THREAD REFERENCES UTF-8 MODSEQ %d", h+1)))
+	// Nothing found: no MODSEQ either.
+	assert.Equal(t, []string{`* ESEARCH (TAG "a") COUNT 0`}, a.ok("a SEARCH RETURN (COUNT) MODSEQ 1000000"))
+	assert.Equal(t, []string{`* SORT`}, a.ok("a SORT (DATE) UTF-8 MODSEQ 1000000"))
+}
+
+// TestRFC7162SessionsExample plays RFC 7162 3.1.4.2 example 14 for the
+// two sessions of one user: flag changes of session 1 reach session 2
+// with MODSEQ, and with UID since the server offers QRESYNC (RFC 7162
+// 3.2.4, as the text before the example says). Session 3, another user
+// sharing the mailbox with private \Seen, has no counterpart here (no
+// shared mailboxes). Session 1's .SILENT STOREs answer no FETCH: RFC
+// 7162 3.1.3 asks for one only with UNCHANGEDSINCE, and RFC 9051
+// 6.4.6's .SILENT for none; the example's "* 7 FETCH (MODSEQ ...)"
+// after A160 goes beyond the normative text.
+func TestRFC7162SessionsExample(t *testing.T) {
+	ts := newTestServer(t)
+	for range 3 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	s1 := ts.login(t)
+	s2 := ts.login(t)
+	s1.ok("A142 SELECT INBOX (CONDSTORE)")
+	s2.ok("C142 SELECT INBOX (CONDSTORE)")
+	s1.ok(`A150 STORE 3 +FLAGS.SILENT (\Answered)`)
+	s2.ok("C150 NOOP")
+
+	assert.Equal(t, []string{"A160 OK STORE completed"}, s1.cmd(`A160 STORE 3 +FLAGS.SILENT (\Deleted)`))
+	r := s2.ok("C180 NOOP")
+	require.Len(t, r, 1)
+	assert.Regexp(t, `^\* 3 FETCH \(UID 3 FLAGS \(\\Answered \\Deleted\) MODSEQ \(\d+\)\)$`, r[0])
+	m := modSeqIn(t, r[0])
+
+	s1.ok(`A240 STORE 3 +FLAGS.SILENT (\Seen)`)
+	assert.Equal(t, []string{fmt.Sprintf(`* 3 FETCH (UID 3 FLAGS (\Answered \Deleted \Seen) MODSEQ (%d))`, m+1)}, s2.ok("C270 NOOP"))
+	s1.ok(`A330 STORE 3 -FLAGS.SILENT (\Answered \Seen)`)
+	assert.Equal(t, []string{fmt.Sprintf(`* 3 FETCH (UID 3 FLAGS (\Deleted) MODSEQ (%d))`, m+2)}, s2.ok("C360 NOOP"))
+	// Without .SILENT, session 1 sees its own change with MODSEQ.
+	assert.Equal(t, []string{fmt.Sprintf(`* 3 FETCH (FLAGS () MODSEQ (%d))`, m+3)}, s1.ok(`A340 STORE 3 -FLAGS (\Deleted)`))
+}
