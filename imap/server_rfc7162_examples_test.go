@@ -486,3 +486,105 @@ func TestRFC7162SessionsExample(t *testing.T) {
 	// Without .SILENT, session 1 sees its own change with MODSEQ.
 	assert.Equal(t, []string{fmt.Sprintf(`* 3 FETCH (FLAGS () MODSEQ (%d))`, m+3)}, s1.ok(`A340 STORE 3 -FLAGS (\Deleted)`))
 }
+
+// TestRFC7162VanishedFetchExample plays RFC 7162 3.2.6 example 1 with
+// the RFC's UIDs less 400: the client's cache holds UIDs 1:12 (the
+// RFC's 300:500); 9 went before the client's mod-sequence, 1:3, 5 and
+// 11 after it, and 4, 6 and 8 changed flags, so that they are messages
+// 1, 2 and 4 as in the RFC.
+func TestRFC7162VanishedFetchExample(t *testing.T) {
+	ts := newTestServer(t)
+	for range 12 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	b := ts.login(t)
+	b.ok("B1 SELECT INBOX")
+	b.ok(`B2 UID STORE 9 +FLAGS.SILENT (\Deleted)`)
+	b.ok("B3 EXPUNGE")
+	since := highestIn(t, b.ok("B4 STATUS INBOX (HIGHESTMODSEQ)"))
+	b.ok(`B5 UID STORE 4 +FLAGS.SILENT (\Seen)`)
+	b.ok(`B6 UID STORE 6 +FLAGS.SILENT (\Deleted)`)
+	b.ok(`B7 UID STORE 8 +FLAGS.SILENT ($NoJunk $AutoJunk $MDNSent)`)
+	b.ok(`B8 UID STORE 1:3,5,11 +FLAGS.SILENT (\Deleted)`)
+	b.ok("B9 UID EXPUNGE 1:3,5,11")
+
+	a := ts.login(t)
+	a.ok("A1 ENABLE QRESYNC")
+	a.ok("A2 SELECT INBOX")
+	fetches := []string{
+		`* 1 FETCH \(UID 4 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)`,
+		`* 2 FETCH \(UID 6 FLAGS \(\\Deleted\) MODSEQ \(\d+\)\)`,
+		`* 4 FETCH \(UID 8 FLAGS \(\$NoJunk \$AutoJunk \$MDNSent\) MODSEQ \(\d+\)\)`,
+	}
+	// Without VANISHED: the changes, then a UID SEARCH for what is left.
+	r := a.ok(fmt.Sprintf("s100 UID FETCH 1:12 (FLAGS) (CHANGEDSINCE %d)", since))
+	require.Len(t, r, 3, "%q", r)
+	for i, re := range fetches {
+		assert.Regexp(t, "^"+strings.ReplaceAll(re, "* ", `\* `)+"$", r[i])
+	}
+	assert.Equal(t, []string{"* SEARCH 4 6 7 8 10 12", "s101 OK SEARCH completed"}, a.cmd("s101 UID SEARCH UID 1:12"))
+	// With VANISHED: VANISHED (EARLIER) first, then the same FETCHes.
+	r = a.ok(fmt.Sprintf("s100 UID FETCH 1:12 (FLAGS) (CHANGEDSINCE %d VANISHED)", since))
+	require.Len(t, r, 4, "%q", r)
+	assert.Equal(t, "* VANISHED (EARLIER) 1:3,5,11", r[0])
+	for i, re := range fetches {
+		assert.Regexp(t, "^"+strings.ReplaceAll(re, "* ", `\* `)+"$", r[i+1])
+	}
+}
+
+// TestRFC7162ExpungeExamples plays RFC 7162 3.2.7 (EXPUNGE), 3.2.9 (UID
+// EXPUNGE) and 3.2.10.2 without QRESYNC, where they are EXPUNGE
+// responses, while a QRESYNC session of the same mailbox gets them as
+// VANISHED (3.2.10.2: "as well as messages expunged in other
+// connections"). Messages 1:11 are UIDs 1,4,5,7,8,9,10,11,12,13,25,
+// the RFC's x,504,505,507,508,x,510,x,x,x,625 less 500.
+func TestRFC7162ExpungeExamples(t *testing.T) {
+	ts := newTestServer(t)
+	for range 25 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	p := ts.login(t)
+	p.ok("P1 SELECT INBOX")
+	p.ok(`P2 UID STORE 2:3,6,14:24 +FLAGS.SILENT (\Deleted)`)
+	p.ok("P3 EXPUNGE")
+	p.ok("P4 LOGOUT")
+
+	a := ts.login(t) // CONDSTORE, not QRESYNC
+	q := ts.login(t) // QRESYNC
+	a.ok("A1 SELECT INBOX (CONDSTORE)")
+	q.ok("Q1 ENABLE QRESYNC")
+	q.ok("Q2 SELECT INBOX")
+
+	// 3.2.7 and 3.2.10.2: messages 3, 4, 7 and 11 are \Deleted. Without
+	// QRESYNC the HIGHESTMODSEQ code is optional; this server leaves it
+	// out.
+	a.ok(`A2 STORE 3:4,7,11 +FLAGS.SILENT (\Deleted)`)
+	assert.Equal(t, []string{"* 3 EXPUNGE", "* 3 EXPUNGE", "* 5 EXPUNGE", "* 8 EXPUNGE", "A202 OK EXPUNGE completed"},
+		a.cmd("A202 EXPUNGE"))
+	r := q.ok("B202 NOOP")
+	assert.Equal(t, "* VANISHED 5,7,10,25", r[len(r)-1])
+
+	// 3.2.10.2, continued: 504 and 508 (4 and 8) go next.
+	a.ok(`A3 UID STORE 4,8 +FLAGS.SILENT (\Deleted)`)
+	assert.Equal(t, []string{"* 2 EXPUNGE", "* 2 EXPUNGE", "A210 OK EXPUNGE completed"}, a.cmd("A210 EXPUNGE"))
+	r = q.ok("B210 NOOP")
+	assert.Equal(t, "* VANISHED 4,8", r[len(r)-1])
+
+	// 3.2.9: messages 2:5 are UIDs 9, 11, 12 and 13, all \Deleted;
+	// UID EXPUNGE takes those in its set only.
+	a.ok(`A4 STORE 2:5 +FLAGS.SILENT (\Deleted)`)
+	assert.Equal(t, []string{"* 2 EXPUNGE", "* 2 EXPUNGE", "* 2 EXPUNGE", ". OK EXPUNGE completed"}, a.cmd(". UID EXPUNGE 9:12"))
+	r = q.ok("B211 NOOP")
+	assert.Equal(t, "* VANISHED 9,11:12", r[len(r)-1])
+	// Under QRESYNC: VANISHED and HIGHESTMODSEQ in the tagged OK.
+	r = q.cmd("B212 UID EXPUNGE 13")
+	require.Len(t, r, 2, "%q", r)
+	assert.Equal(t, "* VANISHED 13", r[0])
+	assert.Regexp(t, `^B212 OK \[HIGHESTMODSEQ \d+\] EXPUNGE completed$`, r[1])
+
+	// 3.2.10.2: "suppose the mailbox contains UIDs 2 and 4": VANISHED
+	// never names a UID the session does not show, VANISHED (EARLIER)
+	// may.
+	assert.Equal(t, []string{"B213 OK EXPUNGE completed"}, q.cmd("B213 UID EXPUNGE 2:3,5"))
+	assert.Equal(t, []string{"* VANISHED (EARLIER) 2:3,5"}, q.ok("B214 UID FETCH 2:3,5 (FLAGS) (CHANGEDSINCE 1 VANISHED)"))
+}
