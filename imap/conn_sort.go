@@ -79,6 +79,14 @@ func (c *conn) cmdSort(cmd *Command) bool {
 		return !c.broken
 	}
 	sortMsgs(msgs, args.Criteria)
+	if highest != 0 && args.HasReturn && minMaxOnly(ro) {
+		// RFC 7162 3.1.10, RFC 4731 3.2: the MODSEQ of what MIN and
+		// MAX return, the first and last in sort order.
+		var err error
+		if highest, err = c.highestModSeq(minMaxUIDs(ro, msgs[0].uid, msgs[len(msgs)-1].uid)); err != nil {
+			return c.fail(cmd, err)
+		}
+	}
 	nums := make([]uint32, len(msgs))
 	for i, m := range msgs {
 		nums[i] = m.num

@@ -374,13 +374,13 @@ func TestRFC7162ExpungedStoreExample(t *testing.T) {
 }
 
 // expungeFirst has another session expunge the first n messages of
-// INBOX.
+// INBOX, UIDs 1:n, and only them.
 func expungeFirst(t *testing.T, ts *testServer, n int) {
 	t.Helper()
 	c := ts.login(t)
 	c.ok("x1 SELECT INBOX")
 	c.ok(fmt.Sprintf(`x2 STORE 1:%d +FLAGS.SILENT (\Deleted)`, n))
-	c.ok("x3 EXPUNGE")
+	c.ok(fmt.Sprintf("x3 UID EXPUNGE 1:%d", n))
 	c.ok("x4 LOGOUT")
 }
 
