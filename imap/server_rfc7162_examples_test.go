@@ -18,8 +18,10 @@ import (
 // the wire against memstore. The RFC's mailboxes are not rebuilt to
 // the message: each test builds a small one that gives the same kind
 // of answer, with the same items and response codes, and says which
-// example it plays. Examples already played elsewhere are named in
-// TestRFC7162Coverage's comment.
+// example it plays. Played elsewhere: 3.2.5 (UIDVALIDITY mismatch),
+// 3.2.5.1 and 3.2.5.2 (A03, A04, B04) in TestQResyncSelect; 3.2.8
+// (CLOSE) in TestQResyncVanished; 3.2.10.2 under QRESYNC in
+// TestQResyncRFCExpungeExample.
 
 // modSeqRe finds the value of a MODSEQ item or HIGHESTMODSEQ code.
 var modSeqRe = regexp.MustCompile(`(?:MODSEQ \(|HIGHESTMODSEQ )(\d+)`)
