@@ -35,6 +35,15 @@ func (c *conn) sendHighestModSeq(st *mailbox.Status) {
 	c.untaggedOK("HIGHESTMODSEQ", st.HighestModSeq, "Highest mod-sequence")
 }
 
+// noModSeq reports whether the selected mailbox has no mod-sequences
+// (it answered NOMODSEQ): RFC 7162 3.1.2.2 says that FETCH with
+// CHANGEDSINCE, FETCH or SEARCH with MODSEQ and STORE with
+// UNCHANGEDSINCE MUST then be rejected with BAD (noModSeqText).
+func (c *conn) noModSeq() bool { return c.sel != nil && c.sel.noModSeq }
+
+// noModSeqText is the text of the BAD that noModSeq calls for.
+const noModSeqText = "The mailbox has no mod-sequences (NOMODSEQ)"
+
 // hasModSeqKey reports whether a search program uses MODSEQ, which
 // makes SEARCH a CONDSTORE enabling command (RFC 7162 3.1.5).
 func hasModSeqKey(keys []SearchKey) bool {

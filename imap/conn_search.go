@@ -108,6 +108,9 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		return true
 	}
 	modSeq := hasModSeqKey(args.Keys)
+	if modSeq && c.noModSeq() {
+		return c.bad(cmd.Tag, "", noModSeqText) // RFC 7162 3.1.2.2
+	}
 	if modSeq {
 		c.enableCondStore(false)
 	}
@@ -163,10 +166,15 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		s.saved, s.hasSaved = set, true
 	}
 	// RFC 7162 3.1.6: with MODSEQ, the highest mod-sequence of the
-	// messages found.
+	// messages found; RFC 4731 3.2: of those MIN and MAX return, when
+	// they are all that ESEARCH returns.
 	var highest uint64
-	if modSeq {
-		if highest, err = c.highestModSeq(uids); err != nil {
+	if modSeq && len(uids) > 0 {
+		some := uids
+		if extended && minMaxOnly(ro) {
+			some = minMaxUIDs(ro, uids[0], uids[len(uids)-1])
+		}
+		if highest, err = c.highestModSeq(some); err != nil {
 			return c.fail(cmd, err)
 		}
 	}
@@ -198,6 +206,26 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 		c.addContext(c.newContext(cmd, crit, args.UpdateFetch, uids))
 	}
 	return c.done(cmd, cmd.UID)
+}
+
+// minMaxOnly reports whether the result options ask for MIN or MAX
+// and nothing else that returns messages (ALL, COUNT, PARTIAL): the
+// MODSEQ of the ESEARCH response is then that of the messages MIN and
+// MAX return (RFC 4731 3.2).
+func minMaxOnly(ro retOpts) bool {
+	return (ro.min || ro.max) && !ro.all && !ro.count && !ro.partial
+}
+
+// minMaxUIDs returns the messages MIN (first) and MAX (last) return.
+func minMaxUIDs(ro retOpts, first, last mailbox.UID) []mailbox.UID {
+	var out []mailbox.UID
+	if ro.min {
+		out = append(out, first)
+	}
+	if ro.max && (!ro.min || last != first) {
+		out = append(out, last)
+	}
+	return out
 }
 
 func uidsOf(nums []uint32) []mailbox.UID {

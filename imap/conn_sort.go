@@ -82,6 +82,14 @@ func (c *conn) cmdSort(cmd *Command) bool {
 		return !c.broken
 	}
 	sortMsgs(msgs, args.Criteria)
+	if highest != 0 && args.HasReturn && minMaxOnly(ro) {
+		// RFC 7162 3.1.10, RFC 4731 3.2: the MODSEQ of what MIN and
+		// MAX return, the first and last in sort order.
+		var err error
+		if highest, err = c.highestModSeq(minMaxUIDs(ro, msgs[0].uid, msgs[len(msgs)-1].uid)); err != nil {
+			return c.fail(cmd, err)
+		}
+	}
 	nums := make([]uint32, len(msgs))
 	for i, m := range msgs {
 		nums[i] = m.num
@@ -212,6 +220,11 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		return nil, nil, 0, false
 	}
 	modSeq := hasModSeqKey(keys)
+	if modSeq && c.noModSeq() {
+		// RFC 7162 3.1.2.2, for the search of SORT and THREAD too.
+		c.bad(cmd.Tag, "", noModSeqText)
+		return nil, nil, 0, false
+	}
 	if modSeq {
 		c.enableCondStore(false)
 	}

@@ -410,12 +410,22 @@ func (c *conn) report(ups []mailbox.Update) {
 	// A flag change of a message the same batch expunges is not worth
 	// telling.
 	var expunged map[mailbox.UID]bool
-	for _, u := range ups {
-		if u.Kind == mailbox.UpdateExpunged {
+	// Nor is a flag change followed by another of the same message: a
+	// FETCH tells all the flags and the last mod-sequence, so one per
+	// message is enough (RFC 7162 3.1.3 example 9 shows one).
+	var lastFlags map[mailbox.UID]int
+	for i, u := range ups {
+		switch u.Kind {
+		case mailbox.UpdateExpunged:
 			if expunged == nil {
 				expunged = make(map[mailbox.UID]bool)
 			}
 			expunged[u.UID] = true
+		case mailbox.UpdateFlags:
+			if lastFlags == nil {
+				lastFlags = make(map[mailbox.UID]int)
+			}
+			lastFlags[u.UID] = i
 		}
 	}
 	added := false
@@ -438,7 +448,7 @@ func (c *conn) report(ups []mailbox.Update) {
 		c.writeExpunged(gone)
 		gone = gone[:0]
 	}
-	for _, u := range ups {
+	for i, u := range ups {
 		switch u.Kind {
 		case mailbox.UpdateAppended:
 			flushGone()
@@ -452,7 +462,7 @@ func (c *conn) report(ups []mailbox.Update) {
 			flush()
 			flushGone()
 			seq := s.seqOf(u.UID)
-			if seq == 0 || expunged[u.UID] {
+			if seq == 0 || expunged[u.UID] || lastFlags[u.UID] != i {
 				continue
 			}
 			c.checkNewFlags(u.Flags)
