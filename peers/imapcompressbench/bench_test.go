@@ -3,6 +3,7 @@ package imapcompressbench
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // benchMessages is the size of the benchmark's mailbox, the issue's
@@ -14,8 +15,9 @@ const benchMessages = 10000
 // sub-benchmarks are named mode/server so that the two servers' figures
 // of a mode sit side by side. It reports the octets read from the socket
 // (wire-bytes/op), the octets of the responses inflated
-// (plain-bytes/op), their ratio (wire/plain) and MB/s of the plain
-// responses.
+// (plain-bytes/op), their ratio (wire/plain), MB/s of the plain
+// responses and, where /proc tells, the CPU time of the process serving
+// the session (server-cpu-ms/op).
 func BenchmarkFetchCompress(b *testing.B) {
 	fx := newFixture(b, benchMessages)
 	ctx := context.Background()
@@ -35,6 +37,8 @@ func BenchmarkFetchCompress(b *testing.B) {
 				if _, err := s.fetch(ctx, benchMessages, nil); err != nil {
 					b.Fatal(err)
 				}
+				pid := srv.pid(s)
+				cpu0, cpuKnown := cpuTime(pid)
 				var res result
 				for b.Loop() {
 					res, err = s.fetch(ctx, benchMessages, nil)
@@ -42,6 +46,9 @@ func BenchmarkFetchCompress(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.SetBytes(res.plain)
+				}
+				if cpu1, ok := cpuTime(pid); cpuKnown && ok && pid != 0 {
+					b.ReportMetric(float64(cpu1-cpu0)/float64(time.Millisecond)/float64(b.N), "server-cpu-ms/op")
 				}
 				b.ReportMetric(float64(res.wire), "wire-bytes/op")
 				b.ReportMetric(float64(res.plain), "plain-bytes/op")

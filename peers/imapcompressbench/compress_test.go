@@ -30,12 +30,22 @@ const testTimeout = 2 * time.Minute
 type measure struct {
 	res  result
 	best time.Duration
-	nuls int // bodies with NUL octets in a FETCH
+	cpu  time.Duration // the server's CPU time per timed FETCH; 0 if unknown
+	nuls int           // bodies with NUL octets in a FETCH
 }
 
 // mbps is the throughput of the plain responses in MB/s (10^6 octets,
 // as testing.B reports).
 func (m measure) mbps() float64 { return float64(m.res.plain) / m.best.Seconds() / 1e6 }
+
+// cpuMBps is the plain responses' MB per second of the server's CPU
+// time; 0 if unknown.
+func (m measure) cpuMBps() float64 {
+	if m.cpu == 0 {
+		return 0
+	}
+	return float64(m.res.plain) / m.cpu.Seconds() / 1e6
+}
 
 // ratio is wire/plain.
 func (m measure) ratio() float64 { return float64(m.res.wire) / float64(m.res.plain) }
@@ -65,18 +75,19 @@ func TestFetchCompressSideBySide(t *testing.T) {
 
 	var tab strings.Builder
 	fmt.Fprintf(&tab, "FETCH 1:%d (UID FLAGS ENVELOPE BODYSTRUCTURE BODY.PEEK[]), messages %d octets\n", n, fx.octets)
-	fmt.Fprintf(&tab, "%-16s %12s %12s %10s %8s\n", "", "wire", "plain", "wire/plain", "MB/s")
+	fmt.Fprintf(&tab, "%-16s %10s %10s %10s %8s %8s %9s\n", "", "wire", "plain", "wire/plain", "MB/s", "CPU ms", "MB/CPU-s")
 	for _, mode := range []string{"plain", "deflate"} {
 		for _, srv := range fx.servers {
 			key := mode + "/" + srv.name
 			m := got[key]
-			fmt.Fprintf(&tab, "%-16s %12d %12d %10.3f %8.1f\n", key, m.res.wire, m.res.plain, m.ratio(), m.mbps())
+			fmt.Fprintf(&tab, "%-16s %10d %10d %10.3f %8.1f %8.1f %9.1f\n", key, m.res.wire, m.res.plain, m.ratio(), m.mbps(),
+				float64(m.cpu)/float64(time.Millisecond), m.cpuMBps())
 		}
 	}
 	for _, mode := range []string{"plain", "deflate"} {
 		ours, theirs := got[mode+"/postkit"], got[mode+"/dovecot"]
-		fmt.Fprintf(&tab, "%s: postkit/dovecot throughput %.2f, wire octets %.3f\n", mode,
-			ours.mbps()/theirs.mbps(), float64(ours.res.wire)/float64(theirs.res.wire))
+		fmt.Fprintf(&tab, "%s: postkit/dovecot throughput %.2f, per CPU-second %.2f, wire octets %.3f\n", mode,
+			ours.mbps()/theirs.mbps(), ours.cpuMBps()/theirs.cpuMBps(), float64(ours.res.wire)/float64(theirs.res.wire))
 	}
 	for _, srv := range fx.servers {
 		if k := got["plain/"+srv.name].nuls; k > 0 {
@@ -105,10 +116,14 @@ func fetchAndCheck(t *testing.T, ctx context.Context, fx *fixture, srv server, n
 	// deadline, since the client sends nothing more.
 	require.NoError(t, s.login(ctx, compress), name)
 
+	pid := srv.pid(s)
 	var m measure
+	cpuKnown := pid != 0
 	for run := range testRuns + 1 {
 		seen := make([]bool, n)
 		bad, nuls := 0, 0
+		cpu0, ok := cpuTime(pid)
+		cpuKnown = cpuKnown && ok
 		start := time.Now()
 		res, err := s.fetch(ctx, n, func(uid uint32, body []byte) error {
 			if uid == 0 || int(uid) > n {
@@ -129,6 +144,8 @@ func fetchAndCheck(t *testing.T, ctx context.Context, fx *fixture, srv server, n
 			return nil
 		})
 		elapsed := time.Since(start)
+		cpu1, ok := cpuTime(pid)
+		cpuKnown = cpuKnown && ok
 		require.NoError(t, err, "%s: FETCH without a tagged OK", name)
 		for i, ok := range seen {
 			if !ok {
@@ -152,6 +169,12 @@ func fetchAndCheck(t *testing.T, ctx context.Context, fx *fixture, srv server, n
 			m.best = elapsed
 		}
 		m.res, m.nuls = res, nuls
+		m.cpu += cpu1 - cpu0
+	}
+	m.cpu /= testRuns
+	if !cpuKnown {
+		m.cpu = 0
+		t.Logf("%s: the server's CPU time is unknown", name)
 	}
 	return m
 }

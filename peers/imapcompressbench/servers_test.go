@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,11 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/postkit/postkit/imap"
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mailbox/maildir"
 	"github.com/postkit/postkit/peers/internal/dovecottest"
-	"github.com/postkit/postkit/sasl"
 )
 
 // Credentials both servers accept.
@@ -50,6 +44,9 @@ const dovecotConfig = `protocol imap {
 type server struct {
 	name string // "postkit" or "dovecot"
 	addr string
+	// pid returns the process serving a session, for its CPU time; 0
+	// if unknown.
+	pid func(*session) int
 }
 
 // fixture is a Maildir of n messages served by both servers.
@@ -123,36 +120,12 @@ func newFixture(t testing.TB, n int) *fixture {
 	require.NoError(t, acct.Close())
 
 	d := dovecottest.Start(t, dovecottest.Options{Dir: dir, Password: testPass, Config: dovecotConfig})
-	fx.servers = []server{{"postkit", startPostkit(t, store)}, {"dovecot", d.Addr}}
-	return fx
-}
-
-// startPostkit serves store with our IMAP server on loopback until the
-// test ends.
-func startPostkit(t testing.TB, store mailbox.Store) string {
-	t.Helper()
-	srv := &imap.Server{
-		Store: store,
-		Authenticate: func(ctx context.Context, user, pass string) (string, error) {
-			if user == testUser && pass == testPass {
-				return user, nil
-			}
-			return "", sasl.ErrAuthFailed
-		},
-		AuthDelay: -1,
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	addr, pid := startPostkit(t, md)
+	fx.servers = []server{
+		{"postkit", addr, func(*session) int { return pid }},
+		{"dovecot", d.Addr, func(s *session) int { return socketOwner(s.nc) }},
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; !errors.Is(err, imap.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return l.Addr().String()
+	return fx
 }
 
 // nulFree returns b with each NUL made 0x80, as Dovecot sends a body
