@@ -130,7 +130,6 @@ func (s *session) compress(ctx context.Context) error {
 		return err
 	}
 	s.w = flateWriter{fw}
-	s.compressed = true
 	return nil
 }
 
