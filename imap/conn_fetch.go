@@ -3,6 +3,7 @@ package imap
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/postkit/postkit/mailbox"
@@ -16,6 +17,9 @@ var errStop = errors.New("imap: connection broken")
 func (c *conn) cmdFetch(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*FetchCommand)
+	if c.noModSeq() && (args.ChangedSince != 0 || slices.ContainsFunc(args.Items, func(it FetchItem) bool { return it.Name == FetchModSeq })) {
+		return c.bad(cmd.Tag, "", noModSeqText) // RFC 7162 3.1.2.2
+	}
 	if args.Vanished {
 		// RFC 7162 3.2.6: UID FETCH only, with CHANGEDSINCE, after
 		// ENABLE QRESYNC.
@@ -139,8 +143,9 @@ func (c *conn) fetchOne(cmd *Command, items []FetchItem, m mailbox.Message, seen
 		// RFC 7162 3.1: MODSEQ in every FETCH once CONDSTORE-aware.
 		fd.ModSeq = m.ModSeq()
 	}
-	if cmd.UID {
-		// RFC 9051 6.4.9: UID FETCH always returns the UID.
+	if cmd.UID || seen && c.condStore {
+		// RFC 9051 6.4.9: UID FETCH always returns the UID; RFC 7162
+		// 3.2.4: so does a FETCH that set \Seen, once CONDSTORE-aware.
 		fd.UID = uint32(m.UID())
 	}
 	var body mailbox.Body

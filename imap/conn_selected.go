@@ -202,6 +202,9 @@ func isGone(err error) bool {
 func (c *conn) cmdStore(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*StoreCommand)
+	if args.HasUnchangedSince && c.noModSeq() {
+		return c.bad(cmd.Tag, "", noModSeqText) // RFC 7162 3.1.2.2
+	}
 	uids, err := s.resolve(args.Seq, cmd.UID)
 	if err != nil {
 		return c.fail(cmd, err)
@@ -253,11 +256,12 @@ func (c *conn) cmdStore(cmd *Command) bool {
 			if !args.Silent {
 				fd.Flags = c.clientFlags(u.Flags)
 			}
-			if cmd.UID {
-				fd.UID = uint32(u.UID)
-			}
 			if c.condStore {
-				fd.ModSeq = u.ModSeq
+				// RFC 7162 3.2.4: UID and MODSEQ in every FETCH a
+				// STORE causes, once CONDSTORE-aware.
+				fd.UID, fd.ModSeq = uint32(u.UID), u.ModSeq
+			} else if cmd.UID {
+				fd.UID = uint32(u.UID)
 			}
 			c.write(fd)
 		}

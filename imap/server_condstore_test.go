@@ -21,9 +21,10 @@ func TestCondStore(t *testing.T) {
 	assert.Contains(t, r, "* OK [HIGHESTMODSEQ 4] Highest mod-sequence")
 	assert.Equal(t, []string{"* 1 FETCH (UID 1 MODSEQ (2))"}, a.ok("a2 UID FETCH 1 UID"))
 
-	// STORE reports MODSEQ, even .SILENT with UNCHANGEDSINCE.
-	assert.Equal(t, []string{"* 2 FETCH (FLAGS (\\Seen) MODSEQ (5))"}, a.ok(`a3 STORE 2 +FLAGS (\Seen)`))
-	assert.Equal(t, []string{"* 1 FETCH (MODSEQ (6))"}, a.ok(`a4 STORE 1 (UNCHANGEDSINCE 5) +FLAGS.SILENT (\Flagged)`))
+	// STORE reports MODSEQ, even .SILENT with UNCHANGEDSINCE, and the
+	// UID, since the server offers QRESYNC (RFC 7162 3.2.4).
+	assert.Equal(t, []string{"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (5))"}, a.ok(`a3 STORE 2 +FLAGS (\Seen)`))
+	assert.Equal(t, []string{"* 1 FETCH (UID 1 MODSEQ (6))"}, a.ok(`a4 STORE 1 (UNCHANGEDSINCE 5) +FLAGS.SILENT (\Flagged)`))
 	// Message 2 changed at 5: not changed since 4, so MODIFIED.
 	assert.Equal(t, []string{"a5 OK [MODIFIED 2] Conditional STORE failed"}, a.cmd(`a5 STORE 2 (UNCHANGEDSINCE 4) +FLAGS.SILENT (\Deleted)`))
 	assert.Equal(t, []string{"a6 OK [MODIFIED 3] Conditional STORE failed"}, a.cmd(`a6 UID STORE 3 (UNCHANGEDSINCE 0) +FLAGS.SILENT ($MDNSent)`))
@@ -48,4 +49,23 @@ func TestCondStore(t *testing.T) {
 func TestHasModSeqKey(t *testing.T) {
 	assert.False(t, hasModSeqKey([]SearchKey{{Op: "ALL"}}))
 	assert.True(t, hasModSeqKey([]SearchKey{{Op: "NOT", Keys: []SearchKey{{Op: "OR", Keys: []SearchKey{{Op: "SEEN"}, {Op: "MODSEQ", Number: 3}}}}}}))
+}
+
+// TestCondStoreUIDInEveryFetch: RFC 7162 3.2.4: once CONDSTORE-aware,
+// a FETCH that sets \Seen carries the UID, and one that does not and
+// asks for no UID does not.
+func TestCondStoreUIDInEveryFetch(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("a ENABLE CONDSTORE")
+	c.ok("b SELECT INBOX")
+	r := c.ok("c FETCH 2 (RFC822.SIZE BODY[TEXT])")
+	require.Len(t, r, 1)
+	assert.Regexp(t, `^\* 2 FETCH \(UID 2 FLAGS \(\\Seen\) MODSEQ \(\d+\) RFC822\.SIZE \d+ BODY\[TEXT\] \{\d+\}\r\n`, r[0])
+	r = c.ok("d FETCH 2 (RFC822.SIZE BODY[TEXT])")
+	require.Len(t, r, 1)
+	assert.Regexp(t, `^\* 2 FETCH \(MODSEQ \(\d+\) RFC822\.SIZE \d+ BODY\[TEXT\] \{\d+\}\r\n`, r[0])
+	assert.Equal(t, []string{"* 1 FETCH (FLAGS () MODSEQ (2))"}, c.ok("e FETCH 1 FLAGS"))
 }
