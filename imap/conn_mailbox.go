@@ -112,6 +112,17 @@ func (c *conn) cmdList(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	var opts listOptions
+	special := map[string]bool{}
+	if len(args.ReturnStatus) > 0 {
+		// listMailboxes checked the options already.
+		opts, _ = parseListOptions(&args)
+		for _, info := range infos {
+			if len(info.SpecialUse) > 0 {
+				special[canonMailbox(info.Name)] = true
+			}
+		}
+	}
 	for i := range list {
 		ld := &list[i]
 		name := ld.Mailbox
@@ -119,15 +130,33 @@ func (c *conn) cmdList(cmd *Command) bool {
 		if ld.OldName != "" {
 			ld.OldName = c.wireName(ld.OldName)
 		}
-		c.write(ld)
-		// RFC 5819 2: STATUS follows the LIST of each selectable mailbox.
-		if len(args.ReturnStatus) > 0 && !hasAttr(ld.Attrs, mailbox.AttrNoSelect) && !hasAttr(ld.Attrs, `\NonExistent`) {
-			if sd, err := c.status(name, args.ReturnStatus); err == nil {
-				c.write(sd)
+		// RFC 5819 2: STATUS follows the LIST of each selectable mailbox
+		// that matches the pattern and the selection options, not of one
+		// listed for its CHILDINFO only (RFC 5819 3, second example).
+		var sd *StatusData
+		if len(args.ReturnStatus) > 0 && !hasAttr(ld.Attrs, mailbox.AttrNoSelect) &&
+			!hasAttr(ld.Attrs, attrNonExistent) && meetsListSelection(opts, ld, special[name]) {
+			if st, err := c.status(name, args.ReturnStatus); err == nil {
+				sd = st
 			}
+		}
+		c.write(ld)
+		if sd != nil {
+			c.write(sd)
 		}
 	}
 	return c.done(cmd, true)
+}
+
+// meetsListSelection reports whether ld meets the selection options o
+// itself, rather than being listed for the CHILDINFO of RECURSIVEMATCH
+// (RFC 5258 3.5): it is \Subscribed when SUBSCRIBED selects, and has a
+// special use when SPECIAL-USE does (RFC 6154 6).
+func meetsListSelection(o listOptions, ld *ListData, specialUse bool) bool {
+	if o.selSubscribed && !hasAttr(ld.Attrs, attrSubscribed) {
+		return false
+	}
+	return !o.selSpecialUse || specialUse
 }
 
 func hasAttr(attrs []string, a string) bool {

@@ -202,6 +202,51 @@ func TestRFC5258ExamplesMemstore(t *testing.T) {
 	}
 }
 
+// TestRFC5819Examples plays RFC 5819 3 (and RFC 9051 6.3.9.8 example
+// 11, the same).
+func TestRFC5819Examples(t *testing.T) {
+	ts, fs := newFixedListServer(t)
+	for range 3 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	ts.deliver(t, "INBOX", testMsg, `\Seen`)
+	c := ts.login(t)
+	c.ok("a CREATE foo")
+	c.ok("b CREATE bar/x")
+	for range 2 {
+		ts.deliver(t, "foo", testMsg)
+	}
+	// "bar" is \Noselect, as on the server of the RFC.
+	fs.set(mboxes("INBOX", "foo", `bar \Noselect`, "bar/x"), nil)
+	assert.Equal(t, []string{
+		`* LIST (\HasNoChildren) "/" INBOX`,
+		`* STATUS INBOX (MESSAGES 4 UNSEEN 3)`,
+		`* LIST (\HasChildren \Noselect) "/" bar`,
+		`* LIST (\HasNoChildren) "/" foo`,
+		`* STATUS foo (MESSAGES 2 UNSEEN 2)`,
+	}, normList(c.ok(`A01 LIST "" % RETURN (STATUS (MESSAGES UNSEEN))`)))
+
+	// "foo" is listed for its subscribed child only: no STATUS, as it
+	// does not meet the selection criteria. The RFC writes no space
+	// between ")" and the reference, against the ABNF of RFC 5258 6
+	// (list-select-opts SP mailbox), which we follow.
+	fs.set(mboxes("INBOX", "foo", "foo/x", `bar \Noselect`, "bar/x"), []string{"INBOX", "foo/x"})
+	assert.Equal(t, []string{
+		`* LIST (\HasNoChildren \Subscribed) "/" INBOX`,
+		`* STATUS INBOX (MESSAGES 4)`,
+		`* LIST (\HasChildren) "/" foo ("CHILDINFO" ("SUBSCRIBED"))`,
+	}, normList(c.ok(`A02 LIST (SUBSCRIBED RECURSIVEMATCH) "" % RETURN (STATUS (MESSAGES))`)))
+
+	// With SPECIAL-USE as the selection, the same rule.
+	c.ok("c CREATE Trash")
+	fs.set(mboxes("INBOX", "foo", `foo/x \Sent`, `Trash \Trash`), nil)
+	assert.Equal(t, []string{
+		`* LIST (\HasNoChildren \Trash) "/" Trash`,
+		`* STATUS Trash (MESSAGES 0)`,
+		`* LIST (\HasChildren) "/" foo ("CHILDINFO" ("SPECIAL-USE"))`,
+	}, normList(c.ok(`A03 LIST (SPECIAL-USE RECURSIVEMATCH) "" % RETURN (STATUS (MESSAGES))`)))
+}
+
 // TestRFC6851Example plays RFC 6851 3.3: UID MOVE of a range, COPYUID
 // untagged before the EXPUNGEs (adapted: UIDs 3:6 to 1:4).
 func TestRFC6851Example(t *testing.T) {
