@@ -136,8 +136,21 @@ func (c *conn) cmdList(cmd *Command) bool {
 		var sd *StatusData
 		if len(args.ReturnStatus) > 0 && !hasAttr(ld.Attrs, mailbox.AttrNoSelect) &&
 			!hasAttr(ld.Attrs, attrNonExistent) && meetsListSelection(opts, ld, special[name]) {
-			if st, err := c.status(name, args.ReturnStatus); err == nil {
-				sd = st
+			var err error
+			sd, err = c.status(name, args.ReturnStatus)
+			switch {
+			case errors.Is(err, mailbox.ErrNotSelectable):
+				// RFC 5819 2: a STATUS that fails because the mailbox
+				// cannot be selected (it became so since the listing):
+				// no STATUS, and the LIST says \Noselect.
+				ld.Attrs = append(ld.Attrs, mailbox.AttrNoSelect)
+			case errors.Is(err, mailbox.ErrNoSuchMailbox):
+				// Deleted since the listing: \NonExistent implies
+				// \Noselect (RFC 5258 3.4).
+				ld.Attrs = append(ld.Attrs, attrNonExistent)
+			case err != nil:
+				// RFC 5819 2: on other failures the STATUS may be dropped.
+				c.log().Warn("imap: LIST-STATUS", "mailbox", name, "err", err)
 			}
 		}
 		c.write(ld)

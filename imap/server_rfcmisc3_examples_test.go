@@ -247,6 +247,26 @@ func TestRFC5819Examples(t *testing.T) {
 	}, normList(c.ok(`A03 LIST (SPECIAL-USE RECURSIVEMATCH) "" % RETURN (STATUS (MESSAGES))`)))
 }
 
+// TestRFC5819StatusNotSelectable: RFC 5819 2, a STATUS that fails
+// because the mailbox cannot be selected gives no STATUS response, and
+// the LIST response says \Noselect; another failure just drops the
+// STATUS.
+func TestRFC5819StatusNotSelectable(t *testing.T) {
+	ts, fs := newFixedListServer(t)
+	c := ts.login(t)
+	c.ok("a CREATE foo")
+	c.ok("b CREATE qux")
+	fs.mu.Lock()
+	fs.statusErr = map[string]error{"foo": mailbox.ErrNotSelectable, "qux": errors.New("disk on fire")}
+	fs.mu.Unlock()
+	assert.Equal(t, []string{
+		`* LIST (\HasNoChildren) "/" INBOX`,
+		`* STATUS INBOX (MESSAGES 0)`,
+		`* LIST (\HasNoChildren \Noselect) "/" foo`,
+		`* LIST (\HasNoChildren) "/" qux`,
+	}, normList(c.ok(`c LIST "" % RETURN (STATUS (MESSAGES))`)))
+}
+
 // TestRFC6851Example plays RFC 6851 3.3: UID MOVE of a range, COPYUID
 // untagged before the EXPUNGEs (adapted: UIDs 3:6 to 1:4).
 func TestRFC6851Example(t *testing.T) {
