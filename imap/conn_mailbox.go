@@ -16,6 +16,9 @@ func (c *conn) cmdCreate(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	if err := checkNewMailboxName(name); err != nil {
+		return c.fail(cmd, err)
+	}
 	var opts *mailbox.CreateOptions
 	if len(args.SpecialUse) > 0 {
 		opts = &mailbox.CreateOptions{SpecialUse: args.SpecialUse}
@@ -24,6 +27,20 @@ func (c *conn) cmdCreate(cmd *Command) bool {
 		return c.fail(cmd, err)
 	}
 	return c.createDone(cmd, name)
+}
+
+// checkNewMailboxName refuses, with mailbox.ErrInvalidName ([CANNOT]),
+// a name for a new mailbox (CREATE, RENAME) that RFC 6855 3 forbids
+// whatever the store: control characters (U+0000-U+001F,
+// U+0080-U+009F), DEL, LINE SEPARATOR and PARAGRAPH SEPARATOR. Names
+// that exist already are left usable.
+func checkNewMailboxName(name string) error {
+	for _, r := range name {
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == '\u2028' || r == '\u2029' {
+			return mailbox.ErrInvalidName
+		}
+	}
+	return nil
 }
 
 // cmdDelete answers DELETE (RFC 9051 6.3.5).
@@ -53,6 +70,9 @@ func (c *conn) cmdRename(cmd *Command) bool {
 	}
 	to, err := c.mailboxName(args.To)
 	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if err := checkNewMailboxName(to); err != nil {
 		return c.fail(cmd, err)
 	}
 	if err := c.acct.Rename(c.ctx, from, to); err != nil {

@@ -67,12 +67,15 @@ func TestRFC6855MailboxNames(t *testing.T) {
 	assert.True(t, strings.HasPrefix(r[0], "h BAD "), r[0])
 
 	// Names with characters the Net-Unicode rules of RFC 6855 3 forbid.
-	for _, name := range []string{"a\u0085b", "a\u009fb", "a\x7fb", "a\x01b"} {
+	for _, name := range []string{"a\u0085b", "a\u009fb", "a\u2028b", "a\u2029b", "a\x7fb", "a\x01b"} {
 		r := u.cmd(fmt.Sprintf("i CREATE {%d+}\r\n%s", len(name), name))
 		require.Len(t, r, 1, "%q", name)
 		assert.True(t, strings.HasPrefix(r[0], "i NO ") || strings.HasPrefix(r[0], "i BAD "), "%q: %s", name, r[0])
 	}
 	assert.Equal(t, []string{`* LIST (\HasNoChildren) "/" INBOX`, `* LIST (\HasNoChildren) "/" "été"`}, u.ok(`j LIST "" "*"`))
+	// RENAME to such a name, and in modified UTF-7 (&ICg- is U+2028).
+	assert.Equal(t, []string{"k NO [CANNOT] Invalid mailbox name"}, u.cmd("k RENAME \"été\" {5+}\r\na\u2028b"))
+	assert.Equal(t, []string{"l NO [CANNOT] Invalid mailbox name"}, old.cmd(`l CREATE "a&ICg-b"`))
 }
 
 // rfc6855Msg has UTF-8 header fields.
