@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -470,4 +472,50 @@ func TestRFC5530Examples(t *testing.T) {
 	d := &wireClient{t: t, nc: nc, br: bufio.NewReader(nc)}
 	d.line()
 	assert.Equal(t, []string{"d NO [PRIVACYREQUIRED] LOGIN needs TLS"}, d.cmd(`d login "fred" "foo"`))
+}
+
+// TestRFC6851Extensions plays RFC 6851 4.4: under QRESYNC, UID MOVE
+// answers VANISHED, with HIGHESTMODSEQ in an OK, and the moved messages
+// get mod-sequences above those of the target mailbox; and 4.1: within
+// one account a MOVE at the message quota fits, as a COPY does not (a
+// MAY the memstore meets).
+func TestRFC6851Extensions(t *testing.T) {
+	ts := newTestServer(t)
+	for range 3 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	c := ts.login(t)
+	c.ok("a CREATE foo")
+	ts.deliver(t, "foo", testMsg)
+	c.ok("b ENABLE QRESYNC")
+	r := c.ok("c SELECT foo")
+	m := regexp.MustCompile(`HIGHESTMODSEQ (\d+)`).FindStringSubmatch(strings.Join(r, "\n"))
+	require.NotNil(t, m, "%q", r)
+	fooHigh, _ := strconv.ParseUint(m[1], 10, 64)
+	c.ok("d SELECT INBOX")
+	r = norm(c.cmd("e UID MOVE 2:3 foo"))
+	require.Len(t, r, 3, "%q", r)
+	assert.Equal(t, "* OK [COPYUID V 2:3 2:3] Moved", r[0])
+	assert.Equal(t, "* VANISHED 2:3", r[1])
+	assert.Regexp(t, `^e OK \[HIGHESTMODSEQ \d+\] `, r[2])
+	c.ok("f SELECT foo")
+	r = c.ok("g UID FETCH 2:3 MODSEQ")
+	require.Len(t, r, 2)
+	for _, l := range r {
+		m := regexp.MustCompile(`MODSEQ \((\d+)\)`).FindStringSubmatch(l)
+		require.NotNil(t, m, l)
+		ms, _ := strconv.ParseUint(m[1], 10, 64)
+		assert.Greater(t, ms, fooHigh, l)
+	}
+
+	ts2 := newTestServer(t)
+	ts2.store.Quota = mailbox.QuotaLimits{Messages: 2}
+	ts2.deliver(t, "INBOX", testMsg)
+	ts2.deliver(t, "INBOX", testMsg)
+	q := ts2.login(t)
+	q.ok("a CREATE foo")
+	q.ok("b SELECT INBOX")
+	assert.Equal(t, []string{"c NO [OVERQUOTA] Quota exceeded"}, q.cmd("c COPY 1 foo"))
+	r = norm(q.cmd("d MOVE 1 foo"))
+	assert.Equal(t, []string{"* OK [COPYUID V 1 1] Moved", "* 1 EXPUNGE", "d OK MOVE completed"}, r)
 }
