@@ -415,18 +415,22 @@ func TestRFC2177Example(t *testing.T) {
 func TestRFC5530Examples(t *testing.T) {
 	down := true
 	var mu sync.Mutex
-	ts, fs := newFixedListServer(t)
-	ts.srv.Authenticate = func(ctx context.Context, user, pass string) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if user == "fred" && down {
-			return "", errors.New("backend down for maintenance")
+	var fs *fixedListStore
+	ts := newTestServer(t, func(s *Server) {
+		fs = &fixedListStore{Store: s.Store}
+		s.Store = fs
+		s.Authenticate = func(ctx context.Context, user, pass string) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if user == "fred" && down {
+				return "", errors.New("backend down for maintenance")
+			}
+			if user == testUser && pass == testPass {
+				return user, nil
+			}
+			return "", sasl.ErrAuthFailed
 		}
-		if user == testUser && pass == testPass {
-			return user, nil
-		}
-		return "", sasl.ErrAuthFailed
-	}
+	})
 	c := ts.dial(t)
 	assert.Equal(t, []string{"a NO [UNAVAILABLE] Authentication temporarily unavailable"}, c.cmd(`a LOGIN "fred" "foo"`))
 	mu.Lock()
