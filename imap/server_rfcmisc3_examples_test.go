@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -362,6 +363,9 @@ func TestRFC2177Example(t *testing.T) {
 	other.ok("o SELECT INBOX")
 	r := c.ok("A001 SELECT INBOX")
 	assert.Contains(t, r, "* 3 EXISTS")
+	// The RFC's "* FLAGS (Deleted Seen)" lacks the backslashes of
+	// system flags (RFC 3501 2.3.2), which we send.
+	assert.Contains(t, r, `* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`)
 	assert.Contains(t, strings.Fields(c.ok("a CAPABILITY")[0]), "IDLE")
 
 	c.send("A002 IDLE\r\n")
@@ -387,13 +391,18 @@ func TestRFC2177Example(t *testing.T) {
 		}
 		got = append(got, l)
 	}
-	assert.Equal(t, []string{"* 2 EXPUNGE"}, got[:1])
+	// The flag change may come first, as a FETCH, if the session saw
+	// it before the expunge.
+	got = slices.DeleteFunc(got, func(l string) bool { return l == `* 2 FETCH (UID 2 FLAGS (\Deleted))` })
+	assert.Equal(t, []string{"* 2 EXPUNGE"}, got)
 	// During the IDLE: message 3 expunged, then a new message.
 	other.ok(`o STORE 3 +FLAGS.SILENT (\Deleted)`)
 	other.ok("o EXPUNGE")
-	// The flag change comes first, as a FETCH.
-	assert.Equal(t, `* 3 FETCH (UID 4 FLAGS (\Deleted))`, c.line())
-	assert.Equal(t, "* 3 EXPUNGE", c.line())
+	l := c.line()
+	if l == `* 3 FETCH (UID 4 FLAGS (\Deleted))` {
+		l = c.line()
+	}
+	assert.Equal(t, "* 3 EXPUNGE", l)
 	ts.deliver(t, "INBOX", testMsg)
 	assert.Equal(t, "* 3 EXISTS", c.line())
 	c.send("DONE\r\n")
