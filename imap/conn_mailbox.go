@@ -16,6 +16,9 @@ func (c *conn) cmdCreate(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	if err := checkNewMailboxName(name); err != nil {
+		return c.fail(cmd, err)
+	}
 	var opts *mailbox.CreateOptions
 	if len(args.SpecialUse) > 0 {
 		opts = &mailbox.CreateOptions{SpecialUse: args.SpecialUse}
@@ -24,6 +27,20 @@ func (c *conn) cmdCreate(cmd *Command) bool {
 		return c.fail(cmd, err)
 	}
 	return c.createDone(cmd, name)
+}
+
+// checkNewMailboxName refuses, with mailbox.ErrInvalidName ([CANNOT]),
+// a name for a new mailbox (CREATE, RENAME) that RFC 6855 3 forbids
+// whatever the store: control characters (U+0000-U+001F,
+// U+0080-U+009F), DEL, LINE SEPARATOR and PARAGRAPH SEPARATOR. Names
+// that exist already are left usable.
+func checkNewMailboxName(name string) error {
+	for _, r := range name {
+		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == '\u2028' || r == '\u2029' {
+			return mailbox.ErrInvalidName
+		}
+	}
+	return nil
 }
 
 // cmdDelete answers DELETE (RFC 9051 6.3.5).
@@ -53,6 +70,9 @@ func (c *conn) cmdRename(cmd *Command) bool {
 	}
 	to, err := c.mailboxName(args.To)
 	if err != nil {
+		return c.fail(cmd, err)
+	}
+	if err := checkNewMailboxName(to); err != nil {
 		return c.fail(cmd, err)
 	}
 	if err := c.acct.Rename(c.ctx, from, to); err != nil {
@@ -112,6 +132,17 @@ func (c *conn) cmdList(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	var opts listOptions
+	special := map[string]bool{}
+	if len(args.ReturnStatus) > 0 {
+		// listMailboxes checked the options already.
+		opts, _ = parseListOptions(&args)
+		for _, info := range infos {
+			if len(info.SpecialUse) > 0 {
+				special[canonMailbox(info.Name)] = true
+			}
+		}
+	}
 	for i := range list {
 		ld := &list[i]
 		name := ld.Mailbox
@@ -119,15 +150,46 @@ func (c *conn) cmdList(cmd *Command) bool {
 		if ld.OldName != "" {
 			ld.OldName = c.wireName(ld.OldName)
 		}
-		c.write(ld)
-		// RFC 5819 2: STATUS follows the LIST of each selectable mailbox.
-		if len(args.ReturnStatus) > 0 && !hasAttr(ld.Attrs, mailbox.AttrNoSelect) && !hasAttr(ld.Attrs, `\NonExistent`) {
-			if sd, err := c.status(name, args.ReturnStatus); err == nil {
-				c.write(sd)
+		// RFC 5819 2: STATUS follows the LIST of each selectable mailbox
+		// that matches the pattern and the selection options, not of one
+		// listed for its CHILDINFO only (RFC 5819 3, second example).
+		var sd *StatusData
+		if len(args.ReturnStatus) > 0 && !hasAttr(ld.Attrs, mailbox.AttrNoSelect) &&
+			!hasAttr(ld.Attrs, attrNonExistent) && meetsListSelection(opts, ld, special[name]) {
+			var err error
+			sd, err = c.status(name, args.ReturnStatus)
+			switch {
+			case errors.Is(err, mailbox.ErrNotSelectable):
+				// RFC 5819 2: a STATUS that fails because the mailbox
+				// cannot be selected (it became so since the listing):
+				// no STATUS, and the LIST says \Noselect.
+				ld.Attrs = append(ld.Attrs, mailbox.AttrNoSelect)
+			case errors.Is(err, mailbox.ErrNoSuchMailbox):
+				// Deleted since the listing: \NonExistent implies
+				// \Noselect (RFC 5258 3.4).
+				ld.Attrs = append(ld.Attrs, attrNonExistent)
+			case err != nil:
+				// RFC 5819 2: on other failures the STATUS may be dropped.
+				c.log().Warn("imap: LIST-STATUS", "mailbox", name, "err", err)
 			}
+		}
+		c.write(ld)
+		if sd != nil {
+			c.write(sd)
 		}
 	}
 	return c.done(cmd, true)
+}
+
+// meetsListSelection reports whether ld meets the selection options o
+// itself, rather than being listed for the CHILDINFO of RECURSIVEMATCH
+// (RFC 5258 3.5): it is \Subscribed when SUBSCRIBED selects, and has a
+// special use when SPECIAL-USE does (RFC 6154 6).
+func meetsListSelection(o listOptions, ld *ListData, specialUse bool) bool {
+	if o.selSubscribed && !hasAttr(ld.Attrs, attrSubscribed) {
+		return false
+	}
+	return !o.selSpecialUse || specialUse
 }
 
 func hasAttr(attrs []string, a string) bool {
