@@ -665,6 +665,10 @@ type tx struct {
 	kwDirty  bool
 	modseq   uint64 // of the changes of this tx, once one is made
 	done     bool
+	// aw is the watch state of the folder's account, if it has watches,
+	// and before the folder's stamps when the tx began (watch.go).
+	aw     *acctWatch
+	before [3]stamp
 }
 
 // begin takes the folder's lock and syncs under it. Call with f.mu held;
@@ -684,6 +688,9 @@ func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
 		return nil, err
 	}
 	t := &tx{f: f, lk: lk}
+	if aw := f.s.watching(f.root); aw != nil {
+		t.aw, t.before = aw, folderStamps(f.dir)
+	}
 	if err := f.sync(ctx, force, t); err != nil {
 		t.abort()
 		return nil, err
@@ -757,5 +764,8 @@ func (t *tx) commit() error {
 	}
 	t.uidLines, t.modLines = nil, nil
 	f.stamps = f.currentStamps()
+	if t.aw != nil {
+		t.aw.noteCommit(f.dir, t.before, folderStamps(f.dir))
+	}
 	return nil
 }

@@ -107,6 +107,11 @@ type Store struct {
 	mu      sync.Mutex
 	folders map[string]*folder // by directory: in use, or among idle
 	idle    []*folder          // released, kept so Status need not reread them
+
+	// wmu guards watched: the watch state of the accounts that have
+	// watches, by directory (watch.go).
+	wmu     sync.Mutex
+	watched map[string]*acctWatch
 }
 
 // maxIdleFolders is how many folders without views a Store keeps in
