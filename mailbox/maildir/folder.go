@@ -151,6 +151,9 @@ type folder struct {
 	// only in memory, so the Store does not drop this folder's state
 	// when it is idle.
 	pinned atomic.Bool
+	// busy counts the moves out of the folder in progress, which change
+	// it outside its own transactions (watch.go).
+	busy atomic.Int32
 
 	pollStop chan struct{}
 }

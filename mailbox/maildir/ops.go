@@ -490,6 +490,17 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 			return nil, err
 		}
 	}
+	var pre [3]stamp
+	if move {
+		// The files leave this folder in the destination's transaction:
+		// the poller of a watch leaves the folder alone until dropMoved
+		// has recorded what changed (see acctWatch.noteCommit).
+		v.f.busy.Add(1)
+		defer v.f.busy.Add(-1)
+		v.f.mu.Lock()
+		pre = folderStamps(v.f.dir)
+		v.f.mu.Unlock()
+	}
 	df := a.s.folder(a.dir, ddir, dn)
 	defer a.s.release(df)
 	res, moved, err := df.receive(ctx, srcs, move)
@@ -497,7 +508,7 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 		a.s.publish(a.dir, v.a, mailbox.MailboxEvent{Name: dn, Kinds: mailbox.EventMessageNew})
 	}
 	if move && len(moved) > 0 {
-		if derr := v.dropMoved(ctx, moved); err == nil {
+		if derr := v.dropMoved(ctx, moved, pre); err == nil {
 			err = derr
 		}
 		v.event(mailbox.EventMessageExpunge)
@@ -630,8 +641,8 @@ func (f *folder) copyFile(ctx context.Context, src, target string) error {
 
 // dropMoved removes moved messages from the source's state. The other
 // views that know them keep them until they poll, their body where the
-// move put it.
-func (v *view) dropMoved(ctx context.Context, moved []source) error {
+// move put it. pre are the folder's stamps before the move.
+func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp) error {
 	f := v.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -640,6 +651,7 @@ func (v *view) dropMoved(ctx context.Context, moved []source) error {
 		return err
 	}
 	defer t.abort()
+	t.before = pre
 	for _, src := range moved {
 		src.m.keep(src.target, false)
 	}

@@ -25,11 +25,17 @@ import (
 // So that the poller does not report again what a handle of this Store
 // did, every transaction that finds a folder as the poller last saw it
 // (under the folder's lock) records the stamps it leaves; one that finds
-// it changed leaves the change for the poller to report. Creating,
-// deleting and renaming folders record the folder list the same way,
-// under acctWatch.names. A change another process makes while a
-// transaction runs, on a file system whose timestamps are too coarse to
-// tell, may go unreported until the next change to that folder.
+// it changed leaves the change for the poller to report. A move changes
+// its source in the destination's transaction: the source is marked
+// busy, for the poller to skip, until its own transaction records it.
+// Creating, deleting and renaming folders record the folder list the
+// same way, under acctWatch.names. What another process changes while
+// such a transaction runs (a delivery into new/ in those milliseconds)
+// is taken for the transaction's doing: the watches of the other handles
+// hear of the folder, that of the handle that made the transaction does
+// not. On a file system with coarse timestamps, a change made within
+// the granularity of the last one may go unnoticed until the folder
+// changes again.
 
 var _ mailbox.AccountWatcher = (*account)(nil)
 
@@ -257,7 +263,7 @@ func (aw *acctWatch) scanFolders(stop chan struct{}) {
 		f := aw.s.folders[dir]
 		aw.s.mu.Unlock()
 		if f != nil {
-			if !f.mu.TryLock() {
+			if f.busy.Load() > 0 || !f.mu.TryLock() {
 				continue
 			}
 			cur = folderStamps(dir)
