@@ -78,10 +78,12 @@ func TestNotifyMaildir(t *testing.T) {
 	writeMaildirFile(t, filepath.Join(root, testUser, "new", "1700000001.M1P1.mx"), testMsg)
 	assert.Regexp(t, `^\* STATUS INBOX \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$`, c.line())
 
-	// Another program makes a folder.
+	// Another program makes a folder (whole, at once).
+	made := filepath.Join(root, testUser, "tmp", "made")
 	for _, sub := range []string{"cur", "new", "tmp"} {
-		require.NoError(t, os.MkdirAll(filepath.Join(root, testUser, ".Made", sub), 0o700))
+		require.NoError(t, os.MkdirAll(filepath.Join(made, sub), 0o700))
 	}
+	require.NoError(t, os.Rename(made, filepath.Join(root, testUser, ".Made")))
 	assert.Equal(t, `* LIST (\HasNoChildren) "/" Made`, c.line())
 
 	// A session's own changes are not reported to it (RFC 5465 5).

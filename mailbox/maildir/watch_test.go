@@ -107,14 +107,17 @@ func TestWatchExternalFolders(t *testing.T) {
 	s := newPollingStore(t, root)
 	a := openAccount(t, s, "alice")
 	w := watch(t, a)
+	// Made whole, then renamed into place, as Dovecot does.
 	dir := filepath.Join(root, "alice", ".Ext&APw-")
+	made := filepath.Join(root, "alice", "tmp", "made")
 	for _, sub := range []string{"cur", "new", "tmp"} {
-		require.NoError(t, os.MkdirAll(filepath.Join(dir, sub), 0o700))
+		require.NoError(t, os.MkdirAll(filepath.Join(made, sub), 0o700))
 	}
+	require.NoError(t, os.Rename(made, dir))
 	waitEvent(t, w, "Extü", mailbox.EventMailboxName)
 	writeFile(t, filepath.Join(dir, "new", "1700000000.M1P1.mx"), testMsg)
 	waitEvent(t, w, "Extü", mailbox.EventMessageNew)
-	require.NoError(t, os.RemoveAll(dir))
+	require.NoError(t, os.Rename(dir, made))
 	waitEvent(t, w, "Extü", mailbox.EventMailboxName)
 	quiet(t, w)
 }
