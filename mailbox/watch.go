@@ -59,8 +59,21 @@ type AccountHub struct {
 	// DefaultMaxWatchEvents if 0.
 	MaxEvents int
 
+	// OnIdle, when not nil, is called after Stop has removed the hub's
+	// last watch, without the hub's lock held, so that a backend can
+	// stop what it runs only for watches (a poller). A new watch may
+	// have started meanwhile: Len tells.
+	OnIdle func()
+
 	mu      sync.Mutex
 	watches map[*AccountWatch]struct{}
+}
+
+// Len returns the number of watches not stopped.
+func (h *AccountHub) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.watches)
 }
 
 // AccountWatch is one watch of an AccountHub.
@@ -165,12 +178,18 @@ func (w *AccountWatch) Poll() ([]MailboxEvent, error) {
 	return p, nil
 }
 
-// Stop ends the watch.
+// Stop ends the watch. Stopping it again does nothing.
 func (w *AccountWatch) Stop() {
-	w.hub.mu.Lock()
-	delete(w.hub.watches, w)
-	w.hub.mu.Unlock()
+	h := w.hub
+	h.mu.Lock()
+	_, ok := h.watches[w]
+	delete(h.watches, w)
+	idle := ok && len(h.watches) == 0 && h.OnIdle != nil
+	h.mu.Unlock()
 	w.mu.Lock()
 	w.pending, w.index = nil, nil
 	w.mu.Unlock()
+	if idle {
+		h.OnIdle()
+	}
 }

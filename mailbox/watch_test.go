@@ -77,3 +77,23 @@ func TestAccountHubTooManyMetadataEntriesLoseEvents(t *testing.T) {
 	_, err := w.Poll()
 	require.ErrorIs(t, err, ErrUpdatesLost)
 }
+
+func TestAccountHubOnIdle(t *testing.T) {
+	var h AccountHub
+	idle := 0
+	h.OnIdle = func() {
+		idle++
+		assert.Equal(t, 0, h.Len(), "called without the lock, after the last watch left")
+	}
+	w1, w2 := h.Watch(nil), h.Watch(nil)
+	assert.Equal(t, 2, h.Len())
+	w1.Stop()
+	assert.Equal(t, 0, idle, "a watch is left")
+	w2.Stop()
+	assert.Equal(t, 1, idle)
+	w2.Stop()
+	w1.Stop()
+	assert.Equal(t, 1, idle, "stopping again does nothing")
+	h.Watch(nil).Stop()
+	assert.Equal(t, 2, idle)
+}

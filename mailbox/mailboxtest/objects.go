@@ -34,8 +34,9 @@ func saveDates(t *testing.T, m mailbox.Mailbox, uids ...mailbox.UID) map[mailbox
 
 // testSaveDate checks what mailbox.SaveDater promises (RFC 8514 3): the
 // save date is when the message came into the mailbox, not its internal
-// date; a copy or a moved message gets a new one; it does not change
-// with the flags.
+// date; a copy, a moved message and a message moved by renaming INBOX
+// get a new one; it does not change with the flags, and a store that
+// persists keeps it.
 func testSaveDate(t *testing.T, f Factory) {
 	e := newEnv(t, f)
 	e.create("Dst")
@@ -43,12 +44,13 @@ func testSaveDate(t *testing.T, f Factory) {
 	before := time.Now().Add(-2 * time.Second)
 	u1 := addAt(t, src, synth(1), day(3))
 	u2 := addAt(t, src, synth(2), day(4))
-	dates := saveDates(t, src, u1, u2)
+	u3 := addAt(t, src, synth(3), day(5))
+	dates := saveDates(t, src, u1, u2, u3)
 	if dates == nil {
 		t.Skip("Messages do not implement mailbox.SaveDater")
 	}
 	after := time.Now().Add(2 * time.Second)
-	for _, u := range []mailbox.UID{u1, u2} {
+	for _, u := range []mailbox.UID{u1, u2, u3} {
 		d := dates[u]
 		require.False(t, d.IsZero(), "a store that records save dates has one for a message it appended")
 		assert.True(t, d.After(before) && d.Before(after), "the save date is the time of the Append, not the internal date: %v", d)
@@ -57,17 +59,49 @@ func testSaveDate(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	assert.Equal(t, dates[u1].Unix(), saveDates(t, src, u1)[u1].Unix(), "flags do not change the save date")
 
-	copyStart := time.Now()
+	// Save dates may have whole seconds: what follows happens in a later
+	// second than the appends.
+	latest := max(dates[u1].Unix(), dates[u2].Unix(), dates[u3].Unix())
+	time.Sleep(time.Until(time.Unix(latest+1, 0)))
+
 	res, err := src.Copy(e.ctx, mailbox.UIDSetOf(u1), "Dst")
 	require.NoError(t, err)
 	mres, err := mailbox.Move(e.ctx, src, mailbox.UIDSetOf(u2), "Dst")
 	require.NoError(t, err)
 	dst := e.open("Dst")
-	got := saveDates(t, dst, res.Dest[0], mres.Dest[0])
-	for _, u := range []mailbox.UID{res.Dest[0], mres.Dest[0]} {
-		assert.False(t, got[u].Before(copyStart.Truncate(time.Second)), "a copy or a moved message gets a new save date: %v", got[u])
+	moved := []mailbox.UID{res.Dest[0], mres.Dest[0]}
+	got := saveDates(t, dst, moved...)
+	for _, u := range moved {
+		assert.Greater(t, got[u].Unix(), latest, "a copy or a moved message gets a new save date: %v", got[u])
 	}
 	assert.Equal(t, dates[u1].Unix(), saveDates(t, src, u1)[u1].Unix(), "the source of a copy keeps its save date")
+	_, err = dst.Store(e.ctx, mailbox.UIDSetOf(moved...), mailbox.StoreAdd, []string{mailbox.FlagFlagged, "$Kw"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, got, saveDates(t, dst, moved...), "flags do not change the save date")
+
+	// RFC 9051 6.3.9: renaming INBOX moves its messages to a new mailbox.
+	require.NoError(t, e.acct.Rename(e.ctx, "INBOX", "Old"))
+	old := e.open("Old")
+	oldDates := saveDates(t, old, allUIDs(t, old)...)
+	require.Len(t, oldDates, 2, "u1 and u3 moved")
+	for u, d := range oldDates {
+		assert.Greater(t, d.Unix(), latest, "a message moved by renaming INBOX gets a new save date: %d %v", u, d)
+	}
+
+	if f.Reopen == nil {
+		return
+	}
+	require.NoError(t, src.Close())
+	require.NoError(t, dst.Close())
+	require.NoError(t, old.Close())
+	require.NoError(t, e.acct.Close())
+	a, err := f.Reopen(t, e.store).Account(e.ctx, "alice")
+	require.NoError(t, err)
+	t.Cleanup(func() { a.Close() })
+	again := saveDates(t, openIn(t, e.ctx, a, "Dst", false), moved...)
+	for _, u := range moved {
+		assert.Equal(t, got[u].Unix(), again[u].Unix(), "the save date persists")
+	}
 }
 
 // testMailboxID checks Status.MailboxID (RFC 8474 4) when the store

@@ -29,7 +29,8 @@
 //     refused with mailbox.ErrInvalidName.
 //
 // An Account that implements mailbox.Metadataer is checked (subtest
-// Metadata), and so is a quota (subtest Quota). A Mailbox that implements
+// Metadata), and so is a quota (subtest Quota), and one that implements
+// mailbox.AccountWatcher (subtest Watch). A Mailbox that implements
 // mailbox.ExpungeTracker is checked against
 // what that interface promises (subtest ExpungedSince), and so is one
 // whose Messages implement mailbox.SaveDater (subtest SaveDate) or
@@ -129,6 +130,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"ObjectIDs", testObjectIDs},
 		{"Metadata", testMetadata},
 		{"Quota", testQuota},
+		{"Watch", testWatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })

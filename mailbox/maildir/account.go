@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,11 @@ type account struct {
 	s      *Store
 	dir    string
 	closed atomic.Bool
+
+	// wmu guards watches, the watches started through this handle,
+	// which Close stops.
+	wmu     sync.Mutex
+	watches []*mailbox.AccountWatch
 }
 
 var _ mailbox.Account = (*account)(nil)
@@ -158,10 +164,38 @@ func (a *account) Create(ctx context.Context, name string, opts *mailbox.CreateO
 			su = append(su, specialUse[i])
 		}
 	}
-	if err := a.makeParents(ctx, n); err != nil {
-		return err
+	aw, unlock := a.lockNames()
+	made, err := a.create(ctx, aw, n, dir, su)
+	unlock()
+	a.publishNames(made)
+	return err
+}
+
+// madeFolder is a folder made by create or makeParents.
+type madeFolder struct{ name, dir string }
+
+// create makes the folder n in dir and its missing parents, and returns
+// those it made, for the caller to publish; aw, if not nil, is the
+// account's watch state, whose names lock the caller holds.
+func (a *account) create(ctx context.Context, aw *acctWatch, n, dir string, su []string) ([]madeFolder, error) {
+	made, err := a.makeParents(ctx, aw, n)
+	if err != nil {
+		return made, err
 	}
-	return a.makeFolder(ctx, dir, su)
+	if err := a.makeFolder(ctx, dir, su); err != nil {
+		return made, err
+	}
+	if aw != nil {
+		aw.noteFolder(dir, n)
+	}
+	return append(made, madeFolder{n, dir}), nil
+}
+
+// publishNames reports the folders made to the account's watches.
+func (a *account) publishNames(made []madeFolder) {
+	for _, m := range made {
+		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: m.name, Kinds: mailbox.EventMailboxName})
+	}
 }
 
 // makeFolder creates a folder directory with its uidlist.
@@ -241,10 +275,17 @@ func (a *account) Delete(ctx context.Context, name string) error {
 		return mailbox.ErrNoSuchMailbox
 	}
 	trash := filepath.Join(a.dir, "tmp", "postkit-deleted-"+newGUID())
-	if err := os.Rename(dir, trash); err != nil {
+	aw, unlock := a.lockNames()
+	err = os.Rename(dir, trash)
+	if err == nil && aw != nil {
+		aw.noteFolder(dir, "")
+	}
+	unlock()
+	if err != nil {
 		return err
 	}
 	a.s.forget(dir, false)
+	a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventMailboxName})
 	return os.RemoveAll(trash)
 }
 
@@ -264,11 +305,33 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 	if isInbox(tn) || isDir(tdir) {
 		return mailbox.ErrMailboxExists
 	}
+	aw, unlock := a.lockNames()
+	var made []madeFolder
 	if isInbox(fn) {
-		return a.renameInbox(ctx, tn, tdir)
+		made, err = a.renameInbox(ctx, aw, tn, tdir)
+	} else {
+		made, err = a.rename(ctx, aw, fn, fdir, tn, tdir)
 	}
+	unlock()
+	if err != nil {
+		a.publishNames(made)
+		return err
+	}
+	// RFC 5465 5.4: one event for the renamed mailbox, none for its
+	// children (renamed with it), nor for a new INBOX.
+	if isInbox(fn) {
+		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: fn, Kinds: mailbox.EventMessageExpunge})
+	}
+	a.publishNames(made[:len(made)-1])
+	a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: tn, Kinds: mailbox.EventMailboxName, OldName: fn})
+	return nil
+}
+
+// rename renames the folder fn and its children to tn, and returns the
+// parents it made, then tn; aw is as for create.
+func (a *account) rename(ctx context.Context, aw *acctWatch, fn, fdir, tn, tdir string) ([]madeFolder, error) {
 	if strings.HasPrefix(tn, fn+string(mailbox.Delimiter)) {
-		return mailbox.ErrNotAllowed // into itself
+		return nil, mailbox.ErrNotAllowed // into itself
 	}
 	moves := map[string]string{}
 	if isDir(fdir) {
@@ -276,42 +339,53 @@ func (a *account) Rename(ctx context.Context, from, to string) error {
 	}
 	ents, err := os.ReadDir(a.dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fb, tb := filepath.Base(fdir), filepath.Base(tdir)
 	for _, e := range ents {
 		if e.IsDir() && strings.HasPrefix(e.Name(), fb+".") {
 			nd := tb + strings.TrimPrefix(e.Name(), fb)
 			if len(nd) > maxDirName {
-				return mailbox.ErrInvalidName
+				return nil, mailbox.ErrInvalidName
 			}
 			if isDir(filepath.Join(a.dir, nd)) {
-				return mailbox.ErrMailboxExists
+				return nil, mailbox.ErrMailboxExists
 			}
 			moves[filepath.Join(a.dir, e.Name())] = filepath.Join(a.dir, nd)
 		}
 	}
 	if len(moves) == 0 {
-		return mailbox.ErrNoSuchMailbox
+		return nil, mailbox.ErrNoSuchMailbox
 	}
+	done := make(map[string]string, len(moves))
 	for old, nw := range moves {
-		if err := os.Rename(old, nw); err != nil {
-			return err
+		if err = os.Rename(old, nw); err != nil {
+			break
 		}
+		done[old] = nw
+	}
+	if aw != nil {
+		aw.noteRename(done)
+	}
+	if err != nil {
+		return nil, err
 	}
 	a.s.forget(fdir, true)
-	if err := a.makeParents(ctx, tn); err != nil {
-		return err
+	made, err := a.makeParents(ctx, aw, tn)
+	if err != nil {
+		return made, err
 	}
+	made = append(made, madeFolder{tn, tdir})
 	if a.s.opts.NoSync {
-		return nil
+		return made, nil
 	}
-	return syncDir(a.dir)
+	return made, syncDir(a.dir)
 }
 
 // makeParents creates the missing parents of a name as folders (RFC 9051
-// 6.3.3, 6.3.6).
-func (a *account) makeParents(ctx context.Context, n string) error {
+// 6.3.3, 6.3.6), and returns those it made; aw is as for create.
+func (a *account) makeParents(ctx context.Context, aw *acctWatch, n string) ([]madeFolder, error) {
+	var made []madeFolder
 	levels := strings.Split(n, string(mailbox.Delimiter))
 	for i := 1; i < len(levels); i++ {
 		p := strings.Join(levels[:i], string(mailbox.Delimiter))
@@ -320,42 +394,75 @@ func (a *account) makeParents(ctx context.Context, n string) error {
 		}
 		_, pdir, err := a.resolve(p)
 		if err != nil {
-			return err
+			return made, err
 		}
-		if err := a.makeFolder(ctx, pdir, nil); err != nil && !errors.Is(err, mailbox.ErrMailboxExists) {
-			return err
+		err = a.makeFolder(ctx, pdir, nil)
+		if errors.Is(err, mailbox.ErrMailboxExists) {
+			continue
 		}
+		if err != nil {
+			return made, err
+		}
+		if aw != nil {
+			aw.noteFolder(pdir, p)
+		}
+		made = append(made, madeFolder{p, pdir})
 	}
-	return nil
+	return made, nil
 }
 
 // renameInbox moves INBOX's messages to a new folder; INBOX stays, empty
-// (RFC 9051 6.3.6). Its children are not moved.
-func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
-	if err := a.Create(ctx, tn, nil); err != nil {
-		return err
+// (RFC 9051 6.3.6). Its children are not moved. It returns the folders
+// made, tn last; aw is as for create.
+//
+// The messages get new base names, hence new save dates (see
+// message.SaveDate): RFC 8514 3 counts a message moved to another
+// mailbox as saved there anew.
+func (a *account) renameInbox(ctx context.Context, aw *acctWatch, tn, tdir string) ([]madeFolder, error) {
+	made, err := a.create(ctx, aw, tn, tdir, nil)
+	if err != nil {
+		return made, err
 	}
 	f := a.s.folder(a.dir, a.dir, mailbox.Inbox)
 	defer a.s.release(f)
+	// The new folder is held too while its files come, so that a
+	// watch's poller does not report them as another process's doing.
+	tf := a.s.folder(a.dir, tdir, tn)
+	defer a.s.release(tf)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	tf.mu.Lock()
+	defer tf.mu.Unlock()
+	if aw != nil {
+		defer aw.noteFolder(tdir, tn)
+	}
 	t, err := f.begin(ctx)
 	if err != nil {
-		return err
+		return made, err
 	}
 	defer t.abort()
 	if b, err := os.ReadFile(f.path(keywordsFile)); err == nil {
 		if err := writeFileAtomic(filepath.Join(tdir, keywordsFile), b, a.s.opts.NoSync); err != nil {
-			return err
+			return made, err
 		}
 	}
 	var gone []mailbox.Update
 	var buried []mailbox.UID
+	now := time.Now()
 	for _, m := range f.msgs {
-		if err := os.Rename(f.path(m.file()), filepath.Join(tdir, m.file())); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+		size, vsize := baseSize(m.base), baseVSize(m.base)
+		if size < 0 || vsize < 0 {
+			size, vsize = max(m.size, 0), max(m.size, 0)
 		}
-		m.keep(filepath.Join(tdir, m.file()), false)
+		base := newBase(now, size, vsize)
+		target := filepath.Join(tdir, "cur", fileName(base, m.info))
+		if m.inNew {
+			target = filepath.Join(tdir, "new", base)
+		}
+		if err := os.Rename(f.path(m.file()), target); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return made, err
+		}
+		m.keep(target, false)
 		gone = append(gone, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.nextModSeq()})
 		buried = append(buried, m.uid)
 	}
@@ -364,10 +471,10 @@ func (a *account) renameInbox(ctx context.Context, tn, tdir string) error {
 	t.expunged(len(gone))
 	t.bury(buried)
 	if err := t.commit(); err != nil {
-		return err
+		return made, err
 	}
 	f.hub.Publish(nil, gone...)
-	return nil
+	return made, nil
 }
 
 // Subscribe adds or removes name in the subscriptions file.
@@ -394,7 +501,11 @@ func (a *account) Subscribe(ctx context.Context, name string, subscribed bool) e
 	default:
 		return lk.unlock()
 	}
-	return lk.commit(formatSubscriptions(subs))
+	if err := lk.commit(formatSubscriptions(subs)); err != nil {
+		return err
+	}
+	a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventSubscription})
+	return nil
 }
 
 // Subscriptions lists the subscribed names.
@@ -502,7 +613,7 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 		a.s.release(f)
 		return nil, err
 	}
-	v := &view{f: f, name: n, ro: opts != nil && opts.ReadOnly, noRecent: opts != nil && opts.NoRecent, seen: f.nextUID - 1}
+	v := &view{f: f, a: a, name: n, ro: opts != nil && opts.ReadOnly, noRecent: opts != nil && opts.NoRecent, seen: f.nextUID - 1}
 	v.hv = f.hub.Join()
 	if f.views == nil {
 		f.views = make(map[*view]struct{})
@@ -519,8 +630,11 @@ func (a *account) Open(ctx context.Context, name string, opts *mailbox.OpenOptio
 	return v, nil
 }
 
-// Close releases the account.
+// Close releases the account and stops its watches.
 func (a *account) Close() error {
+	a.wmu.Lock()
 	a.closed.Store(true)
+	a.wmu.Unlock()
+	a.stopWatches()
 	return nil
 }

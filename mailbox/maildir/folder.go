@@ -151,6 +151,9 @@ type folder struct {
 	// only in memory, so the Store does not drop this folder's state
 	// when it is idle.
 	pinned atomic.Bool
+	// busy counts the moves out of the folder in progress, which change
+	// it outside its own transactions (watch.go).
+	busy atomic.Int32
 
 	pollStop chan struct{}
 }
@@ -665,6 +668,10 @@ type tx struct {
 	kwDirty  bool
 	modseq   uint64 // of the changes of this tx, once one is made
 	done     bool
+	// aw is the watch state of the folder's account, if it has watches,
+	// and before the folder's stamps when the tx began (watch.go).
+	aw     *acctWatch
+	before [3]stamp
 }
 
 // begin takes the folder's lock and syncs under it. Call with f.mu held;
@@ -684,6 +691,9 @@ func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
 		return nil, err
 	}
 	t := &tx{f: f, lk: lk}
+	if aw := f.s.watching(f.root); aw != nil {
+		t.aw, t.before = aw, folderStamps(f.dir)
+	}
 	if err := f.sync(ctx, force, t); err != nil {
 		t.abort()
 		return nil, err
@@ -757,5 +767,8 @@ func (t *tx) commit() error {
 	}
 	t.uidLines, t.modLines = nil, nil
 	f.stamps = f.currentStamps()
+	if t.aw != nil {
+		t.aw.noteCommit(f.dir, t.before, folderStamps(f.dir))
+	}
 	return nil
 }

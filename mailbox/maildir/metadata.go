@@ -75,14 +75,25 @@ func (a *account) SetMetadata(ctx context.Context, name string, entries map[stri
 		return err
 	}
 	m, err := readMetadata(path)
+	var changed []string
 	if err == nil {
+		changed = mailbox.ChangedMetadata(m, entries)
 		err = mailbox.ApplyMetadata(m, entries, maxEntries)
 	}
 	if err != nil {
 		lk.unlock()
 		return err
 	}
-	return lk.commit(formatMetadata(m))
+	if err := lk.commit(formatMetadata(m)); err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		if name != "" {
+			name, _ = normName(name) // metadataPath checked it
+		}
+		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: name, Kinds: mailbox.EventMetadata, Entries: changed})
+	}
+	return nil
 }
 
 var errBadMetadata = errors.New("maildir: malformed metadata file")

@@ -122,6 +122,23 @@ func (m *message) InternalDate() time.Time {
 	return st.ModTime()
 }
 
+var _ mailbox.SaveDater = (*message)(nil)
+
+// SaveDate implements mailbox.SaveDater (RFC 8514 3) with the time the
+// message's base name starts with, to the second.
+//
+// Why the base name: it is given anew whenever a message is saved in a
+// folder (Append, Copy, Move, even a move by rename within the account,
+// and the rename of INBOX), and never changes while the message stays
+// (a flag change renames the file but keeps the base), so the save date
+// survives restarts with nothing more stored. Dovecot names the files it
+// saves and copies the same way, so its messages get a right save date
+// too. Dovecot itself takes the file's ctime when first asked and keeps
+// it in its index; a ctime is no use without such an index, since a
+// rename (a flag change) moves it. A base name with no time in front
+// (another program's) gives no save date: IMAP then says NIL.
+func (m *message) SaveDate() time.Time { return baseTime(m.m.base) }
+
 var _ mailbox.ObjectIDer = (*message)(nil)
 
 // ObjectIDs implements mailbox.ObjectIDer with mailbox.ReadObjectIDs,
@@ -287,7 +304,11 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 			return nil, err
 		}
 	}
-	if err := t.commit(); err != nil {
+	err = t.commit()
+	if len(updates) > 0 {
+		v.event(mailbox.EventFlagChange)
+	}
+	if err != nil {
 		return nil, err
 	}
 	v.hv.Publish(updates...)
@@ -357,7 +378,9 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	}
 	t.expunged(len(gone))
 	t.bury(gone)
-	if err := t.commit(); err != nil {
+	err = t.commit()
+	v.event(mailbox.EventMessageExpunge)
+	if err != nil {
 		return gone, err
 	}
 	updates := make([]mailbox.Update, len(gone))
@@ -467,13 +490,28 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 			return nil, err
 		}
 	}
+	var pre [3]stamp
+	if move {
+		// The files leave this folder in the destination's transaction:
+		// the poller of a watch leaves the folder alone until dropMoved
+		// has recorded what changed (see acctWatch.noteCommit).
+		v.f.busy.Add(1)
+		defer v.f.busy.Add(-1)
+		v.f.mu.Lock()
+		pre = folderStamps(v.f.dir)
+		v.f.mu.Unlock()
+	}
 	df := a.s.folder(a.dir, ddir, dn)
 	defer a.s.release(df)
 	res, moved, err := df.receive(ctx, srcs, move)
+	if res != nil && len(res.Dest) > 0 || len(moved) > 0 {
+		a.s.publish(a.dir, v.a, mailbox.MailboxEvent{Name: dn, Kinds: mailbox.EventMessageNew})
+	}
 	if move && len(moved) > 0 {
-		if derr := v.dropMoved(ctx, moved); err == nil {
+		if derr := v.dropMoved(ctx, moved, pre); err == nil {
 			err = derr
 		}
+		v.event(mailbox.EventMessageExpunge)
 	}
 	if err != nil {
 		return nil, err
@@ -603,8 +641,8 @@ func (f *folder) copyFile(ctx context.Context, src, target string) error {
 
 // dropMoved removes moved messages from the source's state. The other
 // views that know them keep them until they poll, their body where the
-// move put it.
-func (v *view) dropMoved(ctx context.Context, moved []source) error {
+// move put it. pre are the folder's stamps before the move.
+func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp) error {
 	f := v.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -613,6 +651,7 @@ func (v *view) dropMoved(ctx context.Context, moved []source) error {
 		return err
 	}
 	defer t.abort()
+	t.before = pre
 	for _, src := range moved {
 		src.m.keep(src.target, false)
 	}

@@ -40,6 +40,11 @@
 // with what it last read. Opening a mailbox reads the uidlist, the
 // MODSEQ log and the directory listings, never a message.
 //
+// Accounts implement mailbox.AccountWatcher for IMAP NOTIFY (watch.go
+// tells how other processes' changes are found), and messages
+// mailbox.SaveDater: the save date is the time a message's base name
+// starts with, which every Append, Copy and Move gives anew.
+//
 // Mailbox names are mapped so that no name can reach outside the
 // account's directory; names containing "." are refused with
 // mailbox.ErrInvalidName, since "." separates levels on disk.
@@ -60,8 +65,8 @@ import (
 	"github.com/postkit/postkit/mailbox"
 )
 
-// DefaultPollInterval is how often a folder with open views looks for
-// changes made by other processes.
+// DefaultPollInterval is how often a folder with open views, and an
+// account with watches, looks for changes made by other processes.
 const DefaultPollInterval = 2 * time.Second
 
 // MaxUserLength bounds a user name.
@@ -86,8 +91,9 @@ type Options struct {
 	LockStale time.Duration
 
 	// PollInterval is how often a folder with open views checks for
-	// changes by other processes and signals its views;
-	// DefaultPollInterval if 0, never if negative.
+	// changes by other processes and signals its views, and how often
+	// an account with watches (mailbox.AccountWatcher) checks its
+	// folders; DefaultPollInterval if 0, never if negative.
 	PollInterval time.Duration
 
 	// MaxMessageSize bounds an appended message; 0 means no limit.
@@ -107,6 +113,11 @@ type Store struct {
 	mu      sync.Mutex
 	folders map[string]*folder // by directory: in use, or among idle
 	idle    []*folder          // released, kept so Status need not reread them
+
+	// wmu guards watched: the watch state of the accounts that have
+	// watches, by directory (watch.go).
+	wmu     sync.Mutex
+	watched map[string]*acctWatch
 }
 
 // maxIdleFolders is how many folders without views a Store keeps in

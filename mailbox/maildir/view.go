@@ -18,6 +18,7 @@ import (
 // view is one session's view of a folder.
 type view struct {
 	f    *folder
+	a    *account // the handle that opened it: the origin of its events
 	name string
 	ro   bool
 	// noRecent: the view claims no \Recent (OpenOptions.NoRecent).
@@ -252,7 +253,14 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	// Every view, this one included, learns of it through Poll, so each
 	// learns of new messages in UID order.
 	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
+	v.event(mailbox.EventMessageNew)
 	return m.uid, nil
+}
+
+// event reports a change to the view's folder to the account's
+// watches, but those of the handle that opened the view.
+func (v *view) event(kinds mailbox.EventKind) {
+	v.f.s.publish(v.f.root, v.a, mailbox.MailboxEvent{Name: v.name, Kinds: kinds})
 }
 
 // cleanFlags checks the flags of Append and Store: each must be a system
