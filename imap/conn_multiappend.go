@@ -52,6 +52,7 @@ func (c *conn) appendAll(cmd *Command, name string, mbox mailbox.Mailbox, args *
 			return nil, false, c.appendFail(cmd, name, uids, appendReadFailure(err))
 		}
 		if next == nil {
+			c.warnSoftQuota()
 			return uids, true, true
 		}
 		c.appendPending = true

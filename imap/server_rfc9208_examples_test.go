@@ -1,9 +1,11 @@
 package imap
 
 import (
-		"testing"
+	"strings"
+	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/mailbox"
 )
@@ -37,6 +39,48 @@ func TestRFC9208QuotaRootNone(t *testing.T) {
 	qs.set(mailbox.QuotaRoot{Name: ""})
 	assert.Equal(t, []string{`* QUOTAROOT INBOX ""`, `* QUOTA "" ()`, "b OK GETQUOTAROOT completed"},
 		c.cmd("b GETQUOTAROOT INBOX"))
+}
+
+// TestRFC9208SoftQuota plays example 2 of RFC 9208 4.3.1: an APPEND
+// that the store lets in although it takes the account over a limit
+// (a soft quota; a maildir store can be taken over by appends that
+// race) succeeds with an untagged NO [OVERQUOTA] before its OK.
+func TestRFC9208SoftQuota(t *testing.T) {
+	qs := &rfcQuotaStore{}
+	ts := newTestServer(t, func(s *Server) { qs.Store = s.Store; s.Store = qs })
+	c := ts.login(t)
+	c.ok("a CREATE saved-messages")
+	require.Len(t, rfc9208Msg, 326)
+
+	cases := []struct {
+		name string
+		root mailbox.QuotaRoot
+		want []string
+	}{
+		{"under the limits", userAlice(mailbox.QuotaResource{Name: "STORAGE", Usage: 58, Limit: 512}),
+			[]string{"A003 OK [APPENDUID V 1] APPEND completed"}},
+		{"at the limit", userAlice(mailbox.QuotaResource{Name: "MESSAGE", Usage: 1000, Limit: 1000}),
+			[]string{"A003 OK [APPENDUID V 2] APPEND completed"}},
+		// RFC 9208 4.3.1, example 2.
+		{"over a soft limit", userAlice(mailbox.QuotaResource{Name: "STORAGE", Usage: 58, Limit: 512}, mailbox.QuotaResource{Name: "MESSAGE", Usage: 1001, Limit: 1000}),
+			[]string{"* NO [OVERQUOTA] Soft quota has been exceeded", "A003 OK [APPENDUID V 3] APPEND completed"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			qs.set(tc.root, sda4)
+			c.send("A003 APPEND saved-messages (\\Seen) {326}\r\n")
+			assert.Equal(t, "+ Ready for literal data", c.line())
+			c.send(rfc9208Msg + "\r\n")
+			assert.Equal(t, tc.want, norm(c.until("A003")))
+		})
+	}
+	// Into the selected mailbox, with MULTIAPPEND: one warning.
+	c.ok("b SELECT saved-messages")
+	c.send("c APPEND saved-messages " + fmtLiteralPlus(rfc9208Msg) + " " + fmtLiteralPlus(rfc9208Msg) + "\r\n")
+	got := c.until("c")
+	assert.Contains(t, got, "* NO [OVERQUOTA] Soft quota has been exceeded")
+	assert.Equal(t, 1, strings.Count(strings.Join(got, "\n"), "OVERQUOTA"))
+	assert.Equal(t, "c OK [APPENDUID V 4:5] APPEND completed", norm(got[len(got)-1:])[0])
 }
 
 // TestRFC9208StorageRounding: STORAGE is in units of 1024 octets (RFC
