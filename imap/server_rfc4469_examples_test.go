@@ -107,3 +107,22 @@ func TestRFC4469Example2Selected(t *testing.T) {
 	assert.Equal(t, []string{`* 20 FETCH (UID 20 FLAGS (\Deleted \Recent))`, `* 21 FETCH (UID 21 FLAGS (\Seen \Draft $MDNSent \Recent))`},
 		c.ok("c FETCH 20:21 (UID FLAGS)"))
 }
+
+// TestRFC4469BadURLText: the URL in [BADURL] is url-resp-text (RFC
+// 4469 5), TEXT-CHAR but "]", one or more of them.
+func TestRFC4469BadURLText(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	cases := []struct{ name, url, want string }{
+		{"bracket", "/INBOX]x/;UID=9", "a NO [BADURL /INBOXx/;UID=9] Cannot use this URL"},
+		{"8-bit", "/IN\xc3\xa9BOX/;UID=9", "a NO [BADURL /INBOX/;UID=9] Cannot use this URL"},
+		{"empty", "", "a NO Cannot use this URL"},
+		{"nothing left", "]]", "a NO Cannot use this URL"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, []string{tc.want}, c.cmd(fmt.Sprintf("a APPEND INBOX CATENATE (URL {%d+}\r\n%s)", len(tc.url), tc.url)))
+		})
+	}
+	c.ok("b NOOP")
+}
