@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -321,7 +322,11 @@ func (c *conn) cmdURLFetch(cmd *Command) bool {
 	}
 	for _, a := range args.URLs {
 		var binary, body bool
-		for _, p := range a.Params {
+		for i, p := range a.Params {
+			if slices.Contains(a.Params[:i], p) {
+				// RFC 5524 3.1: each item at most once per URL.
+				return c.bad(cmd.Tag, "", "URLFETCH parameter "+p+" given twice")
+			}
 			switch p {
 			case "BODYPARTSTRUCTURE":
 			case "BINARY":

@@ -128,9 +128,11 @@ func TestRFC5524Examples(t *testing.T) {
 	}
 
 	// RFC 5524 3.1: clients MUST NOT ask for BINARY and BODY together,
-	// BAD.
+	// nor for an item twice: BAD.
 	for _, args := range []string{
 		`("` + text + `" BINARY BODY)`,
+		`("` + text + `" BINARY BINARY)`,
+		`("` + text + `" BODYPARTSTRUCTURE binary bodypartstructure)`,
 		`("` + text + `" SIZE)`,
 	} {
 		r := sub.cmd("A002 URLFETCH " + args)
