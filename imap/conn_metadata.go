@@ -196,6 +196,12 @@ func (c *conn) cmdSetMetadata(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	if _, admin := set["/shared/admin"]; admin && name == "" {
+		// RFC 5464 3.2.1.1: the server entry /shared/admin is always
+		// read-only to clients (the store's owner may set it).
+		c.tagged(cmd.Tag, StatusNO, "NOPERM", nil, "/shared/admin is read-only")
+		return true
+	}
 	err = md.SetMetadata(c.ctx, name, set, DefaultMaxMetadataEntries)
 	switch {
 	case errors.Is(err, mailbox.ErrMetadataTooMany):

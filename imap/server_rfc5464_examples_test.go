@@ -45,6 +45,13 @@ func TestRFC5464Examples(t *testing.T) {
 		// 3.2: names are case-insensitive.
 		{"3.2 case", `a GETMETADATA INBOX /PRIVATE/Comment`,
 			[]string{`* METADATA INBOX (/private/comment "My comment")`, "a OK GETMETADATA completed"}},
+		// 3.2.1.1: /shared/admin is read-only.
+		{"3.2.1.1 /shared/admin", `a SETMETADATA "" (/shared/admin "mailto:postmaster@example.org")`,
+			[]string{"a NO [NOPERM] /shared/admin is read-only"}},
+		{"3.2.1.1 /shared/admin NIL", `a SETMETADATA "" (/shared/comment NIL /shared/admin NIL)`,
+			[]string{"a NO [NOPERM] /shared/admin is read-only"}},
+		{"3.2.1.1 nothing set", `a GETMETADATA "" (/shared/admin /shared/comment)`,
+			[]string{`* METADATA "" (/shared/admin NIL /shared/comment "My comment")`, "a OK GETMETADATA completed"}},
 		// 4.1: values of 1024 octets are accepted.
 		{"4.1 1024 octets", `a SETMETADATA INBOX (/private/kb ` + fmtLiteral(strings.Repeat("k", 1024)) + `)`,
 			[]string{"+ Ready for literal data", "a OK SETMETADATA completed"}},
