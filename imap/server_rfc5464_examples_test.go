@@ -39,6 +39,9 @@ func TestRFC5464Examples(t *testing.T) {
 			[]string{`* METADATA INBOX (/private/filters/values/small "SMALLER 5000")`, "a OK GETMETADATA completed"}},
 		{"4.2.1 nothing small enough", `a GETMETADATA (MAXSIZE 11) INBOX /private/filters/values/small`,
 			[]string{"a OK [METADATA LONGENTRIES 12] GETMETADATA completed"}},
+		// 4.2.2: DEPTH 1 stops at the children.
+		{"4.2.2 DEPTH 1", `a GETMETADATA "INBOX" (DEPTH 1) (/private/filters)`,
+			[]string{`* METADATA INBOX (/private/filters NIL)`, "a OK GETMETADATA completed"}},
 		// 3.2: fewer than two components, "*" or "%": BAD.
 		{"3.2 one component", `a GETMETADATA INBOX /private`, []string{"a BAD Invalid entry name"}},
 		{"3.2 wildcard", `a GETMETADATA INBOX "/private/*"`, []string{"a BAD Invalid entry name"}},
