@@ -385,7 +385,7 @@ func (c *conn) urlFetchOne(a URLFetchArg) {
 			e.SP().NIL()
 			return
 		}
-		e.SP().Literal(r, size, false)
+		e.SP().Literal(nulTo80{r}, size, false) // no NUL in a literal: see nulTo80
 		return
 	}
 	// RFC 5524 3: the metadata of the part, each in parentheses.
@@ -411,7 +411,7 @@ func (c *conn) urlFetchOne(a URLFetchArg) {
 			}
 		case "BODY":
 			if r, size, ok := urlSection(body, u); ok {
-				e.Literal(r, size, false)
+				e.Literal(nulTo80{r}, size, false)
 			} else {
 				e.NIL()
 			}

@@ -165,3 +165,30 @@ func TestRFC3516Append(t *testing.T) {
 		`* 1 FETCH (BODYSTRUCTURE ("application" "octet-stream" NIL NIL NIL "BINARY" 5 NIL NIL NIL NIL) BINARY[1] {5}` + "\r\n\xff\xfe\x01\r\n)",
 	}, c.ok("c FETCH 1 (BODYSTRUCTURE BINARY.PEEK[1])"))
 }
+
+// TestRFC3516BodyWithNUL: a stored message that holds NUL octets (a
+// delivery may store one) is sent by BODY, RFC822 and their parts with
+// each NUL turned into 0x80, as a literal cannot carry NUL (RFC 9051
+// 4.3) and RFC 3516 6 wants BODY in a form the base protocol can send;
+// BINARY gives the octets as they are, in a literal8 (RFC 3516 4.3).
+func TestRFC3516BodyWithNUL(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", "Subject: n\x00ul\r\n\r\na\x00b\r\n")
+	c := ts.login(t)
+	c.ok("a SELECT INBOX")
+	cases := []struct{ item, want string }{
+		{"BODY.PEEK[]", "BODY[] {22}\r\nSubject: n\x80ul\r\n\r\na\x80b\r\n"},
+		{"BODY.PEEK[1]", "BODY[1] {5}\r\na\x80b\r\n"},
+		{"BODY.PEEK[TEXT]<1.2>", "BODY[TEXT]<1> {2}\r\n\x80b"},
+		{"BODY.PEEK[HEADER.FIELDS (SUBJECT)]", "BODY[HEADER.FIELDS (SUBJECT)] {17}\r\nSubject: n\x80ul\r\n\r\n"},
+		{"RFC822.HEADER", "RFC822.HEADER {17}\r\nSubject: n\x80ul\r\n\r\n"},
+		{"RFC822.SIZE", "RFC822.SIZE 22"},
+		{"BINARY.PEEK[]", "BINARY[] ~{22}\r\nSubject: n\x00ul\r\n\r\na\x00b\r\n"},
+		{"BINARY.PEEK[1]", "BINARY[1] ~{5}\r\na\x00b\r\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.item, func(t *testing.T) {
+			assert.Equal(t, []string{"* 1 FETCH (" + tc.want + ")"}, c.ok("b FETCH 1 "+tc.item))
+		})
+	}
+}

@@ -140,3 +140,21 @@ func TestRFC5524Examples(t *testing.T) {
 		assert.True(t, strings.HasPrefix(r[0], "A002 BAD "), "%s: %q", args, r)
 	}
 }
+
+// TestRFC5524WithNUL: URLFETCH of a part holding NUL octets sends them
+// as 0x80 in its plain literal (RFC 4467's nstring, RFC 5524's BODY)
+// and as they are in the literal8 of BINARY (RFC 5524 3.2).
+func TestRFC5524WithNUL(t *testing.T) {
+	ts := newURLAuthServer(t)
+	ts.putAt(t, "joe", "INBOX", 1, "Subject: nul\r\n\r\na\x00b\r\n")
+	joe := ts.loginAs(t, "joe")
+	u := gen(t, joe, "imap://joe@example.com/INBOX/;uid=1/;section=1;urlauth=anonymous")
+	cases := []struct{ args, want string }{
+		{`"` + u + `"`, `"` + u + `" {5}` + "\r\na\x80b\r\n"},
+		{`("` + u + `" BODY)`, `"` + u + `" (BODY {5}` + "\r\na\x80b\r\n)"},
+		{`("` + u + `" BINARY)`, `"` + u + `" (BINARY ~{5}` + "\r\na\x00b\r\n)"},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, []string{"* URLFETCH " + tc.want, "a OK URLFETCH completed"}, joe.cmd("a URLFETCH "+tc.args))
+	}
+}
