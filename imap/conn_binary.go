@@ -3,6 +3,7 @@ package imap
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -135,4 +136,25 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// errBinaryNUL refuses an appended message that holds a NUL octet.
+var errBinaryNUL = errors.New("imap: NUL octet in an appended message")
+
+// nulRefuser passes an appended message on and fails at its first NUL
+// octet. A literal8 (RFC 3516 4.4) may carry NUL, but this server
+// stores messages as they come and sends BODY[] and RFC822 in plain
+// literals, which cannot hold NUL (RFC 9051 4.3); RFC 3516 6 wants a
+// FETCH BODY to return the content as BODYSTRUCTURE describes it. So
+// such a message is refused with NO [UNKNOWN-CTE], the answer RFC 3516
+// 4.4 gives a mailbox that cannot store binary content, rather than
+// stored and later served broken. Binary content without NUL is kept.
+type nulRefuser struct{ r io.Reader }
+
+func (n nulRefuser) Read(p []byte) (int, error) {
+	k, err := n.r.Read(p)
+	if bytes.IndexByte(p[:k], 0) >= 0 {
+		return 0, errBinaryNUL
+	}
+	return k, err
 }

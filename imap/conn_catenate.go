@@ -115,6 +115,12 @@ func badURL(u string) *appendFailure {
 		}
 		return r
 	}, u)
+	if clean == "" {
+		// url-resp-text is 1*TEXT-CHAR: "[BADURL]" would break the
+		// grammar, so an empty URL (or one of nothing but such
+		// octets) gets a NO without the code.
+		return &appendFailure{typ: StatusNO, text: "Cannot use this URL"}
+	}
 	return &appendFailure{typ: StatusNO, code: "BADURL", arg: clean, text: "Cannot use this URL"}
 }
 

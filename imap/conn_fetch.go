@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"slices"
@@ -306,7 +307,23 @@ func (c *conn) section(it FetchItem, open func() (mailbox.Body, error), structur
 	if r == nil {
 		return FetchSection{Item: resp, Data: []byte{}}, nil
 	}
-	return FetchSection{Item: resp, Reader: r, Size: size}, nil
+	return FetchSection{Item: resp, Reader: nulTo80{r}, Size: size}, nil
+}
+
+// nulTo80 turns the NUL octets of a message into 0x80, as Dovecot
+// does: a BODY, RFC822 or RFC822.TEXT literal cannot carry NUL (RFC
+// 9051 4.3), and RFC 3516 6 wants BODY to give the content in a form
+// the base protocol can send; BINARY, whose literal8 can, gives the
+// octets as they are. The size stays, so RFC822.SIZE and partial
+// ranges hold. (APPEND refuses NUL, but a delivery may store it.)
+type nulTo80 struct{ r io.Reader }
+
+func (n nulTo80) Read(p []byte) (int, error) {
+	k, err := n.r.Read(p)
+	for i := bytes.IndexByte(p[:k], 0); i >= 0; i = bytes.IndexByte(p[:k], 0) {
+		p[i] = 0x80
+	}
+	return k, err
 }
 
 // noNUL drops NUL octets, which no IMAP string can carry (RFC 9051 4.3):

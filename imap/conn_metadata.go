@@ -114,20 +114,21 @@ func (c *conn) cmdGetMetadata(cmd *Command) bool {
 		out = append(out, MetadataEntry{Name: k, Value: v, IsNil: isNil})
 	}
 	for _, e := range entries {
-		v, ok := all[e]
-		below := args.Depth != 0 && hasBelow(all, e)
-		if ok || !below {
-			add(e, v, !ok)
-		}
-		if args.Depth == 0 {
-			continue
-		}
 		var keys []string
-		for k := range all {
-			rest, ok := strings.CutPrefix(k, e+"/")
-			if ok && (args.Depth < 0 || !strings.Contains(rest, "/")) {
-				keys = append(keys, k)
+		if args.Depth != 0 {
+			for k := range all {
+				rest, ok := strings.CutPrefix(k, e+"/")
+				if ok && (args.Depth < 0 || !strings.Contains(rest, "/")) {
+					keys = append(keys, k)
+				}
 			}
+		}
+		// The entry itself, NIL when it has no value, unless entries
+		// below it within DEPTH stand for it: with DEPTH 1 an entry
+		// with grandchildren only is still NIL, so that the command
+		// has its METADATA response (RFC 5464 4.2).
+		if v, ok := all[e]; ok || len(keys) == 0 {
+			add(e, v, !ok)
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
@@ -145,16 +146,6 @@ func (c *conn) cmdGetMetadata(cmd *Command) bool {
 		return true
 	}
 	return c.done(cmd, true)
-}
-
-// hasBelow reports whether m has an entry below e.
-func hasBelow(m map[string]string, e string) bool {
-	for k := range m {
-		if strings.HasPrefix(k, e+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 // metadataWireName is the mailbox of a METADATA response.
@@ -195,6 +186,12 @@ func (c *conn) cmdSetMetadata(cmd *Command) bool {
 	name, err := c.metadataMailbox(args.Mailbox)
 	if err != nil {
 		return c.fail(cmd, err)
+	}
+	if _, admin := set["/shared/admin"]; admin && name == "" {
+		// RFC 5464 3.2.1.1: the server entry /shared/admin is always
+		// read-only to clients (the store's owner may set it).
+		c.tagged(cmd.Tag, StatusNO, "NOPERM", nil, "/shared/admin is read-only")
+		return true
 	}
 	err = md.SetMetadata(c.ctx, name, set, DefaultMaxMetadataEntries)
 	switch {

@@ -52,6 +52,7 @@ func (c *conn) appendAll(cmd *Command, name string, mbox mailbox.Mailbox, args *
 			return nil, false, c.appendFail(cmd, name, uids, appendReadFailure(err))
 		}
 		if next == nil {
+			c.warnSoftQuota()
 			return uids, true, true
 		}
 		c.appendPending = true
@@ -80,6 +81,8 @@ func (c *conn) appendOne(mbox mailbox.Mailbox, args *AppendCommand) (*appendFail
 		// it cancels the append.
 		return &appendFailure{typ: StatusNO, text: "APPEND cancelled: empty message"}, 0
 	}
+	// RFC 3516 4.4 and 6: no NUL in a stored message.
+	msg = nulRefuser{msg}
 	if !c.utf8Accept {
 		// RFC 6855 4: 8-bit header fields only after ENABLE UTF8=ACCEPT.
 		msg = &asciiHeaderReader{r: msg}
@@ -90,6 +93,9 @@ func (c *conn) appendOne(mbox mailbox.Mailbox, args *AppendCommand) (*appendFail
 		if cat.fail != nil {
 			return cat.fail, 0
 		}
+	}
+	if errors.Is(err, errBinaryNUL) {
+		return &appendFailure{typ: StatusNO, code: "UNKNOWN-CTE", text: "Binary content with NUL octets cannot be stored"}, 0
 	}
 	if errors.Is(err, err8BitHeader) {
 		return &appendFailure{typ: StatusNO, code: "CANNOT", text: "8-bit header fields need ENABLE UTF8=ACCEPT"}, 0

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -321,7 +322,11 @@ func (c *conn) cmdURLFetch(cmd *Command) bool {
 	}
 	for _, a := range args.URLs {
 		var binary, body bool
-		for _, p := range a.Params {
+		for i, p := range a.Params {
+			if slices.Contains(a.Params[:i], p) {
+				// RFC 5524 3.1: each item at most once per URL.
+				return c.bad(cmd.Tag, "", "URLFETCH parameter "+p+" given twice")
+			}
 			switch p {
 			case "BODYPARTSTRUCTURE":
 			case "BINARY":
@@ -380,7 +385,7 @@ func (c *conn) urlFetchOne(a URLFetchArg) {
 			e.SP().NIL()
 			return
 		}
-		e.SP().Literal(r, size, false)
+		e.SP().Literal(nulTo80{r}, size, false) // no NUL in a literal: see nulTo80
 		return
 	}
 	// RFC 5524 3: the metadata of the part, each in parentheses.
@@ -406,7 +411,7 @@ func (c *conn) urlFetchOne(a URLFetchArg) {
 			}
 		case "BODY":
 			if r, size, ok := urlSection(body, u); ok {
-				e.Literal(r, size, false)
+				e.Literal(nulTo80{r}, size, false)
 			} else {
 				e.NIL()
 			}

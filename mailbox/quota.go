@@ -71,12 +71,14 @@ func (l QuotaLimits) Over(bytes, msgs, addBytes, addMsgs int64) bool {
 }
 
 // Root returns the quota root named name with the usage of an account
-// holding bytes octets in msgs messages. Usage in kilobytes is rounded
-// up.
+// holding bytes octets in msgs messages. Usage and limit in kilobytes
+// are both rounded up, so that an account within its limit in octets
+// never shows a usage over its limit (RFC 9208 5.1 counts STORAGE in
+// units of 1024 octets).
 func (l QuotaLimits) Root(name string, bytes, msgs int64) QuotaRoot {
 	r := QuotaRoot{Name: name}
 	if l.Bytes > 0 {
-		r.Resources = append(r.Resources, QuotaResource{Name: QuotaStorage, Usage: uint64(bytes+1023) / 1024, Limit: uint64(l.Bytes) / 1024})
+		r.Resources = append(r.Resources, QuotaResource{Name: QuotaStorage, Usage: uint64(bytes+1023) / 1024, Limit: uint64(l.Bytes+1023) / 1024})
 	}
 	if l.Messages > 0 {
 		r.Resources = append(r.Resources, QuotaResource{Name: QuotaMessage, Usage: uint64(msgs), Limit: uint64(l.Messages)})
