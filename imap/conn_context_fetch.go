@@ -1,6 +1,10 @@
 package imap
 
-import "github.com/postkit/postkit/mailbox"
+import (
+	"errors"
+
+	"github.com/postkit/postkit/mailbox"
+)
 
 // RFC 5465 7: with NOTIFY, the UPDATE return option of SEARCH and SORT
 // may carry fetch attributes, "UPDATE (UID BODY[HEADER])": each new
@@ -45,11 +49,25 @@ func (c *conn) contextFetch(sc *searchContext, add []mailbox.UID) {
 	if len(uids) == 0 {
 		return
 	}
-	cmd := &Command{Name: "FETCH", UID: true, Args: &FetchCommand{Items: sc.fetch}}
+	c.fetchUnsolicited(uids, sc.fetch)
+}
+
+// fetchUnsolicited sends FETCH responses with items for the messages
+// uids, as NOTIFY (RFC 5465 5.2) and UPDATE (RFC 5465 7) ask for new
+// messages. No command asked for them, so a message that cannot be
+// fetched (an unknown transfer encoding for BINARY, say) is left out
+// and the others still go; only a broken connection stops it.
+func (c *conn) fetchUnsolicited(uids []mailbox.UID, items []FetchItem) {
+	cmd := &Command{Name: "FETCH", UID: true, Args: &FetchCommand{Items: items}}
 	err := c.sel.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
-		return c.fetchOne(cmd, sc.fetch, m, false)
+		err := c.fetchOne(cmd, items, m, false)
+		if err != nil && !errors.Is(err, errStop) {
+			c.log().Debug("imap: unsolicited FETCH left out", "uid", m.UID(), "err", err)
+			return nil
+		}
+		return err
 	})
 	if err != nil && !c.broken {
-		c.log().Error("imap: context fetch", "tag", sc.tag, "err", err)
+		c.log().Error("imap: unsolicited FETCH", "err", err)
 	}
 }

@@ -471,11 +471,5 @@ func (c *conn) notifyNewMessages(ups []mailbox.Update) {
 	if len(uids) == 0 {
 		return
 	}
-	cmd := &Command{Name: "FETCH", UID: true, Args: &FetchCommand{Items: st.fetch}}
-	err := c.sel.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
-		return c.fetchOne(cmd, st.fetch, m, false)
-	})
-	if err != nil && !c.broken {
-		c.log().Error("imap: NOTIFY fetch", "err", err)
-	}
+	c.fetchUnsolicited(uids, st.fetch)
 }

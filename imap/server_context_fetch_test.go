@@ -1,7 +1,9 @@
 package imap
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,5 +95,32 @@ func TestReturnListRoundTrip(t *testing.T) {
 		cmd, err := ReadCommand(newDec(line + "\r\n"))
 		require.NoError(t, err, line)
 		assert.Equal(t, line+"\r\n", formatCommand(t, cmd), line)
+	}
+}
+
+// TestUnsolicitedFetchSkipsBadMessage: a new message that cannot be
+// fetched with the attributes of UPDATE or NOTIFY (BINARY of an unknown
+// transfer encoding) is left out; the messages after it still are.
+func TestUnsolicitedFetchSkipsBadMessage(t *testing.T) {
+	bogus := "Subject: x\r\nContent-Transfer-Encoding: x-bogus\r\n\r\nbody\r\n"
+	for _, tc := range []struct{ name, cmd string }{
+		{"update", `a UID SEARCH RETURN (UPDATE (UID BINARY.PEEK[1])) ALL`},
+		{"notify", `a NOTIFY SET (selected (MessageNew (UID BINARY.PEEK[1]) MessageExpunge))`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.deliver(t, "INBOX", testMsg)
+			c := ts.login(t)
+			c.ok("s SELECT INBOX")
+			c.ok(tc.cmd)
+			ts.deliver(t, "INBOX", bogus)
+			ts.deliver(t, "INBOX", "Subject: y\r\n\r\nfine\r\n")
+			time.Sleep(50 * time.Millisecond)
+			r := c.ok("n NOOP")
+			joined := strings.Join(r, "\n")
+			assert.Contains(t, joined, "* 3 EXISTS")
+			assert.Contains(t, joined, "* 3 FETCH (UID 3 BINARY[1] {6}\r\nfine\r\n)")
+			assert.NotContains(t, joined, "* 2 FETCH")
+		})
 	}
 }
