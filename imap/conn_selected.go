@@ -228,7 +228,7 @@ func (c *conn) cmdStore(cmd *Command) bool {
 	if args.HasUnchangedSince {
 		if args.UnchangedSince == 0 {
 			// RFC 7162 3.1.3: UNCHANGEDSINCE 0 always fails.
-			return c.storeModified(cmd, uids)
+			return c.storeModified(cmd, uids, false)
 		}
 		opts = &mailbox.StoreOptions{UnchangedSince: args.UnchangedSince}
 	}
@@ -270,7 +270,7 @@ func (c *conn) cmdStore(cmd *Command) bool {
 		c.refreshContexts() // RFC 5267 4.3: after the FETCH
 	}
 	if len(res.Modified) > 0 {
-		return c.storeModified(cmd, uidSet(res.Modified))
+		return c.storeModified(cmd, uidSet(res.Modified), true)
 	}
 	return c.done(cmd, cmd.UID)
 }
@@ -278,9 +278,16 @@ func (c *conn) cmdStore(cmd *Command) bool {
 // storeModified completes a STORE whose UNCHANGEDSINCE test failed for
 // uids with OK [MODIFIED] (RFC 7162 3.1.3): message numbers for STORE,
 // UIDs for UID STORE.
-func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet) bool {
+func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet, tell bool) bool {
 	if !c.update(cmd.UID) {
 		return false
+	}
+	if tell && !cmd.UID {
+		// RFC 7162 3.1.3 (examples 9, 10): the client is told the
+		// state of the messages that failed, so that it need not
+		// poll. UID STORE's update above told it of every change; a
+		// STORE cannot report expunges, so it fetches them.
+		c.storeModifiedFlags(uids)
 	}
 	var set SeqSet
 	if cmd.UID {
@@ -300,6 +307,28 @@ func (c *conn) storeModified(cmd *Command, uids mailbox.UIDSet) bool {
 	}
 	c.tagged(cmd.Tag, StatusOK, "MODIFIED", set, "Conditional STORE failed")
 	return true
+}
+
+// storeModifiedFlags sends the flags and mod-sequence of the messages
+// uids that the session knows.
+func (c *conn) storeModifiedFlags(uids mailbox.UIDSet) {
+	err := c.sel.mbox.Fetch(c.ctx, uids, func(m mailbox.Message) error {
+		seq := c.sel.seqOf(m.UID())
+		if seq == 0 {
+			return nil
+		}
+		flags := c.clientFlags(m.Flags())
+		c.checkNewFlags(flags)
+		// RFC 7162 3.2.4: the UID too.
+		c.write(&FetchData{Seq: seq, UID: uint32(m.UID()), Flags: flags, ModSeq: m.ModSeq()})
+		if c.broken {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !c.broken {
+		c.log().Error("imap: STORE MODIFIED flags", "err", err)
+	}
 }
 
 // cmdCopy answers COPY, MOVE and their UID forms (RFC 9051 6.4.7,

@@ -26,7 +26,7 @@ func TestCondStore(t *testing.T) {
 	assert.Equal(t, []string{"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (5))"}, a.ok(`a3 STORE 2 +FLAGS (\Seen)`))
 	assert.Equal(t, []string{"* 1 FETCH (UID 1 MODSEQ (6))"}, a.ok(`a4 STORE 1 (UNCHANGEDSINCE 5) +FLAGS.SILENT (\Flagged)`))
 	// Message 2 changed at 5: not changed since 4, so MODIFIED.
-	assert.Equal(t, []string{"a5 OK [MODIFIED 2] Conditional STORE failed"}, a.cmd(`a5 STORE 2 (UNCHANGEDSINCE 4) +FLAGS.SILENT (\Deleted)`))
+	assert.Equal(t, []string{"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (5))", "a5 OK [MODIFIED 2] Conditional STORE failed"}, a.cmd(`a5 STORE 2 (UNCHANGEDSINCE 4) +FLAGS.SILENT (\Deleted)`))
 	assert.Equal(t, []string{"a6 OK [MODIFIED 3] Conditional STORE failed"}, a.cmd(`a6 UID STORE 3 (UNCHANGEDSINCE 0) +FLAGS.SILENT ($MDNSent)`))
 	// CHANGEDSINCE: only what changed after 4.
 	assert.Equal(t, []string{

@@ -252,12 +252,15 @@ func TestRFC7162StoreExamples(t *testing.T) {
 	a.ok("A2 NOOP") // a learns of c's change
 
 	// Example 6: 7 and 9 changed in b after h; 5 is stored, and the
-	// failures do not stop the others. The STORE reports no FETCH of
-	// 7 and 9 (RFC 7162 3.1.3 allows either way; the next NOOP tells).
+	// failures do not stop the others. The STORE tells the flags of 7
+	// and 9, as the example's second form (and examples 9 and 10)
+	// recommend, so that the client need not poll.
 	b.ok(`B2 STORE 7 +FLAGS.SILENT (\Seen)`)     // h+1
 	b.ok(`B3 STORE 9 +FLAGS.SILENT (\Answered)`) // h+2
 	assert.Equal(t, []string{
 		fmt.Sprintf("* 5 FETCH (UID 8 MODSEQ (%d))", h+3),
+		fmt.Sprintf(`* 7 FETCH (UID 10 FLAGS (\Seen) MODSEQ (%d))`, h+1),
+		fmt.Sprintf(`* 9 FETCH (UID 12 FLAGS (\Answered) MODSEQ (%d))`, h+2),
 		"d105 OK [MODIFIED 7,9] Conditional STORE failed",
 	}, a.cmd(fmt.Sprintf(`d105 STORE 7,5,9 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Flagged)`, h)))
 	assert.Equal(t, []string{
@@ -293,13 +296,14 @@ func TestRFC7162StoreExamples(t *testing.T) {
 	}, a.cmd(fmt.Sprintf(`e105 STORE 3,2:3 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\Flagged)`, h)))
 	h += 2
 
-	// Example 9: $Processed set on 10 by b; a's STORE 8:11 fails for 10
-	// only, and NOOP tells why.
+	// Example 10: $Processed set on 10 by b; a's STORE 8:11 fails for
+	// 10 only, and tells why; the NOOP of example 9 tells it again.
 	b.ok(`B6 STORE 10 +FLAGS.SILENT ($Processed)`) // h+1
 	assert.Equal(t, []string{
 		fmt.Sprintf("* 8 FETCH (UID 11 MODSEQ (%d))", h+2),
 		fmt.Sprintf("* 9 FETCH (UID 12 MODSEQ (%d))", h+3),
 		fmt.Sprintf("* 11 FETCH (UID 14 MODSEQ (%d))", h+4),
+		fmt.Sprintf(`* 10 FETCH (UID 13 FLAGS ($Processed) MODSEQ (%d))`, h+1),
 		"a106 OK [MODIFIED 10] Conditional STORE failed",
 	}, a.cmd(fmt.Sprintf(`a106 STORE 8:11 (UNCHANGEDSINCE %d) +FLAGS.SILENT ($Processed)`, h)))
 	assert.Equal(t, []string{fmt.Sprintf(`* 10 FETCH (UID 13 FLAGS ($Processed) MODSEQ (%d))`, h+1)}, a.ok("a107 NOOP"))
@@ -311,7 +315,7 @@ func TestRFC7162StoreExamples(t *testing.T) {
 	// flags once, and the client retries with the mod-sequence told.
 	b.ok(`B7 STORE 6 +FLAGS.SILENT (\Answered)`) // h+1
 	b.ok(`B8 STORE 6 +FLAGS.SILENT (\Draft)`)    // h+2
-	assert.Equal(t, []string{"b106 OK [MODIFIED 6] Conditional STORE failed"},
+	assert.Equal(t, []string{fmt.Sprintf(`* 6 FETCH (UID 9 FLAGS (\Answered \Draft) MODSEQ (%d))`, h+2), "b106 OK [MODIFIED 6] Conditional STORE failed"},
 		a.cmd(fmt.Sprintf(`b106 STORE 6 (UNCHANGEDSINCE %d) +FLAGS.SILENT ($Processed)`, h)))
 	assert.Equal(t, []string{fmt.Sprintf(`* 6 FETCH (UID 9 FLAGS (\Answered \Draft) MODSEQ (%d))`, h+2)}, a.ok("b107 NOOP"))
 	assert.Equal(t, []string{
@@ -351,10 +355,11 @@ func TestRFC7162ExpungedStoreExample(t *testing.T) {
 	b.ok(`B4 STORE 2 +FLAGS.SILENT (\Deleted \Answered)`)
 
 	r := a.cmd(fmt.Sprintf(`B001 STORE 1:7 (UNCHANGEDSINCE %d) +FLAGS (\Seen)`, h))
-	require.Len(t, r, 3, "%q", r)
+	require.Len(t, r, 4, "%q", r)
 	assert.Regexp(t, `^\* 1 FETCH \(UID 1 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$`, r[0])
 	assert.Regexp(t, `^\* 3 FETCH \(UID 3 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$`, r[1])
-	assert.Equal(t, "B001 OK [MODIFIED 2] Conditional STORE failed", r[2])
+	assert.Regexp(t, `^\* 2 FETCH \(UID 2 FLAGS \(\\Deleted \\Answered\) MODSEQ \(\d+\)\)$`, r[2])
+	assert.Equal(t, "B001 OK [MODIFIED 2] Conditional STORE failed", r[3])
 
 	r = a.ok("B002 NOOP")
 	require.Len(t, r, 5, "%q", r)
