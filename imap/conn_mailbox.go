@@ -311,6 +311,7 @@ func (c *conn) cmdAppend(cmd *Command) bool {
 		return keep
 	}
 	st, err := mbox.Status(c.ctx)
+	c.noteOwnNew(name, uids)
 	if !c.update(true) {
 		return false
 	}

@@ -454,6 +454,14 @@ func (c *conn) notifyInitialStatus(st *notifyState) bool {
 	return !c.broken
 }
 
+// noteOwnNew notes the messages uids the session put in the mailbox
+// named name, if it is the selected one (see conn.ownNew).
+func (c *conn) noteOwnNew(name string, uids []mailbox.UID) {
+	if c.ntf != nil && c.sel != nil && c.sel.name == name {
+		c.ownNew = uidSet(uids)
+	}
+}
+
 // notifyNewMessages sends the FETCH responses NOTIFY asks for new
 // messages in the selected mailbox (RFC 5465 5.2), after the EXISTS of
 // a Poll's updates.
@@ -464,7 +472,8 @@ func (c *conn) notifyNewMessages(ups []mailbox.Update) {
 	}
 	var uids []mailbox.UID
 	for _, u := range ups {
-		if u.Kind == mailbox.UpdateAppended && c.sel.seqOf(u.UID) != 0 {
+		// RFC 5465 5.2: none for the session's own new messages.
+		if u.Kind == mailbox.UpdateAppended && c.sel.seqOf(u.UID) != 0 && !c.ownNew.Contains(u.UID) {
 			uids = append(uids, u.UID)
 		}
 	}

@@ -67,6 +67,7 @@ func (c *conn) cmdReplace(cmd *Command) bool {
 		gone, err = c.replaceExpunge(old)
 		if err == nil {
 			c.untaggedOK("APPENDUID", &AppendUIDCode{UIDValidity: st.UIDValidity, UIDs: SeqSetOf(uint32(uid))}, "Replacement Message ready")
+			c.noteOwnNew(name, []mailbox.UID{uid})
 			// The new message's EXISTS first, as in RFC 8508's examples;
 			// the poll does not report this view's own expunge.
 			if !c.update(true) {

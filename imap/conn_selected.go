@@ -368,6 +368,7 @@ func (c *conn) cmdCopy(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	c.noteOwnNew(dest, res.Dest)
 	var code string
 	var arg any
 	if len(res.Source) > 0 {

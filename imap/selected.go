@@ -401,6 +401,7 @@ func (c *conn) update(expunges bool) bool {
 	}
 	c.report(ups)
 	c.notifyNewMessages(ups)
+	c.ownNew = nil
 	return true
 }
 

@@ -311,3 +311,23 @@ func TestNotifyLiteralBetweenNotifications(t *testing.T) {
 	c.send("misc (MESSAGES)\r\n")
 	assert.Equal(t, []string{"* STATUS misc (MESSAGES 1)", "c OK STATUS completed"}, c.until("c"))
 }
+
+// TestNotifyNoFetchForOwnMessages: RFC 5465 5.2: no FETCH for the
+// messages the session itself put in the selected mailbox (APPEND,
+// COPY, MOVE); another session's still get theirs.
+func TestNotifyNoFetchForOwnMessages(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("a CREATE Other")
+	c.ok("s SELECT INBOX")
+	c.ok("n NOTIFY SET (selected (MessageNew (UID) MessageExpunge))")
+	r := c.ok("b APPEND INBOX {5+}\r\nhello")
+	assert.Equal(t, []string{"* 1 EXISTS", "* 1 RECENT"}, r)
+	r = c.ok("d COPY 1 INBOX")
+	assert.Equal(t, []string{"* 2 EXISTS", "* 2 RECENT"}, r)
+	c.ok("e APPEND Other {5+}\r\nhello")
+	notifyQuiet(t, c, "f")
+	ts.deliver(t, "INBOX", testMsg)
+	assert.Equal(t, "* 3 EXISTS", c.line())
+	assert.Equal(t, "* 3 FETCH (UID 3)", c.line())
+}
