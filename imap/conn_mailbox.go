@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	unorm "golang.org/x/text/unicode/norm"
+
 	"github.com/postkit/postkit/mailbox"
 )
 
@@ -32,13 +34,18 @@ func (c *conn) cmdCreate(cmd *Command) bool {
 // checkNewMailboxName refuses, with mailbox.ErrInvalidName ([CANNOT]),
 // a name for a new mailbox (CREATE, RENAME) that RFC 6855 3 forbids
 // whatever the store: control characters (U+0000-U+001F,
-// U+0080-U+009F), DEL, LINE SEPARATOR and PARAGRAPH SEPARATOR. Names
-// that exist already are left usable.
+// U+0080-U+009F), DEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, and
+// a name not in Normalization Form C (Net-Unicode, RFC 5198 2), which
+// would look like another name and not match it. Names that exist
+// already are left usable.
 func checkNewMailboxName(name string) error {
 	for _, r := range name {
 		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == '\u2028' || r == '\u2029' {
 			return mailbox.ErrInvalidName
 		}
+	}
+	if !unorm.NFC.IsNormalString(name) {
+		return mailbox.ErrInvalidName
 	}
 	return nil
 }

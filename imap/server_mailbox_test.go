@@ -147,3 +147,17 @@ func TestDeleteRenameSelected(t *testing.T) {
 	c.ok("e DELETE Other")
 	assert.Equal(t, []string{"f BAD FETCH not valid in this state"}, c.cmd("f FETCH 1 UID"))
 }
+
+// TestCreateRefusesNonNFCName: RFC 6855 3 (Net-Unicode, RFC 5198 2): a
+// new mailbox name must be in Normalization Form C, else it would look
+// like "été" and not match it.
+func TestCreateRefusesNonNFCName(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("a ENABLE UTF8=ACCEPT")
+	decomposed := "e\u0301te\u0301"
+	assert.Equal(t, []string{"b NO [CANNOT] Invalid mailbox name"}, c.cmd(fmt.Sprintf("b CREATE {%d+}\r\n%s", len(decomposed), decomposed)))
+	composed := "\u00e9t\u00e9"
+	c.ok(fmt.Sprintf("c CREATE {%d+}\r\n%s", len(composed), composed))
+	assert.Equal(t, []string{"d NO [CANNOT] Invalid mailbox name"}, c.cmd(fmt.Sprintf("d RENAME {%d+}\r\n%s {%d+}\r\n%s", len(composed), composed, len(decomposed), decomposed)))
+}
