@@ -134,12 +134,12 @@ func (c *conn) deletedStorage(name string) (uint64, error) {
 	return n, err
 }
 
-// warnSoftQuota follows a command that added messages to the account:
-// when the store let them in although the account is now over one of
-// its limits (a soft quota; a maildir store checks usage without a
-// lock, so appends that race can take it over), the client is told
-// with an untagged NO [OVERQUOTA] before the command's OK (RFC 9208
-// 4.3.1, example 2).
+// warnSoftQuota follows a command that added messages to the account
+// (APPEND, COPY, MOVE, REPLACE): when the store let them in although
+// the account is now over one of its limits (a soft quota; a maildir
+// store checks usage without a lock, so appends that race can take it
+// over), the client is told with an untagged NO [OVERQUOTA] before the
+// command's OK (RFC 9208 4.3.1, examples 2 and 3).
 func (c *conn) warnSoftQuota() {
 	q, ok := c.acct.(mailbox.Quotaer)
 	if !ok {

@@ -1,6 +1,9 @@
 package imap
 
 import (
+	"context"
+	"io"
+
 	"github.com/postkit/postkit/mailbox"
 )
 
@@ -13,6 +16,10 @@ import (
 // EXISTS and EXPUNGE (or VANISHED) responses (RFC 8508 4.3), and under
 // QRESYNC the tagged OK carries HIGHESTMODSEQ as for UID EXPUNGE
 // (RFC 8508 4.5).
+//
+// When the selected mailbox is a mailbox.Replacer, the store does both
+// steps in one action, with the quota counted net of the old message
+// (RFC 8508 3.4); see replaceNative.
 func (c *conn) cmdReplace(cmd *Command) bool {
 	s := c.sel
 	args := cmd.Args.(*ReplaceCommand)
@@ -31,6 +38,9 @@ func (c *conn) cmdReplace(cmd *Command) bool {
 	name, err := c.mailboxName(args.Mailbox)
 	if err != nil {
 		return c.fail(cmd, err)
+	}
+	if rp, ok := s.mbox.(mailbox.Replacer); ok {
+		return c.replaceNative(cmd, rp, old[0].Start, name)
 	}
 	mbox := s.mbox
 	if name != s.name {
@@ -68,6 +78,7 @@ func (c *conn) cmdReplace(cmd *Command) bool {
 		if err == nil {
 			c.untaggedOK("APPENDUID", &AppendUIDCode{UIDValidity: st.UIDValidity, UIDs: SeqSetOf(uint32(uid))}, "Replacement Message ready")
 			c.noteOwnNew(name, []mailbox.UID{uid})
+			c.warnSoftQuota()
 			// The new message's EXISTS first, as in RFC 8508's examples;
 			// the poll does not report this view's own expunge.
 			if !c.update(true) {
@@ -104,4 +115,112 @@ func (c *conn) replaceExpunge(old mailbox.UIDSet) ([]mailbox.UID, error) {
 		}
 	}
 	return gone, err
+}
+
+// replaceNative answers REPLACE through mailbox.Replacer: the message
+// goes through appendOne, which checks and streams it as for APPEND,
+// to a replaceTarget whose Append replaces. The store commits only
+// once it has read the message to its end, and the rest of the command
+// is read before that end is given to it (replaceTail): a REPLACE with
+// a second message or a syntax error after the literal changes
+// nothing.
+func (c *conn) replaceNative(cmd *Command, rp mailbox.Replacer, old mailbox.UID, name string) bool {
+	args := cmd.Args.(*ReplaceCommand)
+	t := &replaceTarget{Mailbox: c.sel.mbox, c: c, rp: rp, old: old, dest: name}
+	f, uid := c.appendOne(t, &args.AppendCommand)
+	if !t.tailRead && f == nil {
+		// The store returned before the end of the message: read the
+		// rest of the command now, too late to change anything.
+		c.log().Error("imap: REPLACE: the store did not read the message to its end", "mailbox", name)
+		t.readTail()
+	}
+	if t.tailRead {
+		switch {
+		case t.tailErr != nil && IsFatal(t.tailErr):
+			c.broken = true
+			return false
+		case t.tailErr != nil:
+			return c.appendFail(cmd, name, nil, appendReadFailure(t.tailErr))
+		case t.next != nil:
+			// RFC 8508 4.7: one message only.
+			c.appendPending = true
+			c.discardAppend()
+			return c.appendFail(cmd, name, nil, &appendFailure{bad: true, text: "REPLACE takes one message"})
+		}
+	}
+	if f != nil {
+		return c.appendFail(cmd, name, nil, f)
+	}
+	c.untaggedOK("APPENDUID", &AppendUIDCode{UIDValidity: t.res.UIDValidity, UIDs: SeqSetOf(uint32(uid))}, "Replacement Message ready")
+	c.noteOwnNew(name, []mailbox.UID{uid})
+	c.warnSoftQuota()
+	// The new message's EXISTS first, as in RFC 8508's examples; the
+	// poll does not report this view's own expunge.
+	if !c.update(true) {
+		return false
+	}
+	var gone []mailbox.UID
+	if t.res.Expunged {
+		gone = []mailbox.UID{old}
+	}
+	return c.expunged(cmd, gone)
+}
+
+// errReplaceTail stops a native REPLACE whose command does not end
+// right after its message; the answer comes from what was read (a
+// cmdError, so that it is not logged as a failure of the store).
+var errReplaceTail error = &cmdError{typ: StatusBAD, text: "Bad end of REPLACE"}
+
+// replaceTarget is the selected mailbox as appendOne sees it for a
+// native REPLACE: its Append is mailbox.Replacer.Replace.
+type replaceTarget struct {
+	mailbox.Mailbox
+	c    *conn
+	rp   mailbox.Replacer
+	old  mailbox.UID
+	dest string
+	res  *mailbox.ReplaceResult
+
+	// The rest of the command, read once the message is.
+	tailRead bool
+	next     *AppendCommand
+	tailErr  error
+}
+
+func (t *replaceTarget) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOptions) (mailbox.UID, error) {
+	res, err := t.rp.Replace(ctx, t.old, t.dest, &replaceTail{r: r, t: t}, opts)
+	if err != nil {
+		return 0, err
+	}
+	t.res = res
+	return res.UID, nil
+}
+
+// readTail reads the rest of the command after the message.
+func (t *replaceTarget) readTail() {
+	t.tailRead = true
+	t.c.appendPending = false
+	t.next, t.tailErr = t.c.dec.NextAppendMessage()
+}
+
+// replaceTail is the message of a native REPLACE: at its end, the rest
+// of the command is read, and the store gets io.EOF only if the
+// command ends there.
+type replaceTail struct {
+	r io.Reader
+	t *replaceTarget
+}
+
+func (rt *replaceTail) Read(p []byte) (int, error) {
+	n, err := rt.r.Read(p)
+	if err != io.EOF {
+		return n, err
+	}
+	if !rt.t.tailRead {
+		rt.t.readTail()
+	}
+	if rt.t.tailErr != nil || rt.t.next != nil {
+		return n, errReplaceTail
+	}
+	return n, io.EOF
 }

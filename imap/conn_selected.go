@@ -383,12 +383,20 @@ func (c *conn) cmdCopy(cmd *Command) bool {
 		if !c.update(true) {
 			return false
 		}
+		if code != "" {
+			// RFC 9208 4.3.1, example 3: copies the store let in over a
+			// soft quota.
+			c.warnSoftQuota()
+		}
 		c.tagged(cmd.Tag, StatusOK, code, arg, "COPY completed")
 		return true
 	}
 	// RFC 6851 4.3: COPYUID in an untagged OK before the EXPUNGEs.
 	if code != "" {
 		c.untaggedOK(code, arg, "Moved")
+		// RFC 9208 4.3.1: as after a COPY (a move within the account
+		// adds nothing, but a store may count per mailbox).
+		c.warnSoftQuota()
 	}
 	return c.expunged(cmd, res.Source)
 }

@@ -1,12 +1,15 @@
 package imap
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/mailbox"
 )
 
 // The messages of the examples of RFC 8508 3.2 and 3.3; the literal
@@ -79,8 +82,44 @@ func TestReplaceRFC8508Examples(t *testing.T) {
 	assert.Equal(t, []string{`* 4 FETCH (RFC822.SIZE 350)`}, c.ok("f FETCH 4 RFC822.SIZE"))
 }
 
+// noReplaceStore hides mailbox.Replacer from the server, which then
+// replaces by APPEND and UID EXPUNGE.
+type noReplaceStore struct{ mailbox.Store }
+
+type noReplaceAccount struct{ mailbox.Account }
+
+type noReplaceMailbox struct{ mailbox.Mailbox }
+
+func (s noReplaceStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	a, err := s.Store.Account(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return noReplaceAccount{a}, nil
+}
+
+func (a noReplaceAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
+	m, err := a.Account.Open(ctx, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return noReplaceMailbox{m}, nil
+}
+
 func TestReplaceFailures(t *testing.T) {
-	ts := newTestServer(t)
+	for _, native := range []bool{true, false} {
+		t.Run(map[bool]string{true: "native", false: "append and expunge"}[native], func(t *testing.T) {
+			testReplaceFailures(t, native)
+		})
+	}
+}
+
+func testReplaceFailures(t *testing.T, native bool) {
+	var opts []func(*Server)
+	if !native {
+		opts = append(opts, func(s *Server) { s.Store = noReplaceStore{s.Store} })
+	}
+	ts := newTestServer(t, opts...)
 	for range 2 {
 		ts.deliver(t, "INBOX", testMsg)
 	}
@@ -96,25 +135,39 @@ func TestReplaceFailures(t *testing.T) {
 		{"g REPLACE 1 INBOX {0+}\r\n", "g NO APPEND cancelled: empty message"},
 		{"h REPLACE 1 INBOX " + lit + " " + lit, "h BAD REPLACE takes one message"},
 		{"i REPLACE 1:2 INBOX " + lit, "i BAD Syntax error: REPLACE takes one message"},
+		{"j REPLACE 1 INBOX " + lit + " junk", "j BAD Syntax error: expected CRLF"},
 	} {
 		c.send(tc.send + "\r\n")
 		tag, _, _ := strings.Cut(tc.send, " ")
-		assert.Equal(t, []string{tc.want}, c.until(tag), tc.send)
+		got := c.until(tag)
+		if strings.HasPrefix(tc.want, "j ") {
+			// The exact text of a syntax error is the decoder's.
+			require.Len(t, got, 1)
+			assert.True(t, strings.HasPrefix(got[0], "j BAD "), got[0])
+			continue
+		}
+		assert.Equal(t, []string{tc.want}, got, tc.send)
 	}
-	// Nothing changed; the message that would have replaced message 1
-	// was removed again, which this session learns as any other's change.
-	assert.Equal(t, []string{"* 3 EXISTS", "* 3 EXPUNGE"}, c.ok("j NOOP"))
-	assert.Equal(t, []string{`* 1 FETCH (UID 1 FLAGS ())`, `* 2 FETCH (UID 2 FLAGS ())`}, c.ok("k FETCH 1:* (UID FLAGS)"))
+	// Nothing changed. Natively the store never took the messages that
+	// would have replaced message 1; otherwise they were appended and
+	// removed again, which this session learns as any other's change.
+	if native {
+		assert.Empty(t, c.ok("k NOOP"))
+	} else {
+		assert.Equal(t, []string{"* 3 EXISTS", "* 3 EXPUNGE", "* 3 EXISTS", "* 3 EXPUNGE"}, c.ok("k NOOP"))
+	}
+	assert.Equal(t, []string{`* 1 FETCH (UID 1 FLAGS ())`, `* 2 FETCH (UID 2 FLAGS ())`}, c.ok("l FETCH 1:* (UID FLAGS)"))
 
 	// Into another mailbox: no EXISTS here.
-	c.send("l REPLACE 1 Sent (\\Seen) " + lit + "\r\n")
-	assert.Equal(t, []string{"* OK [APPENDUID V 1] Replacement Message ready", "* 1 EXPUNGE", "l OK REPLACE completed"}, norm(c.until("l")))
-	assert.Equal(t, []string{`* STATUS Sent (MESSAGES 1)`}, c.ok("m STATUS Sent (MESSAGES)"))
+	c.send("m REPLACE 1 Sent (\\Seen) " + lit + "\r\n")
+	assert.Equal(t, []string{"* OK [APPENDUID V 1] Replacement Message ready", "* 1 EXPUNGE", "m OK REPLACE completed"}, norm(c.until("m")))
+	assert.Equal(t, []string{`* STATUS Sent (MESSAGES 1)`}, c.ok("n STATUS Sent (MESSAGES)"))
+	assert.Equal(t, []string{`* 1 FETCH (UID 2 FLAGS ())`}, c.ok("o FETCH 1:* (UID FLAGS)"))
 
 	// Read-only.
-	c.ok("n EXAMINE INBOX")
-	c.send("o REPLACE 1 INBOX " + lit + "\r\n")
-	assert.Equal(t, []string{"o NO [READ-ONLY] Mailbox is read-only"}, c.until("o"))
+	c.ok("p EXAMINE INBOX")
+	c.send("q REPLACE 1 INBOX " + lit + "\r\n")
+	assert.Equal(t, []string{"q NO [READ-ONLY] Mailbox is read-only"}, c.until("q"))
 }
 
 func TestReplaceQResync(t *testing.T) {

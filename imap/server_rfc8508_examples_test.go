@@ -129,16 +129,33 @@ func TestRFC8508NetQuota(t *testing.T) {
 	c.send(fmt.Sprintf("c APPEND INBOX {%d+}\r\n%s\r\n", len(rfc8508Msg1), rfc8508Msg1))
 	assert.Equal(t, []string{"c NO [OVERQUOTA] Quota exceeded"}, c.until("c"))
 	c.send(fmt.Sprintf("A003 REPLACE 2 INBOX {%d+}\r\n%s\r\n", len(rfc8508Msg1), rfc8508Msg1))
-	r := noRecent(norm(c.until("A003")))
-	if slices.Equal(r, []string{"A003 NO [OVERQUOTA] Quota exceeded"}) {
-		// The store checks the quota in Append, before the expunge;
-		// the net check needs an atomic replace in package mailbox.
-		t.Skip("RFC 8508 3.4: REPLACE at the quota limit is refused (needs a store-level replace)")
-	}
 	assert.Equal(t, []string{
 		"* OK [APPENDUID V 3] Replacement Message ready",
 		"* 3 EXISTS",
 		"* 2 EXPUNGE",
 		"A003 OK REPLACE completed",
-	}, r)
+	}, noRecent(norm(c.until("A003"))))
+	// Into another mailbox of the same quota root, likewise.
+	c.ok("d CREATE Sent")
+	c.send(fmt.Sprintf("A004 REPLACE 2 Sent {%d+}\r\n%s\r\n", len(rfc8508Msg1), rfc8508Msg1))
+	assert.Equal(t, []string{
+		"* OK [APPENDUID V 1] Replacement Message ready",
+		"* 2 EXPUNGE",
+		"A004 OK REPLACE completed",
+	}, noRecent(norm(c.until("A004"))))
+
+	// A replacement that grows the account past a limit is refused, and
+	// the old message stays.
+	ts2 := newTestServer(t)
+	ts2.store.Quota = mailbox.QuotaLimits{Bytes: int64(len(testMsg) + len(rfc8508Msg1) + 10)}
+	ts2.deliver(t, "INBOX", testMsg)
+	ts2.deliver(t, "INBOX", rfc8508Msg1)
+	c2 := ts2.login(t)
+	c2.ok("a SELECT INBOX")
+	c2.send(fmt.Sprintf("b REPLACE 2 INBOX {%d+}\r\n%s\r\n", len(rfc8508Msg1), rfc8508Msg1))
+	assert.Equal(t, []string{"* OK [APPENDUID V 3] Replacement Message ready", "* 3 EXISTS", "* 2 EXPUNGE", "b OK REPLACE completed"}, noRecent(norm(c2.until("b"))))
+	big := rfc8508Msg1 + strings.Repeat("x", 20) + "\r\n"
+	c2.send(fmt.Sprintf("c REPLACE 2 INBOX {%d+}\r\n%s\r\n", len(big), big))
+	assert.Equal(t, []string{"c NO [OVERQUOTA] Quota exceeded"}, c2.until("c"))
+	assert.Equal(t, []string{"* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)"}, c2.ok("d FETCH 1:* UID"))
 }

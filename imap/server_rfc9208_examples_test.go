@@ -83,6 +83,57 @@ func TestRFC9208SoftQuota(t *testing.T) {
 	assert.Equal(t, "c OK [APPENDUID V 4:5] APPEND completed", norm(got[len(got)-1:])[0])
 }
 
+// TestRFC9208SoftQuotaCopy plays example 3 of RFC 9208 4.3.1: a COPY
+// that the store lets in over a soft limit succeeds with an untagged NO
+// [OVERQUOTA] before its OK; so do MOVE and REPLACE (RFC 8508 3.4:
+// what affects APPEND affects REPLACE), and none warns under the
+// limits.
+func TestRFC9208SoftQuotaCopy(t *testing.T) {
+	qs := &rfcQuotaStore{}
+	ts := newTestServer(t, func(s *Server) { qs.Store = s.Store; s.Store = qs })
+	for range 6 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	c := ts.login(t)
+	c.ok("a CREATE MEETING")
+	c.ok("b SELECT INBOX")
+	under := userAlice(mailbox.QuotaResource{Name: "MESSAGE", Usage: 999, Limit: 1000})
+	over := userAlice(mailbox.QuotaResource{Name: "STORAGE", Usage: 58, Limit: 512}, mailbox.QuotaResource{Name: "MESSAGE", Usage: 1001, Limit: 1000})
+	const warn = "* NO [OVERQUOTA] Soft quota has been exceeded"
+	lit := fmtLiteralPlus(testMsg)
+
+	cases := []struct {
+		name string
+		root mailbox.QuotaRoot
+		cmd  string
+		want []string
+	}{
+		{"copy under the limits", under, "A003 COPY 1 MEETING",
+			[]string{"A003 OK [COPYUID V 1 1] COPY completed"}},
+		// RFC 9208 4.3.1, example 3.
+		{"copy over a soft limit", over, "A004 COPY 2:4 MEETING",
+			[]string{warn, "A004 OK [COPYUID V 2:4 2:4] COPY completed"}},
+		{"copy of nothing", over, "A005 UID COPY 99 MEETING",
+			[]string{"A005 OK COPY completed"}},
+		{"move under the limits", under, "A006 MOVE 6 MEETING",
+			[]string{"* OK [COPYUID V 6 5] Moved", "* 6 EXPUNGE", "A006 OK MOVE completed"}},
+		{"move over a soft limit", over, "A007 MOVE 5 MEETING",
+			[]string{"* OK [COPYUID V 5 6] Moved", warn, "* 5 EXPUNGE", "A007 OK MOVE completed"}},
+		{"replace under the limits", under, "A008 REPLACE 1 MEETING " + lit,
+			[]string{"* OK [APPENDUID V 7] Replacement Message ready", "* 1 EXPUNGE", "A008 OK REPLACE completed"}},
+		{"replace over a soft limit", over, "A009 REPLACE 1 INBOX " + lit,
+			[]string{"* OK [APPENDUID V 7] Replacement Message ready", warn, "* 4 EXISTS", "* 1 EXPUNGE", "A009 OK REPLACE completed"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			qs.set(tc.root, sda4)
+			c.send(tc.cmd + "\r\n")
+			tag, _, _ := strings.Cut(tc.cmd, " ")
+			assert.Equal(t, tc.want, noRecent(norm(c.until(tag))))
+		})
+	}
+}
+
 // TestRFC9208StorageRounding: STORAGE is in units of 1024 octets (RFC
 // 9208 5.1) and both usage and limit are rounded up, so that an
 // account within its limit in octets never shows more usage than limit

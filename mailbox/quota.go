@@ -14,7 +14,8 @@ const (
 // Quotaer is implemented by an Account that has quotas (IMAP QUOTA,
 // RFC 9208). The backend enforces them: Append, Copy and Move fail
 // with ErrQuota when the messages they add would take a quota root
-// over one of its limits (Move within one root adds nothing).
+// over one of its limits (Move within one root adds nothing), and
+// Replacer.Replace only when its net change would (RFC 8508 3.4).
 type Quotaer interface {
 	// QuotaRoots returns the quota roots of the account with their
 	// usage and limits. Every mailbox of the account, existing or to

@@ -130,6 +130,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"ObjectIDs", testObjectIDs},
 		{"Metadata", testMetadata},
 		{"Quota", testQuota},
+		{"Replace", testReplace},
 		{"Watch", testWatch},
 	}
 	for _, tc := range tests {

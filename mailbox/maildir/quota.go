@@ -100,3 +100,22 @@ func (a *quotaAccount) QuotaRoots(ctx context.Context) ([]mailbox.QuotaRoot, err
 	}
 	return []mailbox.QuotaRoot{a.s.opts.Quota.Root("", bytes, msgs)}, nil
 }
+
+// replaceCheck returns mailbox.ErrQuota when replacing a message of
+// oldBytes octets (oldMsgs is 0 when it is gone) by one of newBytes
+// octets takes the account over its limits: only the net change counts
+// (RFC 8508 3.4). Like quotaCheck, it takes no lock.
+func (a *account) replaceCheck(oldBytes, oldMsgs, newBytes int64) error {
+	l := a.s.opts.Quota
+	if l == (mailbox.QuotaLimits{}) {
+		return nil
+	}
+	bytes, msgs, err := a.usage()
+	if err != nil {
+		return err
+	}
+	if l.OverReplacing(bytes, msgs, oldBytes, oldMsgs, newBytes) {
+		return mailbox.ErrQuota
+	}
+	return nil
+}

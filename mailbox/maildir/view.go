@@ -224,28 +224,10 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 		return 0, err
 	}
 	defer t.abort()
-	info, err := flagsInfo(mailbox.ApplyFlags(nil, mailbox.StoreReplace, flags), f.kw, "")
+	m, err := t.addTmp(tmp, base, size, flags, date, v.noRecent)
 	if err != nil {
 		return 0, err
 	}
-	// A view that claims \Recent puts the message straight into cur/;
-	// a delivery (NoRecent) leaves it in new/ for the next session,
-	// or, when it has flags, which only names in cur/ carry, puts it in
-	// cur/ marked as awaiting its claim.
-	m := &msg{base: base, info: info, size: size, inNew: v.noRecent && info == "", unclaimed: v.noRecent && info != ""}
-	if m.unclaimed {
-		f.pinned.Store(true)
-	}
-	m.date.Store(date.UnixNano())
-	if err := os.Rename(tmp, f.path(m.file())); err != nil {
-		return 0, err
-	}
-	if !f.s.opts.NoSync {
-		if err := syncDir(filepath.Dir(f.path(m.file()))); err != nil {
-			return 0, err
-		}
-	}
-	t.add(m)
 	if err := t.commit(); err != nil {
 		return 0, err
 	}
@@ -255,6 +237,37 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
 	v.event(mailbox.EventMessageNew)
 	return m.uid, nil
+}
+
+// addTmp moves the message written to tmp, of size octets, into the
+// folder under the name base, with flags and its internal date, and numbers it. A
+// delivery (noRecent) leaves it \Recent for the next session.
+func (t *tx) addTmp(tmp, base string, size int64, flags []string, date time.Time, noRecent bool) (*msg, error) {
+	f := t.f
+	info, err := flagsInfo(mailbox.ApplyFlags(nil, mailbox.StoreReplace, flags), f.kw, "")
+	if err != nil {
+		return nil, err
+	}
+	// A view that claims \Recent puts the message straight into cur/;
+	// a delivery (NoRecent) leaves it in new/ for the next session,
+	// or, when it has flags, which only names in cur/ carry, puts it in
+	// cur/ marked as awaiting its claim.
+	m := &msg{base: base, info: info, size: size, inNew: noRecent && info == "", unclaimed: noRecent && info != ""}
+	if m.unclaimed {
+		f.pinned.Store(true)
+	}
+	m.date.Store(date.UnixNano())
+	if err := os.Rename(tmp, f.path(m.file())); err != nil {
+		return nil, err
+	}
+	if !f.s.opts.NoSync {
+		if err := syncDir(filepath.Dir(f.path(m.file()))); err != nil {
+			os.Remove(f.path(m.file()))
+			return nil, err
+		}
+	}
+	t.add(m)
+	return m, nil
 }
 
 // event reports a change to the view's folder to the account's
