@@ -67,6 +67,19 @@ func TestCorpusFetch(t *testing.T) {
 		c.ok("ENABLE UTF8=ACCEPT")
 		start := time.Now()
 		var utf8Appends int
+		all := corpus
+		corpus := make([]corpusMsg, 0, len(all))
+		for _, m := range all {
+			if bytes.IndexByte(m.data, 0) >= 0 {
+				// RFC 3516 4.4: the server does not store NUL (it could
+				// not send it in BODY[]'s literal), and says so.
+				l := c.appendRaw(mailbox.Inbox, m.data, "UTF8 (~{%d+}\r\n", ")\r\n")
+				assert.Regexp(t, `^R\d+ NO \[UNKNOWN-CTE\]`, l, m.file)
+				continue
+			}
+			corpus = append(corpus, m)
+		}
+		t.Logf("%d of the %d messages hold NUL and were refused", len(all)-len(corpus), len(all))
 		for _, m := range corpus {
 			if has8bit(m.data) {
 				utf8Appends++

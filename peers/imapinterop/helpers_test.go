@@ -275,17 +275,21 @@ func (c *rawConn) ok(format string, args ...any) []string {
 // appendMsg APPENDs msg with a LITERAL+ literal.
 func (c *rawConn) appendMsg(box string, msg []byte) {
 	c.t.Helper()
-	c.appendRaw(box, msg, "{%d+}\r\n", "\r\n")
+	l := c.appendRaw(box, msg, "{%d+}\r\n", "\r\n")
+	require.Regexp(c.t, `^R\d+ OK`, l, "APPEND")
 }
 
 // appendUTF8 APPENDs msg with the UTF8 data extension of RFC 6855 4 (a
 // non-synchronising literal8), after ENABLE UTF8=ACCEPT.
 func (c *rawConn) appendUTF8(box string, msg []byte) {
 	c.t.Helper()
-	c.appendRaw(box, msg, "UTF8 (~{%d+}\r\n", ")\r\n")
+	l := c.appendRaw(box, msg, "UTF8 (~{%d+}\r\n", ")\r\n")
+	require.Regexp(c.t, `^R\d+ OK`, l, "APPEND")
 }
 
-func (c *rawConn) appendRaw(box string, msg []byte, before, after string) {
+// appendRaw sends an APPEND of msg between before and after and returns
+// its tagged answer.
+func (c *rawConn) appendRaw(box string, msg []byte, before, after string) string {
 	c.t.Helper()
 	c.tag++
 	tag := "R" + strconv.Itoa(c.tag)
@@ -298,8 +302,7 @@ func (c *rawConn) appendRaw(box string, msg []byte, before, after string) {
 	for {
 		l := c.line()
 		if strings.HasPrefix(l, tag+" ") {
-			require.True(c.t, strings.HasPrefix(l, tag+" OK"), "APPEND: %s", l)
-			return
+			return l
 		}
 	}
 }
