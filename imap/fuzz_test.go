@@ -71,6 +71,9 @@ func FuzzReadCommand(f *testing.F) {
 	f.Add([]byte("A6 UID SORT RETURN (MIN COUNT) (REVERSE DISPLAYFROM SUBJECT) UTF-8 OLDER 3600 OR SUBJECT x YOUNGER 5\r\n"))
 	f.Add([]byte("A7 SEARCH RETURN (COUNT UPDATE (UID BODY.PEEK[HEADER.FIELDS (TO FROM)])) FROM boss\r\n"))
 	f.Add([]byte("A7 THREAD REFERENCES US-ASCII SINCE 1-Feb-1994\r\n"))
+	f.Add([]byte("A9 SEARCH RETURN (UPDATE UPDATE (UID)) ALL\r\n"))
+	f.Add([]byte("A9 SEARCH RETURN (update Update(UID MODSEQ) COUNT) ALL\r\n"))
+	f.Add([]byte("A9 UID SORT RETURN (UPDATE(FLAGS) PARTIAL 1:10 UPDATE) (DATE) UTF-8 ALL\r\n"))
 	f.Fuzz(func(t *testing.T, wire []byte) {
 		cmds, msgs := readAllCommands(t, wire)
 		// Every command read formats and reads back the same.
