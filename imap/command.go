@@ -191,6 +191,9 @@ type CatenatePart struct {
 	URL     string
 	Literal LiteralInfo
 	Text    io.Reader
+	// UTF8 is set for the "UTF8 (~{n})" form of RFC 6855 4 in place of
+	// TEXT: Text may then have UTF-8 header fields.
+	UTF8 bool
 }
 
 // ReplaceCommand is the argument of REPLACE and UID REPLACE (RFC 8508

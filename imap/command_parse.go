@@ -149,8 +149,8 @@ func (d *Decoder) NextAppendMessage() (*AppendCommand, error) {
 }
 
 // NextCatenatePart reads the next part of an APPEND CATENATE (RFC 4469
-// 5) once the previous one is streamed: a TEXT literal, left unread, or
-// a URL. It returns nil after the closing ")", and nil when the message
+// 5) once the previous one is streamed: a TEXT literal or the UTF8
+// literal of RFC 6855 4, left unread, or a URL. It returns nil after the closing ")", and nil when the message
 // is not a CATENATE. On a syntax error the rest of the line is skipped.
 func (d *Decoder) NextCatenatePart() (*CatenatePart, error) {
 	if !d.catenate {
@@ -173,12 +173,20 @@ func (d *Decoder) NextCatenatePart() (*CatenatePart, error) {
 }
 
 // catenatePart reads one cat-part (RFC 4469 5), or the ")" after the
-// last: cat-part = "TEXT" SP literal / "URL" SP astring.
+// last: cat-part = "TEXT" SP literal / "URL" SP astring, and RFC 6855
+// 4's cat-part =/ "UTF8" SP "(" literal8 ")".
 func (d *Decoder) catenatePart() (*CatenatePart, error) {
 	if err := d.drain(); err != nil {
 		return nil, err
 	}
 	d.line = 0
+	if d.closeParen {
+		// The ")" of the previous part, UTF8 (literal8).
+		d.closeParen = false
+		if err := d.Expect(')'); err != nil {
+			return nil, err
+		}
+	}
 	if d.catParts > 0 {
 		ok, err := d.Accept(')')
 		if err != nil || ok {
@@ -203,12 +211,21 @@ func (d *Decoder) catenatePart() (*CatenatePart, error) {
 		p.Text, p.Literal, err = d.LiteralReader(true)
 	case "URL":
 		p.URL, err = d.AString()
+	case "UTF8":
+		// RFC 6855 4: utf8-literal = "UTF8" SP "(" literal8 ")"; a
+		// plain literal is taken too, as in APPEND.
+		if err = d.Expect('('); err == nil {
+			p.Text, p.Literal, err = d.LiteralReader(true)
+			p.UTF8 = true
+		}
 	default:
-		err = syntaxf("expected TEXT or URL, got %q", a)
+		err = syntaxf("expected TEXT, URL or UTF8, got %q", a)
 	}
 	if err != nil {
 		return nil, err
 	}
+	// The ")" of UTF8 is read after the literal is streamed.
+	d.closeParen = p.UTF8
 	return p, nil
 }
 

@@ -46,6 +46,10 @@ func (c *conn) capabilities() []string {
 	caps = append(caps, "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "WITHIN", "CONTEXT=SEARCH", "CONTEXT=SORT")
 	caps = append(caps, "MULTIAPPEND", "REPLACE", "CREATE-SPECIAL-USE", "PREVIEW", "SAVEDATE", "OBJECTID") // smallext: RFC 3502, 8508, 8514, 8474, 8970, 6154
 	caps = append(caps, "CATENATE")
+	// RFC 3516 4.1: FETCH BINARY[] and BINARY.SIZE, literal8 in APPEND.
+	// IMAP4rev2 has them (RFC 9051 6.4.5); IMAP4rev1 clients look for
+	// BINARY.
+	caps = append(caps, "BINARY")
 	caps = append(caps, c.urlAuthCaps()...) // RFC 4467, RFC 5524
 	caps = append(caps, c.notifyCaps()...)  // RFC 5465, for accounts that can be watched
 	caps = append(caps, c.storeCaps()...)

@@ -87,6 +87,11 @@ func (r *catenateReader) Read(p []byte) (int, error) {
 		switch {
 		case part == nil:
 			r.done = true
+		case part.UTF8 && !r.c.utf8Accept:
+			// RFC 6855 4: the UTF8 data extension is for a client
+			// that enabled UTF8=ACCEPT, as APPEND UTF8 is.
+			r.fail = &appendFailure{bad: true, text: "CATENATE UTF8 needs ENABLE UTF8=ACCEPT"}
+			return 0, errCatenate
 		case part.Text != nil:
 			if r.n+part.Literal.Size > r.max {
 				return r.tooBig()

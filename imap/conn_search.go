@@ -2,6 +2,7 @@ package imap
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/postkit/postkit/mailbox"
@@ -60,6 +61,21 @@ func returnOptions(hasReturn bool, opts []string) (r retOpts, bad string) {
 	return r, ""
 }
 
+// updateFetchModSeq makes the client CONDSTORE-aware when the fetch
+// attributes of UPDATE (RFC 5465 7) ask for MODSEQ, as FETCH MODSEQ
+// does (RFC 7162 3.1). It reports false, for a BAD, when the mailbox
+// has no mod-sequences (RFC 7162 3.1.2.2).
+func (c *conn) updateFetchModSeq(items []FetchItem) bool {
+	if !slices.ContainsFunc(items, func(it FetchItem) bool { return it.Name == FetchModSeq }) {
+		return true
+	}
+	if c.noModSeq() {
+		return false
+	}
+	c.enableCondStore(false)
+	return true
+}
+
 // partialOf returns the PARTIAL result of nums (RFC 5267 4.4): the
 // results at positions first to last, counting from 1, as far as they
 // go.
@@ -113,6 +129,9 @@ func (c *conn) cmdSearch(cmd *Command) bool {
 	}
 	if modSeq {
 		c.enableCondStore(false)
+	}
+	if !c.updateFetchModSeq(args.UpdateFetch) {
+		return c.bad(cmd.Tag, "", noModSeqText) // RFC 7162 3.1.2.2
 	}
 	crit, err := searchCriteria(args.Keys, sessionContext{sessionResolver{s}, c.ctx})
 	if err != nil {

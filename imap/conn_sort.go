@@ -73,6 +73,9 @@ func (c *conn) cmdSort(cmd *Command) bool {
 		// RFC 5267 4.3: a tag updating already is BAD.
 		return c.bad(cmd.Tag, "", "Tag reuse")
 	}
+	if !c.updateFetchModSeq(args.UpdateFetch) {
+		return c.bad(cmd.Tag, "", noModSeqText) // RFC 7162 3.1.2.2
+	}
 	min, max, all, count, save := ro.min, ro.max, ro.all, ro.count, ro.save
 	msgs, crit, highest, ok := c.sortSearch(cmd, args.Charset, args.Keys, need)
 	if !ok {

@@ -38,6 +38,16 @@ func (c *conn) urlAuthCaps() []string {
 	return []string{"URLAUTH", "URLAUTH=BINARY"}
 }
 
+// sendURLMech sends the untagged OK [URLMECH INTERNAL] of SELECT and
+// EXAMINE when URLAUTH is available (RFC 4467 BASE.7.1.URLMECH: "in
+// response to a RESETKEY, SELECT, or EXAMINE command"); INTERNAL is
+// the one mechanism the server has.
+func (c *conn) sendURLMech() {
+	if _, ok := c.urlAuthKeyer(); ok {
+		c.untaggedOK("URLMECH", urlMechInternal, "URL authorization mechanisms")
+	}
+}
+
 // hostname is the server's name in URLs.
 func (c *conn) hostname() string { return cmp.Or(c.srv.Hostname, "localhost") }
 

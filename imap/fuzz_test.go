@@ -68,9 +68,14 @@ func FuzzReadCommand(f *testing.F) {
 	f.Add([]byte("A003 APPEND saved-messages (\\Seen) \"05-Jan-2021 10:11:12 +0100\" {5}\r\nhello\r\n"))
 	f.Add([]byte("A5 APPEND INBOX UTF8 (~{5+}\r\nab\x00cd)\r\n"))
 	f.Add([]byte("A8 APPEND Drafts (\\Seen) CATENATE (URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER\" TEXT {4+}\r\n\r\n--\r\n URL \"/Drafts/;UID=30\" TEXT ~{2+}\r\n\x00x) {3+}\r\nabc\r\n"))
+	f.Add([]byte("A8 APPEND INBOX CATENATE (UTF8 (~{3+}\r\nabc) TEXT {1+}\r\nx UTF8 ({2+}\r\nzz)) UTF8 (~{1+}\r\ny)\r\n"))
+	f.Add([]byte("A8 APPEND INBOX CATENATE (UTF8 (~{3+}\r\nabc)\r\nA9 NOOP\r\n"))
 	f.Add([]byte("A6 UID SORT RETURN (MIN COUNT) (REVERSE DISPLAYFROM SUBJECT) UTF-8 OLDER 3600 OR SUBJECT x YOUNGER 5\r\n"))
 	f.Add([]byte("A7 SEARCH RETURN (COUNT UPDATE (UID BODY.PEEK[HEADER.FIELDS (TO FROM)])) FROM boss\r\n"))
 	f.Add([]byte("A7 THREAD REFERENCES US-ASCII SINCE 1-Feb-1994\r\n"))
+	f.Add([]byte("A9 SEARCH RETURN (UPDATE UPDATE (UID)) ALL\r\n"))
+	f.Add([]byte("A9 SEARCH RETURN (update Update(UID MODSEQ) COUNT) ALL\r\n"))
+	f.Add([]byte("A9 UID SORT RETURN (UPDATE(FLAGS) PARTIAL 1:10 UPDATE) (DATE) UTF-8 ALL\r\n"))
 	f.Fuzz(func(t *testing.T, wire []byte) {
 		cmds, msgs := readAllCommands(t, wire)
 		// Every command read formats and reads back the same.

@@ -371,54 +371,72 @@ func (d *Decoder) returnList() (opts []string, fetch []FetchItem, err error) {
 		}
 		o = strings.ToUpper(o)
 		opts = append(opts, o)
-		b, err := d.readByte()
+		sp, err := d.Accept(' ')
 		if err != nil {
 			return nil, nil, err
 		}
-		if b == ')' {
-			return opts, fetch, nil
-		}
-		if b != ' ' {
-			return nil, nil, syntaxf("expected SP or \")\" in list, got %q", b)
-		}
-		if o != "UPDATE" || fetch != nil {
-			continue
-		}
-		if b, err := d.peek(); err != nil || b != '(' {
+		if o == "UPDATE" {
+			// RFC 5465 8: modifier-update = "UPDATE" ["(" fetch-att
+			// *(SP fetch-att) ")"], with no SP before "(", though
+			// the example of RFC 5465 7 has one: take both.
+			b, err := d.peek()
 			if err != nil {
 				return nil, nil, err
 			}
-			continue
+			if b == '(' {
+				if fetch != nil {
+					return nil, nil, syntaxf("more than one fetch attribute list after UPDATE")
+				}
+				if fetch, err = d.updateFetch(); err != nil {
+					return nil, nil, err
+				}
+				if sp, err = d.Accept(' '); err != nil {
+					return nil, nil, err
+				}
+			}
 		}
-		fetch = []FetchItem{}
-		if err := d.List(func() error {
-			f, err := d.FetchItem(false)
-			fetch = append(fetch, f)
-			return err
-		}); err != nil {
-			return nil, nil, err
-		}
-		if len(fetch) == 0 {
-			return nil, nil, syntaxf("empty fetch attribute list after UPDATE")
-		}
-		if ok, err := d.Accept(')'); ok || err != nil {
-			return opts, fetch, err
-		}
-		if err := d.Expect(' '); err != nil {
-			return nil, nil, err
+		if !sp {
+			if err := d.Expect(')'); err != nil {
+				return nil, nil, err
+			}
+			return opts, fetch, nil
 		}
 	}
 }
 
+// updateFetch reads the fetch attributes of UPDATE (RFC 5465 8), a
+// list of one or more.
+func (d *Decoder) updateFetch() ([]FetchItem, error) {
+	fetch := []FetchItem{}
+	if err := d.List(func() error {
+		f, err := d.FetchItem(false)
+		fetch = append(fetch, f)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if len(fetch) == 0 {
+		return nil, syntaxf("empty fetch attribute list after UPDATE")
+	}
+	return fetch, nil
+}
+
 // returnList writes " RETURN (...)", with the fetch attributes of
-// UPDATE when there are any (RFC 5465 7).
+// UPDATE, when there are any, after the first UPDATE (RFC 5465 7), in
+// any case, the one place the parser takes them.
 func (e *Encoder) returnList(opts []string, fetch []FetchItem) {
+	written := len(fetch) == 0
 	e.Raw(" RETURN ").List(len(opts), func(i int) {
 		e.Atom(opts[i])
-		if opts[i] == "UPDATE" && len(fetch) > 0 {
+		if !written && strings.EqualFold(opts[i], "UPDATE") {
+			// With a SP, as in the example of RFC 5465 7.
 			e.SP().List(len(fetch), func(j int) { e.FetchItem(fetch[j], false) })
+			written = true
 		}
 	})
+	if !written {
+		e.fail(syntaxf("fetch attributes of UPDATE without UPDATE"))
+	}
 }
 
 func isASCII(s string) bool {

@@ -91,10 +91,104 @@ func TestReturnListRoundTrip(t *testing.T) {
 		`a SEARCH RETURN (UPDATE) ALL`,
 		`a SEARCH RETURN () ALL`,
 		`a UID SORT RETURN (UPDATE (FLAGS) PARTIAL 1:10) (DATE) UTF-8 ALL`,
+		`a SEARCH RETURN (UPDATE (UID) UPDATE) ALL`,
+		`a SEARCH RETURN (MIN MIN UPDATE UPDATE) ALL`,
 	} {
 		cmd, err := ReadCommand(newDec(line + "\r\n"))
 		require.NoError(t, err, line)
 		assert.Equal(t, line+"\r\n", formatCommand(t, cmd), line)
+	}
+
+	// Forms the parser takes and writes back otherwise: RFC 5465 8 has
+	// no SP between UPDATE and "(", and the fetch attributes of a
+	// later UPDATE belong to the first.
+	for _, tc := range []struct{ in, out string }{
+		{`a SEARCH RETURN (UPDATE(UID)) ALL`, `a SEARCH RETURN (UPDATE (UID)) ALL`},
+		{`a SEARCH RETURN (COUNT UPDATE(UID FLAGS) MIN) ALL`, `a SEARCH RETURN (COUNT UPDATE (UID FLAGS) MIN) ALL`},
+		{`a SEARCH RETURN (update UPDATE (UID)) ALL`, `a SEARCH RETURN (UPDATE (UID) UPDATE) ALL`},
+		{`a SORT RETURN (UPDATE(MODSEQ)) (DATE) UTF-8 ALL`, `a SORT RETURN (UPDATE (MODSEQ)) (DATE) UTF-8 ALL`},
+	} {
+		cmd, err := ReadCommand(newDec(tc.in + "\r\n"))
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.out+"\r\n", formatCommand(t, cmd), tc.in)
+	}
+
+	for _, line := range []string{
+		`a SEARCH RETURN (UPDATE (UID) UPDATE (FLAGS)) ALL`,
+		`a SEARCH RETURN (UPDATE () ) ALL`,
+		`a SEARCH RETURN (MIN(UID)) ALL`,
+		`a SEARCH RETURN (UPDATE ) ALL`,
+		`a SEARCH RETURN (UPDATE (UID)(FLAGS)) ALL`,
+	} {
+		_, err := ReadCommand(newDec(line + "\r\n"))
+		assert.Error(t, err, line)
+	}
+
+	// The encoder writes the fetch attributes once, after the first
+	// UPDATE in any case.
+	for _, tc := range []struct {
+		ret  []string
+		want string
+	}{
+		{[]string{"UPDATE", "UPDATE"}, `a SEARCH RETURN (UPDATE (UID) UPDATE) ALL`},
+		{[]string{"update"}, `a SEARCH RETURN (update (UID)) ALL`},
+		{[]string{"COUNT", "Update", "UPDATE"}, `a SEARCH RETURN (COUNT Update (UID) UPDATE) ALL`},
+	} {
+		cmd := &Command{Tag: "a", Name: "SEARCH", Args: &SearchCommand{HasReturn: true, Return: tc.ret, UpdateFetch: []FetchItem{{Name: FetchUID}}, Keys: []SearchKey{{Op: "ALL"}}}}
+		out := formatCommand(t, cmd)
+		assert.Equal(t, tc.want+"\r\n", out)
+		back, err := ReadCommand(newDec(out))
+		require.NoError(t, err, out)
+		assert.Equal(t, []FetchItem{{Name: FetchUID}}, back.Args.(*SearchCommand).UpdateFetch, out)
+		sort := &Command{Tag: "a", Name: "SORT", Args: &SortCommand{HasReturn: true, Return: tc.ret, UpdateFetch: []FetchItem{{Name: FetchUID}}, Criteria: []SortCriterion{{Key: "DATE"}}, Charset: "UTF-8", Keys: []SearchKey{{Op: "ALL"}}}}
+		out = formatCommand(t, sort)
+		back, err = ReadCommand(newDec(out))
+		require.NoError(t, err, out)
+		assert.Equal(t, []FetchItem{{Name: FetchUID}}, back.Args.(*SortCommand).UpdateFetch, out)
+	}
+	_, err := encode(t, func(e *Encoder) error {
+		return WriteCommand(e, &Command{Tag: "a", Name: "SEARCH", Args: &SearchCommand{HasReturn: true, Return: []string{"COUNT"}, UpdateFetch: []FetchItem{{Name: FetchUID}}, Keys: []SearchKey{{Op: "ALL"}}}})
+	})
+	assert.Error(t, err, "UPDATE fetch attributes without UPDATE")
+}
+
+// TestContextUpdateFetchModSeq: MODSEQ among the fetch attributes of
+// UPDATE makes the client CONDSTORE-aware as FETCH MODSEQ does (RFC
+// 7162 3.1), HIGHESTMODSEQ first, and is BAD in a mailbox without
+// mod-sequences (RFC 7162 3.1.2.2). UPDATE given twice is taken, as
+// MIN or COUNT given twice are.
+func TestContextUpdateFetchModSeq(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	r := c.ok(`a SEARCH RETURN (UPDATE(UID MODSEQ)) ALL`)
+	require.Len(t, r, 2, "%q", r)
+	assert.Regexp(t, `^\* OK \[HIGHESTMODSEQ \d+\] `, r[0])
+	assert.Equal(t, `* ESEARCH (TAG "a")`, r[1])
+	ts.deliver(t, "INBOX", testMsg)
+	r = c.ok("n NOOP")
+	require.Len(t, r, 3, "%q", r)
+	assert.Regexp(t, `^\* 2 FETCH \(UID 2 MODSEQ \(\d+\)\)$`, r[1])
+
+	s := ts.login(t)
+	s.ok("s SELECT INBOX")
+	r = s.ok(`b SORT RETURN (COUNT UPDATE UPDATE (MODSEQ)) (ARRIVAL) UTF-8 ALL`)
+	require.Len(t, r, 2, "%q", r)
+	assert.Regexp(t, `^\* OK \[HIGHESTMODSEQ \d+\] `, r[0])
+	assert.Equal(t, `* ESEARCH (TAG "b") COUNT 2`, r[1])
+	s.ok(`c SEARCH RETURN (MIN MIN UPDATE UPDATE) ALL`)
+
+	nm := newTestServer(t, func(s *Server) { s.Store = noModSeqStore{s.Store} })
+	nm.deliver(t, "INBOX", testMsg)
+	n := nm.login(t)
+	n.ok("s SELECT INBOX")
+	for _, cmd := range []string{
+		`b1 SEARCH RETURN (UPDATE (MODSEQ)) ALL`,
+		`b2 UID SORT RETURN (UPDATE (UID MODSEQ)) (ARRIVAL) UTF-8 ALL`,
+	} {
+		r := n.cmd(cmd)
+		assert.Regexp(t, `^b\d BAD `, r[len(r)-1], cmd)
 	}
 }
 

