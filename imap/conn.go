@@ -81,6 +81,10 @@ type conn struct {
 	// deliverer takes it in between (conn_notify.go).
 	wmu     sync.Mutex
 	reading bool
+	// keyGen is the generation of the user's RESETKEYs the session
+	// has seen (keyResets, conn_urlauth.go).
+	keyGen uint64
+
 	// ownNew holds the messages this session's APPEND, COPY, MOVE or
 	// REPLACE put in the selected mailbox until the update that reports
 	// them: NOTIFY sends no FETCH for them (RFC 5465 5.2).

@@ -220,6 +220,7 @@ func (c *conn) loggedIn(cmd *Command, identity string) bool {
 		return true
 	}
 	c.identity, c.acct = identity, acct
+	c.seeKeyResets()
 	c.setState(stateAuth)
 	c.tagged(cmd.Tag, StatusOK, "CAPABILITY", c.capabilities(), cmd.Name+" completed")
 	return true

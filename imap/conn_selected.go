@@ -77,6 +77,8 @@ func (c *conn) cmdSelect(cmd *Command) bool {
 		c.untaggedOK("MAILBOXID", "("+st.MailboxID+")", "Ok") // RFC 8474 4.2
 	}
 	c.untaggedOK("UIDNEXT", uint32(st.UIDNext), "Predicted next UID")
+	c.sendURLMech() // RFC 4467 BASE.7.1.URLMECH
+	c.seeKeyResets()
 	if args.CondStore {
 		c.enableCondStore(true)
 	}

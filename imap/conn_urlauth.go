@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
@@ -264,6 +265,7 @@ func (c *conn) cmdResetKey(cmd *Command) bool {
 		if err := k.ResetURLAuthKey(c.ctx, ""); err != nil {
 			return c.fail(cmd, err)
 		}
+		c.noteKeyReset("")
 		c.tagged(cmd.Tag, StatusOK, "", nil, "All keys removed")
 		return true
 	}
@@ -274,6 +276,7 @@ func (c *conn) cmdResetKey(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
+	c.noteKeyReset(name)
 	c.tagged(cmd.Tag, StatusOK, "URLMECH", urlMechInternal, "RESETKEY completed")
 	return true
 }
@@ -512,5 +515,79 @@ func hasNUL(r io.Reader) bool {
 		if err != nil {
 			return false
 		}
+	}
+}
+
+// keyResets records the RESETKEYs of one user (RFC 4467 6.3: "any
+// current IMAP session logged in as the user that has the mailbox
+// selected will receive an untagged OK response with the URLMECH
+// status response code"). Each RESETKEY takes the next generation;
+// names maps a mailbox to the generation of its last reset, and all
+// is that of the last reset of every key. A session remembers the
+// generation it has seen and, at its next update, says URLMECH when a
+// reset since then concerns its selected mailbox.
+type keyResets struct {
+	mu    sync.Mutex
+	gen   uint64
+	all   uint64
+	names map[string]uint64
+}
+
+// keyResetsOf returns the RESETKEY record of the user identity.
+func (s *Server) keyResetsOf(identity string) *keyResets {
+	v, _ := s.resets.LoadOrStore(identity, &keyResets{})
+	return v.(*keyResets)
+}
+
+// noteKeyReset records a RESETKEY of the session's user: of the
+// mailbox name, or of every key when name is "". The session itself is
+// told in its tagged OK.
+func (c *conn) noteKeyReset(name string) {
+	r := c.srv.keyResetsOf(c.identity)
+	r.mu.Lock()
+	r.gen++
+	if name == "" {
+		r.all = r.gen
+	} else {
+		if r.names == nil {
+			r.names = make(map[string]uint64)
+		}
+		r.names[name] = r.gen
+	}
+	c.keyGen = r.gen
+	r.mu.Unlock()
+}
+
+// seeKeyResets notes that the session has seen every RESETKEY so far
+// (at login, and at SELECT, which sends URLMECH anyway).
+func (c *conn) seeKeyResets() {
+	if c.identity == "" {
+		return
+	}
+	r := c.srv.keyResetsOf(c.identity)
+	r.mu.Lock()
+	c.keyGen = r.gen
+	r.mu.Unlock()
+}
+
+// checkKeyResets sends URLMECH when another session of the user reset
+// the key of the selected mailbox, or every key, since this session
+// last looked.
+func (c *conn) checkKeyResets() {
+	if c.sel == nil || c.identity == "" {
+		return
+	}
+	v, ok := c.srv.resets.Load(c.identity)
+	if !ok {
+		return
+	}
+	r := v.(*keyResets)
+	r.mu.Lock()
+	seen := c.keyGen
+	c.keyGen = r.gen
+	tell := r.gen != seen && (r.all > seen || r.names[c.sel.name] > seen)
+	r.mu.Unlock()
+	if tell {
+		c.sendURLMech()
 	}
 }

@@ -364,12 +364,15 @@ func (c *conn) closeSelected() {
 // update polls the selected mailbox and reports the changes: EXISTS and
 // RECENT for new messages, FETCH FLAGS for flag changes, FLAGS and
 // PERMANENTFLAGS when a new keyword appears, and EXPUNGE (RFC 9051
-// 7.4.1, 7.5.1), or VANISHED under QRESYNC (RFC 7162 3.2.10.2). When expunges is false (FETCH, STORE, SEARCH, which
-// must not see an EXPUNGE), it does nothing: the view keeps the
+// 7.4.1, 7.5.1), or VANISHED under QRESYNC (RFC 7162 3.2.10.2), after
+// URLMECH if another session reset the selected mailbox's key. When
+// expunges is false (FETCH, STORE, SEARCH, which must not see an
+// EXPUNGE), it polls nothing: the view keeps the
 // messages it knows, so that sequence numbers stay valid, until a
 // command that may report expunges. It reports false when the
 // connection must close.
 func (c *conn) update(expunges bool) bool {
+	c.checkKeyResets()
 	s := c.sel
 	if s == nil || !expunges {
 		return true

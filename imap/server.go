@@ -120,6 +120,7 @@ type Server struct {
 	conns     netserver.Tracker
 	cacheOnce sync.Once
 	cache     *structureCache
+	resets    sync.Map // identity -> *keyResets (conn_urlauth.go)
 }
 
 func (s *Server) logger() *slog.Logger {

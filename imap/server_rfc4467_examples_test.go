@@ -178,11 +178,6 @@ func TestRFC4467SelectURLMech(t *testing.T) {
 				mech = append(mech, l)
 			}
 		}
-		if len(mech) == 0 {
-			// cmdSelect (conn_selected.go, not this change's file)
-			// is to call c.sendURLMech().
-			t.Skipf("RFC 4467: no URLMECH after %s: %q", cmd, r)
-		}
 		assert.Equal(t, []string{"* OK [URLMECH INTERNAL] URL authorization mechanisms"}, mech, cmd)
 	}
 
@@ -206,4 +201,33 @@ func (s noURLAuthStore) Account(ctx context.Context, user string) (mailbox.Accou
 		return nil, err
 	}
 	return noURLAuthAccount{a}, nil
+}
+
+// TestRFC4467ResetKeyTellsOtherSessions: RFC 4467 6.3: "any current
+// IMAP session logged in as the user that has the mailbox selected
+// will receive an untagged OK response with the URLMECH status
+// response code".
+func TestRFC4467ResetKeyTellsOtherSessions(t *testing.T) {
+	ts := newURLAuthServer(t)
+	a := ts.loginAs(t, "joe")
+	b := ts.loginAs(t, "joe")
+	a.ok("c CREATE Other")
+	b.ok("s SELECT INBOX")
+	const mech = "* OK [URLMECH INTERNAL] URL authorization mechanisms"
+	assert.Equal(t, []string{"r1 OK [URLMECH INTERNAL] RESETKEY completed"}, a.cmd("r1 RESETKEY INBOX"))
+	assert.Equal(t, []string{mech}, b.ok("n1 NOOP"))
+	assert.Empty(t, b.ok("n2 NOOP"))
+	a.ok("r2 RESETKEY Other")
+	assert.Empty(t, b.ok("n3 NOOP"))
+	a.ok("r3 RESETKEY")
+	assert.Equal(t, []string{mech}, b.ok("n4 NOOP"))
+	// The session that reset is told in its tagged OK only.
+	a.ok("s SELECT INBOX")
+	a.ok("r4 RESETKEY INBOX")
+	assert.Empty(t, a.ok("n5 NOOP"))
+	// Another user's sessions are not told.
+	other := ts.loginAs(t, "bob")
+	other.ok("s SELECT INBOX")
+	a.ok("r5 RESETKEY INBOX")
+	assert.Empty(t, other.ok("n6 NOOP"))
 }

@@ -75,6 +75,7 @@ var selectLinesRe = []string{
 	`^\* OK \[UIDVALIDITY \d+\] `,
 	`^\* OK \[MAILBOXID \(\w+\)\] `, // RFC 8474
 	`^\* OK \[UIDNEXT \d+\] `,
+	`^\* OK \[URLMECH INTERNAL\] `, // RFC 4467 BASE.7.1.URLMECH
 }
 
 // TestRFC7162SelectExamples plays RFC 7162 3.1.2.1 example 1 (SELECT
@@ -179,7 +180,8 @@ func TestRFC7162NoModSeqExample(t *testing.T) {
 	}
 	c := ts.login(t)
 	r := c.cmd("A142 SELECT INBOX (CONDSTORE)")
-	require.Len(t, r, len(selectLinesRe)+2, "%q", r)
+	// The wrapping store's accounts have no URLAUTH keys: no URLMECH.
+	require.Len(t, r, len(selectLinesRe)+1, "%q", r)
 	assert.Regexp(t, `^\* OK \[NOMODSEQ\] `, r[len(r)-2])
 	assert.Equal(t, "A142 OK [READ-WRITE] SELECT completed", r[len(r)-1])
 	assert.Regexp(t, `^\* STATUS INBOX \(HIGHESTMODSEQ 0\)$`, c.ok("A143 STATUS INBOX (HIGHESTMODSEQ)")[0])

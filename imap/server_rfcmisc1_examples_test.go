@@ -137,5 +137,5 @@ func TestRFC5161Examples(t *testing.T) {
 	// Additive: enabling again lists nothing new (RFC 5161 3.1).
 	assert.Equal(t, []string{"* ENABLED", "a2 OK ENABLE completed"}, d.cmd("a2 ENABLE CONDSTORE"))
 	// And it made the session CONDSTORE-aware (RFC 7162 3.1).
-	assert.Regexp(t, `^\* OK \[HIGHESTMODSEQ \d+\] `, d.ok("a3 SELECT INBOX")[7])
+	assert.Regexp(t, `^\* OK \[HIGHESTMODSEQ \d+\] `, d.ok("a3 SELECT INBOX")[8])
 }

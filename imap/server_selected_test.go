@@ -45,6 +45,7 @@ func TestSelectData(t *testing.T) {
 		`* OK [UIDVALIDITY V] UIDs valid`,
 		`* OK [MAILBOXID (ID)] Ok`,
 		`* OK [UIDNEXT 3] Predicted next UID`,
+		`* OK [URLMECH INTERNAL] URL authorization mechanisms`,
 		`a OK [READ-WRITE] SELECT completed`,
 	}, norm(r))
 
@@ -76,6 +77,7 @@ func TestSelectIMAP4rev2(t *testing.T) {
 		`* OK [UIDVALIDITY V] UIDs valid`,
 		`* OK [MAILBOXID (ID)] Ok`,
 		`* OK [UIDNEXT 2] Predicted next UID`,
+		`* OK [URLMECH INTERNAL] URL authorization mechanisms`,
 		`* LIST (ATTRS) "/" INBOX`,
 		`b OK [READ-WRITE] SELECT completed`,
 	}, norm(r))
