@@ -16,6 +16,16 @@ const (
 	// DefaultMaxMetadataEntries bounds the annotations of one mailbox
 	// or of the server: RFC 5464 4.1 asks for 10 at least.
 	DefaultMaxMetadataEntries = 100
+	// MaxMetadataEntryName bounds an entry name, in octets. RFC 5464
+	// sets no limit; the names it and its registry define are under 40
+	// octets and vendor names a few dozen more, so 1024 leaves ample
+	// room while keeping a hostile name (a literal of up to
+	// DefaultMaxStringLiteral) out of the store, of every watch's
+	// pending events and of every METADATA response that names it.
+	// (Dovecot checks no length in IMAP; its SQL dictionary schema
+	// keeps names in a VARCHAR(255).) A longer name is BAD, as an
+	// invalid one is (RFC 5464 3.2).
+	MaxMetadataEntryName = 1024
 )
 
 // storeCaps lists the capabilities that depend on the account's
@@ -54,9 +64,12 @@ func (c *conn) metadataMailbox(name string) (string, error) {
 
 // validEntry checks an entry name (RFC 5464 3.2): "/private/..." or
 // "/shared/..." with no empty component, no "*" or "%", ASCII without
-// controls; it returns it in lower case (entry names are
-// case-insensitive).
+// controls, and no longer than MaxMetadataEntryName; it returns it in
+// lower case (entry names are case-insensitive).
 func validEntry(name string) (string, bool) {
+	if len(name) > MaxMetadataEntryName {
+		return "", false
+	}
 	n := strings.ToLower(name)
 	if !strings.HasPrefix(n, "/private/") && !strings.HasPrefix(n, "/shared/") {
 		return "", false
