@@ -161,6 +161,33 @@ func (c *conn) cmdGetMetadata(cmd *Command) bool {
 	return c.done(cmd, true)
 }
 
+// metadataNamesChunk bounds the octets of entry names one unsolicited
+// METADATA response carries: a few KiB, far below the line length
+// clients accept (DefaultMaxLineLength for ours).
+const metadataNamesChunk = 4 << 10
+
+// writeMetadataNames sends the names of changed entries of a mailbox
+// (wire name; "" for the server) as METADATA responses without values
+// (RFC 5464 4.4.2), as many as it takes to keep each line short: RFC
+// 5464 4.4 lets a server send several responses for a group of
+// entries. A name longer than the bound goes alone.
+func (c *conn) writeMetadataNames(mbox string, names []string) {
+	for len(names) > 0 {
+		n, size := 0, 0
+		for n < len(names) {
+			// The name, a space, and quotes if it needs them.
+			l := len(names[n]) + 3
+			if n > 0 && size+l > metadataNamesChunk {
+				break
+			}
+			size += l
+			n++
+		}
+		c.write(&MetadataNamesData{Mailbox: mbox, Entries: names[:n]})
+		names = names[n:]
+	}
+}
+
 // metadataWireName is the mailbox of a METADATA response.
 func (c *conn) metadataWireName(name string) string {
 	if name == "" {

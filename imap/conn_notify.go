@@ -326,7 +326,7 @@ func (c *conn) notifyEvents(st *notifyState, evs []mailbox.MailboxEvent) {
 		if ev.Name == "" {
 			// The account's own annotations (RFC 5465 5.7).
 			if ev.Kinds&mailbox.EventMetadata != 0 && st.serverMeta {
-				c.write(&MetadataNamesData{Entries: ev.Entries})
+				c.writeMetadataNames("", ev.Entries)
 			}
 			continue
 		}
@@ -349,8 +349,8 @@ func (c *conn) notifyEvents(st *notifyState, evs []mailbox.MailboxEvent) {
 		}
 		if ev.Kinds&mask&mailbox.EventMetadata != 0 && len(ev.Entries) > 0 {
 			// RFC 5465 5.6: the names of the changed entries, the
-			// removed ones included.
-			c.write(&MetadataNamesData{Mailbox: c.wireName(ev.Name), Entries: ev.Entries})
+			// removed ones included; in responses of bounded size.
+			c.writeMetadataNames(c.wireName(ev.Name), ev.Entries)
 		}
 	}
 }
