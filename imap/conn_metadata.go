@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -111,6 +112,20 @@ func (c *conn) cmdGetMetadata(cmd *Command) bool {
 	all, err := md.Metadata(c.ctx, name)
 	if err != nil {
 		return c.fail(cmd, err)
+	}
+	if name != "" {
+		// RFC 6154 4: the special uses, as LIST shows them.
+		use, err := c.specialUseOf(name)
+		if err != nil {
+			return c.fail(cmd, err)
+		}
+		delete(all, specialUseEntry)
+		if len(use) > 0 {
+			if all == nil {
+				all = make(map[string]string, 1)
+			}
+			all[specialUseEntry] = strings.Join(use, " ")
+		}
 	}
 	var out []MetadataEntry
 	seen := make(map[string]bool)
@@ -233,16 +248,136 @@ func (c *conn) cmdSetMetadata(cmd *Command) bool {
 		c.tagged(cmd.Tag, StatusNO, "NOPERM", nil, "/shared/admin is read-only")
 		return true
 	}
+	if use, ok := set[specialUseEntry]; ok && name != "" {
+		delete(set, specialUseEntry)
+		return c.setSpecialUse(cmd, md, name, use, set)
+	}
 	err = md.SetMetadata(c.ctx, name, set, DefaultMaxMetadataEntries)
+	if c.setMetadataFailed(cmd, err) {
+		return true
+	}
+	return c.done(cmd, true)
+}
+
+// setMetadataFailed answers a failed SetMetadata, and reports whether
+// it did.
+func (c *conn) setMetadataFailed(cmd *Command, err error) bool {
 	switch {
 	case errors.Is(err, mailbox.ErrMetadataTooMany):
 		c.tagged(cmd.Tag, StatusNO, "METADATA", "TOOMANY", "Too many annotations")
-		return true
 	case errors.Is(err, mailbox.ErrMetadataNoPrivate):
 		c.tagged(cmd.Tag, StatusNO, "METADATA", "NOPRIVATE", "No private annotations here")
-		return true
 	case err != nil:
+		c.fail(cmd, err)
+	default:
+		return false
+	}
+	return true
+}
+
+// specialUseEntry is the METADATA entry of a mailbox that holds its
+// special-use attributes (RFC 6154 4).
+const specialUseEntry = "/private/specialuse"
+
+// specialUseSetter is implemented by an Account whose mailboxes' special
+// uses can change after CREATE (the memstore and maildir accounts), so
+// that SETMETADATA of /private/specialuse can change them (RFC 6154 4).
+// SetSpecialUse sets the special-use attributes of the mailbox named
+// name to use (none when empty), with the checks of CREATE ... (USE)
+// (mailbox.ErrUseAttrUnsupported), and takes each of them from the
+// other mailboxes that had it, which moved lists.
+type specialUseSetter interface {
+	SetSpecialUse(ctx context.Context, name string, use []string) (moved []string, err error)
+}
+
+// specialUseOf returns the special-use attributes of the mailbox named
+// name, as LIST shows them, or mailbox.ErrNoSuchMailbox.
+func (c *conn) specialUseOf(name string) ([]string, error) {
+	uses, err := c.specialUses([]string{name})
+	if err != nil {
+		return nil, err
+	}
+	use, ok := uses[canonInbox(name)]
+	if !ok {
+		return nil, mailbox.ErrNoSuchMailbox
+	}
+	return use, nil
+}
+
+// specialUses returns the special-use attributes of the mailboxes
+// named, by name (INBOX in capitals), those that exist only.
+func (c *conn) specialUses(names []string) (map[string][]string, error) {
+	infos, err := c.acct.Mailboxes(c.ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(names))
+	for _, in := range infos {
+		n := canonInbox(in.Name)
+		if slices.ContainsFunc(names, func(m string) bool { return canonInbox(m) == n }) {
+			out[n] = in.SpecialUse
+		}
+	}
+	return out, nil
+}
+
+// setSpecialUse answers a SETMETADATA that sets /private/specialuse of
+// a mailbox (RFC 6154 4), to use (nil: none), and the other entries
+// in set. The special uses are checked as CREATE checks them: NO
+// [USEATTR] for one the store does not keep. The other entries are set
+// first, and set back if the special uses cannot be, so that nothing
+// changes when the command fails (RFC 5464 4.3). The mailboxes that
+// lost a special use to this one are reported with their new value, as
+// in the example of RFC 6154 5.4.
+func (c *conn) setSpecialUse(cmd *Command, md mailbox.Metadataer, name string, use *string, set map[string]*string) bool {
+	su, ok := c.acct.(specialUseSetter)
+	if !ok {
+		c.tagged(cmd.Tag, StatusNO, "NOPERM", nil, "Special uses cannot be changed here")
+		return true
+	}
+	var attrs []string
+	if use != nil {
+		attrs = strings.Fields(*use)
+	}
+	var undo map[string]*string
+	if len(set) > 0 {
+		old, err := md.Metadata(c.ctx, name)
+		if err != nil {
+			return c.fail(cmd, err)
+		}
+		undo = make(map[string]*string, len(set))
+		for k := range set {
+			if v, ok := old[k]; ok {
+				undo[k] = &v
+			} else {
+				undo[k] = nil
+			}
+		}
+		if c.setMetadataFailed(cmd, md.SetMetadata(c.ctx, name, set, DefaultMaxMetadataEntries)) {
+			return true
+		}
+	}
+	moved, err := su.SetSpecialUse(c.ctx, name, attrs)
+	if err != nil {
+		if undo != nil {
+			if uerr := md.SetMetadata(c.ctx, name, undo, 0); uerr != nil {
+				c.log().Error("imap: SETMETADATA: undoing the entries", "err", uerr)
+			}
+		}
 		return c.fail(cmd, err)
+	}
+	if len(moved) > 0 {
+		uses, err := c.specialUses(moved)
+		if err == nil {
+			for _, m := range moved {
+				use, ok := uses[canonInbox(m)]
+				if !ok {
+					continue // gone meanwhile
+				}
+				e := MetadataEntry{Name: specialUseEntry, IsNil: len(use) == 0, Value: strings.Join(use, " ")}
+				c.write(&MetadataData{Mailbox: c.wireName(m), Entries: []MetadataEntry{e}})
+			}
+		}
 	}
 	return c.done(cmd, true)
 }
