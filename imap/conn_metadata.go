@@ -3,9 +3,11 @@ package imap
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/postkit/postkit/mailbox"
 )
@@ -380,4 +382,144 @@ func (c *conn) setSpecialUse(cmd *Command, md mailbox.Metadataer, name string, u
 		}
 	}
 	return c.done(cmd, true)
+}
+
+// Unsolicited METADATA (RFC 5464 4.4): after ENABLE METADATA the session
+// reports the entries of the server and of the selected mailbox that
+// other sessions set or remove, by name (4.4.2); after ENABLE
+// METADATA-SERVER alone, those of the server. They go out where
+// untagged responses may: at the end of a command (c.update), NOOP
+// included, and in IDLE. A NOTIFY SET that asks for metadata events
+// rules instead (RFC 5465 5.6, 5.7: those events need no ENABLE), so
+// that nothing is told twice.
+
+// metaUnsolicited is the unsolicited METADATA of a session.
+type metaUnsolicited struct {
+	watch *mailbox.AccountWatch
+	// server and mailboxes say what was enabled: METADATA-SERVER, and
+	// METADATA (which reports the server's entries too).
+	server, mailboxes bool
+	stop              chan struct{}
+}
+
+// metaSessions maps each session (*conn) that enabled unsolicited
+// METADATA to its *metaUnsolicited; stopMetadataUnsolicited removes
+// it as the session ends.
+var metaSessions sync.Map
+
+// metaState returns the unsolicited METADATA of the session, or nil.
+func (c *conn) metaState() *metaUnsolicited {
+	if v, ok := metaSessions.Load(c); ok {
+		return v.(*metaUnsolicited)
+	}
+	return nil
+}
+
+// enableMetadata enables unsolicited METADATA for cp, METADATA or
+// METADATA-SERVER (RFC 5464 3), and reports whether ENABLED lists it:
+// only when the account keeps annotations and can be watched, and
+// once.
+func (c *conn) enableMetadata(cp string) bool {
+	if _, ok := c.acct.(mailbox.Metadataer); !ok {
+		return false
+	}
+	aw, ok := c.acct.(mailbox.AccountWatcher)
+	if !ok {
+		return false
+	}
+	mu := c.metaState()
+	if mu == nil {
+		mu = &metaUnsolicited{watch: aw.WatchAccount(), stop: make(chan struct{})}
+		metaSessions.Store(c, mu)
+		go c.metadataIdleWaker(mu)
+	}
+	p := &mu.server
+	if cp == "METADATA" {
+		p = &mu.mailboxes
+	}
+	if *p {
+		return false
+	}
+	*p = true
+	return true
+}
+
+// stopMetadataUnsolicited ends the unsolicited METADATA of the
+// session, as it ends.
+func (c *conn) stopMetadataUnsolicited() {
+	if mu := c.metaState(); mu != nil {
+		metaSessions.Delete(c)
+		mu.watch.Stop()
+		close(mu.stop)
+	}
+}
+
+// metadataIdleWaker wakes a session that waits in IDLE for its
+// mailbox's updates (idleWait) when annotations change, so that they
+// are reported then rather than when IDLE ends.
+func (c *conn) metadataIdleWaker(mu *metaUnsolicited) {
+	for {
+		select {
+		case <-mu.watch.Events():
+			c.idleNotify()
+		case <-mu.stop:
+			return
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// notifyHasMetadata reports whether a NOTIFY SET with metadata events
+// is in effect.
+func (c *conn) notifyHasMetadata() bool {
+	st := c.ntf
+	if st == nil {
+		return false
+	}
+	return st.serverMeta || slices.ContainsFunc(st.filters, func(f notifyFilter) bool { return f.events&mailbox.EventMetadata != 0 })
+}
+
+// metadataUpdates reports the annotations other sessions changed since
+// the last time, when unsolicited METADATA is on (RFC 5464 4.4.2). When
+// the watch lost events, it names every entry of the server and of the
+// selected mailbox (RFC 5465 5.6 lets a server name them all); the
+// entries removed meanwhile cannot be told.
+func (c *conn) metadataUpdates() {
+	mu := c.metaState()
+	if mu == nil {
+		return
+	}
+	evs, err := mu.watch.Poll()
+	if c.notifyHasMetadata() {
+		return // NOTIFY reports them
+	}
+	var sel string
+	if c.sel != nil && mu.mailboxes {
+		sel = c.sel.name
+	}
+	if errors.Is(err, mailbox.ErrUpdatesLost) {
+		md := c.acct.(mailbox.Metadataer)
+		names := []string{""}
+		if sel != "" {
+			names = append(names, sel)
+		}
+		for _, n := range names {
+			m, err := md.Metadata(c.ctx, n)
+			if err != nil || len(m) == 0 {
+				continue
+			}
+			keys := slices.Sorted(maps.Keys(m))
+			c.writeMetadataNames(c.metadataWireName(n), keys)
+		}
+		return
+	}
+	for _, ev := range evs {
+		if ev.Kinds&mailbox.EventMetadata == 0 || len(ev.Entries) == 0 {
+			continue
+		}
+		if ev.Name == "" || sel != "" && ev.Name == sel {
+			c.writeMetadataNames(c.metadataWireName(ev.Name), ev.Entries)
+		}
+	}
 }

@@ -87,7 +87,7 @@ func (c *conn) notifyCaps() []string {
 func (c *conn) cmdNotify(cmd *Command) bool {
 	args := cmd.Args.(*NotifyCommand)
 	if args.None {
-		c.stopNotify()
+		c.endNotify()
 		return c.done(cmd, true)
 	}
 	aw, ok := c.acct.(mailbox.AccountWatcher)
@@ -104,7 +104,7 @@ func (c *conn) cmdNotify(cmd *Command) bool {
 		c.tagged(cmd.Tag, StatusNO, "BADEVENT", c.notifyBadEvent(), "Unsupported event")
 		return !c.broken
 	}
-	c.stopNotify()
+	c.endNotify()
 	st.watch = aw.WatchAccount()
 	st.kick = make(chan struct{}, 1)
 	c.ntf = st
@@ -202,10 +202,17 @@ func canonInbox(name string) string {
 	return name
 }
 
-// stopNotify ends the NOTIFY in effect, if any (RFC 5465 3.1: NOTIFY
+// stopNotify ends the session's notifications as the session ends: the
+// NOTIFY in effect and unsolicited METADATA (conn_metadata.go).
+func (c *conn) stopNotify() {
+	c.endNotify()
+	c.stopMetadataUnsolicited()
+}
+
+// endNotify ends the NOTIFY in effect, if any (RFC 5465 3.1: NOTIFY
 // NONE, a new NOTIFY SET; 5.8: overflow). The deliverer sees stopped
 // when it next takes wmu, and leaves.
-func (c *conn) stopNotify() {
+func (c *conn) endNotify() {
 	st := c.ntf
 	if st == nil {
 		return
@@ -298,7 +305,7 @@ func (c *conn) notifyDeliver(st *notifyState) bool {
 	evs, err := st.watch.Poll()
 	if errors.Is(err, mailbox.ErrUpdatesLost) {
 		// RFC 5465 5.8: as if NOTIFY NONE.
-		c.stopNotify()
+		c.endNotify()
 		c.untaggedOK("NOTIFICATIONOVERFLOW", nil, "Too many changes; NOTIFY is off")
 		return !c.broken
 	}

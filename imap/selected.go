@@ -370,6 +370,8 @@ func (c *conn) closeSelected() {
 // command that may report expunges. It reports false when the
 // connection must close.
 func (c *conn) update(expunges bool) bool {
+	// RFC 5464 4.4.2: annotations others changed, after ENABLE METADATA.
+	c.metadataUpdates()
 	s := c.sel
 	if s == nil || !expunges {
 		return true
