@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/postkit/postkit/mailbox"
 )
@@ -400,6 +402,9 @@ type metaUnsolicited struct {
 	// METADATA (which reports the server's entries too).
 	server, mailboxes bool
 	stop              chan struct{}
+	// pending is set by metadataIdleWaker when the watch has events,
+	// and cleared before each Poll.
+	pending atomic.Bool
 }
 
 // metaSessions maps each session (*conn) that enabled unsolicited
@@ -454,19 +459,62 @@ func (c *conn) stopMetadataUnsolicited() {
 	}
 }
 
-// metadataIdleWaker wakes a session that waits in IDLE for its
-// mailbox's updates (idleWait) when annotations change, so that they
-// are reported then rather than when IDLE ends.
+// metadataIdleWaker reports the annotations that change while the
+// session waits in IDLE, rather than when IDLE ends: through the
+// wake-up of an IDLE that waits for its mailbox's updates (idleWait),
+// or itself under NOTIFY's IDLE (the session's writer is then free).
+// Changes that come while the session waits for a command wait for
+// it. Until IDLE waits, and while a command runs, it looks again,
+// backing off from 10ms to 1s.
 func (c *conn) metadataIdleWaker(mu *metaUnsolicited) {
+	const first, last = 10 * time.Millisecond, time.Second
+	t := time.NewTimer(first)
+	t.Stop()
+	backoff := first
 	for {
 		select {
 		case <-mu.watch.Events():
-			c.idleNotify()
+			mu.pending.Store(true)
+			backoff = first
+		case <-t.C:
 		case <-mu.stop:
+			t.Stop()
 			return
 		case <-c.ctx.Done():
+			t.Stop()
 			return
 		}
+		if !mu.pending.Load() {
+			continue
+		}
+		c.mu.Lock()
+		st := c.idleSt
+		c.mu.Unlock()
+		if st != nil {
+			c.idleWake(st, false)
+			continue
+		}
+		if c.wmu.TryLock() {
+			switch {
+			case c.reading:
+				// The next command reports them.
+				c.wmu.Unlock()
+				continue
+			case c.idling && !c.broken:
+				c.metadataUpdates()
+				ok := c.flush() == nil
+				c.wmu.Unlock()
+				if !ok {
+					c.mu.Lock()
+					c.nc.Close()
+					c.mu.Unlock()
+				}
+				continue
+			}
+			c.wmu.Unlock()
+		}
+		t.Reset(backoff)
+		backoff = min(2*backoff, last)
 	}
 }
 
@@ -490,6 +538,7 @@ func (c *conn) metadataUpdates() {
 	if mu == nil {
 		return
 	}
+	mu.pending.Store(false)
 	evs, err := mu.watch.Poll()
 	if c.notifyHasMetadata() {
 		return // NOTIFY reports them
