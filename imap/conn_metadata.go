@@ -117,7 +117,9 @@ func (c *conn) cmdGetMetadata(cmd *Command) bool {
 	if err != nil {
 		return c.fail(cmd, err)
 	}
-	if name != "" {
+	if name != "" && slices.ContainsFunc(entries, func(e string) bool {
+		return e == specialUseEntry || args.Depth != 0 && strings.HasPrefix(specialUseEntry, e+"/")
+	}) {
 		// RFC 6154 4: the special uses, as LIST shows them.
 		use, err := c.specialUseOf(name)
 		if err != nil {
