@@ -228,8 +228,9 @@ func (c *conn) loggedIn(cmd *Command, identity string) bool {
 
 // cmdEnable answers ENABLE (RFC 5161, RFC 9051 6.3.1): IMAP4rev2,
 // CONDSTORE (RFC 7162 3.1), QRESYNC (RFC 7162 3.2.3, which enables
-// CONDSTORE too) and UTF8=ACCEPT (RFC 6855 3) can be enabled; others
-// are ignored.
+// CONDSTORE too), UTF8=ACCEPT (RFC 6855 3), and METADATA and
+// METADATA-SERVER (RFC 5464 3, unsolicited METADATA) when the account
+// keeps annotations can be enabled; others are ignored.
 func (c *conn) cmdEnable(cmd *Command) bool {
 	args := cmd.Args.(*EnableCommand)
 	var enabled []string
@@ -262,6 +263,12 @@ func (c *conn) cmdEnable(cmd *Command) bool {
 			condStore = true
 			c.enableCondStore(false)
 			enabled = append(enabled, "CONDSTORE")
+		}
+		if strings.EqualFold(cp, "METADATA") || strings.EqualFold(cp, "METADATA-SERVER") {
+			// RFC 5464 3: unsolicited METADATA (conn_metadata.go).
+			if up := strings.ToUpper(cp); c.enableMetadata(up) {
+				enabled = append(enabled, up)
+			}
 		}
 		if strings.EqualFold(cp, "UTF8=ACCEPT") && !c.utf8Accept {
 			c.utf8Accept = true

@@ -87,7 +87,7 @@ func (c *conn) notifyCaps() []string {
 func (c *conn) cmdNotify(cmd *Command) bool {
 	args := cmd.Args.(*NotifyCommand)
 	if args.None {
-		c.stopNotify()
+		c.endNotify()
 		return c.done(cmd, true)
 	}
 	aw, ok := c.acct.(mailbox.AccountWatcher)
@@ -104,7 +104,7 @@ func (c *conn) cmdNotify(cmd *Command) bool {
 		c.tagged(cmd.Tag, StatusNO, "BADEVENT", c.notifyBadEvent(), "Unsupported event")
 		return !c.broken
 	}
-	c.stopNotify()
+	c.endNotify()
 	st.watch = aw.WatchAccount()
 	st.kick = make(chan struct{}, 1)
 	c.ntf = st
@@ -202,10 +202,17 @@ func canonInbox(name string) string {
 	return name
 }
 
-// stopNotify ends the NOTIFY in effect, if any (RFC 5465 3.1: NOTIFY
+// stopNotify ends the session's notifications as the session ends: the
+// NOTIFY in effect and unsolicited METADATA (conn_metadata.go).
+func (c *conn) stopNotify() {
+	c.endNotify()
+	c.stopMetadataUnsolicited()
+}
+
+// endNotify ends the NOTIFY in effect, if any (RFC 5465 3.1: NOTIFY
 // NONE, a new NOTIFY SET; 5.8: overflow). The deliverer sees stopped
 // when it next takes wmu, and leaves.
-func (c *conn) stopNotify() {
+func (c *conn) endNotify() {
 	st := c.ntf
 	if st == nil {
 		return
@@ -298,7 +305,7 @@ func (c *conn) notifyDeliver(st *notifyState) bool {
 	evs, err := st.watch.Poll()
 	if errors.Is(err, mailbox.ErrUpdatesLost) {
 		// RFC 5465 5.8: as if NOTIFY NONE.
-		c.stopNotify()
+		c.endNotify()
 		c.untaggedOK("NOTIFICATIONOVERFLOW", nil, "Too many changes; NOTIFY is off")
 		return !c.broken
 	}
@@ -326,7 +333,7 @@ func (c *conn) notifyEvents(st *notifyState, evs []mailbox.MailboxEvent) {
 		if ev.Name == "" {
 			// The account's own annotations (RFC 5465 5.7).
 			if ev.Kinds&mailbox.EventMetadata != 0 && st.serverMeta {
-				c.write(&MetadataNamesData{Entries: ev.Entries})
+				c.writeMetadataNames("", ev.Entries)
 			}
 			continue
 		}
@@ -349,8 +356,8 @@ func (c *conn) notifyEvents(st *notifyState, evs []mailbox.MailboxEvent) {
 		}
 		if ev.Kinds&mask&mailbox.EventMetadata != 0 && len(ev.Entries) > 0 {
 			// RFC 5465 5.6: the names of the changed entries, the
-			// removed ones included.
-			c.write(&MetadataNamesData{Mailbox: c.wireName(ev.Name), Entries: ev.Entries})
+			// removed ones included; in responses of bounded size.
+			c.writeMetadataNames(c.wireName(ev.Name), ev.Entries)
 		}
 	}
 }

@@ -317,7 +317,8 @@ func (*MetadataData) response() {}
 // MetadataNamesData is the METADATA response without values (RFC 5464
 // 4.4.2): the names of the entries of Mailbox ("" for the server) that
 // changed, sent unsolicited, as NOTIFY's MailboxMetadataChange and
-// ServerMetadataChange events do (RFC 5465 5.6, 5.7).
+// ServerMetadataChange events do (RFC 5465 5.6, 5.7). The server sends
+// many names in several responses of a few KiB each (RFC 5464 4.4).
 type MetadataNamesData struct {
 	Mailbox string
 	Entries []string

@@ -373,6 +373,8 @@ func (c *conn) closeSelected() {
 // connection must close.
 func (c *conn) update(expunges bool) bool {
 	c.checkKeyResets()
+	// RFC 5464 4.4.2: annotations others changed, after ENABLE METADATA.
+	c.metadataUpdates()
 	s := c.sel
 	if s == nil || !expunges {
 		return true

@@ -146,3 +146,28 @@ func TestMetadataClient(t *testing.T) {
 	require.NotNil(t, got["/shared/comment"])
 	assert.Equal(t, v, *got["/shared/comment"])
 }
+
+// TestMetadataEntryNameLimit: an entry name longer than
+// MaxMetadataEntryName is BAD (RFC 5464 3.2), up to a literal of the
+// decoder's largest size, and nothing is stored.
+func TestMetadataEntryNameLimit(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	name := func(n int) string { return "/private/" + strings.Repeat("n", n-len("/private/")) }
+	c.ok(`a SETMETADATA INBOX (` + name(MaxMetadataEntryName) + ` "fits")`)
+	assert.Equal(t, []string{`* METADATA INBOX (` + name(MaxMetadataEntryName) + ` "fits")`, "b OK GETMETADATA completed"},
+		c.cmd("b GETMETADATA INBOX "+name(MaxMetadataEntryName)))
+	for _, n := range []int{MaxMetadataEntryName + 1, DefaultMaxStringLiteral} {
+		long := name(n)
+		r := c.cmd("c SETMETADATA INBOX (" + fmtLiteral(long) + ` "x")`)
+		assert.Equal(t, "c BAD Invalid entry name", r[len(r)-1], n)
+		r = c.cmd("d GETMETADATA INBOX " + fmtLiteral(long))
+		assert.Equal(t, "d BAD Invalid entry name", r[len(r)-1], n)
+		r = c.cmd("e SETMETADATA \"\" (" + fmtLiteral(long) + ` NIL)`)
+		assert.Equal(t, "e BAD Invalid entry name", r[len(r)-1], n)
+	}
+	// The session goes on.
+	c.ok("f SETMETADATA INBOX (/private/n/x \"below\")")
+	assert.Equal(t, []string{`* METADATA INBOX (/private/n/x "below")`, "g OK GETMETADATA completed"},
+		c.cmd("g GETMETADATA INBOX (DEPTH infinity) /private/n"))
+}

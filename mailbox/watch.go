@@ -50,6 +50,13 @@ const DefaultMaxWatchEvents = 10000
 // removed entry cannot be reported otherwise.
 const MaxWatchEventEntries = 1000
 
+// MaxWatchEntryBytes bounds the octets of the annotation names all the
+// pending events of one watch hold together; past it the watch's
+// events are lost (ErrUpdatesLost), as past MaxWatchEventEntries. With
+// names of up to 1024 octets (IMAP's MaxMetadataEntryName) the count
+// bounds alone would let a watch hold gigabytes.
+const MaxWatchEntryBytes = 256 << 10
+
 // AccountHub fans out MailboxEvents to the watches of one account. A
 // backend keeps one per account. Events for the same mailbox are
 // merged while a watch does not poll, so a watch holds at most one
@@ -85,7 +92,9 @@ type AccountWatch struct {
 	mu      sync.Mutex
 	pending []MailboxEvent
 	index   map[string]int // name -> position in pending
-	lost    bool
+	// bytes is the octets of the annotation names in pending.
+	bytes int
+	lost  bool
 }
 
 // Watch starts a watch that ignores the events published with the
@@ -135,29 +144,41 @@ func (w *AccountWatch) add(ev MailboxEvent, max int) {
 		}
 		for _, e := range ev.Entries {
 			if !slices.Contains(p.Entries, e) {
-				if len(p.Entries) >= MaxWatchEventEntries {
-					w.lost, w.pending, w.index = true, nil, nil
+				if len(p.Entries) >= MaxWatchEventEntries || w.bytes+len(e) > MaxWatchEntryBytes {
+					w.loseLocked()
 					return
 				}
 				p.Entries = append(p.Entries, e)
+				w.bytes += len(e)
 			}
 		}
 		return
 	}
-	if len(w.pending) >= max {
-		w.lost, w.pending, w.index = true, nil, nil
+	if len(w.pending) >= max || len(ev.Entries) > MaxWatchEventEntries {
+		w.loseLocked()
+		return
+	}
+	n := w.bytes
+	for _, e := range ev.Entries {
+		n += len(e)
+	}
+	if n > MaxWatchEntryBytes {
+		w.loseLocked()
 		return
 	}
 	if w.index == nil {
 		w.index = make(map[string]int)
 	}
-	if len(ev.Entries) > MaxWatchEventEntries {
-		w.lost, w.pending, w.index = true, nil, nil
-		return
-	}
 	ev.Entries = slices.Clone(ev.Entries)
 	w.index[ev.Name] = len(w.pending)
 	w.pending = append(w.pending, ev)
+	w.bytes = n
+}
+
+// loseLocked drops the pending events: the next Poll reports
+// ErrUpdatesLost.
+func (w *AccountWatch) loseLocked() {
+	w.lost, w.pending, w.index, w.bytes = true, nil, nil, 0
 }
 
 // Events returns the channel signalled when events are pending.
@@ -165,7 +186,9 @@ func (w *AccountWatch) Events() <-chan struct{} { return w.ch }
 
 // Poll returns and clears the pending events, in the order the
 // mailboxes first changed. It fails with ErrUpdatesLost, once, when
-// more mailboxes changed than the hub's MaxEvents.
+// more mailboxes changed than the hub's MaxEvents, or the annotation
+// names pending passed MaxWatchEventEntries for a mailbox or
+// MaxWatchEntryBytes in all.
 func (w *AccountWatch) Poll() ([]MailboxEvent, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -174,7 +197,7 @@ func (w *AccountWatch) Poll() ([]MailboxEvent, error) {
 		return nil, ErrUpdatesLost
 	}
 	p := w.pending
-	w.pending, w.index = nil, nil
+	w.pending, w.index, w.bytes = nil, nil, 0
 	return p, nil
 }
 
@@ -187,7 +210,7 @@ func (w *AccountWatch) Stop() {
 	idle := ok && len(h.watches) == 0 && h.OnIdle != nil
 	h.mu.Unlock()
 	w.mu.Lock()
-	w.pending, w.index = nil, nil
+	w.pending, w.index, w.bytes = nil, nil, 0
 	w.mu.Unlock()
 	if idle {
 		h.OnIdle()

@@ -106,7 +106,7 @@ func (a *account) Mailboxes(ctx context.Context) ([]mailbox.MailboxInfo, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := []mailbox.MailboxInfo{{Name: mailbox.Inbox}}
+	out := []mailbox.MailboxInfo{{Name: mailbox.Inbox, SpecialUse: readSpecialUse(a.dir)}}
 	seen := map[string]bool{mailbox.Inbox: true}
 	for n, d := range dirs {
 		info := mailbox.MailboxInfo{Name: n, SpecialUse: readSpecialUse(filepath.Join(a.dir, d))}
