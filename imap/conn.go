@@ -81,6 +81,10 @@ type conn struct {
 	// deliverer takes it in between (conn_notify.go).
 	wmu     sync.Mutex
 	reading bool
+	// meta is the unsolicited METADATA of the session after ENABLE
+	// METADATA (conn_metadata.go), guarded by wmu.
+	meta *metaUnsolicited
+
 	// keyGen is the generation of the user's RESETKEYs the session
 	// has seen (keyResets, conn_urlauth.go).
 	keyGen uint64
@@ -230,7 +234,8 @@ func (c *conn) serve() {
 			c.log().Error("imap: panic serving connection", "panic", r, "stack", string(debug.Stack()))
 		}
 		c.wmu.Lock() // the NOTIFY deliverer may hold it
-		c.stopNotify()
+		c.endNotify()
+		c.stopMetadataUnsolicited()
 		c.closeSelected()
 		c.wmu.Unlock()
 		if c.acct != nil {

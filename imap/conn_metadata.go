@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -409,19 +408,6 @@ type metaUnsolicited struct {
 	pending atomic.Bool
 }
 
-// metaSessions maps each session (*conn) that enabled unsolicited
-// METADATA to its *metaUnsolicited; stopMetadataUnsolicited removes
-// it as the session ends.
-var metaSessions sync.Map
-
-// metaState returns the unsolicited METADATA of the session, or nil.
-func (c *conn) metaState() *metaUnsolicited {
-	if v, ok := metaSessions.Load(c); ok {
-		return v.(*metaUnsolicited)
-	}
-	return nil
-}
-
 // enableMetadata enables unsolicited METADATA for cp, METADATA or
 // METADATA-SERVER (RFC 5464 3), and reports whether ENABLED lists it:
 // only when the account keeps annotations and can be watched, and
@@ -434,10 +420,10 @@ func (c *conn) enableMetadata(cp string) bool {
 	if !ok {
 		return false
 	}
-	mu := c.metaState()
+	mu := c.meta
 	if mu == nil {
 		mu = &metaUnsolicited{watch: aw.WatchAccount(), stop: make(chan struct{})}
-		metaSessions.Store(c, mu)
+		c.meta = mu
 		go c.metadataIdleWaker(mu)
 	}
 	p := &mu.server
@@ -454,8 +440,8 @@ func (c *conn) enableMetadata(cp string) bool {
 // stopMetadataUnsolicited ends the unsolicited METADATA of the
 // session, as it ends.
 func (c *conn) stopMetadataUnsolicited() {
-	if mu := c.metaState(); mu != nil {
-		metaSessions.Delete(c)
+	if mu := c.meta; mu != nil {
+		c.meta = nil
 		mu.watch.Stop()
 		close(mu.stop)
 	}
@@ -536,7 +522,7 @@ func (c *conn) notifyHasMetadata() bool {
 // selected mailbox (RFC 5465 5.6 lets a server name them all); the
 // entries removed meanwhile cannot be told.
 func (c *conn) metadataUpdates() {
-	mu := c.metaState()
+	mu := c.meta
 	if mu == nil {
 		return
 	}

@@ -202,13 +202,6 @@ func canonInbox(name string) string {
 	return name
 }
 
-// stopNotify ends the session's notifications as the session ends: the
-// NOTIFY in effect and unsolicited METADATA (conn_metadata.go).
-func (c *conn) stopNotify() {
-	c.endNotify()
-	c.stopMetadataUnsolicited()
-}
-
 // endNotify ends the NOTIFY in effect, if any (RFC 5465 3.1: NOTIFY
 // NONE, a new NOTIFY SET; 5.8: overflow). The deliverer sees stopped
 // when it next takes wmu, and leaves.

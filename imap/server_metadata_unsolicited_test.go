@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/mailbox"
 )
 
 // longEntryNames returns n entry names of size octets each, sorted,
@@ -185,18 +188,40 @@ func TestMetadataUnsolicitedUnderNotify(t *testing.T) {
 // TestMetadataUnsolicitedEndsWithSession: the watch of ENABLE METADATA
 // goes with the session.
 func TestMetadataUnsolicitedEndsWithSession(t *testing.T) {
-	count := func() int {
-		n := 0
-		metaSessions.Range(func(_, _ any) bool { n++; return true })
-		return n
-	}
-	// The sessions of earlier tests may still be ending (no test
-	// runs in parallel).
-	require.Eventually(t, func() bool { return count() == 0 }, 5*time.Second, 5*time.Millisecond)
-	ts := newTestServer(t)
+	hub := &mailbox.AccountHub{}
+	ts := newTestServer(t, func(s *Server) { s.Store = hubStore{s.Store, hub} })
 	c := ts.login(t)
-	c.ok("a ENABLE METADATA")
-	assert.Equal(t, 1, count())
+	assert.Equal(t, []string{"* ENABLED METADATA"}, c.ok("a ENABLE METADATA"))
+	assert.Equal(t, 1, hub.Len())
 	c.cmd("b LOGOUT")
-	require.Eventually(t, func() bool { return count() == 0 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return hub.Len() == 0 }, 5*time.Second, 5*time.Millisecond)
 }
+
+// hubStore gives accounts whose watches come from one hub, which a
+// test can count.
+type hubStore struct {
+	mailbox.Store
+	hub *mailbox.AccountHub
+}
+
+func (s hubStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	a, err := s.Store.Account(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return hubAccount{a.(fullAccount), s.hub}, nil
+}
+
+// fullAccount is an account that keeps annotations and can be watched.
+type fullAccount interface {
+	mailbox.Account
+	mailbox.Metadataer
+	mailbox.AccountWatcher
+}
+
+type hubAccount struct {
+	fullAccount
+	hub *mailbox.AccountHub
+}
+
+func (a hubAccount) WatchAccount() *mailbox.AccountWatch { return a.hub.Watch(a) }
