@@ -1,7 +1,6 @@
 package imap
 
 import (
-	"context"
 	"errors"
 	"maps"
 	"slices"
@@ -117,19 +116,19 @@ func (c *conn) cmdGetMetadata(cmd *Command) bool {
 		return c.fail(cmd, err)
 	}
 	if name != "" && slices.ContainsFunc(entries, func(e string) bool {
-		return e == specialUseEntry || args.Depth != 0 && strings.HasPrefix(specialUseEntry, e+"/")
+		return e == mailbox.SpecialUseEntry || args.Depth != 0 && strings.HasPrefix(mailbox.SpecialUseEntry, e+"/")
 	}) {
 		// RFC 6154 4: the special uses, as LIST shows them.
 		use, err := c.specialUseOf(name)
 		if err != nil {
 			return c.fail(cmd, err)
 		}
-		delete(all, specialUseEntry)
+		delete(all, mailbox.SpecialUseEntry)
 		if len(use) > 0 {
 			if all == nil {
 				all = make(map[string]string, 1)
 			}
-			all[specialUseEntry] = strings.Join(use, " ")
+			all[mailbox.SpecialUseEntry] = strings.Join(use, " ")
 		}
 	}
 	var out []MetadataEntry
@@ -253,8 +252,8 @@ func (c *conn) cmdSetMetadata(cmd *Command) bool {
 		c.tagged(cmd.Tag, StatusNO, "NOPERM", nil, "/shared/admin is read-only")
 		return true
 	}
-	if use, ok := set[specialUseEntry]; ok && name != "" {
-		delete(set, specialUseEntry)
+	if use, ok := set[mailbox.SpecialUseEntry]; ok && name != "" {
+		delete(set, mailbox.SpecialUseEntry)
 		return c.setSpecialUse(cmd, md, name, use, set)
 	}
 	err = md.SetMetadata(c.ctx, name, set, DefaultMaxMetadataEntries)
@@ -278,21 +277,6 @@ func (c *conn) setMetadataFailed(cmd *Command, err error) bool {
 		return false
 	}
 	return true
-}
-
-// specialUseEntry is the METADATA entry of a mailbox that holds its
-// special-use attributes (RFC 6154 4).
-const specialUseEntry = "/private/specialuse"
-
-// specialUseSetter is implemented by an Account whose mailboxes' special
-// uses can change after CREATE (the memstore and maildir accounts), so
-// that SETMETADATA of /private/specialuse can change them (RFC 6154 4).
-// SetSpecialUse sets the special-use attributes of the mailbox named
-// name to use (none when empty), with the checks of CREATE ... (USE)
-// (mailbox.ErrUseAttrUnsupported), and takes each of them from the
-// other mailboxes that had it, which moved lists.
-type specialUseSetter interface {
-	SetSpecialUse(ctx context.Context, name string, use []string) (moved []string, err error)
 }
 
 // specialUseOf returns the special-use attributes of the mailbox named
@@ -335,7 +319,7 @@ func (c *conn) specialUses(names []string) (map[string][]string, error) {
 // lost a special use to this one are reported with their new value, as
 // in the example of RFC 6154 5.4.
 func (c *conn) setSpecialUse(cmd *Command, md mailbox.Metadataer, name string, use *string, set map[string]*string) bool {
-	su, ok := c.acct.(specialUseSetter)
+	su, ok := c.acct.(mailbox.SpecialUseSetter)
 	if !ok {
 		c.tagged(cmd.Tag, StatusNO, "NOPERM", nil, "Special uses cannot be changed here")
 		return true
@@ -379,7 +363,7 @@ func (c *conn) setSpecialUse(cmd *Command, md mailbox.Metadataer, name string, u
 				if !ok {
 					continue // gone meanwhile
 				}
-				e := MetadataEntry{Name: specialUseEntry, IsNil: len(use) == 0, Value: strings.Join(use, " ")}
+				e := MetadataEntry{Name: mailbox.SpecialUseEntry, IsNil: len(use) == 0, Value: strings.Join(use, " ")}
 				c.write(&MetadataData{Mailbox: c.wireName(m), Entries: []MetadataEntry{e}})
 			}
 		}

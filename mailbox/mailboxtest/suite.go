@@ -132,6 +132,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Quota", testQuota},
 		{"Replace", testReplace},
 		{"Watch", testWatch},
+		{"SetSpecialUse", testSetSpecialUse},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })

@@ -11,10 +11,7 @@ import (
 	"github.com/postkit/postkit/mailbox"
 )
 
-// SpecialUseEntry is the annotation that mirrors a mailbox's special
-// uses (RFC 6154 4); SetSpecialUse reports changes to it to the
-// account's watches.
-const SpecialUseEntry = "/private/specialuse"
+var _ mailbox.SpecialUseSetter = (*account)(nil)
 
 // SetSpecialUse sets the special-use attributes of the mailbox named
 // name to use (none when empty), with the checks of Create: an
@@ -80,10 +77,10 @@ func (a *account) SetSpecialUse(ctx context.Context, name string, use []string) 
 		if err := a.writeSpecialUse(dir, su); err != nil {
 			return nil, err
 		}
-		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventMetadata, Entries: []string{SpecialUseEntry}})
+		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventMetadata, Entries: []string{mailbox.SpecialUseEntry}})
 	}
 	for _, m := range moved {
-		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: m, Kinds: mailbox.EventMetadata, Entries: []string{SpecialUseEntry}})
+		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: m, Kinds: mailbox.EventMetadata, Entries: []string{mailbox.SpecialUseEntry}})
 	}
 	return moved, nil
 }

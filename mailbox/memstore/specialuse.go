@@ -8,10 +8,7 @@ import (
 	"github.com/postkit/postkit/mailbox"
 )
 
-// SpecialUseEntry is the annotation that mirrors a mailbox's special
-// uses (RFC 6154 4); SetSpecialUse reports changes to it to the
-// account's watches.
-const SpecialUseEntry = "/private/specialuse"
+var _ mailbox.SpecialUseSetter = (*account)(nil)
 
 // SetSpecialUse sets the special-use attributes of the mailbox named
 // name to use (none when empty), with the checks of Create: an
@@ -51,10 +48,10 @@ func (a *account) SetSpecialUse(ctx context.Context, name string, use []string) 
 	changed := !sameUse(b.specialUse, use)
 	b.specialUse = use
 	if changed {
-		a.d.watch.Publish(a, mailbox.MailboxEvent{Name: name, Kinds: mailbox.EventMetadata, Entries: []string{SpecialUseEntry}})
+		a.d.watch.Publish(a, mailbox.MailboxEvent{Name: name, Kinds: mailbox.EventMetadata, Entries: []string{mailbox.SpecialUseEntry}})
 	}
 	for _, n := range moved {
-		a.d.watch.Publish(a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventMetadata, Entries: []string{SpecialUseEntry}})
+		a.d.watch.Publish(a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventMetadata, Entries: []string{mailbox.SpecialUseEntry}})
 	}
 	return moved, nil
 }
