@@ -51,9 +51,14 @@ func (c *conn) cmdIdle(cmd *Command) bool {
 		}
 		done <- err
 	}()
-	var updates <-chan struct{}
+	var updates, meta <-chan struct{}
 	if c.sel != nil {
 		updates = c.sel.mbox.Updates()
+	}
+	if c.meta != nil {
+		// Annotations others changed (RFC 5464 4.4.2): the waker of
+		// conn_metadata.go says so here, the session being busy.
+		meta = c.meta.wake
 	}
 	shutdown := c.srv.shuttingDown()
 	for {
@@ -72,14 +77,15 @@ func (c *conn) cmdIdle(cmd *Command) bool {
 			c.readFailed(err)
 			return false
 		case <-updates:
-			if !c.update(true) {
-				return false
-			}
-			if c.flush() != nil {
-				return false
-			}
+		case <-meta:
 		case <-shutdown:
 			c.bye(byeShutdown)
+			return false
+		}
+		if !c.update(true) {
+			return false
+		}
+		if c.flush() != nil {
 			return false
 		}
 	}

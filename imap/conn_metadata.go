@@ -387,6 +387,9 @@ type metaUnsolicited struct {
 	// METADATA (which reports the server's entries too).
 	server, mailboxes bool
 	stop              chan struct{}
+	// wake tells an IDLE that polls (conn_idle.go) that events wait
+	// while the session holds its writer.
+	wake chan struct{}
 	// pending is set by metadataIdleWaker when the watch has events,
 	// and cleared before each Poll.
 	pending atomic.Bool
@@ -406,7 +409,7 @@ func (c *conn) enableMetadata(cp string) bool {
 	}
 	mu := c.meta
 	if mu == nil {
-		mu = &metaUnsolicited{watch: aw.WatchAccount(), stop: make(chan struct{})}
+		mu = &metaUnsolicited{watch: aw.WatchAccount(), stop: make(chan struct{}), wake: make(chan struct{}, 1)}
 		c.meta = mu
 		go c.metadataIdleWaker(mu)
 	}
@@ -484,6 +487,11 @@ func (c *conn) metadataIdleWaker(mu *metaUnsolicited) {
 				continue
 			}
 			c.wmu.Unlock()
+		}
+		// A command runs, or an IDLE that polls: it hears of them.
+		select {
+		case mu.wake <- struct{}{}:
+		default:
 		}
 		t.Reset(backoff)
 		backoff = min(2*backoff, last)

@@ -225,3 +225,19 @@ type hubAccount struct {
 }
 
 func (a hubAccount) WatchAccount() *mailbox.AccountWatch { return a.hub.Watch(a) }
+
+// TestMetadataUnsolicitedPollingIdle: an IDLE that cannot park (no
+// mailbox selected; under COMPRESS) hears of annotations others change
+// as they change, not when it ends.
+func TestMetadataUnsolicitedPollingIdle(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	other := ts.login(t)
+	c.ok("a ENABLE METADATA")
+	c.send("i IDLE\r\n")
+	assert.Equal(t, "+ idling", c.line())
+	other.ok(`o1 SETMETADATA "" (/shared/comment "x")`)
+	assert.Equal(t, `* METADATA "" /shared/comment`, c.line())
+	c.send("DONE\r\n")
+	assert.Equal(t, []string{"i OK IDLE terminated"}, c.until("i"))
+}
