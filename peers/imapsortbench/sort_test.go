@@ -85,10 +85,16 @@ type server struct {
 	addr string
 }
 
-// startServers writes n messages into each of folders ("" is INBOX) of
-// a fresh Maildir and starts our server and Dovecot over it; both stop
-// when the test ends.
-func startServers(t testing.TB, n int, folders ...string) []server {
+// benchMessage is message as WriteFolder wants it.
+func benchMessage(i int) ([]byte, time.Time) {
+	m, at := message(i)
+	return []byte(m), at
+}
+
+// startServers writes n messages msg(0) to msg(n-1) into each of
+// folders ("" is INBOX) of a fresh Maildir and starts our server and
+// Dovecot over it; both stop when the test ends.
+func startServers(t testing.TB, n int, msg func(int) ([]byte, time.Time), folders ...string) []server {
 	t.Helper()
 	dovecottest.Need(t)
 	dir, md := dovecottest.NewDir(t)
@@ -96,10 +102,7 @@ func startServers(t testing.TB, n int, folders ...string) []server {
 	defer cancel()
 	t0 := time.Now()
 	for k, f := range folders {
-		err := maildirpair.WriteFolder(ctx, md, f, uidValidity+uint32(k), n, func(i int) ([]byte, time.Time) {
-			m, at := message(i)
-			return []byte(m), at
-		})
+		err := maildirpair.WriteFolder(ctx, md, f, uidValidity+uint32(k), n, msg)
 		require.NoError(t, err)
 	}
 	t1 := time.Now()
@@ -190,7 +193,7 @@ func ratio(ours, theirs float64) string {
 // prints the times side by side.
 func TestSortThreadTable(t *testing.T) {
 	n := numMessages()
-	servers := startServers(t, n, "")
+	servers := startServers(t, n, benchMessage, "")
 	conns := make([]*conn, len(servers))
 	var tab strings.Builder
 	fmt.Fprintf(&tab, "%d messages in INBOX; ms; ratio = postkit/dovecot\n", n)
@@ -252,7 +255,7 @@ func checkShape(t *testing.T, name, cmd string, out []string, n int) {
 
 func benchCommand(b *testing.B, cmd string) {
 	n := numMessages()
-	servers := startServers(b, n, "")
+	servers := startServers(b, n, benchMessage, "")
 	for _, s := range servers {
 		b.Run(s.name, func(b *testing.B) {
 			c := s.dial(b)
