@@ -14,7 +14,7 @@ import (
 // The CPU time a server spends on a FETCH is read from Linux's /proc:
 // the sum of /proc/PID/task/*/schedstat (nanoseconds on a CPU, for each
 // thread) of the process serving the session. Our server runs in a
-// child process for that (see child_test.go); Dovecot serves each
+// child process for that (peers/internal/maildirpair); Dovecot serves each
 // session in an imap process of its own, found by the socket it holds.
 // Where /proc cannot tell, the CPU figures are left out. Unlike the
 // wall-clock figures, they hold up on a loaded machine.

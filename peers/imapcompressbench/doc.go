@@ -30,7 +30,8 @@
 // the CPU time of the process serving the session is measured too, from
 // Linux's /proc (cpu_test.go): Dovecot serves a session in an imap
 // process of its own, found by the socket it holds, and our server runs
-// in a child process, the test binary started again (child_test.go).
+// in a child process, the test binary started again
+// (peers/internal/maildirpair).
 //
 //   - BenchmarkFetchCompress: 10,000 messages; sub-benchmarks
 //     plain/postkit, plain/dovecot, deflate/postkit, deflate/dovecot,

@@ -15,7 +15,10 @@ import (
 	"github.com/postkit/postkit/mailbox"
 	"github.com/postkit/postkit/mailbox/maildir"
 	"github.com/postkit/postkit/peers/internal/dovecottest"
+	"github.com/postkit/postkit/peers/internal/maildirpair"
 )
+
+func TestMain(m *testing.M) { maildirpair.Main(m) }
 
 // Credentials both servers accept.
 const (
@@ -84,8 +87,8 @@ func loadCorpus(t testing.TB) [][]byte {
 }
 
 // newFixture writes n messages into INBOX of a fresh Maildir with our
-// backend, then starts Dovecot and our server over it. Both stop when
-// the test ends.
+// backend, then starts Dovecot and our server over it
+// (peers/internal/maildirpair). Both stop when the test ends.
 func newFixture(t testing.TB, n int) *fixture {
 	t.Helper()
 	dovecottest.Need(t)
@@ -119,11 +122,10 @@ func newFixture(t testing.TB, n int) *fixture {
 	require.NoError(t, mb.Close())
 	require.NoError(t, acct.Close())
 
-	d := dovecottest.Start(t, dovecottest.Options{Dir: dir, Password: testPass, Config: dovecotConfig})
-	addr, pid := startPostkit(t, md)
+	p := maildirpair.Start(t, maildirpair.Options{Dir: dir, User: testUser, Password: testPass, DovecotConfig: dovecotConfig})
 	fx.servers = []server{
-		{"postkit", addr, func(*session) int { return pid }},
-		{"dovecot", d.Addr, func(s *session) int { return socketOwner(s.nc) }},
+		{"postkit", p.Postkit, func(*session) int { return p.PostkitPID }},
+		{"dovecot", p.Dovecot.Addr, func(s *session) int { return socketOwner(s.nc) }},
 	}
 	return fx
 }

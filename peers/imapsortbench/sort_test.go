@@ -4,25 +4,45 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/postkit/postkit/imap"
-	"github.com/postkit/postkit/mailbox"
-	"github.com/postkit/postkit/mailbox/memstore"
+	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/peers/internal/dovecottest"
+	"github.com/postkit/postkit/peers/internal/maildirpair"
 )
 
+func TestMain(m *testing.M) { maildirpair.Main(m) }
+
 const (
-	numMessages = 100_000
-	threadSize  = 5
-	user, pass  = "alice", "secret"
+	// benchMessages is the mailbox of the table, PEERS_SORT_BENCH=1.
+	benchMessages = 100_000
+	// ciMessages is the mailbox of the default run, which checks that
+	// the answers agree.
+	ciMessages = 5_000
+	threadSize = 5
+	user, pass = "alice", "secret"
+	// uidValidity is that of the first folder written; the next get
+	// the following numbers.
+	uidValidity = 1_700_000_000
+	// setupTimeout bounds writing the Maildir.
+	setupTimeout = 5 * time.Minute
+	// commandTimeout bounds one command.
+	commandTimeout = 5 * time.Minute
 )
+
+// numMessages is the size of the mailbox: benchMessages under
+// PEERS_SORT_BENCH=1, else ciMessages.
+func numMessages() int {
+	if os.Getenv("PEERS_SORT_BENCH") != "" {
+		return benchMessages
+	}
+	return ciMessages
+}
 
 // message returns message i of the mailbox: thread i/threadSize, the
 // k-th message in it replying to the one before.
@@ -59,66 +79,37 @@ func message(i int) (string, time.Time) {
 	return b.String(), date.Add(time.Duration(i%13) * time.Second)
 }
 
+// server is one of the two servers under test.
 type server struct {
+	name string // "postkit" or "dovecot"
 	addr string
-	srv  *imap.Server
 }
 
-var (
-	setupOnce sync.Once
-	shared    *server
-	setupErr  error
-)
+// benchMessage is message as WriteFolder wants it.
+func benchMessage(i int) ([]byte, time.Time) {
+	m, at := message(i)
+	return []byte(m), at
+}
 
-// start fills a memstore and starts the server on 127.0.0.1:0, once
-// for the package; the process ends with it.
-func start(tb testing.TB) *server {
-	tb.Helper()
-	setupOnce.Do(func() {
-		ctx := context.Background()
-		store := memstore.New()
-		acct, err := store.Account(ctx, user)
-		if err != nil {
-			setupErr = err
-			return
-		}
-		box, err := acct.Open(ctx, "INBOX", nil)
-		if err != nil {
-			setupErr = err
-			return
-		}
-		for i := range numMessages {
-			msg, at := message(i)
-			if _, err := box.Append(ctx, strings.NewReader(msg), &mailbox.AppendOptions{InternalDate: at}); err != nil {
-				setupErr = err
-				return
-			}
-		}
-		box.Close()
-		acct.Close()
-		srv := &imap.Server{
-			Store: store,
-			Authenticate: func(ctx context.Context, u, p string) (string, error) {
-				if u == user && p == pass {
-					return u, nil
-				}
-				return "", fmt.Errorf("bad credentials")
-			},
-			AuthDelay: -1,
-			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			setupErr = err
-			return
-		}
-		go srv.Serve(l)
-		shared = &server{addr: l.Addr().String(), srv: srv}
-	})
-	if setupErr != nil {
-		tb.Fatal(setupErr)
+// startServers writes n messages msg(0) to msg(n-1) into each of
+// folders ("" is INBOX) of a fresh Maildir and starts our server and
+// Dovecot over it; both stop when the test ends.
+func startServers(t testing.TB, n int, msg func(int) ([]byte, time.Time), folders ...string) []server {
+	t.Helper()
+	dovecottest.Need(t)
+	dir, md := dovecottest.NewDir(t)
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	t0 := time.Now()
+	for k, f := range folders {
+		err := maildirpair.WriteFolder(ctx, md, f, uidValidity+uint32(k), n, msg)
+		require.NoError(t, err)
 	}
-	return shared
+	t1 := time.Now()
+	p := maildirpair.Start(t, maildirpair.Options{Dir: dir, User: user, Password: pass})
+	t.Logf("wrote %d folders of %d messages in %v; servers up in %v", len(folders), n,
+		t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	return []server{{"postkit", p.Postkit}, {"dovecot", p.Dovecot.Addr}}
 }
 
 // conn is a raw IMAP client.
@@ -128,31 +119,27 @@ type conn struct {
 	tag int
 }
 
-func (s *server) dial(tb testing.TB) *conn {
+// dial connects to s and logs in; it closes when the test ends.
+func (s server) dial(tb testing.TB) *conn {
 	tb.Helper()
 	nc, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err, s.name)
 	tb.Cleanup(func() { nc.Close() })
 	c := &conn{nc: nc, br: bufio.NewReaderSize(nc, 1<<20)}
-	if _, err := c.br.ReadString('\n'); err != nil {
-		tb.Fatal(err)
-	}
-	for _, cmd := range []string{"LOGIN " + user + " " + pass, "SELECT INBOX"} {
-		if _, err := c.run(cmd); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	nc.SetDeadline(time.Now().Add(commandTimeout))
+	_, err = c.br.ReadString('\n')
+	require.NoError(tb, err, s.name)
+	_, err = c.run("LOGIN " + user + " " + pass)
+	require.NoError(tb, err, s.name)
 	return c
 }
 
 // run sends cmd and returns the untagged lines; an answer other than OK
-// is an error.
+// is an error. A literal in an answer is read as part of its line.
 func (c *conn) run(cmd string) ([]string, error) {
 	c.tag++
 	tag := fmt.Sprintf("T%d", c.tag)
-	c.nc.SetDeadline(time.Now().Add(5 * time.Minute))
+	c.nc.SetDeadline(time.Now().Add(commandTimeout))
 	if _, err := fmt.Fprintf(c.nc, "%s %s\r\n", tag, cmd); err != nil {
 		return nil, err
 	}
@@ -173,6 +160,14 @@ func (c *conn) run(cmd string) ([]string, error) {
 	}
 }
 
+// timed runs cmd and returns its answer and how long it took, in
+// milliseconds.
+func (c *conn) timed(cmd string) ([]string, float64, error) {
+	t0 := time.Now()
+	out, err := c.run(cmd)
+	return out, float64(time.Since(t0).Microseconds()) / 1000, err
+}
+
 var commands = []string{
 	"SORT (ARRIVAL) UTF-8 ALL",
 	"SORT (SIZE) UTF-8 ALL",
@@ -185,56 +180,99 @@ var commands = []string{
 	"THREAD REFERENCES UTF-8 ALL",
 }
 
-// TestSortThreadTable prints the time of each command on the 100,000
-// messages, and checks the answers' shape.
-func TestSortThreadTable(t *testing.T) {
-	if os.Getenv("PEERS_SORT_BENCH") == "" {
-		t.Skip("set PEERS_SORT_BENCH=1 to run (fills 100,000 messages)")
+// ratio returns ours/theirs as text.
+func ratio(ours, theirs float64) string {
+	if theirs <= 0 {
+		return "-"
 	}
-	t0 := time.Now()
-	s := start(t)
-	t.Logf("filled %d messages in %v", numMessages, time.Since(t0).Round(time.Millisecond))
-	c := s.dial(t)
-	t.Logf("%-58s %10s %10s", "command", "first ms", "again ms")
+	return fmt.Sprintf("%.2f", ours/theirs)
+}
+
+// TestSortThreadTable runs each command on both servers, first and
+// again, checks that they answer the same and, under PEERS_SORT_BENCH=1,
+// prints the times side by side.
+func TestSortThreadTable(t *testing.T) {
+	n := numMessages()
+	servers := startServers(t, n, benchMessage, "")
+	conns := make([]*conn, len(servers))
+	var tab strings.Builder
+	fmt.Fprintf(&tab, "%d messages in INBOX; ms; ratio = postkit/dovecot\n", n)
+	fmt.Fprintf(&tab, "%-57s %9s %9s %9s %9s %7s %7s\n", "command", "pk first", "pk again", "dc first", "dc again", "r first", "r again")
+	row := func(cmd string, ms [2][2]float64) {
+		fmt.Fprintf(&tab, "%-57s %9.1f %9.1f %9.1f %9.1f %7s %7s\n", cmd, ms[0][0], ms[0][1], ms[1][0], ms[1][1],
+			ratio(ms[0][0], ms[1][0]), ratio(ms[0][1], ms[1][1]))
+	}
+	var selMS [2][2]float64
+	for i, s := range servers {
+		conns[i] = s.dial(t)
+		for k := range 2 {
+			_, ms, err := conns[i].timed("SELECT INBOX")
+			require.NoError(t, err, s.name)
+			selMS[i][k] = ms
+		}
+	}
+	row("SELECT INBOX", selMS)
 	for _, cmd := range commands {
-		var ms [2]float64
-		var out []string
-		for i := range ms {
-			start := time.Now()
-			var err error
-			out, err = c.run(cmd)
-			if err != nil {
-				t.Fatal(err)
+		var ms [2][2]float64
+		var out [2][]string
+		for i, s := range servers {
+			for k := range 2 {
+				var err error
+				out[i], ms[i][k], err = conns[i].timed(cmd)
+				require.NoError(t, err, s.name)
 			}
-			ms[i] = float64(time.Since(start).Microseconds()) / 1000
+			checkShape(t, s.name, cmd, out[i], n)
 		}
-		t.Logf("%-58s %10.1f %10.1f", cmd, ms[0], ms[1])
-		if len(out) != 1 {
-			t.Fatalf("%s: %d untagged lines", cmd, len(out))
+		row(cmd, ms)
+		compareAnswers(t, cmd, out[0], out[1])
+	}
+	if os.Getenv("PEERS_SORT_BENCH") != "" || testing.Verbose() {
+		t.Log("\n" + tab.String())
+	}
+}
+
+// checkShape checks the answer of one server to cmd on n messages.
+func checkShape(t *testing.T, name, cmd string, out []string, n int) {
+	t.Helper()
+	if len(out) != 1 {
+		t.Errorf("%s: %s: %d untagged lines", name, cmd, len(out))
+		return
+	}
+	switch {
+	case strings.HasPrefix(cmd, "SORT"):
+		if k := len(strings.Fields(out[0])) - 2; k != n {
+			t.Errorf("%s: %s: %d numbers", name, cmd, k)
 		}
-		switch {
-		case strings.HasPrefix(cmd, "SORT"):
-			if n := len(strings.Fields(out[0])) - 2; n != numMessages {
-				t.Errorf("%s: %d numbers", cmd, n)
-			}
-		case strings.HasPrefix(cmd, "THREAD"):
-			if n := strings.Count(out[0], " (") + strings.Count(out[0], ")(") + 1; cmd == "THREAD REFERENCES UTF-8 ALL" && n < numMessages/threadSize {
-				t.Errorf("%s: %d threads", cmd, n)
-			}
+	case strings.HasPrefix(cmd, "THREAD"):
+		roots, err := parseThreads(out[0])
+		if err != nil {
+			t.Errorf("%s: %s: %v", name, cmd, err)
+		} else if len(roots) != n/threadSize {
+			t.Errorf("%s: %s: %d threads, want %d", name, cmd, len(roots), n/threadSize)
 		}
 	}
 }
 
 func benchCommand(b *testing.B, cmd string) {
-	s := start(b)
-	c := s.dial(b)
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := c.run(cmd); err != nil {
-			b.Fatal(err)
-		}
+	n := numMessages()
+	servers := startServers(b, n, benchMessage, "")
+	for _, s := range servers {
+		b.Run(s.name, func(b *testing.B) {
+			c := s.dial(b)
+			if _, err := c.run("SELECT INBOX"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.run(cmd); err != nil { // Dovecot's index
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := c.run(cmd); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
 }
 
 func BenchmarkSortArrival(b *testing.B)       { benchCommand(b, commands[0]) }
