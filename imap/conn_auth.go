@@ -233,6 +233,18 @@ func (c *conn) loggedIn(cmd *Command, identity string) bool {
 // keeps annotations can be enabled; others are ignored.
 func (c *conn) cmdEnable(cmd *Command) bool {
 	args := cmd.Args.(*EnableCommand)
+	if c.sel != nil {
+		// RFC 6855 3, RFC 9051 6.3.1: only in the authenticated state.
+		// They change how mailbox names go on the wire, which the
+		// selected mailbox's name went in already; the other
+		// extensions are taken in the selected state too (RFC 5161
+		// 3.1 lets a server not check).
+		for _, cp := range args.Caps {
+			if strings.EqualFold(cp, "UTF8=ACCEPT") && !c.utf8Accept || strings.EqualFold(cp, "IMAP4rev2") && !c.rev2 {
+				return c.bad(cmd.Tag, "", "ENABLE "+strings.ToUpper(cp)+" only before SELECT")
+			}
+		}
+	}
 	var enabled []string
 	condStore := c.condStore
 	if c.sel != nil && !c.condStore {

@@ -32,12 +32,13 @@ func TestRFC6855EnableSelected(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.login(t)
 	c.ok("b SELECT INBOX")
-	r := c.cmd("c ENABLE UTF8=ACCEPT")
-	if strings.HasPrefix(r[len(r)-1], "c OK ") {
-		// The state table and cmdEnable are not this file's to change.
-		t.Skipf("RFC 6855 3: ENABLE is accepted in the selected state: %q", r)
-	}
-	assert.True(t, strings.HasPrefix(r[len(r)-1], "c BAD "), "%q", r)
+	assert.Equal(t, []string{"c BAD ENABLE UTF8=ACCEPT only before SELECT"}, c.cmd("c ENABLE UTF8=ACCEPT"))
+	assert.Equal(t, []string{"d BAD ENABLE IMAP4REV2 only before SELECT"}, c.cmd("d ENABLE IMAP4rev2 CONDSTORE"))
+	// CONDSTORE alone is taken (RFC 5161 3.1 lets a server not check).
+	assert.Contains(t, c.ok("e ENABLE CONDSTORE"), "* ENABLED CONDSTORE")
+	// Once unselected, UTF8=ACCEPT is enabled.
+	c.ok("f UNSELECT")
+	assert.Equal(t, []string{"* ENABLED UTF8=ACCEPT"}, c.ok("g ENABLE UTF8=ACCEPT"))
 }
 
 // TestRFC6855MailboxNames plays RFC 6855 3 for mailbox names: UTF-8 in
