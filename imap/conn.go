@@ -91,7 +91,7 @@ type conn struct {
 
 	// ownNew holds the messages this session's APPEND, COPY, MOVE or
 	// REPLACE put in the selected mailbox until the update that reports
-	// them: NOTIFY sends no FETCH for them (RFC 5465 5.2).
+	// them: NOTIFY and UPDATE send no FETCH for them (RFC 5465 5.2).
 	ownNew mailbox.UIDSet
 	// ntf is the NOTIFY SET in effect, nil before NOTIFY and after
 	// NOTIFY NONE; idling is set while IDLE waits under it.

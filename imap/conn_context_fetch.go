@@ -42,7 +42,8 @@ func (c *conn) contextFetch(sc *searchContext, add []mailbox.UID) {
 	}
 	var uids []mailbox.UID
 	for _, u := range add {
-		if u > known {
+		// RFC 5465 5.2: none for the session's own new messages.
+		if u > known && !c.ownNew.Contains(u) {
 			uids = append(uids, u)
 		}
 	}

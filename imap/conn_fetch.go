@@ -320,8 +320,13 @@ type nulTo80 struct{ r io.Reader }
 
 func (n nulTo80) Read(p []byte) (int, error) {
 	k, err := n.r.Read(p)
-	for i := bytes.IndexByte(p[:k], 0); i >= 0; i = bytes.IndexByte(p[:k], 0) {
-		p[i] = 0x80
+	for q := p[:k]; ; {
+		i := bytes.IndexByte(q, 0)
+		if i < 0 {
+			break
+		}
+		q[i] = 0x80
+		q = q[i+1:]
 	}
 	return k, err
 }

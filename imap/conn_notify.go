@@ -457,7 +457,7 @@ func (c *conn) notifyInitialStatus(st *notifyState) bool {
 // noteOwnNew notes the messages uids the session put in the mailbox
 // named name, if it is the selected one (see conn.ownNew).
 func (c *conn) noteOwnNew(name string, uids []mailbox.UID) {
-	if c.ntf != nil && c.sel != nil && c.sel.name == name {
+	if c.sel != nil && c.sel.name == name {
 		c.ownNew = uidSet(uids)
 	}
 }

@@ -543,6 +543,9 @@ func (s *Server) keyResetsOf(identity string) *keyResets {
 // mailbox name, or of every key when name is "". The session itself is
 // told in its tagged OK.
 func (c *conn) noteKeyReset(name string) {
+	// The resets of other sessions before this one are told first: this
+	// one marks them seen.
+	c.checkKeyResets()
 	r := c.srv.keyResetsOf(c.identity)
 	r.mu.Lock()
 	r.gen++
@@ -564,7 +567,14 @@ func (c *conn) seeKeyResets() {
 	if c.identity == "" {
 		return
 	}
-	r := c.srv.keyResetsOf(c.identity)
+	// A user who never reset a key has no record (generation 0): only
+	// RESETKEY makes one, so that logins do not grow the map.
+	v, ok := c.srv.resets.Load(c.identity)
+	if !ok {
+		c.keyGen = 0
+		return
+	}
+	r := v.(*keyResets)
 	r.mu.Lock()
 	c.keyGen = r.gen
 	r.mu.Unlock()

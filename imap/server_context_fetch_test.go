@@ -218,3 +218,14 @@ func TestUnsolicitedFetchSkipsBadMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestContextUpdateFetchNotForOwnMessages: the session's own APPEND
+// joins the result (ADDTO) but is not fetched (RFC 5465 5.2).
+func TestContextUpdateFetchNotForOwnMessages(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	c.ok(`a UID SEARCH RETURN (UPDATE (UID FLAGS)) ALL`)
+	r := c.ok("b APPEND INBOX {5+}\r\nhello")
+	assert.Equal(t, []string{"* 1 EXISTS", "* 1 RECENT", `* ESEARCH (TAG "a") UID ADDTO (0 1)`}, r)
+}

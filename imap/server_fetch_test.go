@@ -2,6 +2,7 @@ package imap
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -265,4 +266,14 @@ func TestRecentHiddenIMAP4rev2(t *testing.T) {
 	// RFC 9051: no RECENT response, no \Recent flag.
 	assert.Equal(t, []string{"* 1 EXISTS", "c OK [APPENDUID V 1] APPEND completed"}, norm(c.until("c")))
 	assert.Equal(t, []string{"* 1 FETCH (FLAGS ())"}, c.ok("d FETCH 1 FLAGS"))
+}
+
+// TestNulTo80: every NUL of what BODY[] reads becomes 0x80, the other
+// octets stay, in one linear pass per Read.
+func TestNulTo80(t *testing.T) {
+	for _, in := range []string{"", "abc", "\x00", "\x00\x00a\x00", "a\x00b\x00\x00c\x00", strings.Repeat("\x00", 5000)} {
+		got, err := io.ReadAll(nulTo80{strings.NewReader(in)})
+		require.NoError(t, err)
+		assert.Equal(t, strings.ReplaceAll(in, "\x00", "\x80"), string(got), "%q", in)
+	}
 }

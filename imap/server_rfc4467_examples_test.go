@@ -225,6 +225,11 @@ func TestRFC4467ResetKeyTellsOtherSessions(t *testing.T) {
 	a.ok("s SELECT INBOX")
 	a.ok("r4 RESETKEY INBOX")
 	assert.Empty(t, a.ok("n5 NOOP"))
+	// A session's own RESETKEY does not hide another session's earlier
+	// reset of its mailbox: it is told before its tagged OK.
+	b.ok("s2 SELECT INBOX")
+	a.ok("r6 RESETKEY INBOX")
+	assert.Equal(t, []string{mech}, b.ok("r7 RESETKEY Other"))
 	// Another user's sessions are not told.
 	other := ts.loginAs(t, "bob")
 	other.ok("s SELECT INBOX")
