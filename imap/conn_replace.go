@@ -2,6 +2,7 @@ package imap
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/postkit/postkit/mailbox"
@@ -188,7 +189,11 @@ type replaceTarget struct {
 }
 
 func (t *replaceTarget) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOptions) (mailbox.UID, error) {
-	res, err := t.rp.Replace(ctx, t.old, t.dest, &replaceTail{r: r, t: t}, opts)
+	rt := &replaceTail{r: r, t: t}
+	res, err := t.rp.Replace(ctx, t.old, t.dest, rt, opts)
+	// A store that kept the reader must not read the connection after
+	// this: the command loop reads it again.
+	rt.returned = true
 	if err != nil {
 		return 0, err
 	}
@@ -207,11 +212,19 @@ func (t *replaceTarget) readTail() {
 // of the command is read, and the store gets io.EOF only if the
 // command ends there.
 type replaceTail struct {
-	r io.Reader
-	t *replaceTarget
+	r        io.Reader
+	t        *replaceTarget
+	returned bool // Replace returned: reads fail
 }
 
+// errReplaceReturned fails a read of the message after Replace
+// returned (mailbox.Replacer: the reader is not read after that).
+var errReplaceReturned = errors.New("imap: REPLACE message read after Replace returned")
+
 func (rt *replaceTail) Read(p []byte) (int, error) {
+	if rt.returned {
+		return 0, errReplaceReturned
+	}
 	n, err := rt.r.Read(p)
 	if err != io.EOF {
 		return n, err

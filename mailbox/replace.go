@@ -19,7 +19,8 @@ type Replacer interface {
 	// its flags. It reads r to io.EOF before it changes anything, and
 	// when reading fails, or the append or the expunge cannot be done,
 	// neither happens. The body is streamed, not held in memory whole,
-	// unless the store keeps messages in memory.
+	// unless the store keeps messages in memory. r is not read once
+	// Replace has returned.
 	//
 	// A message for this view's mailbox is \Recent in this view; one
 	// for another mailbox is left \Recent for the next session, as a
