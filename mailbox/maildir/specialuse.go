@@ -55,6 +55,16 @@ func (a *account) SetSpecialUse(ctx context.Context, name string, use []string) 
 		return nil, err
 	}
 	dirs[mailbox.Inbox] = ""
+	// The folder takes its special uses first, then the others lose
+	// them: a failure between leaves a use on two folders, not on none.
+	cur := readSpecialUse(dir)
+	changed := len(cur) != len(su) || slices.ContainsFunc(cur, func(u string) bool { return !slices.Contains(su, u) })
+	if changed {
+		if err := a.writeSpecialUse(dir, su); err != nil {
+			return nil, err
+		}
+		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventMetadata, Entries: []string{mailbox.SpecialUseEntry}})
+	}
 	for on, od := range dirs {
 		if on == n {
 			continue
@@ -71,14 +81,6 @@ func (a *account) SetSpecialUse(ctx context.Context, name string, use []string) 
 		moved = append(moved, on)
 	}
 	slices.Sort(moved)
-	cur := readSpecialUse(dir)
-	changed := len(cur) != len(su) || slices.ContainsFunc(cur, func(u string) bool { return !slices.Contains(su, u) })
-	if changed {
-		if err := a.writeSpecialUse(dir, su); err != nil {
-			return nil, err
-		}
-		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: n, Kinds: mailbox.EventMetadata, Entries: []string{mailbox.SpecialUseEntry}})
-	}
 	for _, m := range moved {
 		a.s.publish(a.dir, a, mailbox.MailboxEvent{Name: m, Kinds: mailbox.EventMetadata, Entries: []string{mailbox.SpecialUseEntry}})
 	}
