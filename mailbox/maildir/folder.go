@@ -104,25 +104,34 @@ func stampOf(path string) stamp {
 	return stamp{ok: true, ino: inode(st), size: st.Size(), mtime: st.ModTime()}
 }
 
-// A directory or file changed this recently may change again within the
-// file system's timestamp granularity without its mtime moving, so it is
-// read again regardless: a second where mtimes have whole seconds (as
-// Dovecot assumes), and a few clock ticks where they have nanoseconds.
+// A directory or file changed less than a window ago may change again
+// within the file system's timestamp granularity without its mtime
+// moving: a second where mtimes have whole seconds (as Dovecot
+// assumes), and a few clock ticks where they have nanoseconds.
 const (
 	recentWindowCoarse = 2 * time.Second
 	recentWindowFine   = 100 * time.Millisecond
 )
 
-func (st stamp) recent(now time.Time) bool {
-	if !st.ok {
-		return false
-	}
-	w := recentWindowFine
+// window returns the recent window of st's granularity.
+func (st stamp) window() time.Duration {
 	if st.mtime.Nanosecond() == 0 {
-		w = recentWindowCoarse
+		return recentWindowCoarse
 	}
-	return now.Sub(st.mtime) < w
+	return recentWindowFine
 }
+
+// settledAt reports whether st, taken at t, proves that whatever changes
+// the file or directory after t moves its stamp: its mtime was more than
+// a window before t.
+func (st stamp) settledAt(t time.Time) bool {
+	return !st.ok || t.Sub(st.mtime) >= st.window()
+}
+
+// ownDoubtMax bounds how long the changes this process makes to a folder
+// keep it from reading the folder again to look for changes another
+// process made to new/ or cur/ at the same time (see folder.changed).
+const ownDoubtMax = 2 * time.Second
 
 // folder is the in-process state of one folder, shared by its views.
 type folder struct {
@@ -145,7 +154,18 @@ type folder struct {
 	uidlistEnd  int64 // length of the whole lines of dovecot-uidlist
 	uidlistHdr  []string
 	stale       int // uidlist records without a file
-	stamps      [5]stamp
+	// stamps are those of what a sync reads (currentStamps), as the last
+	// full read or this process's last transaction left them; readAt is
+	// when the last full read took them.
+	stamps [5]stamp
+	readAt time.Time
+	// ownSince is zero when the stamps of new/ and cur/ are those of the
+	// last full read; otherwise this process's transactions have changed
+	// those directories since, and ownSince is the time from which a
+	// change another process made to them at the same time may hide
+	// behind the stamps they left (see changed).
+	ownSince time.Time
+	reads    int // full reads of the folder, for tests
 	views       map[*view]struct{} // the open views, under mu
 	// pinned: some message is unclaimed (msg.unclaimed), a mark kept
 	// only in memory, so the Store does not drop this folder's state
@@ -170,22 +190,55 @@ func (f *folder) currentStamps() [5]stamp {
 	}
 }
 
-// changed reports whether the disk may differ from the state. Unless
-// strict, what changed too recently to tell counts as changed. Under the
-// lock a strict check is enough: every writer that numbers messages
-// changes the uidlist's size or inode, and a file renamed by a program
-// that takes no lock is looked for again when its old name is gone.
+// changed reports whether the disk may differ from the state.
+//
+// Under the lock a strict check is enough: every writer that numbers
+// messages changes the uidlist's size or inode, and a file renamed by a
+// program that takes no lock is looked for again when its old name is
+// gone.
+//
+// Otherwise, with the stamps as the last full read left them, the folder
+// is read again until a read finds them settled (stamp.settledAt): what
+// changes in the same tick as the last change may not move a stamp.
+// With the stamps as this process's own transactions left them
+// (ownSince set), the folder is not read again for those changes, which
+// the state already holds; but a change another process made to new/ or
+// cur/ during such a transaction, or in the same tick after it, is
+// indistinguishable by stamps from this process's own. So the folder is
+// read again once it has been quiet for a window after the last change
+// (the read then settles the stamps), or once ownDoubtMax has passed
+// since ownSince during a run of changes: another process's change is
+// noticed late, never lost. Dovecot defers its rereads of a maildir it
+// changed itself the same way (its "delayed refresh").
 func (f *folder) changed(strict bool) bool {
 	if !f.loaded {
 		return true
 	}
+	cur := f.currentStamps()
+	if cur != f.stamps {
+		return true
+	}
+	if strict {
+		return false
+	}
 	now := time.Now()
-	for i, st := range f.currentStamps() {
-		if st != f.stamps[i] || !strict && st.recent(now) {
-			return true
+	if f.ownSince.IsZero() {
+		for _, st := range cur {
+			if !st.settledAt(f.readAt) {
+				return true
+			}
+		}
+		return false
+	}
+	if now.Sub(f.ownSince) >= ownDoubtMax {
+		return true
+	}
+	for _, st := range cur {
+		if !st.settledAt(now) {
+			return false // not quiet yet
 		}
 	}
-	return false
+	return true
 }
 
 // listing is what a directory scan found: base name -> info, and which
@@ -263,6 +316,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		}
 		return nil
 	}
+	readAt := time.Now()
 	stamps := f.currentStamps()
 	if !stamps[1].ok && !stamps[2].ok {
 		if _, err := os.Lstat(f.dir); err != nil {
@@ -272,6 +326,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	if !f.loaded {
 		f.cleanTmp(time.Now())
 	}
+	f.reads++
 	ls, err := f.list()
 	if err != nil {
 		return err
@@ -478,7 +533,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	f.uidValidity, f.nextUID = ul.uidValidity, ul.nextUID
 	f.msgs, f.byBase, f.kw, f.mod = msgs, byBase, kw, mod
 	f.uidlistEnd, f.uidlistHdr, f.stale = int64(ul.end), ul.hdrExt, stale
-	f.stamps = stamps
+	f.stamps, f.readAt, f.ownSince = stamps, readAt, time.Time{}
 	// Removed by another process: the views that knew them keep them
 	// until they poll, without a body.
 	f.ghost(removed, nil)
@@ -672,6 +727,8 @@ type tx struct {
 	// and before the folder's stamps when the tx began (watch.go).
 	aw     *acctWatch
 	before [3]stamp
+	// began is when the tx found the folder's stamps as recorded.
+	began time.Time
 }
 
 // begin takes the folder's lock and syncs under it. Call with f.mu held;
@@ -690,7 +747,7 @@ func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tx{f: f, lk: lk}
+	t := &tx{f: f, lk: lk, began: time.Now()}
 	if aw := f.s.watching(f.root); aw != nil {
 		t.aw, t.before = aw, folderStamps(f.dir)
 	}
@@ -766,9 +823,30 @@ func (t *tx) commit() error {
 		f.uidlistEnd += int64(len(t.uidLines))
 	}
 	t.uidLines, t.modLines = nil, nil
-	f.stamps = f.currentStamps()
+	f.noteOwn(t.began)
 	if t.aw != nil {
 		t.aw.noteCommit(f.dir, t.before, folderStamps(f.dir))
 	}
 	return nil
+}
+
+// noteOwn records the stamps a transaction that began at began leaves,
+// with the lock still held. The control files are written only under
+// the lock, so their new stamps are this process's doing; new/ and cur/
+// take no lock, so when their stamps moved, another process may have
+// changed them meanwhile, which changed looks for later (ownSince).
+func (f *folder) noteOwn(began time.Time) {
+	cur := f.currentStamps()
+	if f.ownSince.IsZero() && (cur[1] != f.stamps[1] || cur[2] != f.stamps[2]) {
+		// A read whose stamps were not yet settled may hide a change
+		// made after it.
+		f.ownSince = began
+		for _, st := range f.stamps {
+			if !st.settledAt(f.readAt) {
+				f.ownSince = f.readAt
+				break
+			}
+		}
+	}
+	f.stamps = cur
 }
