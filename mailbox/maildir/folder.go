@@ -165,8 +165,8 @@ type folder struct {
 	// change another process made to them at the same time may hide
 	// behind the stamps they left (see changed).
 	ownSince time.Time
-	reads    int // full reads of the folder, for tests
-	views       map[*view]struct{} // the open views, under mu
+	reads    int                // full reads of the folder, for tests
+	views    map[*view]struct{} // the open views, under mu
 	// pinned: some message is unclaimed (msg.unclaimed), a mark kept
 	// only in memory, so the Store does not drop this folder's state
 	// when it is idle.
