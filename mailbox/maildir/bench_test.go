@@ -303,3 +303,17 @@ func BenchmarkExpungePoll100k(b *testing.B) {
 		return err
 	})
 }
+
+// BenchmarkStoreQuietPoll100k is BenchmarkStorePoll100k with the folder
+// left quiet between the STORE and the polls (off the clock): the first
+// poll then looks for changes other processes may have hidden behind
+// the STORE's.
+func BenchmarkStoreQuietPoll100k(b *testing.B) {
+	benchmarkChangePoll100k(b, nil, func(ctx context.Context, m mailbox.Mailbox, i int) error {
+		_, err := m.Store(ctx, mailbox.UIDSetOf(mailbox.UID(i)), mailbox.StoreAdd, []string{mailbox.FlagFlagged}, nil)
+		b.StopTimer()
+		time.Sleep(2 * recentWindowFine)
+		b.StartTimer()
+		return err
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -301,6 +302,86 @@ func (f *folder) list() (*listing, error) {
 	return l, nil
 }
 
+// verify checks, when this process's own changes are all that the
+// stamps show since the last full read (ownSince set), that new/ and
+// cur/ hold exactly the files of the state, and if so records the
+// stamps as a full read would. It reads neither the uidlist nor the
+// MODSEQ log: those are written only under the folder's lock, by
+// writers that change their size or inode. It is a directory listing,
+// much cheaper than a full read in a big folder. Call with f.mu held.
+func (f *folder) verify() bool {
+	if !f.loaded || f.ownSince.IsZero() {
+		return false
+	}
+	readAt := time.Now()
+	stamps := f.currentStamps()
+	if stamps != f.stamps {
+		return false
+	}
+	n := 0
+	for _, sub := range []string{"new", "cur"} {
+		d, err := os.Open(f.path(sub))
+		if err != nil {
+			return false
+		}
+		ok := true
+		for ok {
+			names, err := d.Readdirnames(4096)
+			for _, name := range names {
+				if name == "" || name[0] == '.' {
+					continue
+				}
+				base, _ := splitName(name)
+				if m := f.byBase[base]; m == nil || !m.named(sub == "new", name) {
+					ok = false
+					break
+				}
+				n++
+			}
+			if err == io.EOF || len(names) == 0 {
+				break
+			}
+			ok = ok && err == nil
+		}
+		d.Close()
+		if !ok {
+			return false
+		}
+	}
+	if n != len(f.msgs) {
+		return false
+	}
+	f.stamps, f.readAt, f.ownSince = stamps, readAt, time.Time{}
+	for _, st := range stamps {
+		if !st.settledAt(readAt) {
+			// What changes in this tick after the listing may not
+			// move the stamps: look again later.
+			f.ownSince = readAt
+			break
+		}
+	}
+	return true
+}
+
+// named reports whether name, in new/ if inNew and in cur/ otherwise, is
+// the file of m.
+func (m *msg) named(inNew bool, name string) bool {
+	switch {
+	case inNew != m.inNew:
+		return false
+	case inNew:
+		return name == m.base
+	case m.odd != "":
+		return name == m.odd
+	}
+	rest, ok := strings.CutPrefix(name, m.base)
+	if !ok {
+		return false
+	}
+	info, ok := strings.CutPrefix(rest, ":2,")
+	return ok && info == m.info
+}
+
 // sync brings the state up to date with the disk, when it may differ or
 // when force is set, and publishes what changed to every view. With lk
 // nil it takes the lock only when the disk needs writing (new files to
@@ -314,6 +395,9 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		if t != nil {
 			t.mod = f.mod
 		}
+		return nil
+	}
+	if !force && t == nil && f.verify() {
 		return nil
 	}
 	readAt := time.Now()
