@@ -477,14 +477,26 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 			}
 		}
 	}
+	var own *tx // taken here to write what this read found
 	if needWrite && t == nil {
-		lt, err := f.beginSync(ctx, true)
-		if err == nil {
+		lt, err := f.lock(ctx)
+		switch {
+		case err == nil && f.currentStamps() == stamps:
+			// Nothing changed since the read (a strict check is
+			// enough under the lock): go on with it under the lock
+			// rather than read the folder again.
+			t, own = lt, lt
+			defer own.abort()
+		case err == nil:
+			if err := f.sync(ctx, true, lt); err != nil {
+				lt.abort()
+				return err
+			}
 			return lt.commit()
-		}
-		// A maildir this process may not write is shown as it is: the
-		// messages it has numbered, with the MODSEQ values logged.
-		if uerr != nil || !errors.Is(err, fs.ErrPermission) && !isReadOnlyFS(err) {
+		case uerr != nil || !errors.Is(err, fs.ErrPermission) && !isReadOnlyFS(err):
+			// A maildir this process may not write is shown as it
+			// is: the messages it has numbered, with the MODSEQ
+			// values logged.
 			return err
 		}
 	}
@@ -622,6 +634,9 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	// until they poll, without a body.
 	f.ghost(removed, nil)
 	f.hub.Publish(nil, updates...)
+	if own != nil {
+		return own.commit()
+	}
 	return nil
 }
 
@@ -827,6 +842,20 @@ func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
 	if _, err := os.Lstat(f.dir); err != nil || f.gone.Load() {
 		return nil, mailbox.ErrNoSuchMailbox
 	}
+	t, err := f.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.sync(ctx, force, t); err != nil {
+		t.abort()
+		return nil, err
+	}
+	return t, nil
+}
+
+// lock takes the folder's lock for a tx, without syncing. Call with f.mu
+// held.
+func (f *folder) lock(ctx context.Context) (*tx, error) {
 	lk, err := f.s.lockFile(ctx, f.path(uidlistFile))
 	if err != nil {
 		return nil, err
@@ -834,10 +863,6 @@ func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
 	t := &tx{f: f, lk: lk, began: time.Now()}
 	if aw := f.s.watching(f.root); aw != nil {
 		t.aw, t.before = aw, folderStamps(f.dir)
-	}
-	if err := f.sync(ctx, force, t); err != nil {
-		t.abort()
-		return nil, err
 	}
 	return t, nil
 }
