@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,51 +88,6 @@ func (m *msg) file() string {
 	return filepath.Join("cur", fileName(m.base, m.info))
 }
 
-// stamp identifies a version of a file or directory.
-type stamp struct {
-	ok    bool
-	ino   uint64
-	size  int64
-	mtime time.Time
-}
-
-func stampOf(path string) stamp {
-	st, err := os.Stat(path)
-	if err != nil {
-		return stamp{}
-	}
-	return stamp{ok: true, ino: inode(st), size: st.Size(), mtime: st.ModTime()}
-}
-
-// A directory or file changed less than a window ago may change again
-// within the file system's timestamp granularity without its mtime
-// moving: a second where mtimes have whole seconds (as Dovecot
-// assumes), and a few clock ticks where they have nanoseconds.
-const (
-	recentWindowCoarse = 2 * time.Second
-	recentWindowFine   = 100 * time.Millisecond
-)
-
-// window returns the recent window of st's granularity.
-func (st stamp) window() time.Duration {
-	if st.mtime.Nanosecond() == 0 {
-		return recentWindowCoarse
-	}
-	return recentWindowFine
-}
-
-// settledAt reports whether st, taken at t, proves that whatever changes
-// the file or directory after t moves its stamp: its mtime was more than
-// a window before t.
-func (st stamp) settledAt(t time.Time) bool {
-	return !st.ok || t.Sub(st.mtime) >= st.window()
-}
-
-// ownDoubtMax bounds how long the changes this process makes to a folder
-// keep it from reading the folder again to look for changes another
-// process made to new/ or cur/ at the same time (see folder.changed).
-const ownDoubtMax = 2 * time.Second
-
 // folder is the in-process state of one folder, shared by its views.
 type folder struct {
 	s    *Store
@@ -166,8 +120,10 @@ type folder struct {
 	// change another process made to them at the same time may hide
 	// behind the stamps they left (see changed).
 	ownSince time.Time
-	reads    int                // full reads of the folder, for tests
-	views    map[*view]struct{} // the open views, under mu
+	reads    int // full reads of the folder, for tests
+	// polling is set while the folder has a poller (startPolling).
+	polling atomic.Bool
+	views   map[*view]struct{} // the open views, under mu
 	// pinned: some message is unclaimed (msg.unclaimed), a mark kept
 	// only in memory, so the Store does not drop this folder's state
 	// when it is idle.
@@ -189,57 +145,6 @@ func (f *folder) currentStamps() [5]stamp {
 		stampOf(f.path(uidlistFile)), stampOf(f.path("new")), stampOf(f.path("cur")),
 		stampOf(f.path(keywordsFile)), stampOf(f.path(modseqFile)),
 	}
-}
-
-// changed reports whether the disk may differ from the state.
-//
-// Under the lock a strict check is enough: every writer that numbers
-// messages changes the uidlist's size or inode, and a file renamed by a
-// program that takes no lock is looked for again when its old name is
-// gone.
-//
-// Otherwise, with the stamps as the last full read left them, the folder
-// is read again until a read finds them settled (stamp.settledAt): what
-// changes in the same tick as the last change may not move a stamp.
-// With the stamps as this process's own transactions left them
-// (ownSince set), the folder is not read again for those changes, which
-// the state already holds; but a change another process made to new/ or
-// cur/ during such a transaction, or in the same tick after it, is
-// indistinguishable by stamps from this process's own. So the folder is
-// read again once it has been quiet for a window after the last change
-// (the read then settles the stamps), or once ownDoubtMax has passed
-// since ownSince during a run of changes: another process's change is
-// noticed late, never lost. Dovecot defers its rereads of a maildir it
-// changed itself the same way (its "delayed refresh").
-func (f *folder) changed(strict bool) bool {
-	if !f.loaded {
-		return true
-	}
-	cur := f.currentStamps()
-	if cur != f.stamps {
-		return true
-	}
-	if strict {
-		return false
-	}
-	now := time.Now()
-	if f.ownSince.IsZero() {
-		for _, st := range cur {
-			if !st.settledAt(f.readAt) {
-				return true
-			}
-		}
-		return false
-	}
-	if now.Sub(f.ownSince) >= ownDoubtMax {
-		return true
-	}
-	for _, st := range cur {
-		if !st.settledAt(now) {
-			return false // not quiet yet
-		}
-	}
-	return true
 }
 
 // listing is what a directory scan found: base name -> info, and which
@@ -300,86 +205,6 @@ func (f *folder) list() (*listing, error) {
 		d.Close()
 	}
 	return l, nil
-}
-
-// verify checks, when this process's own changes are all that the
-// stamps show since the last full read (ownSince set), that new/ and
-// cur/ hold exactly the files of the state, and if so records the
-// stamps as a full read would. It reads neither the uidlist nor the
-// MODSEQ log: those are written only under the folder's lock, by
-// writers that change their size or inode. It is a directory listing,
-// much cheaper than a full read in a big folder. Call with f.mu held.
-func (f *folder) verify() bool {
-	if !f.loaded || f.ownSince.IsZero() {
-		return false
-	}
-	readAt := time.Now()
-	stamps := f.currentStamps()
-	if stamps != f.stamps {
-		return false
-	}
-	n := 0
-	for _, sub := range []string{"new", "cur"} {
-		d, err := os.Open(f.path(sub))
-		if err != nil {
-			return false
-		}
-		ok := true
-		for ok {
-			names, err := d.Readdirnames(4096)
-			for _, name := range names {
-				if name == "" || name[0] == '.' {
-					continue
-				}
-				base, _ := splitName(name)
-				if m := f.byBase[base]; m == nil || !m.named(sub == "new", name) {
-					ok = false
-					break
-				}
-				n++
-			}
-			if err == io.EOF || len(names) == 0 {
-				break
-			}
-			ok = ok && err == nil
-		}
-		d.Close()
-		if !ok {
-			return false
-		}
-	}
-	if n != len(f.msgs) {
-		return false
-	}
-	f.stamps, f.readAt, f.ownSince = stamps, readAt, time.Time{}
-	for _, st := range stamps {
-		if !st.settledAt(readAt) {
-			// What changes in this tick after the listing may not
-			// move the stamps: look again later.
-			f.ownSince = readAt
-			break
-		}
-	}
-	return true
-}
-
-// named reports whether name, in new/ if inNew and in cur/ otherwise, is
-// the file of m.
-func (m *msg) named(inNew bool, name string) bool {
-	switch {
-	case inNew != m.inNew:
-		return false
-	case inNew:
-		return name == m.base
-	case m.odd != "":
-		return name == m.odd
-	}
-	rest, ok := strings.CutPrefix(name, m.base)
-	if !ok {
-		return false
-	}
-	info, ok := strings.CutPrefix(rest, ":2,")
-	return ok && info == m.info
 }
 
 // sync brings the state up to date with the disk, when it may differ or
@@ -784,6 +609,7 @@ func (f *folder) startPolling() {
 	}
 	stop := make(chan struct{})
 	f.pollStop = stop
+	f.polling.Store(true)
 	go func() {
 		t := time.NewTicker(iv)
 		defer t.Stop()
@@ -792,12 +618,13 @@ func (f *folder) startPolling() {
 			case <-stop:
 				return
 			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), iv)
+				f.verifyQuiet(ctx)
 				if f.mu.TryLock() {
-					ctx, cancel := context.WithTimeout(context.Background(), iv)
 					f.sync(ctx, false, nil)
-					cancel()
 					f.mu.Unlock()
 				}
+				cancel()
 			}
 		}
 	}()
@@ -808,6 +635,7 @@ func (f *folder) stopPolling() {
 	if f.pollStop != nil {
 		close(f.pollStop)
 		f.pollStop = nil
+		f.polling.Store(false)
 	}
 }
 
@@ -937,25 +765,4 @@ func (t *tx) commit() error {
 		t.aw.noteCommit(f.dir, t.before, folderStamps(f.dir))
 	}
 	return nil
-}
-
-// noteOwn records the stamps a transaction that began at began leaves,
-// with the lock still held. The control files are written only under
-// the lock, so their new stamps are this process's doing; new/ and cur/
-// take no lock, so when their stamps moved, another process may have
-// changed them meanwhile, which changed looks for later (ownSince).
-func (f *folder) noteOwn(began time.Time) {
-	cur := f.currentStamps()
-	if f.ownSince.IsZero() && (cur[1] != f.stamps[1] || cur[2] != f.stamps[2]) {
-		// A read whose stamps were not yet settled may hide a change
-		// made after it.
-		f.ownSince = began
-		for _, st := range f.stamps {
-			if !st.settledAt(f.readAt) {
-				f.ownSince = f.readAt
-				break
-			}
-		}
-	}
-	f.stamps = cur
 }

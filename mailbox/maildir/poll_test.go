@@ -89,6 +89,14 @@ func TestOwnChangesNotReread(t *testing.T) {
 	require.Len(t, ups, 1)
 	assert.Equal(t, mailbox.UpdateExpunged, ups[0].Kind)
 	assert.Equal(t, n, reads(m), "own changes read back")
+	// Once the folder is quiet, a poll checks the directories against
+	// the state, which is no full read.
+	time.Sleep(2 * recentWindowFine)
+	ups, err = w.Poll(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ups)
+	assert.Equal(t, n, reads(m), "the listing did not match")
+	assert.True(t, m.(*view).f.ownSince.IsZero())
 
 	// Another program flags message 2 just after this view's change,
 	// within the same tick.
@@ -184,4 +192,46 @@ func TestUnsettledRead(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ups, 1)
 	assert.Equal(t, mailbox.UpdateAppended, ups[0].Kind)
+}
+
+// TestOwnChangesPoller: with a poller, the look for changes hidden behind
+// this process's own is the poller's, and the views' polls stay cheap.
+func TestOwnChangesPoller(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s := New(root, &Options{NoSync: true, PollInterval: 20 * time.Millisecond})
+	a := openAccount(t, s, "quin")
+	m := openBox(t, a, "INBOX", false)
+	w := openBox(t, a, "INBOX", true)
+	appendMsg(t, m, testMsg)
+	appendMsg(t, m, testMsg)
+	_, err := w.Poll(ctx)
+	require.NoError(t, err)
+	f := m.(*view).f
+	// The poller confirms the folder once quiet, without a full read.
+	n := reads(m)
+	require.Eventually(t, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.ownSince.IsZero()
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, n, reads(m))
+
+	_, err = m.Store(ctx, mailbox.UIDSetOf(1), mailbox.StoreAdd, []string{mailbox.FlagSeen}, nil)
+	require.NoError(t, err)
+	cur := filepath.Join(root, "quin", "cur")
+	hide(t, cur, func() {
+		ents, err := os.ReadDir(cur)
+		require.NoError(t, err)
+		for _, e := range ents {
+			if base, info := splitName(e.Name()); info == "" {
+				require.NoError(t, os.Rename(filepath.Join(cur, e.Name()), filepath.Join(cur, fileName(base, "F"))))
+				return
+			}
+		}
+		t.Fatal("no unflagged message")
+	})
+	pollFor(t, w, func(u mailbox.Update) bool {
+		return u.Kind == mailbox.UpdateFlags && u.UID == 2 && slices.Contains(u.Flags, mailbox.FlagFlagged)
+	})
 }
