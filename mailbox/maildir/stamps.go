@@ -79,8 +79,8 @@ const ownDoubtMax = 2 * time.Second
 // it has one, or once ownDoubtMax has passed since ownSince during a run
 // of changes: another process's change is noticed late, never lost. The
 // look is a listing of new/ and cur/ checked against the state (verify),
-// and a full read only when they differ. Dovecot defers its rereads of a maildir it
-// changed itself the same way (its "delayed refresh").
+// and a full read only when they differ. Dovecot defers its rereads of a
+// maildir it changed itself the same way (its "delayed refresh").
 func (f *folder) changed(strict bool) bool {
 	if !f.loaded {
 		return true
