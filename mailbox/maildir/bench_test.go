@@ -83,6 +83,28 @@ func BenchmarkOpen100k(b *testing.B) {
 	b.ReportMetric(float64(heap)/(1<<20), "MiB-heap-open")
 }
 
+// BenchmarkFirstOpen100k opens a 100,000-message INBOX that Dovecot
+// left (no MODSEQ log yet) in a new Store, as the first SELECT of it
+// does: the open reads the folder and writes the MODSEQ log.
+func BenchmarkFirstOpen100k(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 100000)
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		require.NoError(b, os.RemoveAll(filepath.Join(root, "big", modseqFile)))
+		b.StartTimer()
+		s := New(root, &Options{PollInterval: -1})
+		a, _ := s.Account(ctx, "big")
+		m, err := a.Open(ctx, "INBOX", nil)
+		require.NoError(b, err)
+		st, err := m.Status(ctx)
+		require.NoError(b, err)
+		require.Equal(b, uint32(100000), st.Messages)
+		m.Close()
+	}
+}
+
 // BenchmarkAppendFsync appends with every fsync on.
 func BenchmarkAppendFsync(b *testing.B) {
 	s := New(b.TempDir(), &Options{PollInterval: -1})
@@ -220,4 +242,112 @@ func BenchmarkSearch100kHeader(b *testing.B) {
 // 100,000-message INBOX for a word one in a thousand has.
 func BenchmarkSearch100kBody(b *testing.B) {
 	benchmarkSearch100k(b, &mailbox.SearchCriteria{Body: []string{"needle"}}, 100)
+}
+
+// benchmarkChangePoll100k opens a 100,000-message INBOX in two views,
+// as two IMAP sessions would, and times op (a change through the first
+// view) followed by a Poll of each view: the cost of a command that
+// changes a big folder, and of the other session noticing it. The
+// changes are this process's own, so no poll should read the folder
+// again. prep runs before each op, off the clock. The Store has no
+// poller unless poll is set.
+func benchmarkChangePoll100k(b *testing.B, poll time.Duration, prep, op func(ctx context.Context, m mailbox.Mailbox, i int) error) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 100000)
+	ctx := context.Background()
+	if poll == 0 {
+		poll = -1
+	}
+	s := New(root, &Options{PollInterval: poll, NoSync: true})
+	a, err := s.Account(ctx, "big")
+	require.NoError(b, err)
+	m, err := a.Open(ctx, "INBOX", nil)
+	require.NoError(b, err)
+	defer m.Close()
+	w, err := a.Open(ctx, "INBOX", nil)
+	require.NoError(b, err)
+	defer w.Close()
+	// Let the first read settle, as a session's first command would.
+	time.Sleep(2 * recentWindowFine)
+	for _, v := range []mailbox.Mailbox{m, w} {
+		_, err := v.Poll(ctx)
+		require.NoError(b, err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		if prep != nil {
+			b.StopTimer()
+			require.NoError(b, prep(ctx, m, i))
+			b.StartTimer()
+		}
+		require.NoError(b, op(ctx, m, i))
+		for _, v := range []mailbox.Mailbox{m, w} {
+			if _, err := v.Poll(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkStorePoll100k is a single-message STORE in a 100,000-message
+// INBOX followed by a Poll of the session's view and of another's.
+func BenchmarkStorePoll100k(b *testing.B) {
+	benchmarkChangePoll100k(b, 0, nil, func(ctx context.Context, m mailbox.Mailbox, i int) error {
+		_, err := m.Store(ctx, mailbox.UIDSetOf(mailbox.UID(i)), mailbox.StoreAdd, []string{mailbox.FlagFlagged}, nil)
+		return err
+	})
+}
+
+// BenchmarkAppendPoll100k is an APPEND to a 100,000-message INBOX
+// followed by a Poll of the session's view and of another's.
+func BenchmarkAppendPoll100k(b *testing.B) {
+	msg := "From: a@example.com\r\nSubject: bench\r\n\r\n" + strings.Repeat("y", 2000) + "\r\n"
+	benchmarkChangePoll100k(b, 0, nil, func(ctx context.Context, m mailbox.Mailbox, i int) error {
+		_, err := m.Append(ctx, strings.NewReader(msg), nil)
+		return err
+	})
+}
+
+// BenchmarkExpungePoll100k is a UID EXPUNGE of one message of a
+// 100,000-message INBOX followed by a Poll of the session's view and of
+// another's; marking it \Deleted (and polling after) is off the clock.
+func BenchmarkExpungePoll100k(b *testing.B) {
+	prep := func(ctx context.Context, m mailbox.Mailbox, i int) error {
+		_, err := m.Store(ctx, mailbox.UIDSetOf(mailbox.UID(i)), mailbox.StoreAdd, []string{mailbox.FlagDeleted}, nil)
+		if err == nil {
+			_, err = m.Poll(ctx)
+		}
+		return err
+	}
+	benchmarkChangePoll100k(b, 0, prep, func(ctx context.Context, m mailbox.Mailbox, i int) error {
+		uids := mailbox.UIDSetOf(mailbox.UID(i))
+		gone, err := m.Expunge(ctx, &uids)
+		if err == nil && len(gone) != 1 {
+			err = fmt.Errorf("expunged %v", gone)
+		}
+		return err
+	})
+}
+
+// BenchmarkStoreQuietPoll100k is BenchmarkStorePoll100k with the folder
+// left quiet between the STORE and the polls (off the clock): with no
+// poller, the first poll then looks for changes other processes may
+// have hidden behind the STORE's.
+func BenchmarkStoreQuietPoll100k(b *testing.B) { benchmarkStoreQuietPoll100k(b, 0) }
+
+// BenchmarkStoreQuietPoller100k is BenchmarkStoreQuietPoll100k with a
+// poller, which looks for them meanwhile, as with the default options.
+func BenchmarkStoreQuietPoller100k(b *testing.B) {
+	benchmarkStoreQuietPoll100k(b, 2*recentWindowFine)
+}
+
+func benchmarkStoreQuietPoll100k(b *testing.B, poll time.Duration) {
+	benchmarkChangePoll100k(b, poll, nil, func(ctx context.Context, m mailbox.Mailbox, i int) error {
+		_, err := m.Store(ctx, mailbox.UIDSetOf(mailbox.UID(i)), mailbox.StoreAdd, []string{mailbox.FlagFlagged}, nil)
+		b.StopTimer()
+		time.Sleep(5 * recentWindowFine)
+		b.StartTimer()
+		return err
+	})
 }

@@ -77,21 +77,20 @@ func splitName(name string) (base, info string) {
 func fileName(base, info string) string { return base + ":2," + info }
 
 // baseSize returns the S= size in a base name, or -1.
-func baseSize(base string) int64 {
-	for _, f := range strings.Split(base, ",")[1:] {
-		if v, ok := strings.CutPrefix(f, "S="); ok {
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-				return n
-			}
-		}
-	}
-	return -1
-}
+func baseSize(base string) int64 { return baseField(base, "S=") }
 
 // baseVSize returns the W= size in a base name, or -1.
-func baseVSize(base string) int64 {
-	for _, f := range strings.Split(base, ",")[1:] {
-		if v, ok := strings.CutPrefix(f, "W="); ok {
+func baseVSize(base string) int64 { return baseField(base, "W=") }
+
+// baseField returns the number of the first field of base, after its
+// first comma, that starts with key, or -1. It allocates nothing: it
+// runs for every message of a folder being read.
+func baseField(base, key string) int64 {
+	_, rest, ok := strings.Cut(base, ",")
+	for ok {
+		var f string
+		f, rest, ok = strings.Cut(rest, ",")
+		if v, found := strings.CutPrefix(f, key); found {
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 				return n
 			}

@@ -88,42 +88,6 @@ func (m *msg) file() string {
 	return filepath.Join("cur", fileName(m.base, m.info))
 }
 
-// stamp identifies a version of a file or directory.
-type stamp struct {
-	ok    bool
-	ino   uint64
-	size  int64
-	mtime time.Time
-}
-
-func stampOf(path string) stamp {
-	st, err := os.Stat(path)
-	if err != nil {
-		return stamp{}
-	}
-	return stamp{ok: true, ino: inode(st), size: st.Size(), mtime: st.ModTime()}
-}
-
-// A directory or file changed this recently may change again within the
-// file system's timestamp granularity without its mtime moving, so it is
-// read again regardless: a second where mtimes have whole seconds (as
-// Dovecot assumes), and a few clock ticks where they have nanoseconds.
-const (
-	recentWindowCoarse = 2 * time.Second
-	recentWindowFine   = 100 * time.Millisecond
-)
-
-func (st stamp) recent(now time.Time) bool {
-	if !st.ok {
-		return false
-	}
-	w := recentWindowFine
-	if st.mtime.Nanosecond() == 0 {
-		w = recentWindowCoarse
-	}
-	return now.Sub(st.mtime) < w
-}
-
 // folder is the in-process state of one folder, shared by its views.
 type folder struct {
 	s    *Store
@@ -145,8 +109,21 @@ type folder struct {
 	uidlistEnd  int64 // length of the whole lines of dovecot-uidlist
 	uidlistHdr  []string
 	stale       int // uidlist records without a file
-	stamps      [5]stamp
-	views       map[*view]struct{} // the open views, under mu
+	// stamps are those of what a sync reads (currentStamps), as the last
+	// full read or this process's last transaction left them; readAt is
+	// when the last full read took them.
+	stamps [5]stamp
+	readAt time.Time
+	// ownSince is zero when the stamps of new/ and cur/ are those of the
+	// last full read; otherwise this process's transactions have changed
+	// those directories since, and ownSince is the time from which a
+	// change another process made to them at the same time may hide
+	// behind the stamps they left (see changed).
+	ownSince time.Time
+	reads    int // full reads of the folder, for tests
+	// polling is set while the folder has a poller (startPolling).
+	polling atomic.Bool
+	views   map[*view]struct{} // the open views, under mu
 	// pinned: some message is unclaimed (msg.unclaimed), a mark kept
 	// only in memory, so the Store does not drop this folder's state
 	// when it is idle.
@@ -168,24 +145,6 @@ func (f *folder) currentStamps() [5]stamp {
 		stampOf(f.path(uidlistFile)), stampOf(f.path("new")), stampOf(f.path("cur")),
 		stampOf(f.path(keywordsFile)), stampOf(f.path(modseqFile)),
 	}
-}
-
-// changed reports whether the disk may differ from the state. Unless
-// strict, what changed too recently to tell counts as changed. Under the
-// lock a strict check is enough: every writer that numbers messages
-// changes the uidlist's size or inode, and a file renamed by a program
-// that takes no lock is looked for again when its old name is gone.
-func (f *folder) changed(strict bool) bool {
-	if !f.loaded {
-		return true
-	}
-	now := time.Now()
-	for i, st := range f.currentStamps() {
-		if st != f.stamps[i] || !strict && st.recent(now) {
-			return true
-		}
-	}
-	return false
 }
 
 // listing is what a directory scan found: base name -> info, and which
@@ -263,6 +222,10 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		}
 		return nil
 	}
+	if !force && t == nil && f.verify() {
+		return nil
+	}
+	readAt := time.Now()
 	stamps := f.currentStamps()
 	if !stamps[1].ok && !stamps[2].ok {
 		if _, err := os.Lstat(f.dir); err != nil {
@@ -272,6 +235,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	if !f.loaded {
 		f.cleanTmp(time.Now())
 	}
+	f.reads++
 	ls, err := f.list()
 	if err != nil {
 		return err
@@ -338,14 +302,26 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 			}
 		}
 	}
+	var own *tx // taken here to write what this read found
 	if needWrite && t == nil {
-		lt, err := f.beginSync(ctx, true)
-		if err == nil {
+		lt, err := f.lock(ctx)
+		switch {
+		case err == nil && f.currentStamps() == stamps:
+			// Nothing changed since the read (a strict check is
+			// enough under the lock): go on with it under the lock
+			// rather than read the folder again.
+			t, own = lt, lt
+			defer own.abort()
+		case err == nil:
+			if err := f.sync(ctx, true, lt); err != nil {
+				lt.abort()
+				return err
+			}
 			return lt.commit()
-		}
-		// A maildir this process may not write is shown as it is: the
-		// messages it has numbered, with the MODSEQ values logged.
-		if uerr != nil || !errors.Is(err, fs.ErrPermission) && !isReadOnlyFS(err) {
+		case uerr != nil || !errors.Is(err, fs.ErrPermission) && !isReadOnlyFS(err):
+			// A maildir this process may not write is shown as it
+			// is: the messages it has numbered, with the MODSEQ
+			// values logged.
 			return err
 		}
 	}
@@ -478,11 +454,14 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	f.uidValidity, f.nextUID = ul.uidValidity, ul.nextUID
 	f.msgs, f.byBase, f.kw, f.mod = msgs, byBase, kw, mod
 	f.uidlistEnd, f.uidlistHdr, f.stale = int64(ul.end), ul.hdrExt, stale
-	f.stamps = stamps
+	f.stamps, f.readAt, f.ownSince = stamps, readAt, time.Time{}
 	// Removed by another process: the views that knew them keep them
 	// until they poll, without a body.
 	f.ghost(removed, nil)
 	f.hub.Publish(nil, updates...)
+	if own != nil {
+		return own.commit()
+	}
 	return nil
 }
 
@@ -630,6 +609,7 @@ func (f *folder) startPolling() {
 	}
 	stop := make(chan struct{})
 	f.pollStop = stop
+	f.polling.Store(true)
 	go func() {
 		t := time.NewTicker(iv)
 		defer t.Stop()
@@ -638,12 +618,13 @@ func (f *folder) startPolling() {
 			case <-stop:
 				return
 			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), iv)
+				f.verifyQuiet(ctx)
 				if f.mu.TryLock() {
-					ctx, cancel := context.WithTimeout(context.Background(), iv)
 					f.sync(ctx, false, nil)
-					cancel()
 					f.mu.Unlock()
 				}
+				cancel()
 			}
 		}
 	}()
@@ -654,6 +635,7 @@ func (f *folder) stopPolling() {
 	if f.pollStop != nil {
 		close(f.pollStop)
 		f.pollStop = nil
+		f.polling.Store(false)
 	}
 }
 
@@ -672,6 +654,8 @@ type tx struct {
 	// and before the folder's stamps when the tx began (watch.go).
 	aw     *acctWatch
 	before [3]stamp
+	// began is when the tx found the folder's stamps as recorded.
+	began time.Time
 }
 
 // begin takes the folder's lock and syncs under it. Call with f.mu held;
@@ -686,17 +670,27 @@ func (f *folder) beginSync(ctx context.Context, force bool) (*tx, error) {
 	if _, err := os.Lstat(f.dir); err != nil || f.gone.Load() {
 		return nil, mailbox.ErrNoSuchMailbox
 	}
-	lk, err := f.s.lockFile(ctx, f.path(uidlistFile))
+	t, err := f.lock(ctx)
 	if err != nil {
 		return nil, err
-	}
-	t := &tx{f: f, lk: lk}
-	if aw := f.s.watching(f.root); aw != nil {
-		t.aw, t.before = aw, folderStamps(f.dir)
 	}
 	if err := f.sync(ctx, force, t); err != nil {
 		t.abort()
 		return nil, err
+	}
+	return t, nil
+}
+
+// lock takes the folder's lock for a tx, without syncing. Call with f.mu
+// held.
+func (f *folder) lock(ctx context.Context) (*tx, error) {
+	lk, err := f.s.lockFile(ctx, f.path(uidlistFile))
+	if err != nil {
+		return nil, err
+	}
+	t := &tx{f: f, lk: lk, began: time.Now()}
+	if aw := f.s.watching(f.root); aw != nil {
+		t.aw, t.before = aw, folderStamps(f.dir)
 	}
 	return t, nil
 }
@@ -766,7 +760,7 @@ func (t *tx) commit() error {
 		f.uidlistEnd += int64(len(t.uidLines))
 	}
 	t.uidLines, t.modLines = nil, nil
-	f.stamps = f.currentStamps()
+	f.noteOwn(t.began)
 	if t.aw != nil {
 		t.aw.noteCommit(f.dir, t.before, folderStamps(f.dir))
 	}

@@ -37,8 +37,11 @@
 // control files is made under dovecot-uidlist.lock, and each process
 // notices the others' changes when a view polls (or every PollInterval
 // while views are open) by comparing the control files and directories
-// with what it last read. Opening a mailbox reads the uidlist, the
-// MODSEQ log and the directory listings, never a message.
+// with what it last read. Its own changes move those stamps too but are
+// not read back: what another process may have changed at the same time
+// is looked for later, once the folder is quiet, by listing new/ and
+// cur/ (stamps.go). Opening a mailbox reads the uidlist, the MODSEQ log
+// and the directory listings, never a message.
 //
 // Accounts implement mailbox.AccountWatcher for IMAP NOTIFY (watch.go
 // tells how other processes' changes are found), and messages
