@@ -3,33 +3,25 @@ package imap
 import (
 	"cmp"
 	"errors"
-	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
-	"github.com/postkit/postkit/message"
 	"github.com/postkit/postkit/mime"
 )
 
-// sortMsg is what SORT and THREAD know of one message found: only the
-// fields its keys need are set. Strings are collation keys
-// (mailbox.CollationKey), so that they compare as bytes.
+// sortMsg is what SORT and THREAD know of one message found; its
+// header's keys are those sortNeeds asked for (all of them when they
+// come from the sort key cache).
 type sortMsg struct {
 	uid     mailbox.UID
 	seq     uint32
 	num     uint32 // what the answer names it by: seq, or the UID
 	arrival time.Time
-	sent    time.Time // RFC 5256 2.2
+	sent    time.Time // RFC 5256 2.2: the Date field, else arrival
 	size    int64
-
-	subject, from, to, cc, dispFrom, dispTo string
-
-	// THREAD=REFERENCES
-	msgID string
-	refs  []string
-	reply bool
+	*msgKeys
 }
 
 // sortNeeds says which fields of sortMsg to fill: the header is read
@@ -156,15 +148,24 @@ func (c *conn) cmdSort(cmd *Command) bool {
 }
 
 // sortMsgs sorts msgs by criteria (RFC 5256 3): in the order of the
-// criteria, then by sequence number.
+// criteria, then by sequence number. The keys were computed before:
+// comparing is comparing strings, times and numbers.
 func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
+	cmps := make([]func(a, b *sortMsg) int, 0, len(criteria))
+	for _, k := range criteria {
+		f := sortKeyCompare(k.Key)
+		if f == nil {
+			continue
+		}
+		if k.Reverse {
+			cmps = append(cmps, func(a, b *sortMsg) int { return f(b, a) })
+		} else {
+			cmps = append(cmps, f)
+		}
+	}
 	slices.SortFunc(msgs, func(a, b *sortMsg) int {
-		for _, k := range criteria {
-			r := compareSortKey(a, b, k.Key)
-			if k.Reverse {
-				r = -r
-			}
-			if r != 0 {
+		for _, f := range cmps {
+			if r := f(a, b); r != 0 {
 				return r
 			}
 		}
@@ -284,7 +285,7 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 	if len(uids) == 0 {
 		return nil, nil
 	}
-	msgs := make([]*sortMsg, 0, len(uids))
+	all := make([]sortMsg, 0, len(uids))
 	err := s.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
 			return err
@@ -293,95 +294,30 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		if seq == 0 {
 			return nil
 		}
-		sm := &sortMsg{uid: m.UID(), seq: seq, num: seq, arrival: m.InternalDate(), size: m.Size()}
+		sm := sortMsg{uid: m.UID(), seq: seq, num: seq, arrival: m.InternalDate(), size: m.Size(), msgKeys: noKeys}
 		if uid {
 			sm.num = uint32(m.UID())
 		}
 		sm.sent = sm.arrival
 		if len(need.keys) > 0 {
-			h, err := c.sortHeader(m)
+			keys, err := c.sortKeysOf(m, need)
 			if err != nil {
 				return err
 			}
-			sm.fill(h, need)
+			sm.msgKeys = keys
+			if keys.hasSent {
+				sm.sent = keys.date
+			}
 		}
-		msgs = append(msgs, sm)
+		all = append(all, sm)
 		return nil
 	})
 	// Fetch gives UID order, which is sequence order.
+	msgs := make([]*sortMsg, len(all))
+	for i := range all {
+		msgs[i] = &all[i]
+	}
 	return msgs, err
-}
-
-// sortHeader returns the header of m: from the structure cache when a
-// FETCH put the message there, else read from the store (only the
-// header; one past the reader's bounds is taken as empty).
-func (c *conn) sortHeader(m mailbox.Message) (mime.Header, error) {
-	s := c.sel
-	if cache := c.srv.structures(); cache != nil {
-		k := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
-		if info := cache.get(k); info != nil && info.entity != nil {
-			return info.entity.Header, nil
-		}
-	}
-	b, err := m.Open(c.ctx)
-	if err != nil {
-		return mime.Header{}, err
-	}
-	defer b.Close()
-	mr := mime.NewReader(io.NewSectionReader(b, 0, b.Size()))
-	defer mr.Close()
-	top, err := mr.Next()
-	if err != nil {
-		if cerr := c.ctx.Err(); cerr != nil {
-			return mime.Header{}, cerr
-		}
-		return mime.Header{}, nil
-	}
-	return top.Header, nil
-}
-
-// fill sets the fields of m that need asks for from the header h.
-func (m *sortMsg) fill(h mime.Header, need sortNeeds) {
-	k := need.keys
-	// RFC 5256 2.2: the Date field in UTC, else the internal date.
-	if k["DATE"] {
-		if v := h.Get("Date"); v != "" {
-			if t, err := message.ParseDate(v); err == nil {
-				m.sent = t.UTC()
-			}
-		}
-	}
-	if k["SUBJECT"] {
-		base, reply := mailbox.BaseSubject(h.Get("Subject"))
-		m.subject, m.reply = mailbox.CollationKey(base), reply
-	}
-	// RFC 5256 3: the addr-mailbox of the first address; RFC 5957 3:
-	// the display name, else mailbox@host.
-	if k["FROM"] || k["DISPLAYFROM"] {
-		from := firstAddress(h, "From")
-		m.from, m.dispFrom = mailbox.CollationKey(from.Mailbox), mailbox.CollationKey(displayOf(from))
-	}
-	if k["TO"] || k["DISPLAYTO"] {
-		to := firstAddress(h, "To")
-		m.to, m.dispTo = mailbox.CollationKey(to.Mailbox), mailbox.CollationKey(displayOf(to))
-	}
-	if k["CC"] {
-		m.cc = mailbox.CollationKey(firstAddress(h, "Cc").Mailbox)
-	}
-	if !need.thread {
-		return
-	}
-	if id, _ := message.ParseMessageID(h.Get("Message-ID")); id != "" {
-		m.msgID = id
-	}
-	// RFC 5256 3 REFERENCES: the References field, else the first id of
-	// In-Reply-To.
-	m.refs = message.ParseMessageIDList(h.Get("References"))
-	if len(m.refs) == 0 {
-		if irt := message.ParseMessageIDList(h.Get("In-Reply-To")); len(irt) > 0 {
-			m.refs = irt[:1]
-		}
-	}
 }
 
 // firstAddress returns the first address of the field key as ENVELOPE
@@ -414,28 +350,28 @@ func displayOf(a Address) string {
 	return a.Mailbox
 }
 
-// compareSortKey compares a and b by one sort key (RFC 5256 3, RFC 5957
-// 4), ascending.
-func compareSortKey(a, b *sortMsg, key string) int {
+// sortKeyCompare returns the comparison of one sort key (RFC 5256 3,
+// RFC 5957 4), ascending; nil for an unknown key.
+func sortKeyCompare(key string) func(a, b *sortMsg) int {
 	switch key {
 	case "ARRIVAL":
-		return a.arrival.Compare(b.arrival)
+		return func(a, b *sortMsg) int { return a.arrival.Compare(b.arrival) }
 	case "DATE":
-		return a.sent.Compare(b.sent)
+		return func(a, b *sortMsg) int { return a.sent.Compare(b.sent) }
 	case "SIZE":
-		return cmp.Compare(a.size, b.size)
+		return func(a, b *sortMsg) int { return cmp.Compare(a.size, b.size) }
 	case "SUBJECT":
-		return strings.Compare(a.subject, b.subject)
+		return func(a, b *sortMsg) int { return strings.Compare(a.subject, b.subject) }
 	case "FROM":
-		return strings.Compare(a.from, b.from)
+		return func(a, b *sortMsg) int { return strings.Compare(a.from, b.from) }
 	case "TO":
-		return strings.Compare(a.to, b.to)
+		return func(a, b *sortMsg) int { return strings.Compare(a.to, b.to) }
 	case "CC":
-		return strings.Compare(a.cc, b.cc)
+		return func(a, b *sortMsg) int { return strings.Compare(a.cc, b.cc) }
 	case "DISPLAYFROM":
-		return strings.Compare(a.dispFrom, b.dispFrom)
+		return func(a, b *sortMsg) int { return strings.Compare(a.dispFrom, b.dispFrom) }
 	case "DISPLAYTO":
-		return strings.Compare(a.dispTo, b.dispTo)
+		return func(a, b *sortMsg) int { return strings.Compare(a.dispTo, b.dispTo) }
 	}
-	return 0
+	return nil
 }

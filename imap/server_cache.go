@@ -108,8 +108,10 @@ func isASCIIBytes(b []byte) bool {
 	return true
 }
 
-// structureCache keeps msgInfo per message across sessions, bounded in
-// bytes (msgInfo.cost) and optionally in entries.
+// keyCache keeps a value per message across sessions, bounded in bytes
+// (V's cost) and optionally in entries. The structure cache (msgInfo)
+// and the sort key cache (sortKeys, server_sortcache.go) are two of
+// them, each with its own bound.
 //
 // It resists scans: once full, a message is admitted only if it has been
 // asked for more often (since counts were last halved) than the entry it
@@ -117,13 +119,13 @@ func isASCIIBytes(b []byte) bool {
 // the cache, repeated, keeps the same messages cached instead of evicting
 // them all each time. Victims are chosen CLOCK-like: the least used of a
 // few entries under a hand that goes round.
-type structureCache struct {
+type keyCache[V costly] struct {
 	mu         sync.Mutex
 	maxBytes   int64
 	maxEntries int // 0: no bound but bytes
 	bytes      int64
-	m          map[structureKey]*cacheEntry
-	ring       []*cacheEntry
+	m          map[structureKey]*cacheEntry[V]
+	ring       []*cacheEntry[V]
 	hand       int
 	// ghost counts the requests for messages that were not admitted;
 	// it is cleared when it grows past ghostMax.
@@ -131,9 +133,19 @@ type structureCache struct {
 	ops   int // requests since the counts were last halved
 }
 
-type cacheEntry struct {
+// costly is a cached value: it estimates the memory it takes, key and
+// bookkeeping included.
+type costly interface {
+	comparable
+	cost() int64
+}
+
+// structureCache is the cache of FETCH data.
+type structureCache = keyCache[*msgInfo]
+
+type cacheEntry[V costly] struct {
 	key  structureKey
-	info *msgInfo
+	info V
 	cost int64
 	freq uint8
 	slot int // index in ring
@@ -146,10 +158,14 @@ const (
 )
 
 func newStructureCache(maxBytes int64, maxEntries int) *structureCache {
-	return &structureCache{
+	return newKeyCache[*msgInfo](maxBytes, maxEntries)
+}
+
+func newKeyCache[V costly](maxBytes int64, maxEntries int) *keyCache[V] {
+	return &keyCache[V]{
 		maxBytes:   maxBytes,
 		maxEntries: maxEntries,
-		m:          make(map[structureKey]*cacheEntry),
+		m:          make(map[structureKey]*cacheEntry[V]),
 		ghost:      make(map[structureKey]uint8),
 	}
 }
@@ -163,10 +179,12 @@ func (s *Server) structures() *structureCache {
 	return s.cache
 }
 
-// get returns what is cached for k, or nil, and counts the request.
-func (c *structureCache) get(k structureKey) *msgInfo {
+// get returns what is cached for k, or the zero V, and counts the
+// request.
+func (c *keyCache[V]) get(k structureKey) V {
+	var zero V
 	if c == nil {
-		return nil
+		return zero
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -181,12 +199,12 @@ func (c *structureCache) get(k structureKey) *msgInfo {
 		}
 		c.ghost[k] = g + 1
 	}
-	return nil
+	return zero
 }
 
 // put stores info for k, replacing what was there, if the admission
 // policy lets it in.
-func (c *structureCache) put(k structureKey, info *msgInfo) {
+func (c *keyCache[V]) put(k structureKey, info V) {
 	if c == nil {
 		return
 	}
@@ -221,22 +239,22 @@ func (c *structureCache) put(k structureKey, info *msgInfo) {
 		c.remove(v)
 	}
 	delete(c.ghost, k)
-	e := &cacheEntry{key: k, info: info, cost: cost, freq: max(freq, 1), slot: len(c.ring)}
+	e := &cacheEntry[V]{key: k, info: info, cost: cost, freq: max(freq, 1), slot: len(c.ring)}
 	c.ring = append(c.ring, e)
 	c.m[k] = e
 	c.bytes += cost
 }
 
-func (c *structureCache) fits(cost int64) bool {
+func (c *keyCache[V]) fits(cost int64) bool {
 	return c.bytes+cost <= c.maxBytes && (c.maxEntries <= 0 || len(c.ring) < c.maxEntries)
 }
 
-func (c *structureCache) ghostMax() int { return max(minGhost, 2*len(c.ring)) }
+func (c *keyCache[V]) ghostMax() int { return max(minGhost, 2*len(c.ring)) }
 
 // victim returns the least used of the entries under the hand, and moves
 // the hand past them.
-func (c *structureCache) victim() *cacheEntry {
-	var v *cacheEntry
+func (c *keyCache[V]) victim() *cacheEntry[V] {
+	var v *cacheEntry[V]
 	for i := 0; i < victimSamples && i < len(c.ring); i++ {
 		if c.hand >= len(c.ring) {
 			c.hand = 0
@@ -250,7 +268,7 @@ func (c *structureCache) victim() *cacheEntry {
 	return v
 }
 
-func (c *structureCache) remove(e *cacheEntry) {
+func (c *keyCache[V]) remove(e *cacheEntry[V]) {
 	last := c.ring[len(c.ring)-1]
 	c.ring[e.slot], last.slot = last, e.slot
 	c.ring[len(c.ring)-1] = nil
@@ -262,7 +280,7 @@ func (c *structureCache) remove(e *cacheEntry) {
 // tick counts a request and halves every count once there have been
 // eight requests per entry since the last time, so that what was used
 // long ago gives way to what is used now.
-func (c *structureCache) tick() {
+func (c *keyCache[V]) tick() {
 	c.ops++
 	if c.ops < 8*max(len(c.ring), minGhost) {
 		return
