@@ -3,6 +3,7 @@ package imap
 import (
 	"cmp"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -242,8 +243,12 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		}
 		return nil, nil, 0, false
 	}
-	uids, err := c.searchKnown(crit)
-	if err != nil {
+	var uids []mailbox.UID
+	if matchesAll(crit) {
+		// SORT ... ALL: every message the client knows, without a
+		// search that would fetch each one to say yes.
+		uids = s.uids.all()
+	} else if uids, err = c.searchKnown(crit); err != nil {
 		c.fail(cmd, err)
 		return nil, nil, 0, false
 	}
@@ -258,6 +263,22 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		return nil, nil, 0, false
 	}
 	return msgs, crit, highest, true
+}
+
+// matchesAll reports whether crit has no key: it matches every message.
+func matchesAll(crit *mailbox.SearchCriteria) bool {
+	return crit == nil || reflect.ValueOf(*crit).IsZero()
+}
+
+// all returns the UIDs of the messages, ascending.
+func (m *seqMap) all() []mailbox.UID {
+	out := make([]mailbox.UID, 0, m.n)
+	for _, r := range m.runs {
+		for i := range r.n {
+			out = append(out, r.first+mailbox.UID(i))
+		}
+	}
+	return out
 }
 
 // searchKnown runs crit over the selected mailbox and returns, in UID
