@@ -164,14 +164,82 @@ func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
 			cmps = append(cmps, f)
 		}
 	}
-	slices.SortFunc(msgs, func(a, b *sortMsg) int {
+	full := func(a, b *sortMsg) int {
 		for _, f := range cmps {
 			if r := f(a, b); r != 0 {
 				return r
 			}
 		}
 		return cmp.Compare(a.seq, b.seq)
+	}
+	if len(criteria) == 0 || len(msgs) < 64 {
+		slices.SortFunc(msgs, full)
+		return
+	}
+	// The first key goes next to each message, a string or a number
+	// that orders as the key does (a time to the second), so that most
+	// comparisons look at neither the message nor its keys; the full
+	// comparison decides between equal ones.
+	str, num := sortKeyValue(criteria[0].Key)
+	rev := 1
+	if criteria[0].Reverse {
+		rev = -1
+	}
+	items := make([]sortItem, len(msgs))
+	for i, m := range msgs {
+		items[i].m = m
+		if str != nil {
+			items[i].s = str(m)
+		} else {
+			items[i].n = num(m)
+		}
+	}
+	slices.SortFunc(items, func(a, b sortItem) int {
+		if r := strings.Compare(a.s, b.s); r != 0 {
+			return rev * r
+		}
+		if r := cmp.Compare(a.n, b.n); r != 0 {
+			return rev * r
+		}
+		return full(a.m, b.m)
 	})
+	for i := range items {
+		msgs[i] = items[i].m
+	}
+}
+
+// sortItem is a message being sorted, with its first sort key.
+type sortItem struct {
+	s string
+	n int64
+	m *sortMsg
+}
+
+// sortKeyValue returns how to get a sort key's value for sortItem: a
+// string that orders as the key, or else a number that orders as the
+// key or ties (times, to the second).
+func sortKeyValue(key string) (str func(*sortMsg) string, num func(*sortMsg) int64) {
+	switch key {
+	case "ARRIVAL":
+		return nil, func(m *sortMsg) int64 { return m.arrival.Unix() }
+	case "DATE":
+		return nil, func(m *sortMsg) int64 { return m.sent.Unix() }
+	case "SIZE":
+		return nil, func(m *sortMsg) int64 { return m.size }
+	case "SUBJECT":
+		return func(m *sortMsg) string { return m.subject() }, nil
+	case "FROM":
+		return func(m *sortMsg) string { return m.from() }, nil
+	case "TO":
+		return func(m *sortMsg) string { return m.to() }, nil
+	case "CC":
+		return func(m *sortMsg) string { return m.cc() }, nil
+	case "DISPLAYFROM":
+		return func(m *sortMsg) string { return m.dispFrom() }, nil
+	case "DISPLAYTO":
+		return func(m *sortMsg) string { return m.dispTo() }, nil
+	}
+	return nil, func(*sortMsg) int64 { return 0 }
 }
 
 // orderedSeqSet returns nums, in their order, as a sequence set whose
@@ -327,7 +395,7 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 			}
 			sm.msgKeys = keys
 			if keys.hasSent {
-				sm.sent = keys.date
+				sm.sent = keys.date()
 			}
 		}
 		all = append(all, sm)
@@ -382,17 +450,17 @@ func sortKeyCompare(key string) func(a, b *sortMsg) int {
 	case "SIZE":
 		return func(a, b *sortMsg) int { return cmp.Compare(a.size, b.size) }
 	case "SUBJECT":
-		return func(a, b *sortMsg) int { return strings.Compare(a.subject, b.subject) }
+		return func(a, b *sortMsg) int { return strings.Compare(a.subject(), b.subject()) }
 	case "FROM":
-		return func(a, b *sortMsg) int { return strings.Compare(a.from, b.from) }
+		return func(a, b *sortMsg) int { return strings.Compare(a.from(), b.from()) }
 	case "TO":
-		return func(a, b *sortMsg) int { return strings.Compare(a.to, b.to) }
+		return func(a, b *sortMsg) int { return strings.Compare(a.to(), b.to()) }
 	case "CC":
-		return func(a, b *sortMsg) int { return strings.Compare(a.cc, b.cc) }
+		return func(a, b *sortMsg) int { return strings.Compare(a.cc(), b.cc()) }
 	case "DISPLAYFROM":
-		return func(a, b *sortMsg) int { return strings.Compare(a.dispFrom, b.dispFrom) }
+		return func(a, b *sortMsg) int { return strings.Compare(a.dispFrom(), b.dispFrom()) }
 	case "DISPLAYTO":
-		return func(a, b *sortMsg) int { return strings.Compare(a.dispTo, b.dispTo) }
+		return func(a, b *sortMsg) int { return strings.Compare(a.dispTo(), b.dispTo()) }
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package imap
 
 import (
+	"encoding/binary"
 	"io"
+	"iter"
 	"time"
 	"unsafe"
 
@@ -11,39 +13,141 @@ import (
 )
 
 // DefaultSortCacheBytes is the memory a Server's sort key cache may take
-// when Server.SortCacheBytes is 0: 32 MiB. A message's keys take some
-// 250 bytes plus its addresses, subject and message ids (about 400 for
-// a reply with a few references), so that is room for the SORT and
-// THREAD keys of about 100,000 messages.
-const DefaultSortCacheBytes = 32 << 20
+// when Server.SortCacheBytes is 0: 64 MiB. A message's keys take some
+// 220 bytes of bookkeeping plus their text (collation keys of the
+// subject and first addresses, message ids: 110 bytes for a short reply
+// with two references, as measured), so that is room for the SORT and
+// THREAD keys of about 200,000 messages.
+const DefaultSortCacheBytes = 64 << 20
 
 // msgKeys are the keys SORT and THREAD read from one message's header
 // (RFC 5256 2.1, 2.2, 3; RFC 5957 3), parsed once: collation keys
 // (mailbox.CollationKey) that compare as bytes, the sent date, and the
-// message ids of THREAD=REFERENCES. A msgKeys is never changed once
-// made, so sessions share it without a lock; like the structure cache,
-// the sort key cache needs no invalidation: a message's octets never
-// change under its UID, and the key has the UIDVALIDITY.
+// message ids of THREAD=REFERENCES. The strings are packed in one,
+// so that an entry is one small allocation besides its text.
+//
+// A msgKeys is never changed once made, so sessions share it without a
+// lock; like the structure cache, the sort key cache needs no
+// invalidation: a message's octets never change under its UID, and the
+// key has the UIDVALIDITY.
 type msgKeys struct {
-	// date is the Date field in UTC; hasSent is false when the field
-	// is missing or unreadable, and the internal date stands for it
-	// (RFC 5256 2.2).
-	date    time.Time
-	hasSent bool
+	// data holds subject, from, to, cc, dispFrom, dispTo and msgID, one
+	// after the other, ends[i] the end of each; then the references,
+	// each a uvarint length and the id.
+	data string
+	ends [numKeyStrings]uint32
+	// dateSec and dateNsec are the Date field in UTC; hasSent is false
+	// when the field is missing or unreadable, and the internal date
+	// stands for it (RFC 5256 2.2).
+	dateSec  int64
+	dateNsec int32
+	hasSent  bool
 	// reply: the base subject extraction removed a reply or forward
 	// marker (RFC 5256 3, REFERENCES 5.B.i).
 	reply bool
+}
 
-	subject, from, to, cc, dispFrom, dispTo string
+// The strings of msgKeys, in order.
+const (
+	keySubject = iota
+	keyFrom
+	keyTo
+	keyCc
+	keyDispFrom
+	keyDispTo
+	keyMsgID
+	numKeyStrings
+)
 
-	// THREAD=REFERENCES: the Message-ID, and the References field, else
-	// the first id of In-Reply-To.
-	msgID string
-	refs  []string
+// keyFields are the fields of a msgKeys, unpacked.
+type keyFields struct {
+	sent           time.Time
+	hasSent, reply bool
+	// strs are indexed by keySubject and the others.
+	strs [numKeyStrings]string
+	// refs are the References field, else the first id of In-Reply-To.
+	refs []string
+}
+
+// pack returns f as a msgKeys.
+func (f *keyFields) pack() *msgKeys {
+	n := 0
+	for _, s := range f.strs {
+		n += len(s)
+	}
+	for _, r := range f.refs {
+		n += binary.MaxVarintLen64 + len(r)
+	}
+	b := make([]byte, 0, n)
+	k := &msgKeys{hasSent: f.hasSent, reply: f.reply}
+	for i, s := range f.strs {
+		b = append(b, s...)
+		k.ends[i] = uint32(len(b))
+	}
+	for _, r := range f.refs {
+		b = binary.AppendUvarint(b, uint64(len(r)))
+		b = append(b, r...)
+	}
+	k.data = string(b)
+	if f.hasSent {
+		k.dateSec, k.dateNsec = f.sent.Unix(), int32(f.sent.Nanosecond())
+	}
+	return k
+}
+
+func (k *msgKeys) str(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = k.ends[i-1]
+	}
+	return k.data[start:k.ends[i]]
+}
+
+func (k *msgKeys) subject() string  { return k.str(keySubject) }
+func (k *msgKeys) from() string     { return k.str(keyFrom) }
+func (k *msgKeys) to() string       { return k.str(keyTo) }
+func (k *msgKeys) cc() string       { return k.str(keyCc) }
+func (k *msgKeys) dispFrom() string { return k.str(keyDispFrom) }
+func (k *msgKeys) dispTo() string   { return k.str(keyDispTo) }
+func (k *msgKeys) msgID() string    { return k.str(keyMsgID) }
+
+// date returns the sent date; hasSent says whether there is one.
+func (k *msgKeys) date() time.Time { return time.Unix(k.dateSec, int64(k.dateNsec)).UTC() }
+
+// refs yields the message ids the message refers to, in order.
+func (k *msgKeys) refs() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		rest := k.data[k.ends[numKeyStrings-1]:]
+		for len(rest) > 0 {
+			n, w := uvarintString(rest)
+			if w <= 0 || uint64(len(rest)-w) < n {
+				return
+			}
+			if !yield(rest[w : w+int(n)]) {
+				return
+			}
+			rest = rest[w+int(n):]
+		}
+	}
+}
+
+// uvarintString is binary.Uvarint over a string.
+func uvarintString(s string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			return x | uint64(c)<<shift, i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	return 0, 0
 }
 
 // noKeys stands for the header of a message when no key needs it.
-var noKeys = &msgKeys{}
+var noKeys = new(keyFields).pack()
 
 // allSortNeeds asks for every key: what the cache keeps.
 var allSortNeeds = sortNeeds{keys: map[string]bool{
@@ -52,14 +156,10 @@ var allSortNeeds = sortNeeds{keys: map[string]bool{
 }, thread: true}
 
 // cost estimates the memory k takes in the cache, key and bookkeeping
-// included.
+// included: the entry, its map and ring slots (some 150 bytes), k and
+// its text.
 func (k *msgKeys) cost() int64 {
-	n := int64(unsafe.Sizeof(*k)) + 160 // entry, map slot, ring slot, key
-	n += int64(len(k.subject) + len(k.from) + len(k.to) + len(k.cc) + len(k.dispFrom) + len(k.dispTo) + len(k.msgID))
-	for _, r := range k.refs {
-		n += 16 + int64(len(r))
-	}
-	return n
+	return 150 + int64(unsafe.Sizeof(*k)) + int64(len(k.data))
 }
 
 // sortKeyCache is the cache of msgKeys.
@@ -124,46 +224,43 @@ func (c *conn) sortHeader(k structureKey, m mailbox.Message) (mime.Header, error
 
 // parseSortKeys returns the keys need asks for, read from the header h.
 func parseSortKeys(h mime.Header, need sortNeeds) *msgKeys {
-	m := &msgKeys{}
+	var m keyFields
 	k := need.keys
 	// RFC 5256 2.2: the Date field in UTC, else the internal date.
 	if k["DATE"] {
 		if v := h.Get("Date"); v != "" {
 			if t, err := message.ParseDate(v); err == nil {
-				m.date, m.hasSent = t.UTC(), true
+				m.sent, m.hasSent = t.UTC(), true
 			}
 		}
 	}
 	if k["SUBJECT"] {
 		base, reply := mailbox.BaseSubject(h.Get("Subject"))
-		m.subject, m.reply = mailbox.CollationKey(base), reply
+		m.strs[keySubject], m.reply = mailbox.CollationKey(base), reply
 	}
 	// RFC 5256 3: the addr-mailbox of the first address; RFC 5957 3:
 	// the display name, else mailbox@host.
 	if k["FROM"] || k["DISPLAYFROM"] {
 		from := firstAddress(h, "From")
-		m.from, m.dispFrom = mailbox.CollationKey(from.Mailbox), mailbox.CollationKey(displayOf(from))
+		m.strs[keyFrom], m.strs[keyDispFrom] = mailbox.CollationKey(from.Mailbox), mailbox.CollationKey(displayOf(from))
 	}
 	if k["TO"] || k["DISPLAYTO"] {
 		to := firstAddress(h, "To")
-		m.to, m.dispTo = mailbox.CollationKey(to.Mailbox), mailbox.CollationKey(displayOf(to))
+		m.strs[keyTo], m.strs[keyDispTo] = mailbox.CollationKey(to.Mailbox), mailbox.CollationKey(displayOf(to))
 	}
 	if k["CC"] {
-		m.cc = mailbox.CollationKey(firstAddress(h, "Cc").Mailbox)
+		m.strs[keyCc] = mailbox.CollationKey(firstAddress(h, "Cc").Mailbox)
 	}
-	if !need.thread {
-		return m
-	}
-	if id, _ := message.ParseMessageID(h.Get("Message-ID")); id != "" {
-		m.msgID = id
-	}
-	// RFC 5256 3 REFERENCES: the References field, else the first id of
-	// In-Reply-To.
-	m.refs = message.ParseMessageIDList(h.Get("References"))
-	if len(m.refs) == 0 {
-		if irt := message.ParseMessageIDList(h.Get("In-Reply-To")); len(irt) > 0 {
-			m.refs = irt[:1:1]
+	if need.thread {
+		m.strs[keyMsgID], _ = message.ParseMessageID(h.Get("Message-ID"))
+		// RFC 5256 3 REFERENCES: the References field, else the first
+		// id of In-Reply-To.
+		m.refs = message.ParseMessageIDList(h.Get("References"))
+		if len(m.refs) == 0 {
+			if irt := message.ParseMessageIDList(h.Get("In-Reply-To")); len(irt) > 0 {
+				m.refs = irt[:1]
+			}
 		}
 	}
-	return m
+	return m.pack()
 }

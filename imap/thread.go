@@ -23,7 +23,7 @@ func compareSent(a, b *sortMsg) int {
 func threadOrderedSubject(msgs []*sortMsg) []*Thread {
 	sorted := slices.Clone(msgs)
 	slices.SortFunc(sorted, func(a, b *sortMsg) int {
-		if r := cmp.Compare(a.subject, b.subject); r != 0 {
+		if r := cmp.Compare(a.subject(), b.subject()); r != 0 {
 			return r
 		}
 		return compareSent(a, b)
@@ -34,7 +34,7 @@ func threadOrderedSubject(msgs []*sortMsg) []*Thread {
 	}
 	var groups []group
 	for i, m := range sorted {
-		if i > 0 && m.subject == sorted[i-1].subject {
+		if i > 0 && m.subject() == sorted[i-1].subject() {
 			g := &groups[len(groups)-1]
 			g.t.Children = append(g.t.Children, &Thread{Num: m.num})
 			continue
@@ -142,8 +142,8 @@ func threadReferences(msgs []*sortMsg) []*Thread {
 		// (1) A message without a Message-ID, or with one an earlier
 		// message has, gets a unique one: it is not in the table.
 		var c *container
-		if m.msgID != "" {
-			if c = get(m.msgID); c.msg != nil {
+		if id := m.msgID(); id != "" {
+			if c = get(id); c.msg != nil {
 				c = nil
 			}
 		}
@@ -155,7 +155,7 @@ func threadReferences(msgs []*sortMsg) []*Thread {
 		// (1.A) Link the references, first to last, keeping parents
 		// already set and making no loop.
 		var prev *container
-		for _, id := range m.refs {
+		for id := range m.refs() {
 			r := get(id)
 			if prev != nil && r.parent == nil && r != prev {
 				link(prev, r)
@@ -244,7 +244,7 @@ func prune(list []*container, root bool) []*container {
 // 3, REFERENCES 5.B.i).
 func threadSubject(c *container) string {
 	if m := c.first(); m != nil {
-		return m.subject
+		return m.subject()
 	}
 	return ""
 }

@@ -1,0 +1,132 @@
+package imap
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/postkit/postkit/mailbox"
+)
+
+// TestSortMsgsFirstKey checks that sorting with the first key next to
+// each message gives the order of the plain comparison, over keys with
+// many ties, reversed or not.
+func TestSortMsgsFirstKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	msgs := make([]*sortMsg, 500)
+	for i := range msgs {
+		var f keyFields
+		f.strs[keySubject] = fmt.Sprint("S", rng.IntN(7))
+		f.strs[keyFrom] = fmt.Sprint("F", rng.IntN(5))
+		f.strs[keyDispFrom] = fmt.Sprint("D", rng.IntN(3))
+		f.strs[keyTo] = fmt.Sprint("T", rng.IntN(4))
+		f.strs[keyCc] = strings.Repeat("C", rng.IntN(3))
+		f.strs[keyDispTo] = fmt.Sprint("E", rng.IntN(6))
+		k := f.pack()
+		msgs[i] = &sortMsg{uid: mailbox.UID(i + 1), seq: uint32(i + 1), num: uint32(i + 1),
+			// sub-second differences: the first key is to the second
+			arrival: base.Add(time.Duration(rng.IntN(4000)) * time.Millisecond),
+			sent:    base.Add(time.Duration(rng.IntN(3000)) * time.Millisecond),
+			size:    int64(rng.IntN(10)), msgKeys: k}
+	}
+	keys := []string{"ARRIVAL", "DATE", "SIZE", "SUBJECT", "FROM", "TO", "CC", "DISPLAYFROM", "DISPLAYTO"}
+	for range 200 {
+		var crit []SortCriterion
+		for range 1 + rng.IntN(3) {
+			crit = append(crit, SortCriterion{Key: keys[rng.IntN(len(keys))], Reverse: rng.IntN(2) == 0})
+		}
+		want := slices.Clone(msgs)
+		slices.SortFunc(want, func(a, b *sortMsg) int {
+			for _, k := range crit {
+				r := sortKeyCompare(k.Key)(a, b)
+				if k.Reverse {
+					r = -r
+				}
+				if r != 0 {
+					return r
+				}
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+		got := slices.Clone(msgs)
+		rng.Shuffle(len(got), func(i, j int) { got[i], got[j] = got[j], got[i] })
+		sortMsgs(got, crit)
+		require.Equal(t, want, got, "%v", crit)
+	}
+}
+
+// TestSortKeyCache checks that SORT and THREAD give the same answers
+// from the sort key cache as without it, and that the cache holds
+// every message then.
+func TestSortKeyCache(t *testing.T) {
+	cmds := []string{
+		"SORT (DATE) UTF-8 ALL",
+		"SORT (REVERSE SUBJECT DATE) UTF-8 ALL",
+		"SORT (FROM) UTF-8 ALL",
+		"SORT (DISPLAYFROM REVERSE ARRIVAL) UTF-8 ALL",
+		"SORT (TO CC SIZE) UTF-8 ALL",
+		"SORT (DISPLAYTO) UTF-8 ALL",
+		"SORT (DATE) UTF-8 UNSEEN",
+		"UID SORT (SUBJECT) UTF-8 1:30",
+		"THREAD ORDEREDSUBJECT UTF-8 ALL",
+		"THREAD REFERENCES UTF-8 ALL",
+	}
+	answers := func(opt func(*Server)) []string {
+		ts := newTestServer(t, opt)
+		for i := range 60 {
+			msg, _ := sortBenchMessage(i)
+			if i%7 == 3 {
+				msg = strings.Replace(msg, "Date:", "X-Date:", 1)
+			}
+			if i%5 == 1 {
+				ts.deliver(t, "INBOX", msg, mailbox.FlagSeen)
+			} else {
+				ts.deliver(t, "INBOX", msg)
+			}
+		}
+		c := ts.login(t)
+		c.ok("s SELECT INBOX")
+		var out []string
+		for k := range 2 {
+			for i, cmd := range cmds {
+				r := c.cmd(fmt.Sprintf("a%d%d %s", k, i, cmd))
+				require.Len(t, r, 2, cmd)
+				out = append(out, r[0])
+			}
+		}
+		if cache := ts.srv.sortKeyCache(); cache != nil {
+			assert.Len(t, cache.m, 60)
+		}
+		return out
+	}
+	with := answers(func(*Server) {})
+	without := answers(func(s *Server) { s.SortCacheBytes = -1 })
+	assert.Equal(t, without, with)
+	assert.Equal(t, with[:len(cmds)], with[len(cmds):])
+}
+
+func TestSortCacheBounds(t *testing.T) {
+	assert.Nil(t, (&Server{SortCacheBytes: -1}).sortKeyCache())
+	assert.Equal(t, int64(DefaultSortCacheBytes), (&Server{}).sortKeyCache().maxBytes)
+	assert.Equal(t, int64(1000), (&Server{SortCacheBytes: 1000}).sortKeyCache().maxBytes)
+	// An entry is small: tens of bytes and its strings.
+	f := keyFields{strs: [numKeyStrings]string{"HELLO", "ALICE", "BOB", "", "ALICE", "BOB", "a@b"}, refs: []string{"x@y", "", strings.Repeat("z", 300)}}
+	k := f.pack()
+	assert.Less(t, k.cost(), int64(250+300))
+	assert.Equal(t, []string{"HELLO", "ALICE", "BOB", "", "ALICE", "BOB", "a@b"},
+		[]string{k.subject(), k.from(), k.to(), k.cc(), k.dispFrom(), k.dispTo(), k.msgID()})
+	assert.Equal(t, f.refs, slices.Collect(k.refs()))
+	assert.Empty(t, slices.Collect(noKeys.refs()))
+	when := time.Date(2026, 2, 3, 4, 5, 6, 7, time.UTC)
+	k = (&keyFields{sent: when, hasSent: true, reply: true}).pack()
+	assert.True(t, k.hasSent && k.reply)
+	assert.True(t, when.Equal(k.date()))
+}
