@@ -176,42 +176,61 @@ func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
 		slices.SortFunc(msgs, full)
 		return
 	}
-	// The first key goes next to each message, a string or a number
-	// that orders as the key does (a time to the second), so that most
-	// comparisons look at neither the message nor its keys; the full
-	// comparison decides between equal ones.
+	// The first key goes next to each message as a number that orders
+	// as the key does (a string's rank among the values, a time to the
+	// second), so that most comparisons compare two numbers and look at
+	// neither the message nor its keys; the full comparison decides
+	// between equal ones, or the sequence number when the number says
+	// all there is of a lone key.
 	str, num := sortKeyValue(criteria[0].Key)
-	rev := 1
-	if criteria[0].Reverse {
-		rev = -1
-	}
 	items := make([]sortItem, len(msgs))
-	for i, m := range msgs {
-		items[i].m = m
-		if str != nil {
-			items[i].s = str(m)
-		} else {
-			items[i].n = num(m)
+	exact := criteria[0].Key == "SIZE"
+	if str != nil {
+		exact = true
+		rank := make(map[string]uint64)
+		for _, m := range msgs {
+			rank[str(m)] = 0
 		}
+		values := make([]string, 0, len(rank))
+		for v := range rank {
+			values = append(values, v)
+		}
+		slices.Sort(values)
+		for i, v := range values {
+			rank[v] = uint64(i)
+		}
+		for i, m := range msgs {
+			items[i] = sortItem{rank[str(m)], m}
+		}
+	} else {
+		for i, m := range msgs {
+			items[i] = sortItem{uint64(num(m)) ^ 1<<63, m}
+		}
+	}
+	if criteria[0].Reverse {
+		for i := range items {
+			items[i].k = ^items[i].k
+		}
+	}
+	tie := full
+	if exact && len(cmps) == 1 {
+		tie = func(a, b *sortMsg) int { return cmp.Compare(a.seq, b.seq) }
 	}
 	slices.SortFunc(items, func(a, b sortItem) int {
-		if r := strings.Compare(a.s, b.s); r != 0 {
-			return rev * r
+		if a.k != b.k {
+			return cmp.Compare(a.k, b.k)
 		}
-		if r := cmp.Compare(a.n, b.n); r != 0 {
-			return rev * r
-		}
-		return full(a.m, b.m)
+		return tie(a.m, b.m)
 	})
 	for i := range items {
 		msgs[i] = items[i].m
 	}
 }
 
-// sortItem is a message being sorted, with its first sort key.
+// sortItem is a message being sorted, with its first sort key as a
+// number.
 type sortItem struct {
-	s string
-	n int64
+	k uint64
 	m *sortMsg
 }
 
@@ -375,6 +394,11 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		return nil, nil
 	}
 	all := make([]sortMsg, 0, len(uids))
+	cache := c.srv.sortKeyCache()
+	var box uint32
+	if cache != nil && len(need.keys) > 0 {
+		box = cache.box(mailboxKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity})
+	}
 	err := s.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
 			return err
@@ -389,7 +413,7 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		}
 		sm.sent = sm.arrival
 		if len(need.keys) > 0 {
-			keys, err := c.sortKeysOf(m, need)
+			keys, err := c.sortKeysOf(cache, box, m, need)
 			if err != nil {
 				return err
 			}

@@ -119,17 +119,17 @@ func isASCIIBytes(b []byte) bool {
 // the cache, repeated, keeps the same messages cached instead of evicting
 // them all each time. Victims are chosen CLOCK-like: the least used of a
 // few entries under a hand that goes round.
-type keyCache[V costly] struct {
+type keyCache[K comparable, V costly] struct {
 	mu         sync.Mutex
 	maxBytes   int64
 	maxEntries int // 0: no bound but bytes
 	bytes      int64
-	m          map[structureKey]*cacheEntry[V]
-	ring       []*cacheEntry[V]
+	m          map[K]*cacheEntry[K, V]
+	ring       []*cacheEntry[K, V]
 	hand       int
 	// ghost counts the requests for messages that were not admitted;
 	// it is cleared when it grows past ghostMax.
-	ghost map[structureKey]uint8
+	ghost map[K]uint8
 	ops   int // requests since the counts were last halved
 }
 
@@ -141,10 +141,10 @@ type costly interface {
 }
 
 // structureCache is the cache of FETCH data.
-type structureCache = keyCache[*msgInfo]
+type structureCache = keyCache[structureKey, *msgInfo]
 
-type cacheEntry[V costly] struct {
-	key  structureKey
+type cacheEntry[K comparable, V costly] struct {
+	key  K
 	info V
 	cost int64
 	freq uint8
@@ -158,15 +158,15 @@ const (
 )
 
 func newStructureCache(maxBytes int64, maxEntries int) *structureCache {
-	return newKeyCache[*msgInfo](maxBytes, maxEntries)
+	return newKeyCache[structureKey, *msgInfo](maxBytes, maxEntries)
 }
 
-func newKeyCache[V costly](maxBytes int64, maxEntries int) *keyCache[V] {
-	return &keyCache[V]{
+func newKeyCache[K comparable, V costly](maxBytes int64, maxEntries int) *keyCache[K, V] {
+	return &keyCache[K, V]{
 		maxBytes:   maxBytes,
 		maxEntries: maxEntries,
-		m:          make(map[structureKey]*cacheEntry[V]),
-		ghost:      make(map[structureKey]uint8),
+		m:          make(map[K]*cacheEntry[K, V]),
+		ghost:      make(map[K]uint8),
 	}
 }
 
@@ -181,7 +181,7 @@ func (s *Server) structures() *structureCache {
 
 // get returns what is cached for k, or the zero V, and counts the
 // request.
-func (c *keyCache[V]) get(k structureKey) V {
+func (c *keyCache[K, V]) get(k K) V {
 	var zero V
 	if c == nil {
 		return zero
@@ -204,7 +204,7 @@ func (c *keyCache[V]) get(k structureKey) V {
 
 // put stores info for k, replacing what was there, if the admission
 // policy lets it in.
-func (c *keyCache[V]) put(k structureKey, info V) {
+func (c *keyCache[K, V]) put(k K, info V) {
 	if c == nil {
 		return
 	}
@@ -239,22 +239,22 @@ func (c *keyCache[V]) put(k structureKey, info V) {
 		c.remove(v)
 	}
 	delete(c.ghost, k)
-	e := &cacheEntry[V]{key: k, info: info, cost: cost, freq: max(freq, 1), slot: len(c.ring)}
+	e := &cacheEntry[K, V]{key: k, info: info, cost: cost, freq: max(freq, 1), slot: len(c.ring)}
 	c.ring = append(c.ring, e)
 	c.m[k] = e
 	c.bytes += cost
 }
 
-func (c *keyCache[V]) fits(cost int64) bool {
+func (c *keyCache[K, V]) fits(cost int64) bool {
 	return c.bytes+cost <= c.maxBytes && (c.maxEntries <= 0 || len(c.ring) < c.maxEntries)
 }
 
-func (c *keyCache[V]) ghostMax() int { return max(minGhost, 2*len(c.ring)) }
+func (c *keyCache[K, V]) ghostMax() int { return max(minGhost, 2*len(c.ring)) }
 
 // victim returns the least used of the entries under the hand, and moves
 // the hand past them.
-func (c *keyCache[V]) victim() *cacheEntry[V] {
-	var v *cacheEntry[V]
+func (c *keyCache[K, V]) victim() *cacheEntry[K, V] {
+	var v *cacheEntry[K, V]
 	for i := 0; i < victimSamples && i < len(c.ring); i++ {
 		if c.hand >= len(c.ring) {
 			c.hand = 0
@@ -268,7 +268,7 @@ func (c *keyCache[V]) victim() *cacheEntry[V] {
 	return v
 }
 
-func (c *keyCache[V]) remove(e *cacheEntry[V]) {
+func (c *keyCache[K, V]) remove(e *cacheEntry[K, V]) {
 	last := c.ring[len(c.ring)-1]
 	c.ring[e.slot], last.slot = last, e.slot
 	c.ring[len(c.ring)-1] = nil
@@ -280,7 +280,7 @@ func (c *keyCache[V]) remove(e *cacheEntry[V]) {
 // tick counts a request and halves every count once there have been
 // eight requests per entry since the last time, so that what was used
 // long ago gives way to what is used now.
-func (c *keyCache[V]) tick() {
+func (c *keyCache[K, V]) tick() {
 	c.ops++
 	if c.ops < 8*max(len(c.ring), minGhost) {
 		return

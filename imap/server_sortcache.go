@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"iter"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -162,31 +163,77 @@ func (k *msgKeys) cost() int64 {
 	return 150 + int64(unsafe.Sizeof(*k)) + int64(len(k.data))
 }
 
-// sortKeyCache is the cache of msgKeys.
-type sortKeyCache = keyCache[*msgKeys]
+// sortKeyCache is the cache of msgKeys. Its entries are keyed by a
+// number it gives each mailbox (account, name, UIDVALIDITY) and the
+// UID, so that a lookup hashes eight bytes, not two strings: a SORT
+// looks up every message.
+type sortKeyCache struct {
+	*keyCache[sortKey, *msgKeys]
+
+	mu    sync.Mutex
+	boxes map[mailboxKey]uint32
+	next  uint32 // the number the next mailbox gets
+}
+
+// sortKey names a message in the sort key cache.
+type sortKey struct {
+	box uint32 // from sortKeyCache.boxes
+	uid mailbox.UID
+}
+
+// mailboxKey names a mailbox across sessions.
+type mailboxKey struct {
+	account     string
+	mailbox     string
+	uidValidity uint32
+}
+
+// maxSortBoxes bounds the mailbox numbers sortKeyCache remembers; past
+// it, they are forgotten and mailboxes get new numbers: the entries
+// under the old ones are never asked for again and give way to others.
+const maxSortBoxes = 1 << 16
+
+// box returns the number of the mailbox k.
+func (c *sortKeyCache) box(k mailboxKey) uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.boxes[k]; ok {
+		return n
+	}
+	if len(c.boxes) >= maxSortBoxes {
+		clear(c.boxes)
+	}
+	c.next++ // 2^32 mailboxes later a number comes back: its entries are long gone
+	c.boxes[k] = c.next
+	return c.next
+}
 
 // sortKeyCache returns the server's sort key cache, nil when disabled.
 func (s *Server) sortKeyCache() *sortKeyCache {
 	s.sortCacheOnce.Do(func() {
 		if s.SortCacheBytes >= 0 {
-			s.sortCache = newKeyCache[*msgKeys](orDefault(s.SortCacheBytes, DefaultSortCacheBytes), 0)
+			s.sortCache = &sortKeyCache{
+				keyCache: newKeyCache[sortKey, *msgKeys](orDefault(s.SortCacheBytes, DefaultSortCacheBytes), 0),
+				boxes:    make(map[mailboxKey]uint32),
+			}
 		}
 	})
 	return s.sortCache
 }
 
 // sortKeysOf returns the keys need asks for of m: from the sort key
-// cache, else parsed from the header (every key, then, and put in the
-// cache). The header comes from the structure cache when a FETCH put
-// the message there, else from the store.
-func (c *conn) sortKeysOf(m mailbox.Message, need sortNeeds) (*msgKeys, error) {
-	s := c.sel
-	k := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
-	cache := c.srv.sortKeyCache()
-	if keys := cache.get(k); keys != nil {
-		return keys, nil
+// cache (nil if disabled) under the mailbox number box, else parsed
+// from the header (every key, then, and put in the cache). The header
+// comes from the structure cache when a FETCH put the message there,
+// else from the store.
+func (c *conn) sortKeysOf(cache *sortKeyCache, box uint32, m mailbox.Message, need sortNeeds) (*msgKeys, error) {
+	k := sortKey{box: box, uid: m.UID()}
+	if cache != nil {
+		if keys := cache.get(k); keys != nil {
+			return keys, nil
+		}
 	}
-	h, err := c.sortHeader(k, m)
+	h, err := c.sortHeader(m)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +248,9 @@ func (c *conn) sortKeysOf(m mailbox.Message, need sortNeeds) (*msgKeys, error) {
 // sortHeader returns the header of m: from the structure cache when a
 // FETCH put the message there, else read from the store (only the
 // header; one past the reader's bounds is taken as empty).
-func (c *conn) sortHeader(k structureKey, m mailbox.Message) (mime.Header, error) {
+func (c *conn) sortHeader(m mailbox.Message) (mime.Header, error) {
+	s := c.sel
+	k := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
 	if info := c.srv.structures().get(k); info != nil && info.entity != nil {
 		return info.entity.Header, nil
 	}
