@@ -388,18 +388,50 @@ func (c *conn) searchKnown(crit *mailbox.SearchCriteria) ([]mailbox.UID, error) 
 
 // sortFetch reads what need says of the messages uids, in sequence
 // order; num is the UID when uid is set, else the sequence number.
+//
+// What the sort key cache has (the keys, the internal date and the
+// size: none of them changes under a UID) is taken from it, with no
+// call to the store; the rest is fetched, and its keys cached when the
+// header was read for them.
 func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortMsg, error) {
 	s := c.sel
 	if len(uids) == 0 {
 		return nil, nil
 	}
 	all := make([]sortMsg, 0, len(uids))
+	add := func(u mailbox.UID, seq uint32, arrival time.Time, size int64, keys *msgKeys) {
+		sm := sortMsg{uid: u, seq: seq, num: seq, arrival: arrival, sent: arrival, size: size, msgKeys: keys}
+		if uid {
+			sm.num = uint32(u)
+		}
+		if keys.hasSent {
+			sm.sent = keys.date()
+		}
+		all = append(all, sm)
+	}
 	cache := c.srv.sortKeyCache()
 	var box uint32
-	if cache != nil && len(need.keys) > 0 {
+	missing := uids
+	if cache != nil {
 		box = cache.box(mailboxKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity})
+		found := cache.getMany(box, uids)
+		missing = nil
+		for i, u := range uids {
+			k := found[i]
+			if k == nil {
+				missing = append(missing, u)
+				continue
+			}
+			if seq := s.seqOf(u); seq != 0 {
+				add(u, seq, k.arrival(), k.size, k)
+			}
+		}
 	}
-	err := s.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
+	if len(missing) == 0 {
+		return sortMsgPtrs(all), nil
+	}
+	cached := len(all)
+	err := s.mbox.Fetch(c.ctx, uidSet(missing), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
 			return err
 		}
@@ -407,30 +439,31 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		if seq == 0 {
 			return nil
 		}
-		sm := sortMsg{uid: m.UID(), seq: seq, num: seq, arrival: m.InternalDate(), size: m.Size(), msgKeys: noKeys}
-		if uid {
-			sm.num = uint32(m.UID())
-		}
-		sm.sent = sm.arrival
+		keys := noKeys
 		if len(need.keys) > 0 {
-			keys, err := c.sortKeysOf(cache, box, m, need)
-			if err != nil {
+			var err error
+			if keys, err = c.readSortKeys(cache, box, m, need); err != nil {
 				return err
 			}
-			sm.msgKeys = keys
-			if keys.hasSent {
-				sm.sent = keys.date()
-			}
 		}
-		all = append(all, sm)
+		add(m.UID(), seq, m.InternalDate(), m.Size(), keys)
 		return nil
 	})
-	// Fetch gives UID order, which is sequence order.
+	if cached > 0 {
+		// Fetch gives UID order, which is sequence order; the cached
+		// and the fetched are merged.
+		slices.SortFunc(all, func(a, b sortMsg) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	return sortMsgPtrs(all), err
+}
+
+// sortMsgPtrs returns pointers to the elements of all.
+func sortMsgPtrs(all []sortMsg) []*sortMsg {
 	msgs := make([]*sortMsg, len(all))
 	for i := range all {
 		msgs[i] = &all[i]
 	}
-	return msgs, err
+	return msgs
 }
 
 // firstAddress returns the first address of the field key as ENVELOPE

@@ -182,15 +182,29 @@ func (s *Server) structures() *structureCache {
 // get returns what is cached for k, or the zero V, and counts the
 // request.
 func (c *keyCache[K, V]) get(k K) V {
-	var zero V
 	if c == nil {
+		var zero V
 		return zero
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.getLocked(k)
+}
+
+// batch calls fn with a get that does what get does, under one lock
+// for all of fn's calls.
+func (c *keyCache[K, V]) batch(fn func(get func(K) V)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fn(c.getLocked)
+}
+
+func (c *keyCache[K, V]) getLocked(k K) V {
 	c.tick()
 	if e, ok := c.m[k]; ok {
-		e.freq = min(e.freq+1, maxFreq)
+		if e.freq < maxFreq {
+			e.freq++
+		}
 		return e.info
 	}
 	if g := c.ghost[k]; g < maxFreq {
@@ -199,6 +213,7 @@ func (c *keyCache[K, V]) get(k K) V {
 		}
 		c.ghost[k] = g + 1
 	}
+	var zero V
 	return zero
 }
 

@@ -15,7 +15,7 @@ import (
 
 // DefaultSortCacheBytes is the memory a Server's sort key cache may take
 // when Server.SortCacheBytes is 0: 64 MiB. A message's keys take some
-// 220 bytes of bookkeeping plus their text (collation keys of the
+// 250 bytes of bookkeeping plus their text (collation keys of the
 // subject and first addresses, message ids: 110 bytes for a short reply
 // with two references, as measured), so that is room for the SORT and
 // THREAD keys of about 200,000 messages.
@@ -43,6 +43,11 @@ type msgKeys struct {
 	dateSec  int64
 	dateNsec int32
 	hasSent  bool
+	// arrival (the internal date) and size are the message's, for SORT
+	// to take them from the cache as well; 0 when not cached.
+	arrivalNsec int32
+	arrivalSec  int64
+	size        int64
 	// reply: the base subject extraction removed a reply or forward
 	// marker (RFC 5256 3, REFERENCES 5.B.i).
 	reply bool
@@ -114,6 +119,9 @@ func (k *msgKeys) msgID() string    { return k.str(keyMsgID) }
 
 // date returns the sent date; hasSent says whether there is one.
 func (k *msgKeys) date() time.Time { return time.Unix(k.dateSec, int64(k.dateNsec)).UTC() }
+
+// arrival returns the internal date.
+func (k *msgKeys) arrival() time.Time { return time.Unix(k.arrivalSec, int64(k.arrivalNsec)) }
 
 // refs yields the message ids the message refers to, in order.
 func (k *msgKeys) refs() iter.Seq[string] {
@@ -221,18 +229,12 @@ func (s *Server) sortKeyCache() *sortKeyCache {
 	return s.sortCache
 }
 
-// sortKeysOf returns the keys need asks for of m: from the sort key
-// cache (nil if disabled) under the mailbox number box, else parsed
-// from the header (every key, then, and put in the cache). The header
+// readSortKeys returns the keys need asks for of m, parsed from its
+// header; with a cache, every key, which it puts in the cache under
+// the mailbox number box with m's internal date and size. The header
 // comes from the structure cache when a FETCH put the message there,
 // else from the store.
-func (c *conn) sortKeysOf(cache *sortKeyCache, box uint32, m mailbox.Message, need sortNeeds) (*msgKeys, error) {
-	k := sortKey{box: box, uid: m.UID()}
-	if cache != nil {
-		if keys := cache.get(k); keys != nil {
-			return keys, nil
-		}
-	}
+func (c *conn) readSortKeys(cache *sortKeyCache, box uint32, m mailbox.Message, need sortNeeds) (*msgKeys, error) {
 	h, err := c.sortHeader(m)
 	if err != nil {
 		return nil, err
@@ -241,8 +243,25 @@ func (c *conn) sortKeysOf(cache *sortKeyCache, box uint32, m mailbox.Message, ne
 		return parseSortKeys(h, need), nil
 	}
 	keys := parseSortKeys(h, allSortNeeds)
-	cache.put(k, keys)
+	at := m.InternalDate()
+	keys.arrivalSec, keys.arrivalNsec, keys.size = at.Unix(), int32(at.Nanosecond()), m.Size()
+	cache.put(sortKey{box: box, uid: m.UID()}, keys)
 	return keys, nil
+}
+
+// getMany returns the cached keys of the messages uids of the mailbox
+// numbered box, nil for those it has not, and counts the requests.
+func (c *sortKeyCache) getMany(box uint32, uids []mailbox.UID) []*msgKeys {
+	out := make([]*msgKeys, len(uids))
+	const batch = 1024 // lookups under one lock
+	for i := 0; i < len(uids); i += batch {
+		c.keyCache.batch(func(get func(sortKey) *msgKeys) {
+			for j := i; j < min(i+batch, len(uids)); j++ {
+				out[j] = get(sortKey{box: box, uid: uids[j]})
+			}
+		})
+	}
+	return out
 }
 
 // sortHeader returns the header of m: from the structure cache when a

@@ -68,7 +68,9 @@ func TestSortMsgsFirstKey(t *testing.T) {
 // every message then.
 func TestSortKeyCache(t *testing.T) {
 	cmds := []string{
+		"SORT (ARRIVAL) UTF-8 ALL",
 		"SORT (DATE) UTF-8 ALL",
+		"SORT (REVERSE SIZE) UTF-8 ALL",
 		"SORT (REVERSE SUBJECT DATE) UTF-8 ALL",
 		"SORT (FROM) UTF-8 ALL",
 		"SORT (DISPLAYFROM REVERSE ARRIVAL) UTF-8 ALL",
@@ -79,9 +81,8 @@ func TestSortKeyCache(t *testing.T) {
 		"THREAD ORDEREDSUBJECT UTF-8 ALL",
 		"THREAD REFERENCES UTF-8 ALL",
 	}
-	answers := func(opt func(*Server)) []string {
-		ts := newTestServer(t, opt)
-		for i := range 60 {
+	deliver := func(ts *testServer, from, to int) {
+		for i := from; i < to; i++ {
 			msg, _ := sortBenchMessage(i)
 			if i%7 == 3 {
 				msg = strings.Replace(msg, "Date:", "X-Date:", 1)
@@ -92,10 +93,19 @@ func TestSortKeyCache(t *testing.T) {
 				ts.deliver(t, "INBOX", msg)
 			}
 		}
+	}
+	answers := func(opt func(*Server)) []string {
+		ts := newTestServer(t, opt)
+		deliver(ts, 0, 60)
 		c := ts.login(t)
 		c.ok("s SELECT INBOX")
 		var out []string
-		for k := range 2 {
+		for k := range 3 {
+			if k == 2 {
+				// Some cached, some not.
+				deliver(ts, 60, 75)
+				c.ok("n NOOP")
+			}
 			for i, cmd := range cmds {
 				r := c.cmd(fmt.Sprintf("a%d%d %s", k, i, cmd))
 				require.Len(t, r, 2, cmd)
@@ -103,14 +113,15 @@ func TestSortKeyCache(t *testing.T) {
 			}
 		}
 		if cache := ts.srv.sortKeyCache(); cache != nil {
-			assert.Len(t, cache.m, 60)
+			assert.Len(t, cache.m, 75)
 		}
 		return out
 	}
 	with := answers(func(*Server) {})
 	without := answers(func(s *Server) { s.SortCacheBytes = -1 })
 	assert.Equal(t, without, with)
-	assert.Equal(t, with[:len(cmds)], with[len(cmds):])
+	assert.Equal(t, with[:len(cmds)], with[len(cmds):2*len(cmds)])
+	assert.NotEqual(t, with[:len(cmds)], with[2*len(cmds):])
 }
 
 func TestSortCacheBounds(t *testing.T) {
@@ -120,7 +131,7 @@ func TestSortCacheBounds(t *testing.T) {
 	// An entry is small: tens of bytes and its strings.
 	f := keyFields{strs: [numKeyStrings]string{"HELLO", "ALICE", "BOB", "", "ALICE", "BOB", "a@b"}, refs: []string{"x@y", "", strings.Repeat("z", 300)}}
 	k := f.pack()
-	assert.Less(t, k.cost(), int64(250+300))
+	assert.Less(t, k.cost(), int64(len(k.data)+260))
 	assert.Equal(t, []string{"HELLO", "ALICE", "BOB", "", "ALICE", "BOB", "a@b"},
 		[]string{k.subject(), k.from(), k.to(), k.cc(), k.dispFrom(), k.dispTo(), k.msgID()})
 	assert.Equal(t, f.refs, slices.Collect(k.refs()))
