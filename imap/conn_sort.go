@@ -414,7 +414,7 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 	missing := uids
 	if cache != nil {
 		box = cache.box(mailboxKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity})
-		found := cache.getMany(box, uids)
+		found := cache.getMany(box, uids, len(need.keys) > 0)
 		missing = nil
 		for i, u := range uids {
 			k := found[i]

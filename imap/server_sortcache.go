@@ -250,12 +250,14 @@ func (c *conn) readSortKeys(cache *sortKeyCache, box uint32, m mailbox.Message, 
 }
 
 // getMany returns the cached keys of the messages uids of the mailbox
-// numbered box, nil for those it has not, and counts the requests.
-func (c *sortKeyCache) getMany(box uint32, uids []mailbox.UID) []*msgKeys {
+// numbered box, nil for those it has not. It counts the requests when
+// count is set: a SORT that reads no header (ARRIVAL, SIZE) takes what
+// is there, but caches nothing, so it is not a use of the cache.
+func (c *sortKeyCache) getMany(box uint32, uids []mailbox.UID, count bool) []*msgKeys {
 	out := make([]*msgKeys, len(uids))
 	const batch = 1024 // lookups under one lock
 	for i := 0; i < len(uids); i += batch {
-		c.keyCache.batch(func(get func(sortKey) *msgKeys) {
+		c.keyCache.batch(count, func(get func(sortKey) *msgKeys) {
 			for j := i; j < min(i+batch, len(uids)); j++ {
 				out[j] = get(sortKey{box: box, uid: uids[j]})
 			}
