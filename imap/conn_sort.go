@@ -187,7 +187,7 @@ func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
 	exact := criteria[0].Key == "SIZE"
 	if str != nil {
 		exact = true
-		rank := make(map[string]uint64)
+		rank := make(map[string]uint64, len(msgs)/4)
 		for _, m := range msgs {
 			rank[str(m)] = 0
 		}
@@ -391,8 +391,8 @@ func (c *conn) searchKnown(crit *mailbox.SearchCriteria) ([]mailbox.UID, error) 
 //
 // What the sort key cache has (the keys, the internal date and the
 // size: none of them changes under a UID) is taken from it, with no
-// call to the store; the rest is fetched, and its keys cached when the
-// header was read for them.
+// call to the store; the rest is fetched, and cached: the internal date
+// and size, and the keys when the header was read for them.
 func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortMsg, error) {
 	s := c.sel
 	if len(uids) == 0 {
@@ -414,11 +414,11 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 	missing := uids
 	if cache != nil {
 		box = cache.box(mailboxKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity})
-		found := cache.getMany(box, uids, len(need.keys) > 0)
+		found := cache.getMany(box, uids)
 		missing = nil
 		for i, u := range uids {
 			k := found[i]
-			if k == nil {
+			if k == nil || len(need.keys) > 0 && !k.headerRead {
 				missing = append(missing, u)
 				continue
 			}
@@ -440,11 +440,17 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 			return nil
 		}
 		keys := noKeys
-		if len(need.keys) > 0 {
+		switch {
+		case len(need.keys) > 0:
 			var err error
 			if keys, err = c.readSortKeys(cache, box, m, need); err != nil {
 				return err
 			}
+		case cache != nil:
+			// ARRIVAL, SIZE: what the next SORT needs of it.
+			keys = new(keyFields).pack()
+			keys.setMeta(m)
+			cache.put(sortKey{box: box, uid: m.UID()}, keys)
 		}
 		add(m.UID(), seq, m.InternalDate(), m.Size(), keys)
 		return nil

@@ -192,21 +192,11 @@ func (c *keyCache[K, V]) get(k K) V {
 }
 
 // batch calls fn with a get that does what get does, under one lock
-// for all of fn's calls; without count, get only looks.
-func (c *keyCache[K, V]) batch(count bool, fn func(get func(K) V)) {
+// for all of fn's calls.
+func (c *keyCache[K, V]) batch(fn func(get func(K) V)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if count {
-		fn(c.getLocked)
-		return
-	}
-	fn(func(k K) V {
-		if e, ok := c.m[k]; ok {
-			return e.info
-		}
-		var zero V
-		return zero
-	})
+	fn(c.getLocked)
 }
 
 func (c *keyCache[K, V]) getLocked(k K) V {

@@ -43,6 +43,9 @@ type msgKeys struct {
 	dateSec  int64
 	dateNsec int32
 	hasSent  bool
+	// headerRead: the keys were read from the header; an entry without
+	// them has only arrival and size, for ARRIVAL and SIZE.
+	headerRead bool
 	// arrival (the internal date) and size are the message's, for SORT
 	// to take them from the cache as well; 0 when not cached.
 	arrivalNsec int32
@@ -243,21 +246,26 @@ func (c *conn) readSortKeys(cache *sortKeyCache, box uint32, m mailbox.Message, 
 		return parseSortKeys(h, need), nil
 	}
 	keys := parseSortKeys(h, allSortNeeds)
-	at := m.InternalDate()
-	keys.arrivalSec, keys.arrivalNsec, keys.size = at.Unix(), int32(at.Nanosecond()), m.Size()
+	keys.headerRead = true
+	keys.setMeta(m)
 	cache.put(sortKey{box: box, uid: m.UID()}, keys)
 	return keys, nil
 }
 
+// setMeta sets the internal date and size of k, not yet in the cache,
+// from m.
+func (k *msgKeys) setMeta(m mailbox.Message) {
+	at := m.InternalDate()
+	k.arrivalSec, k.arrivalNsec, k.size = at.Unix(), int32(at.Nanosecond()), m.Size()
+}
+
 // getMany returns the cached keys of the messages uids of the mailbox
-// numbered box, nil for those it has not. It counts the requests when
-// count is set: a SORT that reads no header (ARRIVAL, SIZE) takes what
-// is there, but caches nothing, so it is not a use of the cache.
-func (c *sortKeyCache) getMany(box uint32, uids []mailbox.UID, count bool) []*msgKeys {
+// numbered box, nil for those it has not, and counts the requests.
+func (c *sortKeyCache) getMany(box uint32, uids []mailbox.UID) []*msgKeys {
 	out := make([]*msgKeys, len(uids))
 	const batch = 1024 // lookups under one lock
 	for i := 0; i < len(uids); i += batch {
-		c.keyCache.batch(count, func(get func(sortKey) *msgKeys) {
+		c.keyCache.batch(func(get func(sortKey) *msgKeys) {
 			for j := i; j < min(i+batch, len(uids)); j++ {
 				out[j] = get(sortKey{box: box, uid: uids[j]})
 			}

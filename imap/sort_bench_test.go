@@ -140,6 +140,7 @@ func startSortBench(b *testing.B, store mailbox.Store, n int, opts ...func(*Serv
 var sortBenchCommands = []struct{ name, cmd string }{
 	{"arrival", "SORT (ARRIVAL) UTF-8 ALL"},
 	{"date", "SORT (DATE) UTF-8 ALL"},
+	{"date-count", "SORT RETURN (COUNT) (DATE) UTF-8 ALL"},
 	{"subject-date", "SORT (SUBJECT DATE) UTF-8 ALL"},
 	{"displayfrom", "SORT (DISPLAYFROM) UTF-8 ALL"},
 	{"orderedsubject", "THREAD ORDEREDSUBJECT UTF-8 ALL"},
