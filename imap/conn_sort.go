@@ -431,6 +431,10 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		return sortMsgPtrs(all), nil
 	}
 	cached := len(all)
+	var fill *chunkFill
+	if cache != nil {
+		fill = &chunkFill{c: cache, box: box}
+	}
 	err := s.mbox.Fetch(c.ctx, uidSet(missing), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
 			return err
@@ -443,18 +447,23 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		switch {
 		case len(need.keys) > 0:
 			var err error
-			if keys, err = c.readSortKeys(cache, box, m, need); err != nil {
+			if keys, err = c.readSortKeys(cache != nil, m, need); err != nil {
 				return err
 			}
 		case cache != nil:
 			// ARRIVAL, SIZE: what the next SORT needs of it.
 			keys = new(keyFields).pack()
 			keys.setMeta(m)
-			cache.put(sortKey{box: box, uid: m.UID()}, keys)
+		}
+		if fill != nil {
+			fill.add(m.UID(), keys)
 		}
 		add(m.UID(), seq, m.InternalDate(), m.Size(), keys)
 		return nil
 	})
+	if fill != nil {
+		fill.flush()
+	}
 	if cached > 0 {
 		// Fetch gives UID order, which is sequence order; the cached
 		// and the fetched are merged.

@@ -191,6 +191,18 @@ func (c *keyCache[K, V]) get(k K) V {
 	return c.getLocked(k)
 }
 
+// peek returns what is cached for k, or the zero V, and counts
+// nothing.
+func (c *keyCache[K, V]) peek(k K) V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		return e.info
+	}
+	var zero V
+	return zero
+}
+
 // batch calls fn with a get that does what get does, under one lock
 // for all of fn's calls.
 func (c *keyCache[K, V]) batch(fn func(get func(K) V)) {

@@ -167,30 +167,58 @@ var allSortNeeds = sortNeeds{keys: map[string]bool{
 	"DISPLAYFROM": true, "DISPLAYTO": true,
 }, thread: true}
 
-// cost estimates the memory k takes in the cache, key and bookkeeping
-// included: the entry, its map and ring slots (some 150 bytes), k and
-// its text.
-func (k *msgKeys) cost() int64 {
-	return 150 + int64(unsafe.Sizeof(*k)) + int64(len(k.data))
+// mem estimates the memory k takes: itself and its text.
+func (k *msgKeys) mem() int64 {
+	return 16 + int64(unsafe.Sizeof(*k)) + int64(len(k.data))
 }
 
-// sortKeyCache is the cache of msgKeys. Its entries are keyed by a
-// number it gives each mailbox (account, name, UIDVALIDITY) and the
-// UID, so that a lookup hashes eight bytes, not two strings: a SORT
-// looks up every message.
+// maxKeysBytes bounds what one message's keys may take in the cache:
+// the keys of a message with a huge References field are not kept.
+const maxKeysBytes = 16 << 10
+
+// sortKeyCache is the cache of msgKeys. It keeps them by runs of
+// chunkSize UIDs of one mailbox (a sortChunk): a SORT looks up every
+// message, in UID order, and so looks up one entry for chunkSize of
+// them, whose keys lie together. A mailbox is named by a number the
+// cache gives it (account, name, UIDVALIDITY), so that a lookup hashes
+// eight bytes, not two strings. Admission and eviction (keyCache) are
+// by chunk; a chunk holds the keys of the messages of its run that
+// were sorted, nil for the others.
 type sortKeyCache struct {
-	*keyCache[sortKey, *msgKeys]
+	*keyCache[chunkKey, *sortChunk]
 
 	mu    sync.Mutex
 	boxes map[mailboxKey]uint32
 	next  uint32 // the number the next mailbox gets
 }
 
-// sortKey names a message in the sort key cache.
-type sortKey struct {
+// chunkBits sets chunkSize, the UIDs of a sortChunk.
+const (
+	chunkBits = 6
+	chunkSize = 1 << chunkBits
+)
+
+// chunkKey names a sortChunk: the mailbox's number and the UIDs'
+// bits above chunkBits.
+type chunkKey struct {
 	box uint32 // from sortKeyCache.boxes
-	uid mailbox.UID
+	hi  uint32
 }
+
+func chunkOf(box uint32, uid mailbox.UID) (chunkKey, int) {
+	return chunkKey{box: box, hi: uint32(uid) >> chunkBits}, int(uid & (chunkSize - 1))
+}
+
+// sortChunk holds the keys of a run of chunkSize UIDs. Like a msgKeys,
+// it is never changed once in the cache: adding keys makes a new one.
+type sortChunk struct {
+	keys  [chunkSize]*msgKeys
+	bytes int64
+}
+
+// cost estimates the memory ch takes in the cache, key, bookkeeping
+// and keys included.
+func (ch *sortChunk) cost() int64 { return ch.bytes }
 
 // mailboxKey names a mailbox across sessions.
 type mailboxKey struct {
@@ -224,7 +252,7 @@ func (s *Server) sortKeyCache() *sortKeyCache {
 	s.sortCacheOnce.Do(func() {
 		if s.SortCacheBytes >= 0 {
 			s.sortCache = &sortKeyCache{
-				keyCache: newKeyCache[sortKey, *msgKeys](orDefault(s.SortCacheBytes, DefaultSortCacheBytes), 0),
+				keyCache: newKeyCache[chunkKey, *sortChunk](orDefault(s.SortCacheBytes, DefaultSortCacheBytes), 0),
 				boxes:    make(map[mailboxKey]uint32),
 			}
 		}
@@ -233,22 +261,20 @@ func (s *Server) sortKeyCache() *sortKeyCache {
 }
 
 // readSortKeys returns the keys need asks for of m, parsed from its
-// header; with a cache, every key, which it puts in the cache under
-// the mailbox number box with m's internal date and size. The header
-// comes from the structure cache when a FETCH put the message there,
-// else from the store.
-func (c *conn) readSortKeys(cache *sortKeyCache, box uint32, m mailbox.Message, need sortNeeds) (*msgKeys, error) {
+// header; with a cache, every key, and m's internal date and size, for
+// the cache. The header comes from the structure cache when a FETCH put
+// the message there, else from the store.
+func (c *conn) readSortKeys(cached bool, m mailbox.Message, need sortNeeds) (*msgKeys, error) {
 	h, err := c.sortHeader(m)
 	if err != nil {
 		return nil, err
 	}
-	if cache == nil {
+	if !cached {
 		return parseSortKeys(h, need), nil
 	}
 	keys := parseSortKeys(h, allSortNeeds)
 	keys.headerRead = true
 	keys.setMeta(m)
-	cache.put(sortKey{box: box, uid: m.UID()}, keys)
 	return keys, nil
 }
 
@@ -259,19 +285,78 @@ func (k *msgKeys) setMeta(m mailbox.Message) {
 	k.arrivalSec, k.arrivalNsec, k.size = at.Unix(), int32(at.Nanosecond()), m.Size()
 }
 
-// getMany returns the cached keys of the messages uids of the mailbox
-// numbered box, nil for those it has not, and counts the requests.
+// getMany returns the cached keys of the messages uids (ascending) of
+// the mailbox numbered box, nil for those it has not, and counts the
+// requests, one a chunk.
 func (c *sortKeyCache) getMany(box uint32, uids []mailbox.UID) []*msgKeys {
 	out := make([]*msgKeys, len(uids))
-	const batch = 1024 // lookups under one lock
+	const batch = 4096 // lookups under one lock
 	for i := 0; i < len(uids); i += batch {
-		c.keyCache.batch(func(get func(sortKey) *msgKeys) {
+		c.keyCache.batch(func(get func(chunkKey) *sortChunk) {
+			var (
+				ck   chunkKey
+				ch   *sortChunk
+				have bool
+			)
 			for j := i; j < min(i+batch, len(uids)); j++ {
-				out[j] = get(sortKey{box: box, uid: uids[j]})
+				k, at := chunkOf(box, uids[j])
+				if !have || k != ck {
+					ck, ch, have = k, get(k), true
+				}
+				if ch != nil {
+					out[j] = ch.keys[at]
+				}
 			}
 		})
 	}
 	return out
+}
+
+// chunkFill gathers the keys a SORT read, in UID order, and puts them
+// in the cache a chunk at a time.
+type chunkFill struct {
+	c    *sortKeyCache
+	box  uint32
+	ck   chunkKey
+	adds [chunkSize]*msgKeys
+	n    int
+}
+
+// add records the keys of uid; UIDs come in ascending order.
+func (f *chunkFill) add(uid mailbox.UID, keys *msgKeys) {
+	ck, at := chunkOf(f.box, uid)
+	if f.n > 0 && ck != f.ck {
+		f.flush()
+	}
+	if keys.mem() > maxKeysBytes {
+		return
+	}
+	f.ck = ck
+	f.adds[at] = keys
+	f.n++
+}
+
+// flush puts in the cache the chunk with what add recorded.
+func (f *chunkFill) flush() {
+	if f.n == 0 {
+		return
+	}
+	n := &sortChunk{bytes: 150 + int64(unsafe.Sizeof(sortChunk{}))}
+	if old := f.c.peek(f.ck); old != nil {
+		n.keys = old.keys
+	}
+	for i, k := range f.adds {
+		if k != nil {
+			n.keys[i] = k
+		}
+	}
+	for _, k := range n.keys {
+		if k != nil {
+			n.bytes += k.mem()
+		}
+	}
+	f.c.put(f.ck, n)
+	f.adds, f.n = [chunkSize]*msgKeys{}, 0
 }
 
 // sortHeader returns the header of m: from the structure cache when a

@@ -113,7 +113,16 @@ func TestSortKeyCache(t *testing.T) {
 			}
 		}
 		if cache := ts.srv.sortKeyCache(); cache != nil {
-			assert.Len(t, cache.m, 75)
+			n := 0
+			for _, e := range cache.m {
+				for _, k := range e.info.keys {
+					if k != nil {
+						n++
+						assert.True(t, k.headerRead)
+					}
+				}
+			}
+			assert.Equal(t, 75, n)
 		}
 		return out
 	}
@@ -131,7 +140,7 @@ func TestSortCacheBounds(t *testing.T) {
 	// An entry is small: tens of bytes and its strings.
 	f := keyFields{strs: [numKeyStrings]string{"HELLO", "ALICE", "BOB", "", "ALICE", "BOB", "a@b"}, refs: []string{"x@y", "", strings.Repeat("z", 300)}}
 	k := f.pack()
-	assert.Less(t, k.cost(), int64(len(k.data)+260))
+	assert.Less(t, k.mem(), int64(len(k.data)+120))
 	assert.Equal(t, []string{"HELLO", "ALICE", "BOB", "", "ALICE", "BOB", "a@b"},
 		[]string{k.subject(), k.from(), k.to(), k.cc(), k.dispFrom(), k.dispTo(), k.msgID()})
 	assert.Equal(t, f.refs, slices.Collect(k.refs()))
@@ -140,4 +149,47 @@ func TestSortCacheBounds(t *testing.T) {
 	k = (&keyFields{sent: when, hasSent: true, reply: true}).pack()
 	assert.True(t, k.hasSent && k.reply)
 	assert.True(t, when.Equal(k.date()))
+}
+
+func TestSortChunks(t *testing.T) {
+	c := (&Server{}).sortKeyCache()
+	box := c.box(mailboxKey{account: "a", mailbox: "INBOX", uidValidity: 1})
+	assert.Equal(t, box, c.box(mailboxKey{account: "a", mailbox: "INBOX", uidValidity: 1}))
+	assert.NotEqual(t, box, c.box(mailboxKey{account: "a", mailbox: "INBOX", uidValidity: 2}))
+	keysOf := func(uid mailbox.UID) *msgKeys {
+		f := keyFields{}
+		f.strs[keySubject] = fmt.Sprint("S", uid)
+		return f.pack()
+	}
+	all := func() map[mailbox.UID]string {
+		uids := make([]mailbox.UID, 300)
+		for i := range uids {
+			uids[i] = mailbox.UID(i + 1)
+		}
+		got := map[mailbox.UID]string{}
+		for i, k := range c.getMany(box, uids) {
+			if k != nil {
+				got[uids[i]] = k.subject()
+			}
+		}
+		return got
+	}
+	f := &chunkFill{c: c, box: box}
+	for _, u := range []mailbox.UID{1, 2, 63, 64, 65, 200} {
+		f.add(u, keysOf(u))
+	}
+	big := keyFields{refs: []string{strings.Repeat("r", maxKeysBytes)}}
+	f.add(201, big.pack())
+	f.flush()
+	assert.Equal(t, map[mailbox.UID]string{1: "S1", 2: "S2", 63: "S63", 64: "S64", 65: "S65", 200: "S200"}, all())
+	// A chunk gets more keys: those it had stay.
+	f.add(3, keysOf(3))
+	f.flush()
+	assert.Equal(t, map[mailbox.UID]string{1: "S1", 2: "S2", 3: "S3", 63: "S63", 64: "S64", 65: "S65", 200: "S200"}, all())
+	assert.Len(t, c.m, 3)
+	var bytes int64
+	for _, e := range c.ring {
+		bytes += e.cost
+	}
+	assert.Equal(t, c.bytes, bytes)
 }
