@@ -148,10 +148,168 @@ func (c *conn) cmdSort(cmd *Command) bool {
 	return c.done(cmd, cmd.UID)
 }
 
-// sortMsgs sorts msgs by criteria (RFC 5256 3): in the order of the
-// criteria, then by sequence number. The keys were computed before:
-// comparing is comparing strings, times and numbers.
+// sortMsgs sorts msgs by criteria (RFC
+// 5256 3): in the order of the criteria, then by sequence number. The
+// keys were computed before.
+//
+// Each criterion's key becomes a number per message that orders as the
+// key does (a string's rank among the values, a time as seconds and
+// nanoseconds), and msgs are radix sorted by them, stably, from the
+// last criterion to the first: ties keep the sequence order. A time
+// out of the range of the packed form makes it compare instead.
 func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
+	if len(msgs) < 2 {
+		return
+	}
+	if !slices.IsSortedFunc(msgs, func(a, b *sortMsg) int { return cmp.Compare(a.seq, b.seq) }) {
+		slices.SortFunc(msgs, func(a, b *sortMsg) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	keys := make([][]uint64, len(criteria))
+	for i, k := range criteria {
+		var ok bool
+		if keys[i], ok = sortNumbers(msgs, k.Key); !ok {
+			compareMsgs(msgs, criteria)
+			return
+		}
+		if k.Reverse {
+			for j := range keys[i] {
+				keys[i][j] = ^keys[i][j]
+			}
+		}
+	}
+	items := make([]sortItem, len(msgs))
+	for i := range items {
+		items[i].i = uint32(i)
+	}
+	tmp := make([]sortItem, len(msgs))
+	for c := len(criteria) - 1; c >= 0; c-- {
+		for j := range items {
+			items[j].k = keys[c][items[j].i]
+		}
+		radixSort(items, tmp)
+	}
+	sorted := make([]*sortMsg, len(msgs))
+	for j, it := range items {
+		sorted[j] = msgs[it.i]
+	}
+	copy(msgs, sorted)
+}
+
+// sortItem is a message being sorted: its index and one key.
+type sortItem struct {
+	k uint64
+	i uint32
+}
+
+// radixSort sorts items by k, stably, with tmp as room; it skips the
+// bytes that all keys share.
+func radixSort(items, tmp []sortItem) {
+	var or, and uint64 = 0, ^uint64(0)
+	for _, it := range items {
+		or |= it.k
+		and &= it.k
+	}
+	diff := or ^ and
+	src, dst := items, tmp[:len(items)]
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (diff>>shift)&0xff == 0 {
+			continue
+		}
+		var count [256]int
+		for _, it := range src {
+			count[(it.k>>shift)&0xff]++
+		}
+		pos := 0
+		for b := range count {
+			count[b], pos = pos, pos+count[b]
+		}
+		for _, it := range src {
+			b := (it.k >> shift) & 0xff
+			dst[count[b]] = it
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &items[0] {
+		copy(items, src)
+	}
+}
+
+// packedSecs bounds the times sortNumbers packs: seconds since the
+// epoch below 2^34 (the year 2514), with 30 bits of nanoseconds.
+const packedSecs = 1 << 34
+
+// sortNumbers returns a number per message of msgs that orders as the
+// sort key does, and false when it cannot (a time out of packedSecs).
+func sortNumbers(msgs []*sortMsg, key string) ([]uint64, bool) {
+	out := make([]uint64, len(msgs))
+	packTime := func(t func(*sortMsg) time.Time) bool {
+		for i, m := range msgs {
+			at := t(m)
+			sec := at.Unix()
+			if sec < 0 || sec >= packedSecs {
+				return false
+			}
+			out[i] = uint64(sec)<<30 | uint64(at.Nanosecond())
+		}
+		return true
+	}
+	var str func(*sortMsg) string
+	switch key {
+	case "ARRIVAL":
+		return out, packTime(func(m *sortMsg) time.Time { return m.arrival })
+	case "DATE":
+		return out, packTime(func(m *sortMsg) time.Time { return m.sent })
+	case "SIZE":
+		for i, m := range msgs {
+			out[i] = uint64(m.size) ^ 1<<63
+		}
+		return out, true
+	case "SUBJECT":
+		str = (*sortMsg).subject
+	case "FROM":
+		str = (*sortMsg).from
+	case "TO":
+		str = (*sortMsg).to
+	case "CC":
+		str = (*sortMsg).cc
+	case "DISPLAYFROM":
+		str = (*sortMsg).dispFrom
+	case "DISPLAYTO":
+		str = (*sortMsg).dispTo
+	default:
+		return out, true
+	}
+	// The rank of each message's string among the distinct values.
+	ids := make(map[string]uint32, len(msgs)/4)
+	var values []string
+	for i, m := range msgs {
+		v := str(m)
+		id, ok := ids[v]
+		if !ok {
+			id = uint32(len(values))
+			ids[v] = id
+			values = append(values, v)
+		}
+		out[i] = uint64(id)
+	}
+	order := make([]uint32, len(values))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(a, b uint32) int { return strings.Compare(values[a], values[b]) })
+	rank := make([]uint64, len(values))
+	for r, id := range order {
+		rank[id] = uint64(r)
+	}
+	for i := range out {
+		out[i] = rank[out[i]]
+	}
+	return out, true
+}
+
+// compareMsgs sorts msgs by criteria, then sequence number, comparing.
+func compareMsgs(msgs []*sortMsg, criteria []SortCriterion) {
 	cmps := make([]func(a, b *sortMsg) int, 0, len(criteria))
 	for _, k := range criteria {
 		f := sortKeyCompare(k.Key)
@@ -164,101 +322,14 @@ func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
 			cmps = append(cmps, f)
 		}
 	}
-	full := func(a, b *sortMsg) int {
+	slices.SortFunc(msgs, func(a, b *sortMsg) int {
 		for _, f := range cmps {
 			if r := f(a, b); r != 0 {
 				return r
 			}
 		}
 		return cmp.Compare(a.seq, b.seq)
-	}
-	if len(criteria) == 0 || len(msgs) < 64 {
-		slices.SortFunc(msgs, full)
-		return
-	}
-	// The first key goes next to each message as a number that orders
-	// as the key does (a string's rank among the values, a time to the
-	// second), so that most comparisons compare two numbers and look at
-	// neither the message nor its keys; the full comparison decides
-	// between equal ones, or the sequence number when the number says
-	// all there is of a lone key.
-	str, num := sortKeyValue(criteria[0].Key)
-	items := make([]sortItem, len(msgs))
-	exact := criteria[0].Key == "SIZE"
-	if str != nil {
-		exact = true
-		rank := make(map[string]uint64, len(msgs)/4)
-		for _, m := range msgs {
-			rank[str(m)] = 0
-		}
-		values := make([]string, 0, len(rank))
-		for v := range rank {
-			values = append(values, v)
-		}
-		slices.Sort(values)
-		for i, v := range values {
-			rank[v] = uint64(i)
-		}
-		for i, m := range msgs {
-			items[i] = sortItem{rank[str(m)], m}
-		}
-	} else {
-		for i, m := range msgs {
-			items[i] = sortItem{uint64(num(m)) ^ 1<<63, m}
-		}
-	}
-	if criteria[0].Reverse {
-		for i := range items {
-			items[i].k = ^items[i].k
-		}
-	}
-	tie := full
-	if exact && len(cmps) == 1 {
-		tie = func(a, b *sortMsg) int { return cmp.Compare(a.seq, b.seq) }
-	}
-	slices.SortFunc(items, func(a, b sortItem) int {
-		if a.k != b.k {
-			return cmp.Compare(a.k, b.k)
-		}
-		return tie(a.m, b.m)
 	})
-	for i := range items {
-		msgs[i] = items[i].m
-	}
-}
-
-// sortItem is a message being sorted, with its first sort key as a
-// number.
-type sortItem struct {
-	k uint64
-	m *sortMsg
-}
-
-// sortKeyValue returns how to get a sort key's value for sortItem: a
-// string that orders as the key, or else a number that orders as the
-// key or ties (times, to the second).
-func sortKeyValue(key string) (str func(*sortMsg) string, num func(*sortMsg) int64) {
-	switch key {
-	case "ARRIVAL":
-		return nil, func(m *sortMsg) int64 { return m.arrival.Unix() }
-	case "DATE":
-		return nil, func(m *sortMsg) int64 { return m.sent.Unix() }
-	case "SIZE":
-		return nil, func(m *sortMsg) int64 { return m.size }
-	case "SUBJECT":
-		return func(m *sortMsg) string { return m.subject() }, nil
-	case "FROM":
-		return func(m *sortMsg) string { return m.from() }, nil
-	case "TO":
-		return func(m *sortMsg) string { return m.to() }, nil
-	case "CC":
-		return func(m *sortMsg) string { return m.cc() }, nil
-	case "DISPLAYFROM":
-		return func(m *sortMsg) string { return m.dispFrom() }, nil
-	case "DISPLAYTO":
-		return func(m *sortMsg) string { return m.dispTo() }, nil
-	}
-	return nil, func(*sortMsg) int64 { return 0 }
 }
 
 // orderedSeqSet returns nums, in their order, as a sequence set whose

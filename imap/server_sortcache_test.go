@@ -15,10 +15,11 @@ import (
 	"github.com/postkit/postkit/mailbox"
 )
 
-// TestSortMsgsFirstKey checks that sorting with the first key next to
-// each message gives the order of the plain comparison, over keys with
-// many ties, reversed or not.
-func TestSortMsgsFirstKey(t *testing.T) {
+// TestSortMsgs checks that the radix sort by numbers that stand for the
+// keys gives the order of the plain comparison, over keys with many
+// ties, reversed or not, times to the nanosecond, and times the
+// numbers cannot hold (which compare instead).
+func TestSortMsgs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	msgs := make([]*sortMsg, 500)
@@ -37,8 +38,19 @@ func TestSortMsgsFirstKey(t *testing.T) {
 			sent:    base.Add(time.Duration(rng.IntN(3000)) * time.Millisecond),
 			size:    int64(rng.IntN(10)), msgKeys: k}
 	}
+	old := slices.Clone(msgs)
+	for i := range old {
+		m := *old[i]
+		if i%50 == 7 {
+			m.sent = time.Date(1901, 1, 1, 0, 0, 0, 0, time.UTC) // no packed form
+		}
+		old[i] = &m
+	}
 	keys := []string{"ARRIVAL", "DATE", "SIZE", "SUBJECT", "FROM", "TO", "CC", "DISPLAYFROM", "DISPLAYTO"}
-	for range 200 {
+	for n := range 400 {
+		if n == 200 {
+			msgs = old
+		}
 		var crit []SortCriterion
 		for range 1 + rng.IntN(3) {
 			crit = append(crit, SortCriterion{Key: keys[rng.IntN(len(keys))], Reverse: rng.IntN(2) == 0})
