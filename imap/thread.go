@@ -21,13 +21,9 @@ func compareSent(a, b *sortMsg) int {
 // sent date, the first the parent of all others; the threads are in
 // the order of their first message's sent date.
 func threadOrderedSubject(msgs []*sortMsg) []*Thread {
+	// By base subject, then sent date, then sequence number.
 	sorted := slices.Clone(msgs)
-	slices.SortFunc(sorted, func(a, b *sortMsg) int {
-		if r := cmp.Compare(a.subject(), b.subject()); r != 0 {
-			return r
-		}
-		return compareSent(a, b)
-	})
+	sortMsgs(sorted, []SortCriterion{{Key: "SUBJECT"}, {Key: "DATE"}})
 	type group struct {
 		first *sortMsg
 		t     *Thread
@@ -129,10 +125,19 @@ func btoi(b bool) int {
 // algorithm of RFC 5256 3, its six steps in order.
 func threadReferences(msgs []*sortMsg) []*Thread {
 	ids := make(map[string]*container, len(msgs))
+	// Containers are allocated a slab at a time.
+	var slab []container
+	newContainer := func() *container {
+		if len(slab) == cap(slab) {
+			slab = make([]container, 0, min(max(len(msgs), 16), 4096))
+		}
+		slab = slab[:len(slab)+1]
+		return &slab[len(slab)-1]
+	}
 	get := func(id string) *container {
 		c := ids[id]
 		if c == nil {
-			c = &container{}
+			c = newContainer()
 			ids[id] = c
 		}
 		return c
@@ -148,7 +153,7 @@ func threadReferences(msgs []*sortMsg) []*Thread {
 			}
 		}
 		if c == nil {
-			c = &container{}
+			c = newContainer()
 		}
 		c.msg = m
 		all = append(all, c)
