@@ -108,10 +108,10 @@ func isASCIIBytes(b []byte) bool {
 	return true
 }
 
-// keyCache keeps a value per message across sessions, bounded in bytes
-// (V's cost) and optionally in entries. The structure cache (msgInfo)
-// and the sort key cache (sortKeys, server_sortcache.go) are two of
-// them, each with its own bound.
+// keyCache keeps a value per key across sessions, bounded in bytes (V's
+// cost) and optionally in entries. The structure cache (a msgInfo per
+// message) and the sort key cache (a sortChunk per run of UIDs,
+// server_sortcache.go) are two of them, each with its own bound.
 //
 // It resists scans: once full, a message is admitted only if it has been
 // asked for more often (since counts were last halved) than the entry it
