@@ -142,6 +142,7 @@ var sortBenchCommands = []struct{ name, cmd string }{
 	{"date", "SORT (DATE) UTF-8 ALL"},
 	{"date-count", "SORT RETURN (COUNT) (DATE) UTF-8 ALL"},
 	{"subject-date", "SORT (SUBJECT DATE) UTF-8 ALL"},
+	{"reverse-from", "SORT (REVERSE FROM) UTF-8 ALL"},
 	{"displayfrom", "SORT (DISPLAYFROM) UTF-8 ALL"},
 	{"orderedsubject", "THREAD ORDEREDSUBJECT UTF-8 ALL"},
 	{"references", "THREAD REFERENCES UTF-8 ALL"},
