@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"reflect"
+	"runtime"
+	"sync"
 	"slices"
 	"strings"
 	"time"
@@ -506,6 +508,24 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 	if cache != nil {
 		fill = &chunkFill{c: cache, box: box}
 	}
+	// The messages fetched; their headers are parsed by workers while
+	// the next are read, when there are enough of them.
+	pending := make([]pendingMsg, 0, len(missing))
+	var work chan int
+	var wg sync.WaitGroup
+	if n := min(runtime.GOMAXPROCS(0), maxSortWorkers); n > 1 && len(need.keys) > 0 && len(missing) >= minParallelHeaders {
+		work = make(chan int, 64)
+		// pending never grows past its capacity: the workers see the
+		// elements the callback appends through slots.
+		slots := pending[:cap(pending)]
+		for range n {
+			wg.Go(func() {
+				for i := range work {
+					slots[i].parse(cache != nil, need)
+				}
+			})
+		}
+	}
 	err := s.mbox.Fetch(c.ctx, uidSet(missing), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
 			return err
@@ -514,24 +534,44 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		if seq == 0 {
 			return nil
 		}
-		keys := noKeys
+		p := pendingMsg{uid: m.UID(), seq: seq, arrival: m.InternalDate(), size: m.Size(), keys: noKeys}
 		switch {
 		case len(need.keys) > 0:
-			var err error
-			if keys, err = c.readSortKeys(cache != nil, m, need); err != nil {
+			raw, h, err := c.sortHeaderBytes(m)
+			if err != nil {
 				return err
+			}
+			if raw == nil {
+				p.keys = sortKeysOf(h, cache != nil, need)
+			} else {
+				p.keys, p.raw = nil, raw
 			}
 		case cache != nil:
 			// ARRIVAL, SIZE: what the next SORT needs of it.
-			keys = new(keyFields).pack()
-			keys.setMeta(m)
+			p.keys = new(keyFields).pack()
 		}
-		if fill != nil {
-			fill.add(m.UID(), keys)
+		pending = append(pending, p)
+		if p.keys == nil {
+			if work != nil {
+				work <- len(pending) - 1
+			} else {
+				pending[len(pending)-1].parse(cache != nil, need)
+			}
 		}
-		add(m.UID(), seq, m.InternalDate(), m.Size(), keys)
 		return nil
 	})
+	if work != nil {
+		close(work)
+		wg.Wait()
+	}
+	for i := range pending {
+		p := &pending[i]
+		if cache != nil {
+			p.keys.arrivalSec, p.keys.arrivalNsec, p.keys.size = p.arrival.Unix(), int32(p.arrival.Nanosecond()), p.size
+			fill.add(p.uid, p.keys)
+		}
+		add(p.uid, p.seq, p.arrival, p.size, p.keys)
+	}
 	if fill != nil {
 		fill.flush()
 	}
@@ -541,6 +581,29 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		slices.SortFunc(all, func(a, b sortMsg) int { return cmp.Compare(a.seq, b.seq) })
 	}
 	return sortMsgPtrs(all), err
+}
+
+// Header parsing in parallel: up to maxSortWorkers goroutines, for a
+// SORT or THREAD that reads minParallelHeaders headers or more.
+const maxSortWorkers = 4
+
+var minParallelHeaders = 256 // a variable for the tests
+
+// pendingMsg is a message sortFetch fetched: what the store said of it
+// and its keys, or the header to parse for them.
+type pendingMsg struct {
+	uid     mailbox.UID
+	seq     uint32
+	arrival time.Time
+	size    int64
+	keys    *msgKeys
+	raw     []byte
+}
+
+// parse sets p.keys from p.raw (see sortKeysOf).
+func (p *pendingMsg) parse(cached bool, need sortNeeds) {
+	p.keys = sortKeysOf(parseHeaderBytes(p.raw), cached, need)
+	p.raw = nil
 }
 
 // sortMsgPtrs returns pointers to the elements of all.

@@ -1,7 +1,9 @@
 package imap
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"iter"
 	"sync"
@@ -271,29 +273,15 @@ func (s *Server) sortKeyCache() *sortKeyCache {
 	return s.sortCache
 }
 
-// readSortKeys returns the keys need asks for of m, parsed from its
-// header; with a cache, every key, and m's internal date and size, for
-// the cache. The header comes from the structure cache when a FETCH put
-// the message there, else from the store.
-func (c *conn) readSortKeys(cached bool, m mailbox.Message, need sortNeeds) (*msgKeys, error) {
-	h, err := c.sortHeader(m)
-	if err != nil {
-		return nil, err
-	}
+// sortKeysOf returns the keys need asks for, parsed from h; for the
+// cache (cached), every key.
+func sortKeysOf(h mime.Header, cached bool, need sortNeeds) *msgKeys {
 	if !cached {
-		return parseSortKeys(h, need), nil
+		return parseSortKeys(h, need)
 	}
 	keys := parseSortKeys(h, allSortNeeds)
 	keys.headerRead = true
-	keys.setMeta(m)
-	return keys, nil
-}
-
-// setMeta sets the internal date and size of k, not yet in the cache,
-// from m.
-func (k *msgKeys) setMeta(m mailbox.Message) {
-	at := m.InternalDate()
-	k.arrivalSec, k.arrivalNsec, k.size = at.Unix(), int32(at.Nanosecond()), m.Size()
+	return keys
 }
 
 // getMany returns the cached keys of the messages uids (ascending) of
@@ -389,20 +377,54 @@ func (f *chunkFill) flush() {
 	f.adds, f.n = [chunkSize]*msgKeys{}, 0
 }
 
-// sortHeader returns the header of m: from the structure cache when a
-// FETCH put the message there, else read from the store (only the
-// header; one past the reader's bounds is taken as empty).
-func (c *conn) sortHeader(m mailbox.Message) (mime.Header, error) {
+// maxHeaderPrefix is what sortHeaderBytes reads of a message: most
+// headers end within it. A variable for the tests.
+var maxHeaderPrefix int64 = 16 << 10
+
+// sortHeaderBytes returns the header of m for SORT: from the structure
+// cache when a FETCH put the message there, else the first octets of
+// the message, up to maxHeaderPrefix, for parseHeaderBytes, when they
+// hold the whole header (an empty line, or the whole message); else it
+// reads the header from the store (only the header; one past the
+// reader's bounds is taken as empty).
+func (c *conn) sortHeaderBytes(m mailbox.Message) ([]byte, mime.Header, error) {
 	s := c.sel
 	k := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
 	if info := c.srv.structures().get(k); info != nil && info.entity != nil {
-		return info.entity.Header, nil
+		return nil, info.entity.Header, nil
 	}
 	b, err := m.Open(c.ctx)
 	if err != nil {
-		return mime.Header{}, err
+		return nil, mime.Header{}, err
 	}
 	defer b.Close()
+	buf := make([]byte, min(b.Size(), maxHeaderPrefix))
+	n, err := b.ReadAt(buf, 0)
+	if err != nil && !(errors.Is(err, io.EOF) && n == len(buf)) {
+		return nil, mime.Header{}, err
+	}
+	if int64(n) == b.Size() || bytes.Contains(buf, []byte("\n\n")) || bytes.Contains(buf, []byte("\n\r\n")) {
+		return buf, mime.Header{}, nil
+	}
+	h, err := c.readHeader(b)
+	return nil, h, err
+}
+
+// parseHeaderBytes returns the header of the message that starts with
+// raw, which holds the whole header.
+func parseHeaderBytes(raw []byte) mime.Header {
+	mr := mime.NewReader(bytes.NewReader(raw))
+	defer mr.Close()
+	top, err := mr.Next()
+	if err != nil {
+		return mime.Header{}
+	}
+	return top.Header
+}
+
+// readHeader reads the header of the message b from the store (only the
+// header; one past the reader's bounds is taken as empty).
+func (c *conn) readHeader(b mailbox.Body) (mime.Header, error) {
 	mr := mime.NewReader(io.NewSectionReader(b, 0, b.Size()))
 	defer mr.Close()
 	top, err := mr.Next()
@@ -414,7 +436,6 @@ func (c *conn) sortHeader(m mailbox.Message) (mime.Header, error) {
 	}
 	return top.Header, nil
 }
-
 // parseSortKeys returns the keys need asks for, read from the header h.
 func parseSortKeys(h mime.Header, need sortNeeds) *msgKeys {
 	var m keyFields

@@ -203,3 +203,51 @@ func TestSortChunks(t *testing.T) {
 	}
 	assert.Equal(t, c.bytes, bytes)
 }
+
+// TestSortParallelHeaders checks that the headers read in parallel, in
+// part (their first octets) or in full (a header longer than that),
+// give the answers of headers read one at a time.
+func TestSortParallelHeaders(t *testing.T) {
+	cmds := []string{
+		"SORT (DATE) UTF-8 ALL",
+		"SORT (SUBJECT REVERSE DATE) UTF-8 ALL",
+		"SORT (DISPLAYFROM TO) UTF-8 ALL",
+		"SORT (CC) UTF-8 ALL",
+		"THREAD REFERENCES UTF-8 ALL",
+	}
+	answers := func(opt func(*Server)) []string {
+		ts := newTestServer(t, opt)
+		for i := range 400 {
+			msg, _ := sortBenchMessage(i)
+			switch i % 50 {
+			case 5: // a header longer than what is read first
+				msg = "X-Long: " + strings.Repeat("x ", int(maxHeaderPrefix)) + "\r\n" + msg
+			case 7: // no body, no empty line
+				msg = fmt.Sprintf("Subject: only %d\r\nFrom: h%d@example.org\r\nDate: Mon, 2 Feb 2026 10:00:%02d +0000\r\n", i, i, i%60)
+			case 9: // LF line ends
+				msg = strings.ReplaceAll(msg, "\r\n", "\n")
+			}
+			ts.deliver(t, "INBOX", msg)
+		}
+		c := ts.login(t)
+		c.ok("s SELECT INBOX")
+		var out []string
+		for k := range 2 {
+			for i, cmd := range cmds {
+				r := c.cmd(fmt.Sprintf("a%d%d %s", k, i, cmd))
+				require.Len(t, r, 2, cmd)
+				out = append(out, r[0])
+			}
+		}
+		return out
+	}
+	parallel := answers(func(*Server) {})
+	uncached := answers(func(s *Server) { s.SortCacheBytes = -1 })
+	// One at a time, each header read by the streaming reader.
+	oldMin, oldPrefix := minParallelHeaders, maxHeaderPrefix
+	minParallelHeaders, maxHeaderPrefix = 1<<30, 0
+	defer func() { minParallelHeaders, maxHeaderPrefix = oldMin, oldPrefix }()
+	serial := answers(func(s *Server) { s.SortCacheBytes = -1 })
+	assert.Equal(t, serial, uncached)
+	assert.Equal(t, serial, parallel)
+}
