@@ -5,9 +5,9 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
-	"sync"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/postkit/postkit/mailbox"

@@ -436,6 +436,7 @@ func (c *conn) readHeader(b mailbox.Body) (mime.Header, error) {
 	}
 	return top.Header, nil
 }
+
 // parseSortKeys returns the keys need asks for, read from the header h.
 func parseSortKeys(h mime.Header, need sortNeeds) *msgKeys {
 	var m keyFields
