@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
@@ -511,8 +512,11 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 	// The messages fetched; their headers are parsed by workers while
 	// the next are read, when there are enough of them.
 	pending := make([]pendingMsg, 0, len(missing))
-	var work chan int
-	var wg sync.WaitGroup
+	var (
+		work     chan int
+		wg       sync.WaitGroup
+		panicked atomic.Pointer[any]
+	)
 	if n := min(runtime.GOMAXPROCS(0), maxSortWorkers); n > 1 && len(need.keys) > 0 && len(missing) >= minParallelHeaders {
 		work = make(chan int, 64)
 		// pending never grows past its capacity: the workers see the
@@ -520,6 +524,14 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		slots := pending[:cap(pending)]
 		for range n {
 			wg.Go(func() {
+				defer func() {
+					// Panic in the session's goroutine, which recovers.
+					if r := recover(); r != nil {
+						panicked.CompareAndSwap(nil, &r)
+						for range work {
+						}
+					}
+				}()
 				for i := range work {
 					slots[i].parse(cache != nil, need)
 				}
@@ -563,6 +575,9 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 	if work != nil {
 		close(work)
 		wg.Wait()
+		if r := panicked.Load(); r != nil {
+			panic(*r)
+		}
 	}
 	for i := range pending {
 		p := &pending[i]
