@@ -3,33 +3,29 @@ package imap
 import (
 	"cmp"
 	"errors"
-	"io"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
-	"github.com/postkit/postkit/message"
 	"github.com/postkit/postkit/mime"
 )
 
-// sortMsg is what SORT and THREAD know of one message found: only the
-// fields its keys need are set. Strings are collation keys
-// (mailbox.CollationKey), so that they compare as bytes.
+// sortMsg is what SORT and THREAD know of one message found; its
+// header's keys are those sortNeeds asked for (all of them when they
+// come from the sort key cache).
 type sortMsg struct {
 	uid     mailbox.UID
 	seq     uint32
 	num     uint32 // what the answer names it by: seq, or the UID
 	arrival time.Time
-	sent    time.Time // RFC 5256 2.2
+	sent    time.Time // RFC 5256 2.2: the Date field, else arrival
 	size    int64
-
-	subject, from, to, cc, dispFrom, dispTo string
-
-	// THREAD=REFERENCES
-	msgID string
-	refs  []string
-	reply bool
+	*msgKeys
 }
 
 // sortNeeds says which fields of sortMsg to fill: the header is read
@@ -155,16 +151,183 @@ func (c *conn) cmdSort(cmd *Command) bool {
 	return c.done(cmd, cmd.UID)
 }
 
-// sortMsgs sorts msgs by criteria (RFC 5256 3): in the order of the
-// criteria, then by sequence number.
+// sortMsgs sorts msgs by criteria (RFC
+// 5256 3): in the order of the criteria, then by sequence number. The
+// keys were computed before.
+//
+// Each criterion's key becomes a number per message that orders as the
+// key does (a string's rank among the values, a time as seconds and
+// nanoseconds), and msgs are radix sorted by them, stably, from the
+// last criterion to the first: ties keep the sequence order. A time
+// out of the range of the packed form makes it compare instead.
 func sortMsgs(msgs []*sortMsg, criteria []SortCriterion) {
-	slices.SortFunc(msgs, func(a, b *sortMsg) int {
-		for _, k := range criteria {
-			r := compareSortKey(a, b, k.Key)
-			if k.Reverse {
-				r = -r
+	if len(msgs) < 2 {
+		return
+	}
+	if !slices.IsSortedFunc(msgs, func(a, b *sortMsg) int { return cmp.Compare(a.seq, b.seq) }) {
+		slices.SortFunc(msgs, func(a, b *sortMsg) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	keys := make([][]uint64, len(criteria))
+	for i, k := range criteria {
+		var ok bool
+		if keys[i], ok = sortNumbers(msgs, k.Key); !ok {
+			compareMsgs(msgs, criteria)
+			return
+		}
+		if k.Reverse {
+			for j := range keys[i] {
+				keys[i][j] = ^keys[i][j]
 			}
-			if r != 0 {
+		}
+	}
+	items := make([]sortItem, len(msgs))
+	for i := range items {
+		items[i].i = uint32(i)
+	}
+	tmp := make([]sortItem, len(msgs))
+	for c := len(criteria) - 1; c >= 0; c-- {
+		for j := range items {
+			items[j].k = keys[c][items[j].i]
+		}
+		radixSort(items, tmp)
+	}
+	sorted := make([]*sortMsg, len(msgs))
+	for j, it := range items {
+		sorted[j] = msgs[it.i]
+	}
+	copy(msgs, sorted)
+}
+
+// sortItem is a message being sorted: its index and one key.
+type sortItem struct {
+	k uint64
+	i uint32
+}
+
+// radixSort sorts items by k, stably, with tmp as room; it skips the
+// bytes that all keys share.
+func radixSort(items, tmp []sortItem) {
+	var or, and uint64 = 0, ^uint64(0)
+	for _, it := range items {
+		or |= it.k
+		and &= it.k
+	}
+	diff := or ^ and
+	src, dst := items, tmp[:len(items)]
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (diff>>shift)&0xff == 0 {
+			continue
+		}
+		var count [256]int
+		for _, it := range src {
+			count[(it.k>>shift)&0xff]++
+		}
+		pos := 0
+		for b := range count {
+			count[b], pos = pos, pos+count[b]
+		}
+		for _, it := range src {
+			b := (it.k >> shift) & 0xff
+			dst[count[b]] = it
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &items[0] {
+		copy(items, src)
+	}
+}
+
+// packedSecs bounds the times sortNumbers packs: seconds since the
+// epoch below 2^34 (the year 2514), with 30 bits of nanoseconds.
+const packedSecs = 1 << 34
+
+// sortNumbers returns a number per message of msgs that orders as the
+// sort key does, and false when it cannot (a time out of packedSecs).
+func sortNumbers(msgs []*sortMsg, key string) ([]uint64, bool) {
+	out := make([]uint64, len(msgs))
+	packTime := func(t func(*sortMsg) time.Time) bool {
+		for i, m := range msgs {
+			at := t(m)
+			sec := at.Unix()
+			if sec < 0 || sec >= packedSecs {
+				return false
+			}
+			out[i] = uint64(sec)<<30 | uint64(at.Nanosecond())
+		}
+		return true
+	}
+	var str func(*sortMsg) string
+	switch key {
+	case "ARRIVAL":
+		return out, packTime(func(m *sortMsg) time.Time { return m.arrival })
+	case "DATE":
+		return out, packTime(func(m *sortMsg) time.Time { return m.sent })
+	case "SIZE":
+		for i, m := range msgs {
+			out[i] = uint64(m.size) ^ 1<<63
+		}
+		return out, true
+	case "SUBJECT":
+		str = (*sortMsg).subject
+	case "FROM":
+		str = (*sortMsg).from
+	case "TO":
+		str = (*sortMsg).to
+	case "CC":
+		str = (*sortMsg).cc
+	case "DISPLAYFROM":
+		str = (*sortMsg).dispFrom
+	case "DISPLAYTO":
+		str = (*sortMsg).dispTo
+	default:
+		return out, true
+	}
+	// The rank of each message's string among the distinct values.
+	ids := make(map[string]uint32, len(msgs)/4)
+	var values []string
+	for i, m := range msgs {
+		v := str(m)
+		id, ok := ids[v]
+		if !ok {
+			id = uint32(len(values))
+			ids[v] = id
+			values = append(values, v)
+		}
+		out[i] = uint64(id)
+	}
+	order := make([]uint32, len(values))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(a, b uint32) int { return strings.Compare(values[a], values[b]) })
+	rank := make([]uint64, len(values))
+	for r, id := range order {
+		rank[id] = uint64(r)
+	}
+	for i := range out {
+		out[i] = rank[out[i]]
+	}
+	return out, true
+}
+
+// compareMsgs sorts msgs by criteria, then sequence number, comparing.
+func compareMsgs(msgs []*sortMsg, criteria []SortCriterion) {
+	cmps := make([]func(a, b *sortMsg) int, 0, len(criteria))
+	for _, k := range criteria {
+		f := sortKeyCompare(k.Key)
+		if f == nil {
+			continue
+		}
+		if k.Reverse {
+			cmps = append(cmps, func(a, b *sortMsg) int { return f(b, a) })
+		} else {
+			cmps = append(cmps, f)
+		}
+	}
+	slices.SortFunc(msgs, func(a, b *sortMsg) int {
+		for _, f := range cmps {
+			if r := f(a, b); r != 0 {
 				return r
 			}
 		}
@@ -241,8 +404,12 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		}
 		return nil, nil, 0, false
 	}
-	uids, err := c.searchKnown(crit)
-	if err != nil {
+	var uids []mailbox.UID
+	if matchesAll(crit) {
+		// SORT ... ALL: every message the client knows, without a
+		// search that would fetch each one to say yes.
+		uids = s.uids.all()
+	} else if uids, err = c.searchKnown(crit); err != nil {
 		c.fail(cmd, err)
 		return nil, nil, 0, false
 	}
@@ -257,6 +424,22 @@ func (c *conn) sortSearch(cmd *Command, charset string, keys []SearchKey, need s
 		return nil, nil, 0, false
 	}
 	return msgs, crit, highest, true
+}
+
+// matchesAll reports whether crit has no key: it matches every message.
+func matchesAll(crit *mailbox.SearchCriteria) bool {
+	return crit == nil || reflect.ValueOf(*crit).IsZero()
+}
+
+// all returns the UIDs of the messages, ascending.
+func (m *seqMap) all() []mailbox.UID {
+	out := make([]mailbox.UID, 0, m.n)
+	for _, r := range m.runs {
+		for i := range r.n {
+			out = append(out, r.first+mailbox.UID(i))
+		}
+	}
+	return out
 }
 
 // searchKnown runs crit over the selected mailbox and returns, in UID
@@ -279,13 +462,83 @@ func (c *conn) searchKnown(crit *mailbox.SearchCriteria) ([]mailbox.UID, error) 
 
 // sortFetch reads what need says of the messages uids, in sequence
 // order; num is the UID when uid is set, else the sequence number.
+//
+// What the sort key cache has (the keys, the internal date and the
+// size: none of them changes under a UID) is taken from it, with no
+// call to the store; the rest is fetched, and cached: the internal date
+// and size, and the keys when the header was read for them.
 func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortMsg, error) {
 	s := c.sel
 	if len(uids) == 0 {
 		return nil, nil
 	}
-	msgs := make([]*sortMsg, 0, len(uids))
-	err := s.mbox.Fetch(c.ctx, uidSet(uids), func(m mailbox.Message) error {
+	all := make([]sortMsg, 0, len(uids))
+	add := func(u mailbox.UID, seq uint32, arrival time.Time, size int64, keys *msgKeys) {
+		sm := sortMsg{uid: u, seq: seq, num: seq, arrival: arrival, sent: arrival, size: size, msgKeys: keys}
+		if uid {
+			sm.num = uint32(u)
+		}
+		if keys.hasSent {
+			sm.sent = keys.date()
+		}
+		all = append(all, sm)
+	}
+	cache := c.srv.sortKeyCache()
+	var box uint32
+	missing := uids
+	if cache != nil {
+		box = cache.box(mailboxKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity})
+		found := cache.getMany(box, uids)
+		missing = nil
+		for i, u := range uids {
+			k := found[i]
+			if k == nil || len(need.keys) > 0 && !k.headerRead {
+				missing = append(missing, u)
+				continue
+			}
+			if seq := s.seqOf(u); seq != 0 {
+				add(u, seq, k.arrival(), k.size, k)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return sortMsgPtrs(all), nil
+	}
+	cached := len(all)
+	var fill *chunkFill
+	if cache != nil {
+		fill = &chunkFill{c: cache, box: box}
+	}
+	// The messages fetched; their headers are parsed by workers while
+	// the next are read, when there are enough of them.
+	pending := make([]pendingMsg, 0, len(missing))
+	var (
+		work     chan int
+		wg       sync.WaitGroup
+		panicked atomic.Pointer[any]
+	)
+	if n := min(runtime.GOMAXPROCS(0), maxSortWorkers); n > 1 && len(need.keys) > 0 && len(missing) >= minParallelHeaders {
+		work = make(chan int, 64)
+		// pending never grows past its capacity: the workers see the
+		// elements the callback appends through slots.
+		slots := pending[:cap(pending)]
+		for range n {
+			wg.Go(func() {
+				defer func() {
+					// Panic in the session's goroutine, which recovers.
+					if r := recover(); r != nil {
+						panicked.CompareAndSwap(nil, &r)
+						for range work {
+						}
+					}
+				}()
+				for i := range work {
+					slots[i].parse(cache != nil, need)
+				}
+			})
+		}
+	}
+	err := s.mbox.Fetch(c.ctx, uidSet(missing), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
 			return err
 		}
@@ -293,95 +546,88 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 		if seq == 0 {
 			return nil
 		}
-		sm := &sortMsg{uid: m.UID(), seq: seq, num: seq, arrival: m.InternalDate(), size: m.Size()}
-		if uid {
-			sm.num = uint32(m.UID())
-		}
-		sm.sent = sm.arrival
-		if len(need.keys) > 0 {
-			h, err := c.sortHeader(m)
+		p := pendingMsg{uid: m.UID(), seq: seq, arrival: m.InternalDate(), size: m.Size(), keys: noKeys}
+		switch {
+		case len(need.keys) > 0:
+			raw, h, err := c.sortHeaderBytes(m)
 			if err != nil {
 				return err
 			}
-			sm.fill(h, need)
+			if raw == nil {
+				p.keys = sortKeysOf(h, cache != nil, need)
+			} else {
+				p.keys, p.raw = nil, raw
+			}
+		case cache != nil:
+			// ARRIVAL, SIZE: what the next SORT needs of it.
+			p.keys = new(keyFields).pack()
 		}
-		msgs = append(msgs, sm)
-		return nil
-	})
-	// Fetch gives UID order, which is sequence order.
-	return msgs, err
-}
-
-// sortHeader returns the header of m: from the structure cache when a
-// FETCH put the message there, else read from the store (only the
-// header; one past the reader's bounds is taken as empty).
-func (c *conn) sortHeader(m mailbox.Message) (mime.Header, error) {
-	s := c.sel
-	if cache := c.srv.structures(); cache != nil {
-		k := structureKey{account: c.identity, mailbox: s.name, uidValidity: s.uidValidity, uid: m.UID()}
-		if info := cache.get(k); info != nil && info.entity != nil {
-			return info.entity.Header, nil
-		}
-	}
-	b, err := m.Open(c.ctx)
-	if err != nil {
-		return mime.Header{}, err
-	}
-	defer b.Close()
-	mr := mime.NewReader(io.NewSectionReader(b, 0, b.Size()))
-	defer mr.Close()
-	top, err := mr.Next()
-	if err != nil {
-		if cerr := c.ctx.Err(); cerr != nil {
-			return mime.Header{}, cerr
-		}
-		return mime.Header{}, nil
-	}
-	return top.Header, nil
-}
-
-// fill sets the fields of m that need asks for from the header h.
-func (m *sortMsg) fill(h mime.Header, need sortNeeds) {
-	k := need.keys
-	// RFC 5256 2.2: the Date field in UTC, else the internal date.
-	if k["DATE"] {
-		if v := h.Get("Date"); v != "" {
-			if t, err := message.ParseDate(v); err == nil {
-				m.sent = t.UTC()
+		pending = append(pending, p)
+		if p.keys == nil {
+			if work != nil {
+				work <- len(pending) - 1
+			} else {
+				pending[len(pending)-1].parse(cache != nil, need)
 			}
 		}
-	}
-	if k["SUBJECT"] {
-		base, reply := mailbox.BaseSubject(h.Get("Subject"))
-		m.subject, m.reply = mailbox.CollationKey(base), reply
-	}
-	// RFC 5256 3: the addr-mailbox of the first address; RFC 5957 3:
-	// the display name, else mailbox@host.
-	if k["FROM"] || k["DISPLAYFROM"] {
-		from := firstAddress(h, "From")
-		m.from, m.dispFrom = mailbox.CollationKey(from.Mailbox), mailbox.CollationKey(displayOf(from))
-	}
-	if k["TO"] || k["DISPLAYTO"] {
-		to := firstAddress(h, "To")
-		m.to, m.dispTo = mailbox.CollationKey(to.Mailbox), mailbox.CollationKey(displayOf(to))
-	}
-	if k["CC"] {
-		m.cc = mailbox.CollationKey(firstAddress(h, "Cc").Mailbox)
-	}
-	if !need.thread {
-		return
-	}
-	if id, _ := message.ParseMessageID(h.Get("Message-ID")); id != "" {
-		m.msgID = id
-	}
-	// RFC 5256 3 REFERENCES: the References field, else the first id of
-	// In-Reply-To.
-	m.refs = message.ParseMessageIDList(h.Get("References"))
-	if len(m.refs) == 0 {
-		if irt := message.ParseMessageIDList(h.Get("In-Reply-To")); len(irt) > 0 {
-			m.refs = irt[:1]
+		return nil
+	})
+	if work != nil {
+		close(work)
+		wg.Wait()
+		if r := panicked.Load(); r != nil {
+			panic(*r)
 		}
 	}
+	for i := range pending {
+		p := &pending[i]
+		if cache != nil {
+			p.keys.arrivalSec, p.keys.arrivalNsec, p.keys.size = p.arrival.Unix(), int32(p.arrival.Nanosecond()), p.size
+			fill.add(p.uid, p.keys)
+		}
+		add(p.uid, p.seq, p.arrival, p.size, p.keys)
+	}
+	if fill != nil {
+		fill.flush()
+	}
+	if cached > 0 {
+		// Fetch gives UID order, which is sequence order; the cached
+		// and the fetched are merged.
+		slices.SortFunc(all, func(a, b sortMsg) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	return sortMsgPtrs(all), err
+}
+
+// Header parsing in parallel: up to maxSortWorkers goroutines, for a
+// SORT or THREAD that reads minParallelHeaders headers or more.
+const maxSortWorkers = 4
+
+var minParallelHeaders = 256 // a variable for the tests
+
+// pendingMsg is a message sortFetch fetched: what the store said of it
+// and its keys, or the header to parse for them.
+type pendingMsg struct {
+	uid     mailbox.UID
+	seq     uint32
+	arrival time.Time
+	size    int64
+	keys    *msgKeys
+	raw     []byte
+}
+
+// parse sets p.keys from p.raw (see sortKeysOf).
+func (p *pendingMsg) parse(cached bool, need sortNeeds) {
+	p.keys = sortKeysOf(parseHeaderBytes(p.raw), cached, need)
+	p.raw = nil
+}
+
+// sortMsgPtrs returns pointers to the elements of all.
+func sortMsgPtrs(all []sortMsg) []*sortMsg {
+	msgs := make([]*sortMsg, len(all))
+	for i := range all {
+		msgs[i] = &all[i]
+	}
+	return msgs
 }
 
 // firstAddress returns the first address of the field key as ENVELOPE
@@ -414,28 +660,28 @@ func displayOf(a Address) string {
 	return a.Mailbox
 }
 
-// compareSortKey compares a and b by one sort key (RFC 5256 3, RFC 5957
-// 4), ascending.
-func compareSortKey(a, b *sortMsg, key string) int {
+// sortKeyCompare returns the comparison of one sort key (RFC 5256 3,
+// RFC 5957 4), ascending; nil for an unknown key.
+func sortKeyCompare(key string) func(a, b *sortMsg) int {
 	switch key {
 	case "ARRIVAL":
-		return a.arrival.Compare(b.arrival)
+		return func(a, b *sortMsg) int { return a.arrival.Compare(b.arrival) }
 	case "DATE":
-		return a.sent.Compare(b.sent)
+		return func(a, b *sortMsg) int { return a.sent.Compare(b.sent) }
 	case "SIZE":
-		return cmp.Compare(a.size, b.size)
+		return func(a, b *sortMsg) int { return cmp.Compare(a.size, b.size) }
 	case "SUBJECT":
-		return strings.Compare(a.subject, b.subject)
+		return func(a, b *sortMsg) int { return strings.Compare(a.subject(), b.subject()) }
 	case "FROM":
-		return strings.Compare(a.from, b.from)
+		return func(a, b *sortMsg) int { return strings.Compare(a.from(), b.from()) }
 	case "TO":
-		return strings.Compare(a.to, b.to)
+		return func(a, b *sortMsg) int { return strings.Compare(a.to(), b.to()) }
 	case "CC":
-		return strings.Compare(a.cc, b.cc)
+		return func(a, b *sortMsg) int { return strings.Compare(a.cc(), b.cc()) }
 	case "DISPLAYFROM":
-		return strings.Compare(a.dispFrom, b.dispFrom)
+		return func(a, b *sortMsg) int { return strings.Compare(a.dispFrom(), b.dispFrom()) }
 	case "DISPLAYTO":
-		return strings.Compare(a.dispTo, b.dispTo)
+		return func(a, b *sortMsg) int { return strings.Compare(a.dispTo(), b.dispTo()) }
 	}
-	return 0
+	return nil
 }

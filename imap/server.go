@@ -108,6 +108,14 @@ type Server struct {
 	StructureCacheBytes int64
 	StructureCacheSize  int
 
+	// SortCacheBytes bounds the memory of the cache, shared by all
+	// sessions, of the keys SORT and THREAD read from a message's
+	// header (its sent date, first addresses, base subject and message
+	// ids), so that sorting a mailbox again reads no message. It is an
+	// estimate, in bytes; DefaultSortCacheBytes if 0, no cache if
+	// negative.
+	SortCacheBytes int64
+
 	// ProxyProtocol makes every connection begin with a PROXY protocol
 	// header (version 1 or 2); its addresses become the connection's.
 	// Set it only behind a proxy that always sends one.
@@ -117,10 +125,12 @@ type Server struct {
 	// them.
 	Logger *slog.Logger
 
-	conns     netserver.Tracker
-	cacheOnce sync.Once
-	cache     *structureCache
-	resets    sync.Map // identity -> *keyResets (conn_urlauth.go)
+	conns         netserver.Tracker
+	cacheOnce     sync.Once
+	cache         *structureCache
+	sortCacheOnce sync.Once
+	sortCache     *sortKeyCache
+	resets        sync.Map // identity -> *keyResets (conn_urlauth.go)
 }
 
 func (s *Server) logger() *slog.Logger {

@@ -108,8 +108,10 @@ func isASCIIBytes(b []byte) bool {
 	return true
 }
 
-// structureCache keeps msgInfo per message across sessions, bounded in
-// bytes (msgInfo.cost) and optionally in entries.
+// keyCache keeps a value per key across sessions, bounded in bytes (V's
+// cost) and optionally in entries. The structure cache (a msgInfo per
+// message) and the sort key cache (a sortChunk per run of UIDs,
+// server_sortcache.go) are two of them, each with its own bound.
 //
 // It resists scans: once full, a message is admitted only if it has been
 // asked for more often (since counts were last halved) than the entry it
@@ -117,23 +119,33 @@ func isASCIIBytes(b []byte) bool {
 // the cache, repeated, keeps the same messages cached instead of evicting
 // them all each time. Victims are chosen CLOCK-like: the least used of a
 // few entries under a hand that goes round.
-type structureCache struct {
+type keyCache[K comparable, V costly] struct {
 	mu         sync.Mutex
 	maxBytes   int64
 	maxEntries int // 0: no bound but bytes
 	bytes      int64
-	m          map[structureKey]*cacheEntry
-	ring       []*cacheEntry
+	m          map[K]*cacheEntry[K, V]
+	ring       []*cacheEntry[K, V]
 	hand       int
 	// ghost counts the requests for messages that were not admitted;
 	// it is cleared when it grows past ghostMax.
-	ghost map[structureKey]uint8
+	ghost map[K]uint8
 	ops   int // requests since the counts were last halved
 }
 
-type cacheEntry struct {
-	key  structureKey
-	info *msgInfo
+// costly is a cached value: it estimates the memory it takes, key and
+// bookkeeping included.
+type costly interface {
+	comparable
+	cost() int64
+}
+
+// structureCache is the cache of FETCH data.
+type structureCache = keyCache[structureKey, *msgInfo]
+
+type cacheEntry[K comparable, V costly] struct {
+	key  K
+	info V
 	cost int64
 	freq uint8
 	slot int // index in ring
@@ -146,11 +158,15 @@ const (
 )
 
 func newStructureCache(maxBytes int64, maxEntries int) *structureCache {
-	return &structureCache{
+	return newKeyCache[structureKey, *msgInfo](maxBytes, maxEntries)
+}
+
+func newKeyCache[K comparable, V costly](maxBytes int64, maxEntries int) *keyCache[K, V] {
+	return &keyCache[K, V]{
 		maxBytes:   maxBytes,
 		maxEntries: maxEntries,
-		m:          make(map[structureKey]*cacheEntry),
-		ghost:      make(map[structureKey]uint8),
+		m:          make(map[K]*cacheEntry[K, V]),
+		ghost:      make(map[K]uint8),
 	}
 }
 
@@ -163,16 +179,44 @@ func (s *Server) structures() *structureCache {
 	return s.cache
 }
 
-// get returns what is cached for k, or nil, and counts the request.
-func (c *structureCache) get(k structureKey) *msgInfo {
+// get returns what is cached for k, or the zero V, and counts the
+// request.
+func (c *keyCache[K, V]) get(k K) V {
 	if c == nil {
-		return nil
+		var zero V
+		return zero
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.getLocked(k)
+}
+
+// peek returns what is cached for k, or the zero V, and counts
+// nothing.
+func (c *keyCache[K, V]) peek(k K) V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		return e.info
+	}
+	var zero V
+	return zero
+}
+
+// batch calls fn with a get that does what get does, under one lock
+// for all of fn's calls.
+func (c *keyCache[K, V]) batch(fn func(get func(K) V)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fn(c.getLocked)
+}
+
+func (c *keyCache[K, V]) getLocked(k K) V {
 	c.tick()
 	if e, ok := c.m[k]; ok {
-		e.freq = min(e.freq+1, maxFreq)
+		if e.freq < maxFreq {
+			e.freq++
+		}
 		return e.info
 	}
 	if g := c.ghost[k]; g < maxFreq {
@@ -181,12 +225,13 @@ func (c *structureCache) get(k structureKey) *msgInfo {
 		}
 		c.ghost[k] = g + 1
 	}
-	return nil
+	var zero V
+	return zero
 }
 
 // put stores info for k, replacing what was there, if the admission
 // policy lets it in.
-func (c *structureCache) put(k structureKey, info *msgInfo) {
+func (c *keyCache[K, V]) put(k K, info V) {
 	if c == nil {
 		return
 	}
@@ -221,22 +266,22 @@ func (c *structureCache) put(k structureKey, info *msgInfo) {
 		c.remove(v)
 	}
 	delete(c.ghost, k)
-	e := &cacheEntry{key: k, info: info, cost: cost, freq: max(freq, 1), slot: len(c.ring)}
+	e := &cacheEntry[K, V]{key: k, info: info, cost: cost, freq: max(freq, 1), slot: len(c.ring)}
 	c.ring = append(c.ring, e)
 	c.m[k] = e
 	c.bytes += cost
 }
 
-func (c *structureCache) fits(cost int64) bool {
+func (c *keyCache[K, V]) fits(cost int64) bool {
 	return c.bytes+cost <= c.maxBytes && (c.maxEntries <= 0 || len(c.ring) < c.maxEntries)
 }
 
-func (c *structureCache) ghostMax() int { return max(minGhost, 2*len(c.ring)) }
+func (c *keyCache[K, V]) ghostMax() int { return max(minGhost, 2*len(c.ring)) }
 
 // victim returns the least used of the entries under the hand, and moves
 // the hand past them.
-func (c *structureCache) victim() *cacheEntry {
-	var v *cacheEntry
+func (c *keyCache[K, V]) victim() *cacheEntry[K, V] {
+	var v *cacheEntry[K, V]
 	for i := 0; i < victimSamples && i < len(c.ring); i++ {
 		if c.hand >= len(c.ring) {
 			c.hand = 0
@@ -250,7 +295,7 @@ func (c *structureCache) victim() *cacheEntry {
 	return v
 }
 
-func (c *structureCache) remove(e *cacheEntry) {
+func (c *keyCache[K, V]) remove(e *cacheEntry[K, V]) {
 	last := c.ring[len(c.ring)-1]
 	c.ring[e.slot], last.slot = last, e.slot
 	c.ring[len(c.ring)-1] = nil
@@ -262,7 +307,7 @@ func (c *structureCache) remove(e *cacheEntry) {
 // tick counts a request and halves every count once there have been
 // eight requests per entry since the last time, so that what was used
 // long ago gives way to what is used now.
-func (c *structureCache) tick() {
+func (c *keyCache[K, V]) tick() {
 	c.ops++
 	if c.ops < 8*max(len(c.ring), minGhost) {
 		return

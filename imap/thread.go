@@ -21,20 +21,16 @@ func compareSent(a, b *sortMsg) int {
 // sent date, the first the parent of all others; the threads are in
 // the order of their first message's sent date.
 func threadOrderedSubject(msgs []*sortMsg) []*Thread {
+	// By base subject, then sent date, then sequence number.
 	sorted := slices.Clone(msgs)
-	slices.SortFunc(sorted, func(a, b *sortMsg) int {
-		if r := cmp.Compare(a.subject, b.subject); r != 0 {
-			return r
-		}
-		return compareSent(a, b)
-	})
+	sortMsgs(sorted, []SortCriterion{{Key: "SUBJECT"}, {Key: "DATE"}})
 	type group struct {
 		first *sortMsg
 		t     *Thread
 	}
 	var groups []group
 	for i, m := range sorted {
-		if i > 0 && m.subject == sorted[i-1].subject {
+		if i > 0 && m.subject() == sorted[i-1].subject() {
 			g := &groups[len(groups)-1]
 			g.t.Children = append(g.t.Children, &Thread{Num: m.num})
 			continue
@@ -129,10 +125,19 @@ func btoi(b bool) int {
 // algorithm of RFC 5256 3, its six steps in order.
 func threadReferences(msgs []*sortMsg) []*Thread {
 	ids := make(map[string]*container, len(msgs))
+	// Containers are allocated a slab at a time.
+	var slab []container
+	newContainer := func() *container {
+		if len(slab) == cap(slab) {
+			slab = make([]container, 0, min(max(len(msgs), 16), 4096))
+		}
+		slab = slab[:len(slab)+1]
+		return &slab[len(slab)-1]
+	}
 	get := func(id string) *container {
 		c := ids[id]
 		if c == nil {
-			c = &container{}
+			c = newContainer()
 			ids[id] = c
 		}
 		return c
@@ -142,20 +147,20 @@ func threadReferences(msgs []*sortMsg) []*Thread {
 		// (1) A message without a Message-ID, or with one an earlier
 		// message has, gets a unique one: it is not in the table.
 		var c *container
-		if m.msgID != "" {
-			if c = get(m.msgID); c.msg != nil {
+		if id := m.msgID(); id != "" {
+			if c = get(id); c.msg != nil {
 				c = nil
 			}
 		}
 		if c == nil {
-			c = &container{}
+			c = newContainer()
 		}
 		c.msg = m
 		all = append(all, c)
 		// (1.A) Link the references, first to last, keeping parents
 		// already set and making no loop.
 		var prev *container
-		for _, id := range m.refs {
+		for id := range m.refs() {
 			r := get(id)
 			if prev != nil && r.parent == nil && r != prev {
 				link(prev, r)
@@ -244,7 +249,7 @@ func prune(list []*container, root bool) []*container {
 // 3, REFERENCES 5.B.i).
 func threadSubject(c *container) string {
 	if m := c.first(); m != nil {
-		return m.subject
+		return m.subject()
 	}
 	return ""
 }
