@@ -266,9 +266,9 @@ func (f *folder) drop(ctx context.Context, m *msg) {
 	if !f.s.opts.NoSync {
 		syncDir(f.path(filepath.Dir(m.file())))
 	}
-	if t.commit() == nil {
-		f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.modseq})
-	}
+	// Recorded or not (the file's absence says the same), m is gone.
+	_ = t.commit()
+	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.modseq})
 }
 
 // expungeReplaced expunges om, the message a Replace replaces, and
@@ -384,6 +384,9 @@ func (t *tx) expungeOne(v *view, m *msg) error {
 
 // syncMsgDirs syncs cur/ and new/ of v's folder after an unlink.
 func (v *view) syncMsgDirs() error {
+	if err := failAt("syncMsgDirs"); err != nil {
+		return err
+	}
 	if v.f.s.opts.NoSync {
 		return nil
 	}
