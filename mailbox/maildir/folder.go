@@ -713,7 +713,7 @@ func (f *folder) lock(ctx context.Context) (*tx, error) {
 	return t, nil
 }
 
-// abort releases the lock without writing.
+// abort releases the lock without writing (what write wrote stays).
 func (t *tx) abort() {
 	if !t.done {
 		t.done = true

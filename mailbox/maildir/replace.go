@@ -18,12 +18,16 @@ var _ mailbox.Replacer = (*view)(nil)
 // Replace implements mailbox.Replacer. The message is streamed to tmp/
 // of dest and synced first, as by Append, and the quota is checked net
 // of old (RFC 8508 3.4), without a lock, as Append checks it (see
-// quota.go). Within one folder, the new file is renamed into cur/ and
-// the old one unlinked under the folder's lock, in one transaction of
-// its dovecot-uidlist. Into another folder, the message is added there
-// first, then old is expunged here; if the expunge fails, the new
-// message is removed again. A process that dies between the two leaves
-// both messages, never neither.
+// quota.go). The new message is then added and recorded in dest, and
+// only then old unlinked here and that recorded: within one folder
+// under one hold of its lock, into another folder the one after the
+// other. Should the expunge fail, old is put back (its file is linked
+// into tmp/ first) with its UID and flags, and the new message is
+// expunged again: a failed Replace leaves the folders as they were,
+// but for a UID used up in dest, and views of another dest may have
+// seen the new message come and go. A process that dies between the
+// two leaves both messages, never neither, and never the new one
+// alone without its record.
 func (v *view) Replace(ctx context.Context, old mailbox.UID, dest string, r io.Reader, opts *mailbox.AppendOptions) (*mailbox.ReplaceResult, error) {
 	if err := v.check(true); err != nil {
 		return nil, err
@@ -208,10 +212,11 @@ func (f *folder) addNew(ctx context.Context, n *newMsg) (*msg, uint32, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := t.commit(); err != nil {
+	if err := t.write(); err != nil {
 		t.unadd(m)
 		return nil, 0, err
 	}
+	t.abort()
 	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
 	return m, f.uidValidity, nil
 }

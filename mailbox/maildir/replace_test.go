@@ -119,61 +119,69 @@ func TestReplaceFailureLeavesFolders(t *testing.T) {
 		{"Sent", []string{"commit#2", "commit#3"}, false},
 	}
 	for _, tc := range tests {
-		t.Run(tc.dest+"/"+strings.Join(tc.steps, "+"), func(t *testing.T) {
-			ctx := context.Background()
-			s, root := newTestStore(t)
-			a := openAccount(t, s, "alice")
-			require.NoError(t, a.Create(ctx, "Sent", nil))
-			in := openBox(t, a, "INBOX", false)
-			other := openBox(t, a, "INBOX", false)
-			sent := openBox(t, a, "Sent", false)
-			u1 := appendMsg(t, in, testMsg, mailbox.FlagFlagged, "$Label1")
-			appendMsg(t, in, "Subject: two\r\n\r\ntwo\r\n", mailbox.FlagSeen)
-			_, err := other.Poll(ctx)
-			require.NoError(t, err)
-			before := show(t, in)
-			require.Len(t, before, 2)
-			inDir := in.(*view).f.dir
-
-			stop := failAtSteps(t, tc.steps...)
-			res, err := in.(mailbox.Replacer).Replace(ctx, u1, tc.dest, strings.NewReader(replacement), &mailbox.AppendOptions{Flags: []string{mailbox.FlagDraft}})
-			require.True(t, stop(), "steps %v not all reached", tc.steps)
-
-			if tc.ok {
-				require.NoError(t, err)
-				assert.True(t, res.Expunged)
-				checkReplaced(t, root, tc.dest, before[1], res.UID, other)
-				return
-			}
-			require.ErrorIs(t, err, errInjected)
-
-			// The replacing view, before and after Poll, and another.
-			assert.Equal(t, before, show(t, in))
-			assert.Equal(t, before, show(t, other))
-			for _, m := range []mailbox.Mailbox{in, other} {
-				ups, err := m.Poll(ctx)
-				require.NoError(t, err)
-				assert.Empty(t, ups)
-				assert.Equal(t, before, show(t, m))
-			}
-			// The destination, another folder, may have shown the new
-			// message and its expunge; it has none now.
-			if tc.dest == "Sent" {
-				_, err := sent.Poll(ctx)
-				require.NoError(t, err)
-				assert.Empty(t, show(t, sent))
-			}
-			assert.Equal(t, before, freshShow(t, root, "INBOX"))
-			assert.Empty(t, freshShow(t, root, "Sent"))
-			assert.Empty(t, tmpFiles(t, inDir), "tmp/ of INBOX")
-
-			// A retry replaces the message once.
-			res, err = in.(mailbox.Replacer).Replace(ctx, u1, tc.dest, strings.NewReader(replacement), &mailbox.AppendOptions{Flags: []string{mailbox.FlagDraft}})
-			require.NoError(t, err)
-			require.True(t, res.Expunged)
-			checkReplaced(t, root, tc.dest, before[1], res.UID, other)
-		})
+		for _, noSync := range []bool{true, false} {
+			t.Run(tc.dest+"/"+strings.Join(tc.steps, "+")+"/NoSync="+strconv.FormatBool(noSync), func(t *testing.T) {
+				testReplaceFailure(t, tc.dest, tc.steps, tc.ok, noSync)
+			})
+		}
 	}
+}
+
+// testReplaceFailure runs a case of TestReplaceFailureLeavesFolders.
+func testReplaceFailure(t *testing.T, dest string, steps []string, ok, noSync bool) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s := New(root, &Options{NoSync: noSync, PollInterval: -1})
+	a := openAccount(t, s, "alice")
+	require.NoError(t, a.Create(ctx, "Sent", nil))
+	in := openBox(t, a, "INBOX", false)
+	other := openBox(t, a, "INBOX", false)
+	sent := openBox(t, a, "Sent", false)
+	u1 := appendMsg(t, in, testMsg, mailbox.FlagFlagged, "$Label1")
+	appendMsg(t, in, "Subject: two\r\n\r\ntwo\r\n", mailbox.FlagSeen)
+	_, err := other.Poll(ctx)
+	require.NoError(t, err)
+	before := show(t, in)
+	require.Len(t, before, 2)
+	inDir := in.(*view).f.dir
+
+	stop := failAtSteps(t, steps...)
+	res, err := in.(mailbox.Replacer).Replace(ctx, u1, dest, strings.NewReader(replacement), &mailbox.AppendOptions{Flags: []string{mailbox.FlagDraft}})
+	require.True(t, stop(), "steps %v not all reached", steps)
+
+	if ok {
+		require.NoError(t, err)
+		assert.True(t, res.Expunged)
+		checkReplaced(t, root, dest, before[1], res.UID, other)
+		return
+	}
+	require.ErrorIs(t, err, errInjected)
+
+	// The replacing view, before and after Poll, and another.
+	assert.Equal(t, before, show(t, in))
+	assert.Equal(t, before, show(t, other))
+	for _, m := range []mailbox.Mailbox{in, other} {
+		ups, err := m.Poll(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, ups)
+		assert.Equal(t, before, show(t, m))
+	}
+	// The destination, another folder, may have shown the new
+	// message and its expunge; it has none now.
+	if dest == "Sent" {
+		_, err := sent.Poll(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, show(t, sent))
+	}
+	assert.Equal(t, before, freshShow(t, root, "INBOX"))
+	assert.Empty(t, freshShow(t, root, "Sent"))
+	assert.Empty(t, tmpFiles(t, inDir), "tmp/ of INBOX")
+
+	// A retry replaces the message once.
+	res, err = in.(mailbox.Replacer).Replace(ctx, u1, dest, strings.NewReader(replacement), &mailbox.AppendOptions{Flags: []string{mailbox.FlagDraft}})
+	require.NoError(t, err)
+	require.True(t, res.Expunged)
+	checkReplaced(t, root, dest, before[1], res.UID, other)
 }
 
 // checkReplaced checks that the first message of INBOX was replaced by

@@ -228,12 +228,13 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if err != nil {
 		return 0, err
 	}
-	if err := t.commit(); err != nil {
-		// Not recorded: the message goes again, lest a client told NO
-		// find it there, and append it twice.
+	if err := t.write(); err != nil {
+		// Not recorded: the message goes again, under the lock still,
+		// lest a client told NO find it there, and append it twice.
 		t.unadd(m)
 		return 0, err
 	}
+	t.abort()
 	v.claim(m.uid)
 	// Every view, this one included, learns of it through Poll, so each
 	// learns of new messages in UID order.
