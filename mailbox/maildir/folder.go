@@ -656,6 +656,24 @@ type tx struct {
 	before [3]stamp
 	// began is when the tx found the folder's stamps as recorded.
 	began time.Time
+	// logged: the last write got as far as the MODSEQ log (see write).
+	logged bool
+}
+
+// failPoint is nil but in tests, which set it to make a step of a change
+// fail as a disk error would: failAt(step) returns its error. The steps
+// are "addTmp" (the new file is in place, not synced), "expunge" (the
+// unlink of a file), "syncMsgDirs" (the sync of new/ and cur/ after an
+// unlink), "commit" (the start of a tx's write: nothing written yet) and
+// "uidlist" (the MODSEQ log written, the uidlist not yet).
+var failPoint atomic.Pointer[func(step string) error]
+
+// failAt returns the error failPoint gives step, nil without one.
+func failAt(step string) error {
+	if fp := failPoint.Load(); fp != nil {
+		return (*fp)(step)
+	}
+	return nil
 }
 
 // begin takes the folder's lock and syncs under it. Call with f.mu held;
@@ -695,7 +713,7 @@ func (f *folder) lock(ctx context.Context) (*tx, error) {
 	return t, nil
 }
 
-// abort releases the lock without writing.
+// abort releases the lock without writing (what write wrote stays).
 func (t *tx) abort() {
 	if !t.done {
 		t.done = true
@@ -710,6 +728,33 @@ func (t *tx) commit() error {
 		return nil
 	}
 	defer t.abort()
+	return t.write()
+}
+
+// checkpoint writes the changes of t so far, as commit does, but keeps
+// the lock, so that t goes on with more changes, under a new MODSEQ.
+func (t *tx) checkpoint() error {
+	if err := t.write(); err != nil {
+		return err
+	}
+	t.modseq, t.began = 0, time.Now()
+	if t.aw != nil {
+		t.before = folderStamps(t.f.dir)
+	}
+	return nil
+}
+
+// write writes the keywords, the MODSEQ log and the uidlist, keeping
+// the lock. t.logged tells, when it fails, whether the log holds the
+// changes all the same.
+func (t *tx) write() error {
+	t.logged = false
+	if t.done {
+		return nil
+	}
+	if err := failAt("commit"); err != nil {
+		return err
+	}
 	f, noSync := t.f, t.f.s.opts.NoSync
 	if t.kwDirty || f.kw.changed {
 		klk, err := f.s.lockFile(context.Background(), f.path(keywordsFile))
@@ -726,6 +771,10 @@ func (t *tx) commit() error {
 			return err
 		}
 	}
+	t.logged = true
+	if err := failAt("uidlist"); err != nil {
+		return err
+	}
 	if t.rewrite || f.uidlistEnd == 0 {
 		// The records of the messages there are; those of files that
 		// are gone are dropped.
@@ -734,8 +783,7 @@ func (t *tx) commit() error {
 			ul.recs[i] = uidRec{uid: m.uid, base: m.base, ext: m.ext}
 		}
 		b := ul.format()
-		t.done = true
-		if err := t.lk.commit(b); err != nil {
+		if err := writeFileAtomic(f.path(uidlistFile), b, noSync); err != nil {
 			return err
 		}
 		f.uidlistEnd, f.stale = int64(len(b)), 0
@@ -759,7 +807,7 @@ func (t *tx) commit() error {
 		}
 		f.uidlistEnd += int64(len(t.uidLines))
 	}
-	t.uidLines, t.modLines = nil, nil
+	t.uidLines, t.modLines, t.rewrite, t.kwDirty = nil, nil, false, false
 	f.noteOwn(t.began)
 	if t.aw != nil {
 		t.aw.noteCommit(f.dir, t.before, folderStamps(f.dir))

@@ -410,7 +410,10 @@ func (f *folder) unlink(v *view, m *msg) error {
 			m.keep(kept, true)
 		}
 	}
-	err := os.Remove(path)
+	err := failAt("expunge")
+	if err == nil {
+		err = os.Remove(path)
+	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		m.dropKept()
 		m.x = nil

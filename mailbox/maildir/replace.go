@@ -2,6 +2,7 @@ package maildir
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,12 +18,16 @@ var _ mailbox.Replacer = (*view)(nil)
 // Replace implements mailbox.Replacer. The message is streamed to tmp/
 // of dest and synced first, as by Append, and the quota is checked net
 // of old (RFC 8508 3.4), without a lock, as Append checks it (see
-// quota.go). Within one folder, the new file is renamed into cur/ and
-// the old one unlinked under the folder's lock, in one transaction of
-// its dovecot-uidlist. Into another folder, the message is added there
-// first, then old is expunged here; if the expunge fails, the new
-// message is removed again. A process that dies between the two leaves
-// both messages, never neither.
+// quota.go). The new message is then added and recorded in dest, and
+// only then old unlinked here and that recorded: within one folder
+// under one hold of its lock, into another folder the one after the
+// other. Should the expunge fail, old is put back (its file is linked
+// into tmp/ first) with its UID and flags, and the new message is
+// expunged again: a failed Replace leaves the folders as they were,
+// but for a UID used up in dest, and views of another dest may have
+// seen the new message come and go. A process that dies between the
+// two leaves both messages, never neither, and never the new one
+// alone without its record.
 func (v *view) Replace(ctx context.Context, old mailbox.UID, dest string, r io.Reader, opts *mailbox.AppendOptions) (*mailbox.ReplaceResult, error) {
 	if err := v.check(true); err != nil {
 		return nil, err
@@ -118,7 +123,11 @@ func (v *view) oldSize(uid mailbox.UID) int64 {
 	return 0
 }
 
-// replaceHere replaces old by n in v's own folder, in one transaction.
+// replaceHere replaces old by n in v's own folder, under one hold of
+// its lock: the new message is added and recorded first, then old is
+// expunged and that recorded. Should the expunge fail, old is put back
+// and the new message expunged again; should the process die between
+// the two, both stay.
 func (v *view) replaceHere(ctx context.Context, old mailbox.UID, n *newMsg) (*mailbox.ReplaceResult, error) {
 	f := v.f
 	f.mu.Lock()
@@ -135,30 +144,37 @@ func (v *view) replaceHere(ctx context.Context, old mailbox.UID, n *newMsg) (*ma
 	if err != nil {
 		return nil, err
 	}
-	om := v.liveLocked(old)
-	if om != nil {
-		if err := t.expungeOne(v, om); err != nil {
-			// The new message goes again; its UID is skipped.
-			os.Remove(f.path(m.file()))
-			f.msgs = f.msgs[:len(f.msgs)-1]
-			delete(f.byBase, m.base)
-			delete(t.mod.entries, m.uid)
-			t.expunged(1)
-			_ = t.commit()
-			return nil, err
-		}
-		if err := v.syncMsgDirs(); err != nil {
-			return nil, err
-		}
-	}
-	if err := t.commit(); err != nil {
+	if err := t.checkpoint(); err != nil {
+		t.unadd(m)
 		return nil, err
 	}
+	om := v.liveLocked(old)
+	var modseq uint64
+	if om != nil {
+		if err := t.expungeReplaced(v, om); err != nil {
+			// old is back; the new message, recorded, is expunged.
+			// Should that fail too, both stay, as after a crash.
+			t.modseq = 0
+			if t.expungeOne(nil, m) != nil {
+				v.claim(m.uid)
+				f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
+				v.event(mailbox.EventMessageNew)
+				return nil, err
+			}
+			if v.syncMsgDirs() == nil {
+				// Not recorded, the file's absence says the same.
+				_ = t.commit()
+			}
+			return nil, err
+		}
+		modseq = t.modseq
+	}
+	t.abort()
 	v.claim(m.uid)
 	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
 	kinds := mailbox.EventMessageNew
 	if om != nil {
-		v.hv.Publish(mailbox.Update{Kind: mailbox.UpdateExpunged, UID: om.uid, ModSeq: t.modseq})
+		v.hv.Publish(mailbox.Update{Kind: mailbox.UpdateExpunged, UID: om.uid, ModSeq: modseq})
 		kinds |= mailbox.EventMessageExpunge
 	}
 	v.event(kinds)
@@ -166,7 +182,8 @@ func (v *view) replaceHere(ctx context.Context, old mailbox.UID, n *newMsg) (*ma
 }
 
 // replaceInto adds n to df, another folder, then expunges old from v's;
-// if it cannot, n is removed again.
+// if it cannot, n is expunged again. A process that dies between the
+// two leaves both.
 func (v *view) replaceInto(ctx context.Context, df *folder, old mailbox.UID, n *newMsg) (*mailbox.ReplaceResult, error) {
 	m, validity, err := df.addNew(ctx, n)
 	if err != nil {
@@ -175,11 +192,7 @@ func (v *view) replaceInto(ctx context.Context, df *folder, old mailbox.UID, n *
 	v.f.s.publish(df.root, v.a, mailbox.MailboxEvent{Name: df.name, Kinds: mailbox.EventMessageNew})
 	expunged, err := v.expungeOld(ctx, old)
 	if err != nil {
-		if !expunged {
-			df.drop(context.WithoutCancel(ctx), m)
-		}
-		// When the expunge is done but not recorded, both messages
-		// stay rather than neither.
+		df.drop(context.WithoutCancel(ctx), m)
 		return nil, err
 	}
 	return &mailbox.ReplaceResult{UIDValidity: validity, UID: m.uid, Expunged: expunged}, nil
@@ -199,16 +212,17 @@ func (f *folder) addNew(ctx context.Context, n *newMsg) (*msg, uint32, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := t.commit(); err != nil {
+	if err := t.write(); err != nil {
+		t.unadd(m)
 		return nil, 0, err
 	}
+	t.abort()
 	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(m.info, f.kw), ModSeq: m.modseq})
 	return m, f.uidValidity, nil
 }
 
 // expungeOld expunges old, if v knows it live, and reports whether it
-// did; true with an error means that the file is gone but the change
-// is not recorded.
+// did; when it fails, old is as it was.
 func (v *view) expungeOld(ctx context.Context, old mailbox.UID) (bool, error) {
 	f := v.f
 	f.mu.Lock()
@@ -225,28 +239,26 @@ func (v *view) expungeOld(ctx context.Context, old mailbox.UID) (bool, error) {
 	if om == nil {
 		return false, nil
 	}
-	if err := t.expungeOne(v, om); err != nil {
+	if err := t.expungeReplaced(v, om); err != nil {
 		return false, err
 	}
-	err = v.syncMsgDirs()
-	if err == nil {
-		err = t.commit()
-	}
 	v.event(mailbox.EventMessageExpunge)
-	if err != nil {
-		return true, err
-	}
 	v.hv.Publish(mailbox.Update{Kind: mailbox.UpdateExpunged, UID: om.uid, ModSeq: t.modseq})
 	return true, nil
 }
 
-// drop removes m, added by a Replace whose expunge failed, if it is
-// still there. Should that fail too, m stays.
+// drop expunges m, added by a Replace whose expunge failed, if it is
+// still there. Without the lock, its file is removed all the same (the
+// next read of the folder finds it gone); should that fail too, m
+// stays.
 func (f *folder) drop(ctx context.Context, m *msg) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, err := f.begin(ctx)
 	if err != nil {
+		if f.byBase[m.base] == m && !m.gone() {
+			os.Remove(f.path(m.file()))
+		}
 		return
 	}
 	defer t.abort()
@@ -256,10 +268,103 @@ func (f *folder) drop(ctx context.Context, m *msg) {
 	if t.expungeOne(nil, m) != nil {
 		return
 	}
-	if t.commit() == nil {
-		f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.modseq})
+	if !f.s.opts.NoSync {
+		syncDir(f.path(filepath.Dir(m.file())))
 	}
+	// Recorded or not (the file's absence says the same), m is gone.
+	_ = t.commit()
+	f.hub.Publish(nil, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.modseq})
 }
+
+// expungeReplaced expunges om, the message a Replace replaces, and
+// writes t, keeping the lock. When that fails, om is put back as it
+// was, on disk and in the state, and t's pending changes are dropped:
+// its file is first linked into tmp/ to that end. The expunge stands
+// once the MODSEQ log records it (a failure to rewrite the uidlist
+// then leaves a stale record, which every reader skips). Call with
+// f.mu held.
+func (t *tx) expungeReplaced(v *view, om *msg) error {
+	f := t.f
+	t.logged = false
+	path := f.path(om.file())
+	if _, err := os.Lstat(path); err != nil {
+		p, ok := f.search(om.base)
+		if !ok {
+			// Removed already by another program: nothing to put back.
+			if err := t.expungeOne(v, om); err != nil {
+				return err
+			}
+			t.write()
+			return nil
+		}
+		path = p
+	}
+	link := f.path("tmp", strconv.FormatInt(time.Now().Unix(), 10)+replacedInfix+om.base)
+	os.Remove(link)
+	if err := os.Link(path, link); err != nil {
+		return err
+	}
+	defer os.Remove(link)
+	// What expungeOne changes, to put back.
+	entry, hadEntry := t.mod.entries[om.uid]
+	wasRecent := v.recent[om.uid]
+	stale := f.stale
+
+	done := false
+	err := t.expungeOne(v, om)
+	if err == nil {
+		done = true
+		if err = v.syncMsgDirs(); err == nil {
+			err = t.write()
+		}
+	}
+	if err == nil || t.logged {
+		return nil
+	}
+	if _, serr := os.Lstat(path); serr != nil {
+		if lerr := os.Link(link, path); lerr != nil && !errors.Is(lerr, os.ErrExist) {
+			// The old file cannot come back: the replacement is
+			// done on disk, and is reported done.
+			t.write()
+			return nil
+		}
+		if !f.s.opts.NoSync {
+			// The old message is back before the new one goes.
+			syncDir(filepath.Dir(path))
+		}
+	}
+	t.uidLines, t.modLines, t.rewrite = nil, nil, false
+	if !done {
+		return err
+	}
+	i, _ := slices.BinarySearchFunc(f.msgs, om.uid, func(m *msg, u mailbox.UID) int { return cmpUID(m.uid, u) })
+	f.msgs = slices.Insert(f.msgs, i, om)
+	f.byBase[om.base] = om
+	if hadEntry {
+		t.mod.entries[om.uid] = entry
+	}
+	if wasRecent {
+		v.claim(om.uid)
+	}
+	if n := len(t.mod.tombs); n > 0 && t.mod.tombs[n-1].modseq == t.modseq && t.mod.tombs[n-1].uids.Contains(om.uid) {
+		t.mod.tombRanges -= len(t.mod.tombs[n-1].uids)
+		t.mod.tombs = t.mod.tombs[:n-1]
+	}
+	f.stale = stale
+	// The views that got it as expunged let it go.
+	for w := range f.views {
+		w.ghosts = slices.DeleteFunc(w.ghosts, func(m *msg) bool { return m == om })
+	}
+	om.dropKept()
+	om.x = nil
+	return err
+}
+
+// replacedInfix is in the name of the link in tmp/ that keeps the file
+// of a message a Replace expunges until the expunge is recorded:
+// "<time>.postkit-replaced.<base>"; one a dead process left is removed
+// with the other old files of tmp/ (see cleanTmp).
+const replacedInfix = ".postkit-replaced."
 
 // expungeOne unlinks the file of m, a live message, and removes it from
 // the folder's state, as Expunge does through v (nil for none); the
@@ -284,6 +389,9 @@ func (t *tx) expungeOne(v *view, m *msg) error {
 
 // syncMsgDirs syncs cur/ and new/ of v's folder after an unlink.
 func (v *view) syncMsgDirs() error {
+	if err := failAt("syncMsgDirs"); err != nil {
+		return err
+	}
 	if v.f.s.opts.NoSync {
 		return nil
 	}

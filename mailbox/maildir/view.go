@@ -228,9 +228,13 @@ func (v *view) Append(ctx context.Context, r io.Reader, opts *mailbox.AppendOpti
 	if err != nil {
 		return 0, err
 	}
-	if err := t.commit(); err != nil {
+	if err := t.write(); err != nil {
+		// Not recorded: the message goes again, under the lock still,
+		// lest a client told NO find it there, and append it twice.
+		t.unadd(m)
 		return 0, err
 	}
+	t.abort()
 	v.claim(m.uid)
 	// Every view, this one included, learns of it through Poll, so each
 	// learns of new messages in UID order.
@@ -260,14 +264,34 @@ func (t *tx) addTmp(tmp, base string, size int64, flags []string, date time.Time
 	if err := os.Rename(tmp, f.path(m.file())); err != nil {
 		return nil, err
 	}
-	if !f.s.opts.NoSync {
-		if err := syncDir(filepath.Dir(f.path(m.file()))); err != nil {
-			os.Remove(f.path(m.file()))
-			return nil, err
-		}
+	err = failAt("addTmp")
+	if err == nil && !f.s.opts.NoSync {
+		err = syncDir(filepath.Dir(f.path(m.file())))
+	}
+	if err != nil {
+		os.Remove(f.path(m.file()))
+		return nil, err
 	}
 	t.add(m)
 	return m, nil
+}
+
+// unadd takes back m, added by addTmp in t, when t cannot record it:
+// its file is removed and it leaves the state, so that the folder is as
+// it was (its UID is not given again once written). No view knows m
+// yet. Call with f.mu held.
+func (t *tx) unadd(m *msg) {
+	f := t.f
+	p := f.path(m.file())
+	if os.Remove(p) == nil && !f.s.opts.NoSync {
+		syncDir(filepath.Dir(p)) // a crash may leave it: both, not neither
+	}
+	f.msgs = slices.DeleteFunc(f.msgs, func(x *msg) bool { return x == m })
+	delete(f.byBase, m.base)
+	delete(t.mod.entries, m.uid)
+	if m.unclaimed {
+		f.pinned.Store(slices.ContainsFunc(f.msgs, func(m *msg) bool { return m.unclaimed }))
+	}
 }
 
 // event reports a change to the view's folder to the account's
