@@ -28,9 +28,12 @@
 // session keeps its own map of sequence numbers to UIDs (selected.go)
 // and reports what other sessions changed at the points
 // RFC 9051 7 allows. ENVELOPE and BODYSTRUCTURE are built from the
-// message's structure (server_bodydata.go), parsed once and cached;
-// LIST and SEARCH programs are translated in server_list.go and
-// server_search.go, and SEARCH runs mailbox.Search.
+// message's structure (server_bodydata.go), parsed once and cached
+// (server_cache.go, Server.StructureCacheBytes); SORT and THREAD keep
+// each message's parsed keys in a second cache (server_sortcache.go,
+// Server.SortCacheBytes) and sort them by radix; LIST and SEARCH
+// programs are translated in server_list.go and server_search.go, and
+// SEARCH runs mailbox.Search.
 //
 // The client (client*.go) is a Client that pipelines: every method takes
 // a context, may be called from several goroutines at once, and waits
