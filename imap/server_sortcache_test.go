@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/mailbox/mailboxtest"
 )
 
 // TestSortMsgs checks that the radix sort by numbers that stand for the
@@ -95,7 +96,7 @@ func TestSortKeyCache(t *testing.T) {
 	}
 	deliver := func(ts *testServer, from, to int) {
 		for i := from; i < to; i++ {
-			msg, _ := sortBenchMessage(i)
+			msg, _ := mailboxtest.ThreadedMessage(i)
 			if i%7 == 3 {
 				msg = strings.Replace(msg, "Date:", "X-Date:", 1)
 			}
@@ -218,7 +219,7 @@ func TestSortParallelHeaders(t *testing.T) {
 	answers := func(opt func(*Server)) []string {
 		ts := newTestServer(t, opt)
 		for i := range 400 {
-			msg, _ := sortBenchMessage(i)
+			msg, _ := mailboxtest.ThreadedMessage(i)
 			switch i % 50 {
 			case 5: // a header longer than what is read first
 				msg = "X-Long: " + strings.Repeat("x ", int(maxHeaderPrefix)) + "\r\n" + msg

@@ -12,47 +12,11 @@ import (
 	"time"
 
 	"github.com/postkit/postkit/mailbox"
+	"github.com/postkit/postkit/mailbox/mailboxtest"
 	"github.com/postkit/postkit/mailbox/maildir"
 	"github.com/postkit/postkit/mailbox/memstore"
 	"github.com/postkit/postkit/sasl"
 )
-
-// sortBenchMessage returns message i of the SORT benchmark mailbox:
-// threads of five, each message replying to the one before, as in
-// peers/imapsortbench.
-func sortBenchMessage(i int) (string, time.Time) {
-	const threadSize = 5
-	th, k := i/threadSize, i%threadSize
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(th) * 7 * time.Minute)
-	date := base.Add(time.Duration(k*37+(i*7919)%60) * time.Minute)
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: User %d <user%d@example.org>\r\n", (i*31)%997, (i*17)%991)
-	fmt.Fprintf(&b, "To: list%d@example.com\r\n", th%50)
-	if i%3 == 0 {
-		fmt.Fprintf(&b, "Cc: cc%d@example.net\r\n", i%89)
-	}
-	subject := fmt.Sprintf("Topic %d about things", th)
-	if k > 0 {
-		subject = strings.Repeat("Re: ", 1+k%2) + subject
-	}
-	if th%10 == 0 {
-		subject = "[list] " + subject
-	}
-	fmt.Fprintf(&b, "Subject: %s\r\n", subject)
-	fmt.Fprintf(&b, "Date: %s\r\n", date.Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "Message-ID: <m%d@example.org>\r\n", i)
-	if k > 0 {
-		b.WriteString("References:")
-		for j := th * threadSize; j < i; j++ {
-			fmt.Fprintf(&b, " <m%d@example.org>", j)
-		}
-		b.WriteString("\r\n")
-		fmt.Fprintf(&b, "In-Reply-To: <m%d@example.org>\r\n", i-1)
-	}
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-	fmt.Fprintf(&b, "Body of message %d.\r\n%s\r\n", i, strings.Repeat("Some text. ", 1+i%40))
-	return b.String(), date.Add(time.Duration(i%13) * time.Second)
-}
 
 // sortBenchClient is a raw client for the SORT benchmark.
 type sortBenchClient struct {
@@ -97,7 +61,7 @@ func startSortBench(b *testing.B, store mailbox.Store, n int, opts ...func(*Serv
 		b.Fatal(err)
 	}
 	for i := range n {
-		msg, at := sortBenchMessage(i)
+		msg, at := mailboxtest.ThreadedMessage(i)
 		if _, err := m.Append(ctx, strings.NewReader(msg), &mailbox.AppendOptions{InternalDate: at}); err != nil {
 			b.Fatal(err)
 		}

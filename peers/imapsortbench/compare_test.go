@@ -2,6 +2,7 @@ package imapsortbench
 
 import (
 	"fmt"
+	"github.com/postkit/postkit/mailbox/mailboxtest"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,7 +90,7 @@ func describe(num string) string {
 	if err != nil || i < 1 {
 		return num
 	}
-	msg, at := message(i - 1)
+	msg, at := mailboxtest.ThreadedMessage(i - 1)
 	var keys []string
 	for _, l := range strings.Split(msg, "\r\n") {
 		if l == "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/postkit/postkit/mailbox/mailboxtest"
 	"github.com/postkit/postkit/peers/internal/dovecottest"
 	"github.com/postkit/postkit/peers/internal/maildirpair"
 )
@@ -24,7 +25,6 @@ const (
 	// ciMessages is the mailbox of the default run, which checks that
 	// the answers agree.
 	ciMessages = 5_000
-	threadSize = 5
 	user, pass = "alice", "secret"
 	// uidValidity is that of the first folder written; the next get
 	// the following numbers.
@@ -44,41 +44,6 @@ func numMessages() int {
 	return ciMessages
 }
 
-// message returns message i of the mailbox: thread i/threadSize, the
-// k-th message in it replying to the one before.
-func message(i int) (string, time.Time) {
-	th, k := i/threadSize, i%threadSize
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(th) * 7 * time.Minute)
-	date := base.Add(time.Duration(k*37+(i*7919)%60) * time.Minute)
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: User %d <user%d@example.org>\r\n", (i*31)%997, (i*17)%991)
-	fmt.Fprintf(&b, "To: list%d@example.com\r\n", th%50)
-	if i%3 == 0 {
-		fmt.Fprintf(&b, "Cc: cc%d@example.net\r\n", i%89)
-	}
-	subject := fmt.Sprintf("Topic %d about things", th)
-	if k > 0 {
-		subject = strings.Repeat("Re: ", 1+k%2) + subject
-	}
-	if th%10 == 0 {
-		subject = "[list] " + subject
-	}
-	fmt.Fprintf(&b, "Subject: %s\r\n", subject)
-	fmt.Fprintf(&b, "Date: %s\r\n", date.Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "Message-ID: <m%d@example.org>\r\n", i)
-	if k > 0 {
-		b.WriteString("References:")
-		for j := th * threadSize; j < i; j++ {
-			fmt.Fprintf(&b, " <m%d@example.org>", j)
-		}
-		b.WriteString("\r\n")
-		fmt.Fprintf(&b, "In-Reply-To: <m%d@example.org>\r\n", i-1)
-	}
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-	fmt.Fprintf(&b, "Body of message %d.\r\n%s\r\n", i, strings.Repeat("Some text. ", 1+i%40))
-	return b.String(), date.Add(time.Duration(i%13) * time.Second)
-}
-
 // server is one of the two servers under test.
 type server struct {
 	name string // "postkit" or "dovecot"
@@ -87,7 +52,7 @@ type server struct {
 
 // benchMessage is message as WriteFolder wants it.
 func benchMessage(i int) ([]byte, time.Time) {
-	m, at := message(i)
+	m, at := mailboxtest.ThreadedMessage(i)
 	return []byte(m), at
 }
 
@@ -247,8 +212,8 @@ func checkShape(t *testing.T, name, cmd string, out []string, n int) {
 		roots, err := parseThreads(out[0])
 		if err != nil {
 			t.Errorf("%s: %s: %v", name, cmd, err)
-		} else if len(roots) != n/threadSize {
-			t.Errorf("%s: %s: %d threads, want %d", name, cmd, len(roots), n/threadSize)
+		} else if len(roots) != n/mailboxtest.ThreadSize {
+			t.Errorf("%s: %s: %d threads, want %d", name, cmd, len(roots), n/mailboxtest.ThreadSize)
 		}
 	}
 }
