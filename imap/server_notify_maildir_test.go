@@ -1,10 +1,7 @@
 package imap
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/postkit/postkit/mailbox/maildir"
-	"github.com/postkit/postkit/sasl"
 )
 
 // newMaildirTestServer is newTestServer over a maildir store in a
@@ -24,33 +20,8 @@ import (
 func newMaildirTestServer(t *testing.T) (*testServer, string) {
 	t.Helper()
 	root := t.TempDir()
-	tl := &testLog{t: t}
-	srv := &Server{
-		Store: maildir.New(root, &maildir.Options{NoSync: true, PollInterval: 10 * time.Millisecond}),
-		Authenticate: func(ctx context.Context, user, pass string) (string, error) {
-			if user == testUser && pass == testPass {
-				return user, nil
-			}
-			return "", sasl.ErrAuthFailed
-		},
-		AuthDelay: -1,
-		Logger:    slog.New(slog.NewTextHandler(tl, nil)),
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ts := &testServer{srv: srv, addr: l.Addr().String(), done: make(chan error, 1)}
-	go func() { ts.done <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		tl.stop()
-		srv.Close()
-		select {
-		case err := <-ts.done:
-			assert.ErrorIs(t, err, ErrServerClosed)
-		case <-time.After(5 * time.Second):
-			t.Error("Serve did not return")
-		}
-	})
-	return ts, root
+	st := maildir.New(root, &maildir.Options{NoSync: true, PollInterval: 10 * time.Millisecond})
+	return newTestServer(t, func(s *Server) { s.Store = st }), root
 }
 
 // TestNotifyMaildir: NOTIFY (RFC 5465) over a maildir store reports

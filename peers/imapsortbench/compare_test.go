@@ -2,12 +2,13 @@ package imapsortbench
 
 import (
 	"fmt"
-	"github.com/postkit/postkit/mailbox/mailboxtest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postkit/postkit/mailbox/mailboxtest"
 )
 
 // maxDiffs bounds the differences reported per command.
