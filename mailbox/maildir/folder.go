@@ -664,8 +664,10 @@ type tx struct {
 // fail as a disk error would: failAt(step) returns its error. The steps
 // are "addTmp" (the new file is in place, not synced), "expunge" (the
 // unlink of a file), "syncMsgDirs" (the sync of new/ and cur/ after an
-// unlink), "commit" (the start of a tx's write: nothing written yet) and
-// "uidlist" (the MODSEQ log written, the uidlist not yet).
+// unlink), "rename" (Store's rename of a file for its flags), "syncCur"
+// (the sync of cur/ after Store's renames, or after Copy and Move put
+// files there), "commit" (the start of a tx's write: nothing written
+// yet) and "uidlist" (the MODSEQ log written, the uidlist not yet).
 var failPoint atomic.Pointer[func(step string) error]
 
 // failAt returns the error failPoint gives step, nil without one.
