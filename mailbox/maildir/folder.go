@@ -247,6 +247,16 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	ul, uerr := parseUidlist(ub)
 	kb, _ := os.ReadFile(f.path(keywordsFile))
 	kw := parseKeywords(kb)
+	if f.kw != nil && f.kw.changed {
+		// Letters this process gave keywords in a write that failed:
+		// file names may carry them already. Kept where the file
+		// leaves them free, and written with the next change.
+		for i, n := range f.kw.names {
+			if n != "" && kw.names[i] == "" && kw.other[i] == "" && kw.find(n) < 0 {
+				kw.names[i], kw.changed = n, true
+			}
+		}
+	}
 	var mod *modLog
 	if ul != nil {
 		mb, _ := os.ReadFile(f.path(modseqFile))
@@ -340,6 +350,12 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		ul.hdrExt = append(ul.hdrExt, "G"+newGUID())
 	}
 
+	if f.loaded && ul.uidValidity == f.uidValidity && f.nextUID > ul.nextUID {
+		// A UID this process gave is not given again, even if its
+		// record was lost (a failed write): RFC 9051 2.3.1.1.
+		ul.nextUID = f.nextUID
+	}
+
 	// Build the new state.
 	old := f.byBase
 	if f.uidValidity != ul.uidValidity {
@@ -381,7 +397,9 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		msgs = append(msgs, m)
 		byBase[base] = m
 		if old != nil {
-			if o := old[base]; o == nil {
+			if o := old[base]; o == nil || o.uid != uid {
+				// New, or numbered anew (its record was lost): the
+				// old UID is expunged below.
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateAppended, UID: uid, Flags: infoFlags(info, kw), ModSeq: m.modseq})
 			} else if changedFlags {
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateFlags, UID: uid, Flags: infoFlags(info, kw), ModSeq: m.modseq})
@@ -441,7 +459,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	var removed []*msg
 	if old != nil {
 		for b, m := range old {
-			if byBase[b] == nil {
+			if n := byBase[b]; n == nil || n.uid != m.uid {
 				removed = append(removed, m)
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: m.modseq})
 			}
@@ -664,7 +682,8 @@ type tx struct {
 // fail as a disk error would: failAt(step) returns its error. The steps
 // are "addTmp" (the new file is in place, not synced), "expunge" (the
 // unlink of a file), "syncMsgDirs" (the sync of new/ and cur/ after an
-// unlink), "rename" (Store's rename of a file for its flags), "syncCur"
+// unlink), "rename" (Store's rename of a file for its flags),
+// "transfer" (Copy's link or Move's rename of a file), "syncCur"
 // (the sync of cur/ after Store's renames, or after Copy and Move put
 // files there), "commit" (the start of a tx's write: nothing written
 // yet) and "uidlist" (the MODSEQ log written, the uidlist not yet).

@@ -590,6 +590,10 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 		}
 		m := &msg{base: newBase(time.Now(), size, vsize), info: info, size: size}
 		target := f.path(m.file())
+		if err = failAt("transfer"); err != nil {
+			loopErr = err
+			break
+		}
 		if move {
 			err = os.Rename(src.path, target)
 		} else {
