@@ -78,14 +78,18 @@ func (m *msg) keep(path string, owned bool) {
 func (m *msg) awaitsClaim() bool { return m.inNew || m.unclaimed }
 
 // file returns the message's path relative to the folder.
-func (m *msg) file() string {
-	if m.inNew {
-		return filepath.Join("new", m.base)
+func (m *msg) file() string { return msgFile(m.base, m.info, m.odd, m.inNew) }
+
+// msgFile returns the path, relative to the folder, of the file of a
+// message of base name base, with the fields of msg.
+func msgFile(base, info, odd string, inNew bool) string {
+	if inNew {
+		return filepath.Join("new", base)
 	}
-	if m.odd != "" {
-		return filepath.Join("cur", m.odd)
+	if odd != "" {
+		return filepath.Join("cur", odd)
 	}
-	return filepath.Join("cur", fileName(m.base, m.info))
+	return filepath.Join("cur", fileName(base, info))
 }
 
 // folder is the in-process state of one folder, shared by its views.

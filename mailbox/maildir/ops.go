@@ -58,7 +58,9 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 			if !uids.Contains(m.uid) {
 				continue
 			}
-			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: v.flags(m), size: m.size, modseq: m.modseq, file: m.file(), kept: m.kept()})
+			// The file's path is computed only if the body is read
+			// (message.file): most fetches read metadata only.
+			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: v.flags(m), size: m.size, modseq: m.modseq, info: m.info, odd: m.odd, inNew: m.inNew, kept: m.kept()})
 		}
 		f.mu.Unlock()
 		if len(batch) == 0 {
@@ -91,9 +93,15 @@ type message struct {
 	flags  []string
 	size   int64
 	modseq uint64
-	file   string
-	kept   string // where the body of an expunged message is kept
+	// Where its file was (see msg.file), read when it is opened.
+	info, odd string
+	inNew     bool
+	kept      string // where the body of an expunged message is kept
 }
+
+// file returns the message's path, relative to the folder, as of the
+// snapshot.
+func (m *message) file() string { return msgFile(m.m.base, m.info, m.odd, m.inNew) }
 
 func (m *message) UID() mailbox.UID { return m.uid }
 func (m *message) Flags() []string  { return m.flags }
@@ -106,7 +114,7 @@ func (m *message) InternalDate() time.Time {
 	if d := m.m.date.Load(); d != 0 {
 		return time.Unix(0, d)
 	}
-	st, err := os.Stat(m.f.path(m.file))
+	st, err := os.Stat(m.f.path(m.file()))
 	if err != nil && m.kept != "" {
 		st, err = os.Stat(m.kept)
 	}
@@ -166,7 +174,7 @@ func (m *message) Open(ctx context.Context) (mailbox.Body, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	file, err := os.Open(m.f.path(m.file))
+	file, err := os.Open(m.f.path(m.file()))
 	if errors.Is(err, os.ErrNotExist) && m.kept != "" {
 		file, err = os.Open(m.kept)
 	}
