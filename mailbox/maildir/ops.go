@@ -239,6 +239,8 @@ type body struct {
 func (b *body) Size() int64 { return b.size }
 
 // Store changes flags by renaming files in cur/, under the folder's lock.
+// Should a step fail once some files are renamed, those changes stand:
+// every view, this one included, learns of them through Poll.
 func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreOp, flags []string, opts *mailbox.StoreOptions) (*mailbox.StoreResult, error) {
 	if err := v.check(true); err != nil {
 		return nil, err
@@ -705,9 +707,6 @@ func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp, fail
 	f := v.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, src := range moved {
-		src.m.keep(src.target, false)
-	}
 	t, err := f.begin(ctx)
 	if err != nil {
 		// The next sync finds the files gone and reports their
@@ -716,6 +715,9 @@ func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp, fail
 	}
 	defer t.abort()
 	t.before = pre
+	for _, src := range moved {
+		src.m.keep(src.target, false)
+	}
 	// The sync under the lock may have found some files gone already:
 	// it published their expunge to every view, this one included (see
 	// below). The others are removed here.
