@@ -166,9 +166,25 @@ func (c *conn) cmdExpunge(cmd *Command) bool {
 	}
 	gone, err := s.mbox.Expunge(c.ctx, only)
 	if err != nil {
-		return c.fail(cmd, err)
+		return c.expungeFailed(cmd, gone, err)
 	}
 	return c.expunged(cmd, gone)
+}
+
+// expungeFailed answers an EXPUNGE or UID EXPUNGE that failed after the
+// messages of gone were expunged (see mailbox.Mailbox.Expunge): their
+// EXPUNGE or VANISHED responses come first, with what others did, then
+// the NO. RFC 9051 7.5.1: the client must learn of every expunge, or
+// its message sequence numbers go wrong; the NO tells it that not all
+// went as asked (some \Deleted messages may be left).
+func (c *conn) expungeFailed(cmd *Command, gone []mailbox.UID, err error) bool {
+	if len(gone) > 0 {
+		c.writeExpunged(gone)
+		if !c.update(true) {
+			return false
+		}
+	}
+	return c.fail(cmd, err)
 }
 
 // expunged reports the expunge of gone by EXPUNGE, UID EXPUNGE or MOVE
@@ -364,6 +380,16 @@ func (c *conn) cmdCopy(cmd *Command) bool {
 			return false
 		}
 		res, err = mailbox.Move(c.ctx, s.mbox, uids, dest)
+		if err != nil {
+			// RFC 6851 3.3: a MOVE may fail partway. The messages
+			// it moved all the same are expunged here, and the
+			// mailbox's next Poll reports them: the client learns
+			// of them before the NO, its sequence numbers right.
+			if !c.update(true) {
+				return false
+			}
+			return c.fail(cmd, err)
+		}
 	} else {
 		res, err = s.mbox.Copy(c.ctx, uids, dest)
 	}

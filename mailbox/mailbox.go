@@ -175,12 +175,17 @@ type Mailbox interface {
 	// Store changes the flags of the messages in uids and returns their
 	// new flags and MODSEQ values, in ascending UID order. Messages that
 	// changed after opts.UnchangedSince are left alone and listed in
-	// StoreResult.Modified (RFC 7162 3.1.3).
+	// StoreResult.Modified (RFC 7162 3.1.3). When Store fails after
+	// changing some flags, the changes it made are reported by the next
+	// Poll of this view too.
 	Store(ctx context.Context, uids UIDSet, op StoreOp, flags []string, opts *StoreOptions) (*StoreResult, error)
 
 	// Expunge removes the messages flagged \Deleted, only those in uids
 	// when uids is not nil (UID EXPUNGE, RFC 4315 2.1), and returns the
-	// UIDs removed in ascending order.
+	// UIDs removed in ascending order. On error, the UIDs returned, if
+	// any, were expunged all the same (the step that failed came after
+	// their removal): the caller must report them as it would on
+	// success, since Poll will not.
 	Expunge(ctx context.Context, uids *UIDSet) ([]UID, error)
 
 	// Copy copies the messages in uids, with their flags and internal
@@ -198,7 +203,8 @@ type Mailbox interface {
 	// makes them part of this view: a Fetch after it sees them. It
 	// returns the messages added through any view (this one included)
 	// and the flag changes and expunges made through other views; this
-	// view's own Store and Expunge results were returned to it already.
+	// view's own Store and Expunge results were returned to it already
+	// (but see Store, and Mover.Move, when they fail).
 	Poll(ctx context.Context) ([]Update, error)
 
 	// Close closes the view.
@@ -305,7 +311,10 @@ type Update struct {
 // (RFC 6851); see Move.
 type Mover interface {
 	// Move moves the messages in uids to the mailbox named dest and
-	// returns the UID mapping; the moved UIDs are expunged here.
+	// returns the UID mapping; the moved UIDs are expunged here. When
+	// Move fails after moving some messages, those stay moved and
+	// expunged here, and the next Poll of this view reports their
+	// expunge.
 	Move(ctx context.Context, uids UIDSet, dest string) (*CopyResult, error)
 }
 

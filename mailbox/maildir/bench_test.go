@@ -351,3 +351,33 @@ func benchmarkStoreQuietPoll100k(b *testing.B, poll time.Duration) {
 		return err
 	})
 }
+
+// BenchmarkFetchMeta100k fetches the metadata (UID, flags, size) of
+// every message of a 100,000-message INBOX, opening no body, as a
+// FETCH FLAGS or a SORT by size does: the path of a message's file is
+// not computed unless it is opened.
+func BenchmarkFetchMeta100k(b *testing.B) {
+	root := b.TempDir()
+	makeBigInbox(b, root, "big", 100000)
+	ctx := context.Background()
+	s := New(root, &Options{PollInterval: -1})
+	a, err := s.Account(ctx, "big")
+	require.NoError(b, err)
+	defer a.Close()
+	m, err := a.Open(ctx, "INBOX", &mailbox.OpenOptions{ReadOnly: true})
+	require.NoError(b, err)
+	defer m.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		n, flags := 0, 0
+		err := m.Fetch(ctx, mailbox.AllUIDs, func(msg mailbox.Message) error {
+			n++
+			flags += len(msg.Flags())
+			_ = msg.Size()
+			return nil
+		})
+		if err != nil || n != 100000 || flags != 50000 {
+			b.Fatal(err, n, flags)
+		}
+	}
+}

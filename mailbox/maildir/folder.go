@@ -78,14 +78,18 @@ func (m *msg) keep(path string, owned bool) {
 func (m *msg) awaitsClaim() bool { return m.inNew || m.unclaimed }
 
 // file returns the message's path relative to the folder.
-func (m *msg) file() string {
-	if m.inNew {
-		return filepath.Join("new", m.base)
+func (m *msg) file() string { return msgFile(m.base, m.info, m.odd, m.inNew) }
+
+// msgFile returns the path, relative to the folder, of the file of a
+// message of base name base, with the fields of msg.
+func msgFile(base, info, odd string, inNew bool) string {
+	if inNew {
+		return filepath.Join("new", base)
 	}
-	if m.odd != "" {
-		return filepath.Join("cur", m.odd)
+	if odd != "" {
+		return filepath.Join("cur", odd)
 	}
-	return filepath.Join("cur", fileName(m.base, m.info))
+	return filepath.Join("cur", fileName(base, info))
 }
 
 // folder is the in-process state of one folder, shared by its views.
@@ -247,6 +251,16 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	ul, uerr := parseUidlist(ub)
 	kb, _ := os.ReadFile(f.path(keywordsFile))
 	kw := parseKeywords(kb)
+	if f.kw != nil && f.kw.changed {
+		// Letters this process gave keywords in a write that failed:
+		// file names may carry them already. Kept where the file
+		// leaves them free, and written with the next change.
+		for i, n := range f.kw.names {
+			if n != "" && kw.names[i] == "" && kw.other[i] == "" && kw.find(n) < 0 {
+				kw.names[i], kw.changed = n, true
+			}
+		}
+	}
 	var mod *modLog
 	if ul != nil {
 		mb, _ := os.ReadFile(f.path(modseqFile))
@@ -340,6 +354,12 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		ul.hdrExt = append(ul.hdrExt, "G"+newGUID())
 	}
 
+	if f.loaded && ul.uidValidity == f.uidValidity && f.nextUID > ul.nextUID {
+		// A UID this process gave is not given again, even if its
+		// record was lost (a failed write): RFC 9051 2.3.1.1.
+		ul.nextUID = f.nextUID
+	}
+
 	// Build the new state.
 	old := f.byBase
 	if f.uidValidity != ul.uidValidity {
@@ -381,7 +401,9 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 		msgs = append(msgs, m)
 		byBase[base] = m
 		if old != nil {
-			if o := old[base]; o == nil {
+			if o := old[base]; o == nil || o.uid != uid {
+				// New, or numbered anew (its record was lost): the
+				// old UID is expunged below.
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateAppended, UID: uid, Flags: infoFlags(info, kw), ModSeq: m.modseq})
 			} else if changedFlags {
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateFlags, UID: uid, Flags: infoFlags(info, kw), ModSeq: m.modseq})
@@ -441,7 +463,7 @@ func (f *folder) sync(ctx context.Context, force bool, t *tx) error {
 	var removed []*msg
 	if old != nil {
 		for b, m := range old {
-			if byBase[b] == nil {
+			if n := byBase[b]; n == nil || n.uid != m.uid {
 				removed = append(removed, m)
 				updates = append(updates, mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: m.modseq})
 			}
@@ -664,8 +686,11 @@ type tx struct {
 // fail as a disk error would: failAt(step) returns its error. The steps
 // are "addTmp" (the new file is in place, not synced), "expunge" (the
 // unlink of a file), "syncMsgDirs" (the sync of new/ and cur/ after an
-// unlink), "commit" (the start of a tx's write: nothing written yet) and
-// "uidlist" (the MODSEQ log written, the uidlist not yet).
+// unlink), "rename" (Store's rename of a file for its flags),
+// "transfer" (Copy's link or Move's rename of a file), "syncCur"
+// (the sync of cur/ after Store's renames, or after Copy and Move put
+// files there), "commit" (the start of a tx's write: nothing written
+// yet) and "uidlist" (the MODSEQ log written, the uidlist not yet).
 var failPoint atomic.Pointer[func(step string) error]
 
 // failAt returns the error failPoint gives step, nil without one.

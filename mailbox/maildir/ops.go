@@ -58,7 +58,9 @@ func (v *view) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.M
 			if !uids.Contains(m.uid) {
 				continue
 			}
-			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: v.flags(m), size: m.size, modseq: m.modseq, file: m.file(), kept: m.kept()})
+			// The file's path is computed only if the body is read
+			// (message.file): most fetches read metadata only.
+			batch = append(batch, &message{f: f, m: m, uid: m.uid, flags: v.flags(m), size: m.size, modseq: m.modseq, info: m.info, odd: m.odd, inNew: m.inNew, kept: m.kept()})
 		}
 		f.mu.Unlock()
 		if len(batch) == 0 {
@@ -91,9 +93,15 @@ type message struct {
 	flags  []string
 	size   int64
 	modseq uint64
-	file   string
-	kept   string // where the body of an expunged message is kept
+	// Where its file was (see msg.file), read when it is opened.
+	info, odd string
+	inNew     bool
+	kept      string // where the body of an expunged message is kept
 }
+
+// file returns the message's path, relative to the folder, as of the
+// snapshot.
+func (m *message) file() string { return msgFile(m.m.base, m.info, m.odd, m.inNew) }
 
 func (m *message) UID() mailbox.UID { return m.uid }
 func (m *message) Flags() []string  { return m.flags }
@@ -106,7 +114,7 @@ func (m *message) InternalDate() time.Time {
 	if d := m.m.date.Load(); d != 0 {
 		return time.Unix(0, d)
 	}
-	st, err := os.Stat(m.f.path(m.file))
+	st, err := os.Stat(m.f.path(m.file()))
 	if err != nil && m.kept != "" {
 		st, err = os.Stat(m.kept)
 	}
@@ -166,7 +174,7 @@ func (m *message) Open(ctx context.Context) (mailbox.Body, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	file, err := os.Open(m.f.path(m.file))
+	file, err := os.Open(m.f.path(m.file()))
 	if errors.Is(err, os.ErrNotExist) && m.kept != "" {
 		file, err = os.Open(m.kept)
 	}
@@ -231,6 +239,8 @@ type body struct {
 func (b *body) Size() int64 { return b.size }
 
 // Store changes flags by renaming files in cur/, under the folder's lock.
+// Should a step fail once some files are renamed, those changes stand:
+// every view, this one included, learns of them through Poll.
 func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreOp, flags []string, opts *mailbox.StoreOptions) (*mailbox.StoreResult, error) {
 	if err := v.check(true); err != nil {
 		return nil, err
@@ -299,23 +309,39 @@ func (v *view) Store(ctx context.Context, uids mailbox.UIDSet, op mailbox.StoreO
 		}
 		res.Updated = append(res.Updated, mailbox.FlagUpdate{UID: m.uid, Flags: v.flags(m), ModSeq: m.modseq})
 	}
-	if renamed && !f.s.opts.NoSync {
-		if err := syncDir(f.path("cur")); err != nil {
-			return nil, err
+	// The renames done stand, whatever fails from here on; recording
+	// them is best effort (a sync reads the flags from the names).
+	err = loopErr
+	if renamed {
+		if serr := f.syncCur(); err == nil {
+			err = serr
 		}
 	}
-	err = t.commit()
+	if cerr := t.commit(); err == nil {
+		err = cerr
+	}
 	if len(updates) > 0 {
 		v.event(mailbox.EventFlagChange)
 	}
 	if err != nil {
+		// The caller reports no result: every view, this one
+		// included, learns of the changes done through Poll.
+		f.hub.Publish(nil, updates...)
 		return nil, err
 	}
 	v.hv.Publish(updates...)
-	if loopErr != nil {
-		return nil, loopErr
-	}
 	return res, nil
+}
+
+// syncCur syncs cur/ after files were renamed or linked into it.
+func (f *folder) syncCur() error {
+	if err := failAt("syncCur"); err != nil {
+		return err
+	}
+	if f.s.opts.NoSync {
+		return nil
+	}
+	return syncDir(f.path("cur"))
 }
 
 // apply renames the file of m for its flags changed by op, and returns
@@ -327,12 +353,19 @@ func (f *folder) apply(m *msg, op mailbox.StoreOp, change []string) (string, err
 	if err != nil || info == m.info && !m.inNew && m.odd == "" {
 		return info, err
 	}
+	if err := failAt("rename"); err != nil {
+		return info, err
+	}
 	return info, os.Rename(f.path(m.file()), f.path("cur", fileName(m.base, info)))
 }
 
 // Expunge unlinks the files of the \Deleted messages the view knows.
 // The body of a message another view of this process knows is first
 // linked into tmp/, so that view can still read it until it polls.
+// Should a step fail once some files are unlinked (another unlink, the
+// sync of the directories, the record), those messages are expunged
+// all the same: their UIDs are returned with the error, and the other
+// views learn of the expunge through Poll.
 func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID, error) {
 	if err := v.check(true); err != nil {
 		return nil, err
@@ -367,29 +400,30 @@ func (v *view) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID
 	if len(gone) == 0 {
 		return nil, loopErr
 	}
+	// The files are gone: the expunge stands, whatever fails from here
+	// on, and gone is returned with the error (see mailbox.Mailbox), the
+	// other views told. Recording it is best effort, as in drop: an
+	// expunge the log does not record is one the file's absence says,
+	// and ExpungedSince reports it to every QRESYNC client.
 	f.msgs = keep
 	f.ghost(removed, v)
-	if !f.s.opts.NoSync {
-		for _, d := range []string{"cur", "new"} {
-			if err := syncDir(f.path(d)); err != nil {
-				return nil, err
-			}
-		}
+	err = loopErr
+	if serr := v.syncMsgDirs(); err == nil {
+		err = serr
 	}
 	t.expunged(len(gone))
 	t.bury(gone)
-	err = t.commit()
-	v.event(mailbox.EventMessageExpunge)
-	if err != nil {
-		return gone, err
+	if cerr := t.commit(); err == nil {
+		err = cerr
 	}
+	v.event(mailbox.EventMessageExpunge)
 	updates := make([]mailbox.Update, len(gone))
 	for i, u := range gone {
 		updates[i] = mailbox.Update{Kind: mailbox.UpdateExpunged, UID: u, ModSeq: t.modseq}
 		delete(v.recent, u)
 	}
 	v.hv.Publish(updates...)
-	return gone, loopErr
+	return gone, err
 }
 
 // unlink removes the file of m, expunged through v, keeping its body in
@@ -511,7 +545,8 @@ func (v *view) transfer(ctx context.Context, uids mailbox.UIDSet, dest string, m
 		a.s.publish(a.dir, v.a, mailbox.MailboxEvent{Name: dn, Kinds: mailbox.EventMessageNew})
 	}
 	if move && len(moved) > 0 {
-		if derr := v.dropMoved(ctx, moved, pre); err == nil {
+		// What moved is expunged here, even if the move fails.
+		if derr := v.dropMoved(context.WithoutCancel(ctx), moved, pre, err != nil); err == nil {
 			err = derr
 		}
 		v.event(mailbox.EventMessageExpunge)
@@ -565,6 +600,10 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 		}
 		m := &msg{base: newBase(time.Now(), size, vsize), info: info, size: size}
 		target := f.path(m.file())
+		if err = failAt("transfer"); err != nil {
+			loopErr = err
+			break
+		}
 		if move {
 			err = os.Rename(src.path, target)
 		} else {
@@ -593,7 +632,7 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 		}
 		updates = append(updates, mailbox.Update{Kind: mailbox.UpdateAppended, UID: m.uid, Flags: infoFlags(info, f.kw), ModSeq: m.modseq})
 	}
-	if loopErr != nil && !move && len(added) > 0 {
+	undo := func() {
 		// RFC 9051 6.4.7: a failed COPY leaves the destination as it
 		// was. The UIDs given are skipped.
 		for _, m := range added {
@@ -604,18 +643,35 @@ func (f *folder) receive(ctx context.Context, srcs []source, move bool) (*mailbo
 		t.expunged(len(added))
 		updates = nil
 	}
-	if len(res.Source) > 0 && !f.s.opts.NoSync {
-		if err := syncDir(f.path("cur")); err != nil {
-			return nil, nil, err
+	err = loopErr
+	if err != nil && !move && len(added) > 0 {
+		undo()
+	}
+	if len(res.Source) > 0 {
+		if serr := f.syncCur(); serr != nil && err == nil {
+			err = serr
+			if !move {
+				undo()
+			}
 		}
 	}
-	if err := t.commit(); err != nil {
-		return nil, nil, err
+	if cerr := t.write(); cerr != nil && err == nil {
+		if !move {
+			// Not recorded: the copies go again, under the lock
+			// still, lest a client told NO find them there.
+			for _, m := range added {
+				t.unadd(m)
+			}
+			return nil, nil, cerr
+		}
+		err = cerr
 	}
+	// What a move renamed here stays here, recorded or not (a sync
+	// numbers the files it finds), and every view learns of it.
 	f.hub.Publish(nil, updates...)
-	if loopErr != nil {
+	if err != nil {
 		// A failed MOVE keeps what moved, and the source expunges it.
-		return nil, moved, loopErr
+		return nil, moved, err
 	}
 	return res, moved, nil
 }
@@ -644,13 +700,17 @@ func (f *folder) copyFile(ctx context.Context, src, target string) error {
 
 // dropMoved removes moved messages from the source's state. The other
 // views that know them keep them until they poll, their body where the
-// move put it. pre are the folder's stamps before the move.
-func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp) error {
+// move put it. pre are the folder's stamps before the move. failed: the
+// move fails, so it returns no result that would report the expunge to
+// this view; the view's next Poll does, as when dropMoved itself fails.
+func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp, failed bool) error {
 	f := v.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, err := f.begin(ctx)
 	if err != nil {
+		// The next sync finds the files gone and reports their
+		// expunge to every view, this one included.
 		return err
 	}
 	defer t.abort()
@@ -659,20 +719,16 @@ func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp) erro
 		src.m.keep(src.target, false)
 	}
 	// The sync under the lock may have found some files gone already:
-	// it published their expunge to every view, this one included,
-	// which reports them itself (Move's result), so it drops those from
-	// its queue at the next Poll. The others are removed here.
-	var removed []*msg
+	// it published their expunge to every view, this one included (see
+	// below). The others are removed here.
+	var removed, already []*msg
 	isMoved := make(map[*msg]bool, len(moved))
 	for _, src := range moved {
 		m := src.m
 		isMoved[m] = true
 		delete(v.recent, m.uid)
 		if f.byBase[m.base] != m {
-			if v.skip == nil {
-				v.skip = make(map[mailbox.UID]bool)
-			}
-			v.skip[m.uid] = true
+			already = append(already, m)
 			continue
 		}
 		removed = append(removed, m)
@@ -681,9 +737,37 @@ func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp) erro
 	}
 	if len(removed) > 0 {
 		f.msgs = slices.DeleteFunc(f.msgs, func(m *msg) bool { return isMoved[m] && f.byBase[m.base] != m })
-		f.ghost(removed, v)
 	}
-	// This view does not keep what it moved.
+	t.expunged(len(moved))
+	buried := make([]mailbox.UID, len(removed))
+	ups := make([]mailbox.Update, len(removed))
+	for i, m := range removed {
+		buried[i] = m.uid
+	}
+	t.bury(buried)
+	// The files are gone from here: the expunge stands, recorded or
+	// not (a sync finds them gone all the same).
+	err = t.commit()
+	for i, m := range removed {
+		ups[i] = mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.modseq}
+	}
+	if failed || err != nil {
+		// Move returns no result: this view learns of the expunge
+		// through Poll, like the others.
+		f.ghost(removed, nil)
+		f.hub.Publish(nil, ups...)
+		return err
+	}
+	// Move's result reports the expunge to this view, which drops
+	// those the sync published from its queue at the next Poll, and
+	// does not keep what it moved.
+	f.ghost(removed, v)
+	for _, m := range already {
+		if v.skip == nil {
+			v.skip = make(map[mailbox.UID]bool)
+		}
+		v.skip[m.uid] = true
+	}
 	kept := v.ghosts[:0]
 	for _, m := range v.ghosts {
 		if isMoved[m] {
@@ -697,22 +781,7 @@ func (v *view) dropMoved(ctx context.Context, moved []source, pre [3]stamp) erro
 	}
 	clear(v.ghosts[len(kept):])
 	v.ghosts = kept
-	t.expunged(len(moved))
-	buried := make([]mailbox.UID, len(removed))
-	for i, m := range removed {
-		buried[i] = m.uid
-	}
-	t.bury(buried)
-	if err := t.commit(); err != nil {
-		return err
-	}
-	if len(removed) > 0 {
-		ups := make([]mailbox.Update, len(removed))
-		for i, m := range removed {
-			ups[i] = mailbox.Update{Kind: mailbox.UpdateExpunged, UID: m.uid, ModSeq: t.modseq}
-		}
-		v.hv.Publish(ups...)
-	}
+	v.hv.Publish(ups...)
 	return nil
 }
 
