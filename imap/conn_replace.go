@@ -76,6 +76,13 @@ func (c *conn) cmdReplace(cmd *Command) bool {
 	if err == nil {
 		var gone []mailbox.UID
 		gone, err = c.replaceExpunge(old)
+		if err != nil && len(gone) > 0 {
+			// The old message is gone all the same (mailbox.Mailbox
+			// Expunge): the replacement is done, and said so; taking
+			// the new message back would leave neither.
+			c.log().Error("imap: REPLACE: expunge of the old message failed after removing it", "err", err)
+			err = nil
+		}
 		if err == nil {
 			c.untaggedOK("APPENDUID", &AppendUIDCode{UIDValidity: st.UIDValidity, UIDs: SeqSetOf(uint32(uid))}, "Replacement Message ready")
 			c.noteOwnNew(name, []mailbox.UID{uid})
@@ -110,7 +117,7 @@ func (c *conn) replaceExpunge(old mailbox.UIDSet) ([]mailbox.UID, error) {
 		return nil, err
 	}
 	gone, err := mb.Expunge(c.ctx, &old)
-	if err != nil && !hadDeleted {
+	if err != nil && len(gone) == 0 && !hadDeleted {
 		if _, serr := mb.Store(c.ctx, old, mailbox.StoreRemove, []string{mailbox.FlagDeleted}, nil); serr != nil {
 			c.log().Error("imap: REPLACE: cannot restore the flags of a message", "uids", old.String(), "err", serr)
 		}

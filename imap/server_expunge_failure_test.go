@@ -126,3 +126,20 @@ func TestExpungeFailureReported(t *testing.T) {
 		})
 	}
 }
+
+// TestReplaceFallbackExpungeFailure: a REPLACE on a store without
+// mailbox.Replacer whose expunge of the old message fails after
+// removing it keeps the new message (taking it back would leave
+// neither), tells the client of both and answers OK.
+func TestReplaceFallbackExpungeFailure(t *testing.T) {
+	ts := newTestServer(t, func(s *Server) { s.Store = failStore{s.Store} })
+	ts.deliver(t, "INBOX", testMsg)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	r := c.cmd("r REPLACE 1 INBOX {5+}\r\nhello")
+	assert.Equal(t, []string{"* 3 EXISTS", "* 1 RECENT", "* 1 EXPUNGE", "r OK REPLACE completed"}, r[1:], "%q", r)
+	assert.Regexp(t, `^\* OK \[APPENDUID \d+ 3\] `, r[0])
+	assert.Empty(t, c.ok("n NOOP"))
+	assert.Equal(t, []string{"* 1 FETCH (UID 2)", "* 2 FETCH (UID 3)"}, c.ok("f FETCH 1:* UID"))
+}
