@@ -385,6 +385,11 @@ func (c *conn) cmdCopy(cmd *Command) bool {
 			// it moved all the same are expunged here, and the
 			// mailbox's next Poll reports them: the client learns
 			// of them before the NO, its sequence numbers right.
+			// The fallback of a store without Mover says which it
+			// expunged in its result.
+			if res != nil {
+				c.writeExpunged(res.Source)
+			}
 			if !c.update(true) {
 				return false
 			}

@@ -537,6 +537,14 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 				}
 			})
 		}
+		// The workers end even when the session's goroutine panics
+		// in Fetch (it recovers, the connection closes).
+		defer func() {
+			if work != nil {
+				close(work)
+				wg.Wait()
+			}
+		}()
 	}
 	err := s.mbox.Fetch(c.ctx, uidSet(missing), func(m mailbox.Message) error {
 		if err := c.ctx.Err(); err != nil {
@@ -575,6 +583,7 @@ func (c *conn) sortFetch(uids []mailbox.UID, uid bool, need sortNeeds) ([]*sortM
 	if work != nil {
 		close(work)
 		wg.Wait()
+		work = nil
 		if r := panicked.Load(); r != nil {
 			panic(*r)
 		}

@@ -143,3 +143,51 @@ func TestReplaceFallbackExpungeFailure(t *testing.T) {
 	assert.Empty(t, c.ok("n NOOP"))
 	assert.Equal(t, []string{"* 1 FETCH (UID 2)", "* 2 FETCH (UID 3)"}, c.ok("f FETCH 1:* UID"))
 }
+
+// expungeFailStore's mailboxes have no Mover, and their Expunge fails
+// after expunging, so that MOVE goes through mailbox.Move's fallback.
+type expungeFailStore struct{ mailbox.Store }
+
+type expungeFailAccount struct{ mailbox.Account }
+
+type expungeFailMailbox struct{ mailbox.Mailbox }
+
+func (s expungeFailStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	a, err := s.Store.Account(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return expungeFailAccount{a}, nil
+}
+
+func (a expungeFailAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
+	m, err := a.Account.Open(ctx, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return expungeFailMailbox{m}, nil
+}
+
+func (m expungeFailMailbox) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID, error) {
+	gone, err := m.Mailbox.Expunge(ctx, uids)
+	if err != nil {
+		return gone, err
+	}
+	return gone, errStepFailed
+}
+
+// TestMoveFallbackExpungeFailure: MOVE by copy and expunge (no Mover)
+// whose expunge fails after expunging tells the client of the messages
+// that left before the NO.
+func TestMoveFallbackExpungeFailure(t *testing.T) {
+	ts := newTestServer(t, func(s *Server) { s.Store = expungeFailStore{s.Store} })
+	for range 3 {
+		ts.deliver(t, "INBOX", testMsg)
+	}
+	c := ts.login(t)
+	c.ok("a CREATE Archive")
+	c.ok("s SELECT INBOX")
+	assert.Equal(t, []string{"* 2 EXPUNGE", "x NO [SERVERBUG] Internal error"}, c.cmd("x MOVE 2 Archive"))
+	assert.Empty(t, c.ok("n NOOP"))
+	assert.Equal(t, []string{"* 1 FETCH (UID 1)", "* 2 FETCH (UID 3)"}, c.ok("f FETCH 1:* UID"))
+}

@@ -243,7 +243,7 @@ type mailboxKey struct {
 // maxSortBoxes bounds the mailbox numbers sortKeyCache remembers; past
 // it, they are forgotten and mailboxes get new numbers: the entries
 // under the old ones are never asked for again and give way to others.
-const maxSortBoxes = 1 << 16
+const maxSortBoxes = 1 << 12
 
 // box returns the number of the mailbox k.
 func (c *sortKeyCache) box(k mailboxKey) uint32 {
@@ -280,6 +280,12 @@ func sortKeysOf(h mime.Header, cached bool, need sortNeeds) *msgKeys {
 		return parseSortKeys(h, need)
 	}
 	keys := parseSortKeys(h, allSortNeeds)
+	if keys.mem() > maxKeysBytes {
+		// Too big to cache (a huge References): what this command
+		// needs only, so that a hostile header costs no more memory
+		// than without the cache.
+		return parseSortKeys(h, need)
+	}
 	keys.headerRead = true
 	return keys
 }

@@ -2,10 +2,13 @@ package imap
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,4 +254,84 @@ func TestSortParallelHeaders(t *testing.T) {
 	serial := answers(func(s *Server) { s.SortCacheBytes = -1 })
 	assert.Equal(t, serial, uncached)
 	assert.Equal(t, serial, parallel)
+}
+
+// panicFetchStore's mailboxes panic in Fetch after 300 messages of
+// the second Fetch of all 400 (SELECT makes the first), as a store with
+// a bug might.
+type panicFetchStore struct{ mailbox.Store }
+
+var panicFetchCalls atomic.Int32
+
+type panicFetchAccount struct{ mailbox.Account }
+
+type panicFetchMailbox struct{ mailbox.Mailbox }
+
+func (s panicFetchStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
+	a, err := s.Store.Account(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return panicFetchAccount{a}, nil
+}
+
+func (a panicFetchAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
+	m, err := a.Account.Open(ctx, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return panicFetchMailbox{m}, nil
+}
+
+func (m panicFetchMailbox) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.Message) error) error {
+	n := 0
+	second := uids.Contains(400) && panicFetchCalls.Add(1) == 2
+	return m.Mailbox.Fetch(ctx, uids, func(msg mailbox.Message) error {
+		if n++; n == 300 && second {
+			panic("test: store bug")
+		}
+		return fn(msg)
+	})
+}
+
+// TestSortWorkersEndOnPanic: the header-parsing workers of a SORT end
+// when the session's goroutine panics in the store's Fetch (the session
+// recovers and closes the connection).
+func TestSortWorkersEndOnPanic(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	panicFetchCalls.Store(0)
+	ts := newTestServer(t, func(s *Server) { s.Store = panicFetchStore{s.Store} })
+	for i := range 400 {
+		msg, _ := mailboxtest.ThreadedMessage(i)
+		ts.deliver(t, "INBOX", msg)
+	}
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	c.send("a SORT (SUBJECT) UTF-8 ALL\r\n")
+	c.expectClosed()
+	workers := func() bool {
+		buf := make([]byte, 1<<20)
+		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "sortFetch.func")
+	}
+	assert.Eventually(t, func() bool { return !workers() }, 5*time.Second, 10*time.Millisecond, "sort workers still running")
+}
+
+// TestSortKeysOfHugeReferences: keys too big to cache (a huge
+// References) are parsed for what the command needs only, so that the
+// cache costs no memory for a hostile header.
+func TestSortKeysOfHugeReferences(t *testing.T) {
+	var refs strings.Builder
+	refs.WriteString("Subject: x\r\nReferences:")
+	for i := range 2000 {
+		fmt.Fprintf(&refs, " <m%d@example.org>", i)
+	}
+	refs.WriteString("\r\n\r\n")
+	h := parseHeaderBytes([]byte(refs.String()))
+	subject := sortNeeds{keys: map[string]bool{"SUBJECT": true}}
+	keys := sortKeysOf(h, true, subject)
+	assert.Less(t, keys.mem(), int64(1024), "keys of SORT (SUBJECT)")
+	assert.False(t, keys.headerRead, "not for the cache")
+	assert.NotEmpty(t, keys.subject())
+	keys = sortKeysOf(h, true, sortNeeds{keys: map[string]bool{}, thread: true})
+	assert.Greater(t, keys.mem(), int64(maxKeysBytes), "THREAD REFERENCES needs them")
 }

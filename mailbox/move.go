@@ -9,7 +9,8 @@ import "context"
 //
 // The fallback is not atomic: if it fails after the copy, the messages
 // are in both mailboxes, as RFC 6851 3.3 allows for a server without
-// native MOVE.
+// native MOVE. When its Expunge fails having expunged some of them, it
+// returns the error with a result whose Source lists those only.
 func Move(ctx context.Context, m Mailbox, uids UIDSet, dest string) (*CopyResult, error) {
 	if mv, ok := m.(Mover); ok {
 		return mv.Move(ctx, uids, dest)
@@ -22,8 +23,10 @@ func Move(ctx context.Context, m Mailbox, uids UIDSet, dest string) (*CopyResult
 	if _, err := m.Store(ctx, moved, StoreAdd, []string{FlagDeleted}, nil); err != nil {
 		return res, err
 	}
-	if _, err := m.Expunge(ctx, &moved); err != nil {
-		return res, err
+	if gone, err := m.Expunge(ctx, &moved); err != nil {
+		// The UIDs it did expunge are gone (Mailbox.Expunge): the
+		// caller reports them; the others stay in both mailboxes.
+		return &CopyResult{UIDValidity: res.UIDValidity, Source: gone}, err
 	}
 	return res, nil
 }

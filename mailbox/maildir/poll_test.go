@@ -103,16 +103,22 @@ func TestOwnChangesNotReread(t *testing.T) {
 	_, err = m.Store(ctx, mailbox.UIDSetOf(3), mailbox.StoreAdd, []string{mailbox.FlagSeen}, nil)
 	require.NoError(t, err)
 	cur := filepath.Join(root, "ned", "cur")
+	// Message 2's file (names do not sort as UIDs do).
+	f := m.(*view).f
+	f.mu.Lock()
+	base2 := f.find(2).base
+	f.mu.Unlock()
 	hide(t, cur, func() {
 		ents, err := os.ReadDir(cur)
 		require.NoError(t, err)
 		for _, e := range ents {
-			if base, info := splitName(e.Name()); info == "" {
+			if base, info := splitName(e.Name()); base == base2 {
+				require.Empty(t, info, "message 2 has no flags")
 				require.NoError(t, os.Rename(filepath.Join(cur, e.Name()), filepath.Join(cur, fileName(base, "F"))))
 				return
 			}
 		}
-		t.Fatal("no unflagged message")
+		t.Fatal("no file for message 2")
 	})
 	pollFor(t, w, func(u mailbox.Update) bool {
 		return u.Kind == mailbox.UpdateFlags && u.UID == 2 && slices.Contains(u.Flags, mailbox.FlagFlagged)

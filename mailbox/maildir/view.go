@@ -278,8 +278,8 @@ func (t *tx) addTmp(tmp, base string, size int64, flags []string, date time.Time
 
 // unadd takes back m, added by addTmp in t, when t cannot record it:
 // its file is removed and it leaves the state, so that the folder is as
-// it was (its UID is not given again once written). No view knows m
-// yet. Call with f.mu held.
+// it was. Its UID may be given again when the uidlist did not record
+// it (no client saw it). No view knows m yet. Call with f.mu held.
 func (t *tx) unadd(m *msg) {
 	f := t.f
 	p := f.path(m.file())
