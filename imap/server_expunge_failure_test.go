@@ -20,29 +20,13 @@ var errStepFailed = errors.New("test: a step after the expunge failed")
 // returns the UIDs it removed with the error (mailbox.Mailbox.Expunge),
 // Move returns no result and its next Poll reports the expunges
 // (mailbox.Mover.Move).
-type failStore struct{ mailbox.Store }
-
-type failAccount struct{ mailbox.Account }
+func failStore(st mailbox.Store) mailbox.Store {
+	return wrapStore{st, func(m mailbox.Mailbox) mailbox.Mailbox { return &failMailbox{Mailbox: m} }}
+}
 
 type failMailbox struct {
 	mailbox.Mailbox
 	pending []mailbox.Update // expunges of a failed Move, for Poll
-}
-
-func (s failStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
-	a, err := s.Store.Account(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	return failAccount{a}, nil
-}
-
-func (a failAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
-	m, err := a.Account.Open(ctx, name, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &failMailbox{Mailbox: m}, nil
 }
 
 func (m *failMailbox) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID, error) {
@@ -93,7 +77,7 @@ func TestExpungeFailureReported(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := newTestServer(t, func(s *Server) { s.Store = failStore{s.Store} })
+			ts := newTestServer(t, func(s *Server) { s.Store = failStore(s.Store) })
 			// UIDs 1 and 3 are \Deleted.
 			ts.deliver(t, "INBOX", testMsg, `\Deleted`)
 			ts.deliver(t, "INBOX", testMsg)
@@ -132,7 +116,7 @@ func TestExpungeFailureReported(t *testing.T) {
 // removing it keeps the new message (taking it back would leave
 // neither), tells the client of both and answers OK.
 func TestReplaceFallbackExpungeFailure(t *testing.T) {
-	ts := newTestServer(t, func(s *Server) { s.Store = failStore{s.Store} })
+	ts := newTestServer(t, func(s *Server) { s.Store = failStore(s.Store) })
 	ts.deliver(t, "INBOX", testMsg)
 	ts.deliver(t, "INBOX", testMsg)
 	c := ts.login(t)
@@ -146,27 +130,11 @@ func TestReplaceFallbackExpungeFailure(t *testing.T) {
 
 // expungeFailStore's mailboxes have no Mover, and their Expunge fails
 // after expunging, so that MOVE goes through mailbox.Move's fallback.
-type expungeFailStore struct{ mailbox.Store }
-
-type expungeFailAccount struct{ mailbox.Account }
+func expungeFailStore(st mailbox.Store) mailbox.Store {
+	return wrapStore{st, func(m mailbox.Mailbox) mailbox.Mailbox { return expungeFailMailbox{m} }}
+}
 
 type expungeFailMailbox struct{ mailbox.Mailbox }
-
-func (s expungeFailStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
-	a, err := s.Store.Account(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	return expungeFailAccount{a}, nil
-}
-
-func (a expungeFailAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
-	m, err := a.Account.Open(ctx, name, opts)
-	if err != nil {
-		return nil, err
-	}
-	return expungeFailMailbox{m}, nil
-}
 
 func (m expungeFailMailbox) Expunge(ctx context.Context, uids *mailbox.UIDSet) ([]mailbox.UID, error) {
 	gone, err := m.Mailbox.Expunge(ctx, uids)
@@ -180,7 +148,7 @@ func (m expungeFailMailbox) Expunge(ctx context.Context, uids *mailbox.UIDSet) (
 // whose expunge fails after expunging tells the client of the messages
 // that left before the NO.
 func TestMoveFallbackExpungeFailure(t *testing.T) {
-	ts := newTestServer(t, func(s *Server) { s.Store = expungeFailStore{s.Store} })
+	ts := newTestServer(t, func(s *Server) { s.Store = expungeFailStore(s.Store) })
 	for range 3 {
 		ts.deliver(t, "INBOX", testMsg)
 	}

@@ -82,7 +82,7 @@ func TestMetadataEnable(t *testing.T) {
 	assert.Equal(t, []string{"* ENABLED", "b OK ENABLE completed"}, c.cmd("b ENABLE METADATA"))
 	assert.Equal(t, []string{"* ENABLED METADATA-SERVER", "c OK ENABLE completed"}, c.cmd("c ENABLE METADATA-SERVER METADATA"))
 
-	plain := newTestServer(t, func(s *Server) { s.Store = plainStore{s.Store} })
+	plain := newTestServer(t, func(s *Server) { s.Store = plainStore(s.Store) })
 	p := plain.login(t)
 	assert.NotContains(t, strings.Fields(p.ok("d CAPABILITY")[0]), "METADATA")
 	assert.Equal(t, []string{"* ENABLED", "e OK ENABLE completed"}, p.cmd("e ENABLE METADATA METADATA-SERVER"))

@@ -8,33 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/postkit/postkit/mailbox"
 )
-
-// plainStore hides the optional interfaces of its mailboxes, so that
-// the server uses its fallbacks (RFC 7162 5.1 for VANISHED).
-type plainStore struct{ mailbox.Store }
-
-type plainAccount struct{ mailbox.Account }
-
-type plainMailbox struct{ mailbox.Mailbox }
-
-func (s plainStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
-	a, err := s.Store.Account(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	return plainAccount{a}, nil
-}
-
-func (a plainAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
-	m, err := a.Account.Open(ctx, name, opts)
-	if err != nil {
-		return nil, err
-	}
-	return plainMailbox{m}, nil
-}
 
 // qresyncSetup delivers 10 messages (UIDs 1:10, MODSEQ 2:11), then,
 // through another session, sets \Seen on UID 3 (MODSEQ 12) and
@@ -158,7 +132,7 @@ func TestQResyncSelect(t *testing.T) {
 	for _, plain := range []bool{false, true} {
 		ts := newTestServer(t, func(s *Server) {
 			if plain {
-				s.Store = plainStore{s.Store}
+				s.Store = plainStore(s.Store)
 			}
 		})
 		v := qresyncSetup(t, ts)

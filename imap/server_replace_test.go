@@ -1,15 +1,12 @@
 package imap
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/postkit/postkit/mailbox"
 )
 
 // The messages of the examples of RFC 8508 3.2 and 3.3; the literal
@@ -82,30 +79,6 @@ func TestReplaceRFC8508Examples(t *testing.T) {
 	assert.Equal(t, []string{`* 4 FETCH (RFC822.SIZE 350)`}, c.ok("f FETCH 4 RFC822.SIZE"))
 }
 
-// noReplaceStore hides mailbox.Replacer from the server, which then
-// replaces by APPEND and UID EXPUNGE.
-type noReplaceStore struct{ mailbox.Store }
-
-type noReplaceAccount struct{ mailbox.Account }
-
-type noReplaceMailbox struct{ mailbox.Mailbox }
-
-func (s noReplaceStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
-	a, err := s.Store.Account(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	return noReplaceAccount{a}, nil
-}
-
-func (a noReplaceAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
-	m, err := a.Account.Open(ctx, name, opts)
-	if err != nil {
-		return nil, err
-	}
-	return noReplaceMailbox{m}, nil
-}
-
 func TestReplaceFailures(t *testing.T) {
 	for _, native := range []bool{true, false} {
 		t.Run(map[bool]string{true: "native", false: "append and expunge"}[native], func(t *testing.T) {
@@ -117,7 +90,7 @@ func TestReplaceFailures(t *testing.T) {
 func testReplaceFailures(t *testing.T, native bool) {
 	var opts []func(*Server)
 	if !native {
-		opts = append(opts, func(s *Server) { s.Store = noReplaceStore{s.Store} })
+		opts = append(opts, func(s *Server) { s.Store = plainStore(s.Store) })
 	}
 	ts := newTestServer(t, opts...)
 	for range 2 {

@@ -15,30 +15,8 @@ import (
 // msgWrapStore is a store whose mailboxes hand the server their
 // messages through wrap, to play a store that lacks some per-message
 // data (thread ids, save dates).
-type msgWrapStore struct {
-	mailbox.Store
-	wrap func(mailbox.Message) mailbox.Message
-}
-
-func (s msgWrapStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
-	a, err := s.Store.Account(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	return msgWrapAccount{a, s.wrap}, nil
-}
-
-type msgWrapAccount struct {
-	mailbox.Account
-	wrap func(mailbox.Message) mailbox.Message
-}
-
-func (a msgWrapAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
-	m, err := a.Account.Open(ctx, name, opts)
-	if err != nil {
-		return nil, err
-	}
-	return msgWrapMailbox{m, a.wrap}, nil
+func msgWrapStore(st mailbox.Store, wrap func(mailbox.Message) mailbox.Message) mailbox.Store {
+	return wrapStore{st, func(m mailbox.Mailbox) mailbox.Mailbox { return msgWrapMailbox{m, wrap} }}
 }
 
 type msgWrapMailbox struct {
@@ -63,7 +41,7 @@ func (m noThreadIDMessage) ObjectIDs(ctx context.Context) (mailbox.ObjectIDs, er
 // SEARCH THREADID there matches nothing.
 func TestRFC8474NoThreadIDExample(t *testing.T) {
 	ts := newTestServer(t, func(s *Server) {
-		s.Store = msgWrapStore{s.Store, func(m mailbox.Message) mailbox.Message { return noThreadIDMessage{m} }}
+		s.Store = msgWrapStore(s.Store, func(m mailbox.Message) mailbox.Message { return noThreadIDMessage{m} })
 	})
 	ts.deliver(t, "INBOX", testMsg)
 	ts.deliver(t, "INBOX", testMsg)

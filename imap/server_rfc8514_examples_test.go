@@ -19,7 +19,7 @@ type bareMessage struct{ mailbox.Message }
 // use the internal date, and SAVEDATESUPPORTED matches nothing.
 func TestRFC8514NoSaveDate(t *testing.T) {
 	ts := newTestServer(t, func(s *Server) {
-		s.Store = msgWrapStore{s.Store, func(m mailbox.Message) mailbox.Message { return bareMessage{m} }}
+		s.Store = msgWrapStore(s.Store, func(m mailbox.Message) mailbox.Message { return bareMessage{m} })
 	})
 	ts.deliver(t, "INBOX", testMsg) // internal date 2-Jan-2026
 	c := ts.login(t)

@@ -259,29 +259,13 @@ func TestSortParallelHeaders(t *testing.T) {
 // panicFetchStore's mailboxes panic in Fetch after 300 messages of
 // the second Fetch of all 400 (SELECT makes the first), as a store with
 // a bug might.
-type panicFetchStore struct{ mailbox.Store }
+func panicFetchStore(st mailbox.Store) mailbox.Store {
+	return wrapStore{st, func(m mailbox.Mailbox) mailbox.Mailbox { return panicFetchMailbox{m} }}
+}
 
 var panicFetchCalls atomic.Int32
 
-type panicFetchAccount struct{ mailbox.Account }
-
 type panicFetchMailbox struct{ mailbox.Mailbox }
-
-func (s panicFetchStore) Account(ctx context.Context, user string) (mailbox.Account, error) {
-	a, err := s.Store.Account(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	return panicFetchAccount{a}, nil
-}
-
-func (a panicFetchAccount) Open(ctx context.Context, name string, opts *mailbox.OpenOptions) (mailbox.Mailbox, error) {
-	m, err := a.Account.Open(ctx, name, opts)
-	if err != nil {
-		return nil, err
-	}
-	return panicFetchMailbox{m}, nil
-}
 
 func (m panicFetchMailbox) Fetch(ctx context.Context, uids mailbox.UIDSet, fn func(mailbox.Message) error) error {
 	n := 0
@@ -300,7 +284,7 @@ func (m panicFetchMailbox) Fetch(ctx context.Context, uids mailbox.UIDSet, fn fu
 func TestSortWorkersEndOnPanic(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	panicFetchCalls.Store(0)
-	ts := newTestServer(t, func(s *Server) { s.Store = panicFetchStore{s.Store} })
+	ts := newTestServer(t, func(s *Server) { s.Store = panicFetchStore(s.Store) })
 	for i := range 400 {
 		msg, _ := mailboxtest.ThreadedMessage(i)
 		ts.deliver(t, "INBOX", msg)
