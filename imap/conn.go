@@ -85,6 +85,10 @@ type conn struct {
 	// METADATA (conn_metadata.go), guarded by wmu.
 	meta *metaUnsolicited
 
+	// ctxFetch holds the UPDATE fetch attributes of new messages that
+	// NOTIFY's FETCH of them carries too (conn_context_fetch.go).
+	ctxFetch map[mailbox.UID][]FetchItem
+
 	// keyGen is the generation of the user's RESETKEYs the session
 	// has seen (keyResets, conn_urlauth.go).
 	keyGen uint64

@@ -2,6 +2,8 @@ package imap
 
 import (
 	"errors"
+	"reflect"
+	"slices"
 
 	"github.com/postkit/postkit/mailbox"
 )
@@ -50,7 +52,34 @@ func (c *conn) contextFetch(sc *searchContext, add []mailbox.UID) {
 	if len(uids) == 0 {
 		return
 	}
+	if c.notifyFetches() {
+		// RFC 5465 5.2: NOTIFY's FETCH of the same new messages
+		// carries these attributes too, one FETCH a message, after
+		// the ADDTO (notifyNewMessages).
+		if c.ctxFetch == nil {
+			c.ctxFetch = make(map[mailbox.UID][]FetchItem)
+		}
+		for _, u := range uids {
+			c.ctxFetch[u] = addFetchItems(c.ctxFetch[u], sc.fetch)
+		}
+		return
+	}
 	c.fetchUnsolicited(uids, sc.fetch)
+}
+
+// addFetchItems returns items with those of more it lacks.
+func addFetchItems(items, more []FetchItem) []FetchItem {
+	for _, m := range more {
+		if !slices.ContainsFunc(items, func(it FetchItem) bool { return sameFetchItem(it, m) }) {
+			items = append(items, m)
+		}
+	}
+	return items
+}
+
+// sameFetchItem reports whether a and b ask for the same data.
+func sameFetchItem(a, b FetchItem) bool {
+	return reflect.DeepEqual(a, b)
 }
 
 // fetchUnsolicited sends FETCH responses with items for the messages

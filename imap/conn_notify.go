@@ -2,6 +2,7 @@ package imap
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 
@@ -466,10 +467,12 @@ func (c *conn) noteOwnNew(name string, uids []mailbox.UID) {
 // messages in the selected mailbox (RFC 5465 5.2), after the EXISTS of
 // a Poll's updates.
 func (c *conn) notifyNewMessages(ups []mailbox.Update) {
-	st := c.ntf
-	if st == nil || len(st.fetch) == 0 || st.sel&mailbox.EventMessageNew == 0 {
+	extra := c.ctxFetch
+	c.ctxFetch = nil
+	if !c.notifyFetches() {
 		return
 	}
+	st := c.ntf
 	var uids []mailbox.UID
 	for _, u := range ups {
 		// RFC 5465 5.2: none for the session's own new messages.
@@ -477,8 +480,30 @@ func (c *conn) notifyNewMessages(ups []mailbox.Update) {
 			uids = append(uids, u.UID)
 		}
 	}
-	if len(uids) == 0 {
-		return
+	// The attributes of UPDATE contexts for the same messages go in
+	// the same FETCH (RFC 5465 5.2: combined, no data twice).
+	var plain []mailbox.UID
+	for _, u := range uids {
+		more, ok := extra[u]
+		if !ok {
+			plain = append(plain, u)
+			continue
+		}
+		delete(extra, u)
+		c.fetchUnsolicited([]mailbox.UID{u}, addFetchItems(slices.Clone(st.fetch), more))
 	}
-	c.fetchUnsolicited(uids, st.fetch)
+	if len(plain) > 0 {
+		c.fetchUnsolicited(plain, st.fetch)
+	}
+	// Those NOTIFY does not fetch get the contexts' own.
+	for _, u := range slices.Sorted(maps.Keys(extra)) {
+		c.fetchUnsolicited([]mailbox.UID{u}, extra[u])
+	}
+}
+
+// notifyFetches reports whether NOTIFY fetches the new messages of the
+// selected mailbox (MessageNew with fetch attributes, RFC 5465 5.2).
+func (c *conn) notifyFetches() bool {
+	st := c.ntf
+	return st != nil && len(st.fetch) > 0 && st.sel&mailbox.EventMessageNew != 0
 }

@@ -229,3 +229,20 @@ func TestContextUpdateFetchNotForOwnMessages(t *testing.T) {
 	r := c.ok("b APPEND INBOX {5+}\r\nhello")
 	assert.Equal(t, []string{"* 1 EXISTS", "* 1 RECENT", `* ESEARCH (TAG "a") UID ADDTO (0 1)`}, r)
 }
+
+// TestNotifyAndUpdateFetchCombined: RFC 5465 5.2: when NOTIFY and an
+// UPDATE context both ask for attributes of a new message, one FETCH
+// carries them all, after the ESEARCH ADDTO.
+func TestNotifyAndUpdateFetchCombined(t *testing.T) {
+	ts := newTestServer(t)
+	ts.deliver(t, "INBOX", testMsg)
+	c := ts.login(t)
+	c.ok("s SELECT INBOX")
+	c.ok(`a UID SEARCH RETURN (UPDATE (UID FLAGS)) ALL`)
+	c.ok("n NOTIFY SET (selected (MessageNew (UID RFC822.SIZE) MessageExpunge))")
+	ts.deliver(t, "INBOX", testMsg)
+	assert.Equal(t, "* 2 EXISTS", c.line())
+	assert.Equal(t, `* ESEARCH (TAG "a") UID ADDTO (0 2)`, c.line())
+	assert.Regexp(t, `^\* 2 FETCH \(UID 2 FLAGS \(\) RFC822\.SIZE \d+\)$`, c.line())
+	notifyQuiet(t, c, "q")
+}
