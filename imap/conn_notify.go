@@ -481,20 +481,29 @@ func (c *conn) notifyNewMessages(ups []mailbox.Update) {
 		}
 	}
 	// The attributes of UPDATE contexts for the same messages go in
-	// the same FETCH (RFC 5465 5.2: combined, no data twice).
-	var plain []mailbox.UID
-	for _, u := range uids {
-		more, ok := extra[u]
-		if !ok {
-			plain = append(plain, u)
-			continue
+	// the same FETCH (RFC 5465 5.2: combined, no data twice). The
+	// messages are fetched in order, runs of them with the same
+	// attributes at once.
+	var run []mailbox.UID
+	var runItems []FetchItem
+	flush := func() {
+		if len(run) > 0 {
+			c.fetchUnsolicited(run, runItems)
 		}
-		delete(extra, u)
-		c.fetchUnsolicited([]mailbox.UID{u}, addFetchItems(slices.Clone(st.fetch), more))
+		run = run[:0]
 	}
-	if len(plain) > 0 {
-		c.fetchUnsolicited(plain, st.fetch)
+	for _, u := range uids {
+		items := st.fetch
+		if more, ok := extra[u]; ok {
+			delete(extra, u)
+			items = addFetchItems(slices.Clone(st.fetch), more)
+		}
+		if len(run) > 0 && !slices.EqualFunc(items, runItems, sameFetchItem) {
+			flush()
+		}
+		run, runItems = append(run, u), items
 	}
+	flush()
 	// Those NOTIFY does not fetch get the contexts' own.
 	for _, u := range slices.Sorted(maps.Keys(extra)) {
 		c.fetchUnsolicited([]mailbox.UID{u}, extra[u])
