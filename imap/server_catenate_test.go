@@ -163,21 +163,7 @@ func TestCatenateRFC4469Examples(t *testing.T) {
 	// server answers at the next synchronising literal, which RFC 4469
 	// allows, and nothing is appended.
 	iv := ts.fillTo(t, "INBOX", 11467, "Subject: one\r\n\r\n1\r\n")
-	text4 := "Return-Path: <foo@example.org>\r\n" +
-		"Received: from [127.0.0.2]\r\n" +
-		"          by rufus.example.org via TCP (internal) with ESMTPA;\r\n" +
-		"          Thu, 11 Nov 2004 16:57:07 +0000\r\n" +
-		"Message-ID: <419399E1.6000505@example.org>\r\n" +
-		"Date: Thu, 21 Nov 2004 16:57:05 +0000\r\n" +
-		"From: Farren Oo <foo@example.org>\r\n" +
-		"X-Accept-Language: en-us, en\r\n" +
-		"MIME-Version: 1.0\r\n" +
-		"To: bar@example.org\r\n" +
-		"Subject: Digest of the mailing list for today\r\n" +
-		"Content-Type: multipart/digest;\r\n" +
-		"              boundary=\"------------030308070208000400050904\"\r\n" +
-		"\r\n" +
-		"--------------030308070208000400050904\r\n"
+	text4 := rfc4469Digest
 	// RFC 4469 announces {541} for this text.
 	text4Len := fmt.Sprint(len(text4))
 	in := func(s string) string { return strings.ReplaceAll(s, "785799047", fmt.Sprint(iv)) }
