@@ -35,6 +35,17 @@ func (sel *webSelection) set(w http.ResponseWriter) (mailbox.UIDSet, bool) {
 	return mailbox.UIDSetOf(uids...), true
 }
 
+// webSelected checks the messages sel names and opens its mailbox for
+// writing, or answers the request; the caller closes both.
+func (a *app) webSelected(w http.ResponseWriter, r *http.Request, s *webSession, sel *webSelection) (mailbox.UIDSet, mailbox.Account, mailbox.Mailbox, bool) {
+	set, ok := sel.set(w)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	acct, mb, ok := a.webOpen(w, r, s, sel.Mailbox, false)
+	return set, acct, mb, ok
+}
+
 func (a *app) webFlag(w http.ResponseWriter, r *http.Request, s *webSession) {
 	var req struct {
 		webSelection
@@ -49,11 +60,7 @@ func (a *app) webFlag(w http.ResponseWriter, r *http.Request, s *webSession) {
 		webError(w, http.StatusBadRequest, `flag must be \Seen or \Flagged`)
 		return
 	}
-	set, ok := req.set(w)
-	if !ok {
-		return
-	}
-	acct, mb, ok := a.webOpen(w, r, s, req.Mailbox, false)
+	set, acct, mb, ok := a.webSelected(w, r, s, &req.webSelection)
 	if !ok {
 		return
 	}
@@ -87,11 +94,7 @@ func (a *app) webMove(w http.ResponseWriter, r *http.Request, s *webSession) {
 	if !readJSON(w, r, 64<<10, &req) {
 		return
 	}
-	set, ok := req.set(w)
-	if !ok {
-		return
-	}
-	acct, mb, ok := a.webOpen(w, r, s, req.Mailbox, false)
+	set, acct, mb, ok := a.webSelected(w, r, s, &req.webSelection)
 	if !ok {
 		return
 	}
@@ -122,11 +125,7 @@ func (a *app) webDelete(w http.ResponseWriter, r *http.Request, s *webSession) {
 	if !readJSON(w, r, 64<<10, &req) {
 		return
 	}
-	set, ok := req.set(w)
-	if !ok {
-		return
-	}
-	acct, mb, ok := a.webOpen(w, r, s, req.Mailbox, false)
+	set, acct, mb, ok := a.webSelected(w, r, s, &req)
 	if !ok {
 		return
 	}
