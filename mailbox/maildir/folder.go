@@ -137,6 +137,7 @@ type folder struct {
 	busy atomic.Int32
 
 	pollStop chan struct{}
+	pollDone chan struct{} // closed when the poller has returned
 }
 
 func (f *folder) path(parts ...string) string {
@@ -629,10 +630,11 @@ func (f *folder) startPolling() {
 	if iv < 0 || f.pollStop != nil {
 		return
 	}
-	stop := make(chan struct{})
-	f.pollStop = stop
+	stop, done := make(chan struct{}), make(chan struct{})
+	f.pollStop, f.pollDone = stop, done
 	f.polling.Store(true)
 	go func() {
+		defer close(done)
 		t := time.NewTicker(iv)
 		defer t.Stop()
 		for {
@@ -652,13 +654,19 @@ func (f *folder) startPolling() {
 	}()
 }
 
-// stopPolling stops the poller; called under s.mu.
-func (f *folder) stopPolling() {
-	if f.pollStop != nil {
-		close(f.pollStop)
-		f.pollStop = nil
-		f.polling.Store(false)
+// stopPolling stops the poller; called under s.mu. It returns a
+// channel closed once the poller has returned (it may be reading or
+// writing the folder), nil when there was none: wait on it without
+// s.mu, so that a folder whose last view closed is left alone.
+func (f *folder) stopPolling() <-chan struct{} {
+	if f.pollStop == nil {
+		return nil
 	}
+	close(f.pollStop)
+	done := f.pollDone
+	f.pollStop, f.pollDone = nil, nil
+	f.polling.Store(false)
+	return done
 }
 
 // tx is a change to a folder under its lock.

@@ -254,7 +254,16 @@ func (s *Store) release(f *folder) {
 	if f.refs > 0 {
 		return
 	}
-	f.stopPolling()
+	if done := f.stopPolling(); done != nil {
+		// The view's Close returns once nothing of the Store touches
+		// the folder for it any more.
+		s.mu.Unlock()
+		<-done
+		s.mu.Lock()
+		if f.refs > 0 || slices.Contains(s.idle, f) {
+			return // opened again meanwhile (and maybe released)
+		}
+	}
 	if s.folders[f.dir] != f {
 		return // forgotten
 	}
